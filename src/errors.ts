@@ -1,0 +1,209 @@
+/**
+ * The closed error taxonomy of Stator. Every error that crosses a boundary (HTTP, NATS reply,
+ * CLI) is a StatorError and is serialised by `toWire()`; the HTTP status comes from `httpStatus()`.
+ * @module
+ */
+
+/** Stable machine-readable error codes. Never rename one: clients match on them. */
+export type ErrorCode =
+  | 'invalid_argument'
+  | 'malformed_json'
+  | 'invalid_workflow'
+  | 'not_found'
+  | 'conflict'
+  | 'timeout'
+  | 'cancelled'
+  | 'non_retryable'
+  | 'no_responders'
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+/** The wire form of an error, identical on HTTP and NATS. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+  recoverable: boolean;
+}
+
+/** Base class: a code, whether retrying may help, structured details and the cause. */
+export class StatorError extends Error {
+  readonly code: ErrorCode;
+  readonly recoverable: boolean;
+  readonly details: unknown;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { details?: unknown; recoverable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'StatorError';
+    this.code = code;
+    this.recoverable = opts.recoverable ?? false;
+    this.details = opts.details;
+  }
+}
+
+/** One field-level problem in an invalid argument. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** A command or input failed validation; `details.issues` names each field. */
+export class InvalidArgumentError extends StatorError {
+  constructor(message: string, details?: unknown, code: ErrorCode = 'invalid_argument') {
+    super(code, message, { details });
+    this.name = 'InvalidArgumentError';
+  }
+
+  /** Builds the error from field issues, with a message naming the first few fields. */
+  static format(issues: FieldIssue[], code: ErrorCode = 'invalid_argument'): InvalidArgumentError {
+    const head = issues
+      .slice(0, 3)
+      .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+      .join('; ');
+    const more = issues.length > 3 ? ` (+${issues.length - 3} more)` : '';
+    return new InvalidArgumentError(`${head}${more}`, { issues }, code);
+  }
+}
+
+/** A body or payload that is not valid JSON (or YAML). */
+export class MalformedPayloadError extends InvalidArgumentError {
+  constructor(message: string, cause?: unknown) {
+    super(message, undefined, 'malformed_json');
+    this.name = 'MalformedPayloadError';
+    if (cause !== undefined) Object.defineProperty(this, 'cause', { value: cause });
+  }
+}
+
+/** A workflow definition that fails the schema or the DAG checks (cycles, unknown needs). */
+export class InvalidWorkflowError extends InvalidArgumentError {
+  constructor(message: string, details?: unknown) {
+    super(message, details, 'invalid_workflow');
+    this.name = 'InvalidWorkflowError';
+  }
+
+  /** Builds the error from field issues. */
+  static override format(issues: FieldIssue[]): InvalidWorkflowError {
+    const base = InvalidArgumentError.format(issues);
+    return new InvalidWorkflowError(base.message, { issues });
+  }
+}
+
+/** The addressed thing does not exist. */
+export class NotFoundError extends StatorError {
+  constructor(kind: string, id: string) {
+    super('not_found', `${kind} '${id}' not found`, { details: { kind, id } });
+    this.name = 'NotFoundError';
+  }
+}
+
+/** The request conflicts with the current state (e.g. cancelling a finished run). */
+export class ConflictError extends StatorError {
+  constructor(message: string, details?: unknown) {
+    super('conflict', message, { details });
+    this.name = 'ConflictError';
+  }
+}
+
+/** Something took longer than allowed; retrying may succeed. */
+export class TimeoutError extends StatorError {
+  constructor(message: string, details?: unknown) {
+    super('timeout', message, { details, recoverable: true });
+    this.name = 'TimeoutError';
+  }
+}
+
+/** The operation was cancelled on request. */
+export class CancelledError extends StatorError {
+  constructor(message = 'cancelled', details?: unknown) {
+    super('cancelled', message, { details });
+    this.name = 'CancelledError';
+  }
+}
+
+/** A failure that retry policies must not retry. */
+export class NonRetryableError extends StatorError {
+  constructor(message: string, details?: unknown) {
+    super('non_retryable', message, { details });
+    this.name = 'NonRetryableError';
+  }
+}
+
+/** A request on a subject nobody listens to. */
+export class NoRespondersError extends StatorError {
+  constructor(subject: string) {
+    super('no_responders', `no responders on '${subject}'`, {
+      details: { subject },
+      recoverable: true,
+    });
+    this.name = 'NoRespondersError';
+  }
+}
+
+/** Missing or wrong credentials. */
+export class UnauthorizedError extends StatorError {
+  constructor(message = 'missing or invalid API token') {
+    super('unauthorized', message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** Too many commands; `details.retryAfterMs` says when to come back. */
+export class RateLimitedError extends StatorError {
+  constructor(retryAfterMs: number) {
+    super('rate_limited', `rate limited; retry after ${retryAfterMs} ms`, {
+      details: { retryAfterMs },
+      recoverable: true,
+    });
+    this.name = 'RateLimitedError';
+  }
+}
+
+/** A dependency (bus, store) is unavailable or the service is closing. */
+export class UnavailableError extends StatorError {
+  constructor(message: string, cause?: unknown) {
+    super('unavailable', message, { recoverable: true, cause });
+    this.name = 'UnavailableError';
+  }
+}
+
+/** Wraps anything into a StatorError; unknown errors become `internal` without leaking stacks. */
+export function toStatorError(err: unknown): StatorError {
+  if (err instanceof StatorError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new StatorError('internal', message || 'internal error', { cause: err });
+}
+
+/** The one serialiser of errors for HTTP bodies, NATS replies and events. */
+export function toWire(err: unknown): WireError {
+  const e = toStatorError(err);
+  const wire: WireError = { code: e.code, message: e.message, recoverable: e.recoverable };
+  if (e.details !== undefined) wire.details = e.details;
+  return wire;
+}
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid_argument: 422,
+  malformed_json: 400,
+  invalid_workflow: 422,
+  not_found: 404,
+  conflict: 409,
+  timeout: 504,
+  cancelled: 409,
+  non_retryable: 422,
+  no_responders: 503,
+  unauthorized: 401,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** The HTTP status that fits an error code. */
+export function httpStatus(code: ErrorCode): number {
+  return HTTP_STATUS[code];
+}

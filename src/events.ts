@@ -1,0 +1,121 @@
+/**
+ * The one module that names outbound events. Every actor's outbound events form one
+ * discriminated union; the runtime stamps `ts`, `seq` and `source` before publishing.
+ * Machines construct these with literal `type`s checked against this union (type-only import).
+ * @module
+ */
+import type { WireError } from './errors.ts';
+import type { ActorAddress } from './bus/subjects.ts';
+import type { ExecutionStatus } from './store/types.ts';
+
+/** Severity carried by every event. */
+export type Severity = 'info' | 'warning' | 'error' | 'critical';
+
+/** Events a workflow run emits (its steps' events included). */
+export type ExecutionEvent =
+  | { type: 'execution.queued'; executionId: string; workflowId: string }
+  | { type: 'execution.started'; executionId: string; workflowId: string }
+  | {
+      type: 'execution.completed' | 'execution.failed' | 'execution.cancelled' | 'execution.timed_out';
+      executionId: string;
+      workflowId: string;
+      status: ExecutionStatus;
+      error?: WireError | null;
+      durationMs: number;
+    }
+  | { type: 'step.started'; executionId: string; workflowId: string; stepId: string; attempt: number }
+  | {
+      type: 'step.stdout' | 'step.stderr';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      attempt: number;
+      line: string;
+    }
+  | {
+      type: 'step.retrying';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      attempt: number;
+      delayMs: number;
+      error: string;
+    }
+  | {
+      type: 'step.completed';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      attempt: number;
+      exitCode: number | null;
+      durationMs: number;
+    }
+  | {
+      type: 'step.failed' | 'step.timed_out' | 'step.cancelled' | 'step.interrupted';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      attempt: number;
+      exitCode: number | null;
+      error: string;
+    }
+  | { type: 'step.skipped'; executionId: string; workflowId: string; stepId: string; reason: string };
+
+/** Events an engine emits. */
+export type EngineEvent =
+  | {
+      type: 'engine.status';
+      engineId: string;
+      status: 'idle' | 'running' | 'paused' | 'draining' | 'stopped' | 'error';
+      slots: number;
+      busy: number;
+      queued: number;
+    }
+  | { type: 'engine.rejected'; engineId: string; executionId: string; reason: string };
+
+/** Events the monitor emits about itself. */
+export type MonitorEvent = {
+  type: 'monitor.dropped';
+  subscriberId: string;
+  dropped: number;
+};
+
+/** Any event before stamping. */
+export type ActorEvent = ExecutionEvent | EngineEvent | MonitorEvent;
+/** The dotted type names. */
+export type EventType = ActorEvent['type'];
+
+/** An event as published: stamped with time, process sequence number, source and severity. */
+export type StampedEvent = ActorEvent & {
+  /** ISO-8601 time of emission. */
+  ts: string;
+  /** Monotonic per process; a gap tells a client it missed events. */
+  seq: number;
+  /** Address of the emitting actor. */
+  source: ActorAddress;
+  severity: Severity;
+};
+
+const SEVERITY: Partial<Record<EventType, Severity>> = {
+  'execution.failed': 'error',
+  'execution.timed_out': 'error',
+  'execution.cancelled': 'warning',
+  'step.failed': 'error',
+  'step.timed_out': 'error',
+  'step.retrying': 'warning',
+  'step.interrupted': 'warning',
+  'step.cancelled': 'warning',
+  'step.stderr': 'info',
+  'engine.rejected': 'warning',
+  'monitor.dropped': 'warning',
+};
+
+/** Severity of an event type (info unless listed). */
+export function severityOf(type: EventType): Severity {
+  return SEVERITY[type] ?? 'info';
+}
+
+/** Builds a dotted event type from a kind and a name, e.g. `eventType('step', 'started')`. */
+export function eventType<K extends string, N extends string>(kind: K, name: N): `${K}.${N}` {
+  return `${kind}.${name}`;
+}

@@ -1,0 +1,109 @@
+/**
+ * The service as a library: what `createStator(options)` returns. The CLI, the HTTP routes and
+ * the NATS command API are thin users of this interface.
+ * @module
+ */
+import type { StampedEvent, EventType, Severity } from '../events.ts';
+import type { ActorKind } from '../bus/subjects.ts';
+import type {
+  ExecutionQuery,
+  ExecutionRecord,
+  ExecutionSummary,
+  Page,
+  WorkflowQuery,
+  WorkflowRecord,
+} from '../store/types.ts';
+
+/** Filter of a subscription to outbound events; every given field must match. */
+export interface EventFilter {
+  executionId?: string;
+  workflowId?: string;
+  kind?: ActorKind;
+  /** Actor id (with `kind`). */
+  id?: string;
+  /** Exact type, or a prefix ending in `.` such as `step.`. */
+  type?: EventType | `${string}.`;
+  /** Minimum severity. */
+  severity?: Severity;
+}
+
+/** A subscriber's callback. Must not throw; must not block. */
+export type EventListener = (event: StampedEvent) => void;
+
+/** Options of a subscription. */
+export interface SubscribeOptions {
+  filter?: EventFilter;
+  /** Events buffered for this subscriber before it starts losing them. @default 1000 */
+  bufferSize?: number;
+  /** A name shown in monitor stats. */
+  name?: string;
+}
+
+/** A live subscription. */
+export interface EventSubscription {
+  readonly id: string;
+  /** Events this subscriber lost because its buffer was full. */
+  dropped(): number;
+  unsubscribe(): void;
+}
+
+/** Options of one execute call. */
+export interface ExecuteOptions {
+  /** Use this execution id (must be unused); generated otherwise. */
+  executionId?: string;
+}
+
+/** The execution record as the API shows it. */
+export type ExecutionView = ExecutionRecord;
+
+/** A machine description for visual inspection. */
+export interface MachineInfo {
+  name: string;
+  description: string;
+  /** xstate's JSON definition (`machine.definition` serialisable form). */
+  definition: unknown;
+  /** Mermaid `stateDiagram-v2` text. */
+  mermaid: string;
+}
+
+/** Health report. */
+export interface Health {
+  status: 'ok' | 'degraded' | 'closing';
+  uptimeSeconds: number;
+  node: string;
+  mode: 'embedded' | 'cluster';
+  engines: Array<{ id: string; status: string; slots: number; busy: number; queued: number }>;
+  activeExecutions: number;
+}
+
+/** The Stator service. */
+export interface Stator {
+  /** Registers (creates or replaces) a workflow from an object or YAML/JSON text. */
+  registerWorkflow(definition: unknown): Promise<WorkflowRecord>;
+  getWorkflow(id: string): Promise<WorkflowRecord>;
+  listWorkflows(query?: WorkflowQuery): Promise<Page<WorkflowRecord>>;
+  /** Deletes a definition; its past runs stay in the history. */
+  deleteWorkflow(id: string): Promise<void>;
+
+  /** Validates the input and queues a run; resolves once the run is recorded. */
+  execute(
+    workflowId: string,
+    input?: Record<string, unknown>,
+    opts?: ExecuteOptions,
+  ): Promise<{ executionId: string }>;
+  getExecution(id: string): Promise<ExecutionView>;
+  listExecutions(query?: ExecutionQuery): Promise<Page<ExecutionSummary>>;
+  /** Cancels a run; ConflictError when it already finished. Resolves with its record. */
+  cancel(id: string): Promise<ExecutionView>;
+  /** Logs as text, each line prefixed by step id and stream. */
+  logs(id: string, opts?: { stepId?: string }): Promise<string>;
+  /** Resolves with the final record once the run has finished. */
+  waitForExecution(id: string, opts?: { timeoutMs?: number }): Promise<ExecutionView>;
+
+  /** Subscribes to outbound events through the monitor. */
+  subscribe(listener: EventListener, opts?: SubscribeOptions): EventSubscription;
+  health(): Promise<Health>;
+  machines(): MachineInfo[];
+  /** Stops accepting work, cancels or drains runs, closes bus and store. Idempotent. */
+  close(): Promise<void>;
+}

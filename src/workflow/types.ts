@@ -1,0 +1,84 @@
+/**
+ * Resolved (parsed and normalised) workflow definitions. The zod schema in schema.ts turns
+ * YAML/JSON input into these types: durations become milliseconds, defaults are filled in.
+ * Machines import these as types only.
+ * @module
+ */
+
+/** Retry policy of a step, resolved. `attempts` counts the first try. */
+export interface RetryPolicy {
+  /** Total attempts including the first. @default 1 */
+  attempts: number;
+  /** Delay before the first retry, ms. @default 1000 */
+  backoffMs: number;
+  /** Multiplier per further retry. @default 2 */
+  factor: number;
+  /** Upper bound of one delay, ms. @default 300000 */
+  maxMs: number;
+  /** Random share (0..1) subtracted from or added to each delay. @default 0 */
+  jitter: number;
+}
+
+/** Fields every step kind shares. */
+export interface StepBase {
+  id: string;
+  needs: string[];
+  timeoutMs?: number;
+  retry: RetryPolicy;
+  env: Record<string, string>;
+  cwd?: string;
+  continueOnError: boolean;
+}
+
+/** `exec`: argv array, no shell. Items may template `${{ inputs.x }}` one item each. */
+export interface ExecStep extends StepBase {
+  kind: 'exec';
+  exec: string[];
+}
+/** `run`: script text for a shell; inputs reach it only as environment variables. */
+export interface RunStep extends StepBase {
+  kind: 'run';
+  run: string;
+  /** @default "sh" */
+  shell: string;
+}
+/** `sleep`: waits, then succeeds. */
+export interface SleepStep extends StepBase {
+  kind: 'sleep';
+  sleepMs: number;
+}
+/** `noop`: succeeds at once. */
+export interface NoopStep extends StepBase {
+  kind: 'noop';
+}
+
+/** A resolved step. */
+export type StepDefinition = ExecStep | RunStep | SleepStep | NoopStep;
+/** A step kind. */
+export type StepKind = StepDefinition['kind'];
+
+/** A declared workflow input. */
+export interface InputDefinition {
+  description?: string;
+  /** When absent and `required` is not false, the input is required. */
+  default?: unknown;
+  required: boolean;
+  type?: 'string' | 'number' | 'boolean' | 'object' | 'array';
+}
+
+/** A resolved workflow definition. */
+export interface WorkflowDefinition {
+  id: string;
+  name?: string;
+  description?: string;
+  /** Declared inputs; undefined means "takes any object". */
+  inputs?: Record<string, InputDefinition>;
+  env: Record<string, string>;
+  /** Whole-run timeout, ms. */
+  timeoutMs?: number;
+  /** Max parallel steps. @default 16 */
+  concurrency: number;
+  /** Default step timeout when a step sets none, ms. */
+  defaultTimeoutMs?: number;
+  steps: StepDefinition[];
+}
