@@ -21,7 +21,7 @@ export type ExecutionEvent =
       workflowId: string;
       status: ExecutionStatus;
       error?: WireError | null;
-      durationMs: number;
+      durationMs?: number;
     }
   | { type: 'step.started'; executionId: string; workflowId: string; stepId: string; attempt: number }
   | {
@@ -48,7 +48,7 @@ export type ExecutionEvent =
       stepId: string;
       attempt: number;
       exitCode: number | null;
-      durationMs: number;
+      durationMs?: number;
     }
   | {
       type: 'step.failed' | 'step.timed_out' | 'step.cancelled' | 'step.interrupted';

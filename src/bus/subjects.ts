@@ -9,7 +9,14 @@ import { InvalidArgumentError } from '../errors.ts';
 export const SUBJECT_ROOT = 'stator';
 
 /** Kinds of addressable actors. */
-export const ACTOR_KINDS = ['engine', 'session', 'execution', 'task', 'trigger', 'monitor'] as const;
+export const ACTOR_KINDS = [
+  'engine',
+  'session',
+  'execution',
+  'task',
+  'trigger',
+  'monitor',
+] as const;
 /** A kind of addressable actor. */
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 /** Direction of an actor subject. */
@@ -29,7 +36,10 @@ export function isValidToken(token: string): boolean {
 export function validateToken(token: string, field = 'id'): string {
   if (!isValidToken(token)) {
     throw InvalidArgumentError.format([
-      { path: field, message: `'${token}' is not a valid subject token (no spaces, '.', '*' or '>')` },
+      {
+        path: field,
+        message: `'${token}' is not a valid subject token (no spaces, '.', '*' or '>')`,
+      },
     ]);
   }
   return token;
@@ -121,4 +131,61 @@ export function subjectMatches(pattern: string, subject: string): boolean {
     if (tok !== '*' && tok !== s[i]) return false;
   }
   return p.length === s.length;
+}
+
+const INVALID_SUBJECT_CHAR = /[\s*>]/;
+
+/** True when `subject` may be published to: dot-separated non-empty tokens, no wildcards. */
+export function isValidSubject(subject: string): boolean {
+  return (
+    subject.length > 0 &&
+    !INVALID_SUBJECT_CHAR.test(subject) &&
+    subject.charCodeAt(0) !== 46 &&
+    subject.charCodeAt(subject.length - 1) !== 46 &&
+    !subject.includes('..')
+  );
+}
+
+/** True when `pattern` contains a `*` or `>` wildcard token. */
+export function isWildcardPattern(pattern: string): boolean {
+  return pattern.includes('*') || pattern.includes('>');
+}
+
+/** `subjectMatches` on pre-split tokens, for callers that match one subject against many patterns. */
+export function tokensMatch(pattern: readonly string[], subject: readonly string[]): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const tok = pattern[i];
+    if (tok === '>') return subject.length > i;
+    if (i >= subject.length) return false;
+    if (tok !== '*' && tok !== subject[i]) return false;
+  }
+  return pattern.length === subject.length;
+}
+
+/** Root token of reply inboxes (the NATS convention). */
+export const INBOX_ROOT = '_INBOX';
+
+/** `_INBOX.<nonce>.<seq>`: the reply subject of one request. */
+export function inboxSubject(nonce: string, seq: number): string {
+  return `${INBOX_ROOT}.${validateToken(nonce, 'nonce')}.${seq}`;
+}
+
+/** Throws an InvalidArgumentError naming `field` unless `subject` may be published to. */
+export function validateSubject(subject: string, field = 'subject'): string {
+  if (!isValidSubject(subject)) {
+    throw InvalidArgumentError.format([
+      { path: field, message: `'${subject}' is not a valid subject` },
+    ]);
+  }
+  return subject;
+}
+
+/** Throws an InvalidArgumentError naming `field` unless `pattern` may be subscribed to. */
+export function validatePattern(pattern: string, field = 'subject'): string {
+  if (!isValidPattern(pattern)) {
+    throw InvalidArgumentError.format([
+      { path: field, message: `'${pattern}' is not a valid subject pattern` },
+    ]);
+  }
+  return pattern;
 }

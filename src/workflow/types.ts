@@ -81,4 +81,6 @@ export interface WorkflowDefinition {
   /** Default step timeout when a step sets none, ms. */
   defaultTimeoutMs?: number;
   steps: StepDefinition[];
+  /** Triggers, passed through unchecked until the trigger schema defines them. */
+  triggers?: unknown[];
 }

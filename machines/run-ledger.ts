@@ -1,0 +1,146 @@
+/**
+ * The progress of one run's DAG, kept in O(1) per step event: unmet-dependency counters, a
+ * ready queue with a moving head, and one status per step. A workflow run updates it in place
+ * inside its `assign` actions: copying a 10,000-entry structure on every step event would make
+ * a run quadratic (DESIGN.md §7). It stays plain JSON (arrays and numbers), and its owner never
+ * persists it per event: step records in the store are the durable truth.
+ * @module
+ */
+import type { StepDefinition } from '../src/workflow/types.ts';
+import type { StepStatus } from '../src/store/types.ts';
+
+/** Mutable run progress (JSON-serialisable). */
+export interface RunLedger {
+  /** Step status by definition index. */
+  status: StepStatus[];
+  /** Attempts used by each step (from a previous process when rehydrated). */
+  attemptsUsed: number[];
+  /** Unmet dependencies per step. */
+  remaining: number[];
+  /** Indices of dependents per step. */
+  dependents: number[][];
+  /** Steps whose dependencies are met, in release order; `readyHead` is the next to start. */
+  ready: number[];
+  readyHead: number;
+  /** Steps spawned and not yet settled. */
+  live: number;
+  /** Steps settled (any final status). */
+  settled: number;
+  /** Index of the first step whose failure fails the run, or -1. */
+  failedAt: number;
+}
+
+/** Prior state of a step when a run is resumed after a restart. */
+export interface ResumedStep {
+  status: StepStatus;
+  attempts: number;
+}
+
+const DONE: ReadonlySet<StepStatus> = new Set([
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+  'timed_out',
+  'interrupted',
+]);
+
+/** True for statuses after which a step never runs again. */
+export function isSettled(status: StepStatus): boolean {
+  return DONE.has(status);
+}
+
+/** Builds the ledger; steps settled in `resume` stay settled and release their dependents. */
+export function createLedger(
+  steps: readonly StepDefinition[],
+  resume?: Record<string, ResumedStep>,
+): RunLedger {
+  const index = new Map<string, number>();
+  steps.forEach((s, i) => index.set(s.id, i));
+  const dependents: number[][] = steps.map(() => []);
+  const remaining = steps.map((s, i) => {
+    for (const need of s.needs) dependents[index.get(need)!]!.push(i);
+    return s.needs.length;
+  });
+  const ledger: RunLedger = {
+    status: steps.map(() => 'pending'),
+    attemptsUsed: steps.map((s) => resume?.[s.id]?.attempts ?? 0),
+    remaining,
+    dependents,
+    ready: [],
+    readyHead: 0,
+    live: 0,
+    settled: 0,
+    failedAt: -1,
+  };
+  // Settle what a previous process finished, then queue every step whose needs are met.
+  for (let i = 0; i < steps.length; i++) {
+    const prior = resume?.[steps[i]!.id]?.status;
+    if (prior && isSettled(prior)) settle(ledger, steps, i, prior);
+  }
+  for (let i = 0; i < steps.length; i++) {
+    if (ledger.remaining[i] === 0 && ledger.status[i] === 'pending') ledger.ready.push(i);
+  }
+  return ledger;
+}
+
+/** Takes the next ready step index, marking it running; undefined when none is ready. */
+export function takeReady(ledger: RunLedger): number | undefined {
+  if (ledger.failedAt >= 0 || ledger.readyHead >= ledger.ready.length) return undefined;
+  const i = ledger.ready[ledger.readyHead++]!;
+  ledger.status[i] = 'running';
+  ledger.live++;
+  // Drop the consumed prefix now and then so the queue does not grow without bound.
+  if (ledger.readyHead > 1024 && ledger.readyHead * 2 > ledger.ready.length) {
+    ledger.ready = ledger.ready.slice(ledger.readyHead);
+    ledger.readyHead = 0;
+  }
+  return i;
+}
+
+/**
+ * Records a step's final status. Success (or a tolerated failure) releases dependents;
+ * an intolerable failure marks the run failed. Returns the indices that became ready.
+ */
+export function settle(
+  ledger: RunLedger,
+  steps: readonly StepDefinition[],
+  i: number,
+  status: StepStatus,
+): number[] {
+  if (ledger.status[i] === 'running') ledger.live--;
+  ledger.status[i] = status;
+  ledger.settled++;
+  const tolerated = status === 'succeeded' || status === 'skipped' || steps[i]!.continueOnError;
+  if (!tolerated) {
+    if (ledger.failedAt < 0) ledger.failedAt = i;
+    return [];
+  }
+  const released: number[] = [];
+  for (const d of ledger.dependents[i]!) {
+    if (--ledger.remaining[d]! === 0 && ledger.status[d] === 'pending') {
+      ledger.ready.push(d);
+      released.push(d);
+    }
+  }
+  return released;
+}
+
+/** True when every step has settled. */
+export function allSettled(ledger: RunLedger): boolean {
+  return ledger.settled === ledger.status.length;
+}
+
+/** Indices of steps still running (live). */
+export function liveSteps(ledger: RunLedger): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < ledger.status.length; i++) if (ledger.status[i] === 'running') out.push(i);
+  return out;
+}
+
+/** Indices of steps that never started. */
+export function unstartedSteps(ledger: RunLedger): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < ledger.status.length; i++) if (ledger.status[i] === 'pending') out.push(i);
+  return out;
+}

@@ -1,0 +1,225 @@
+/**
+ * One step of a run: waiting → running → (retrying → running)* → succeeded | failed | skipped |
+ * cancelled | timed_out. The step's work is the `runStep` actor, supplied by the runtime; a
+ * timeout or a cancel leaves `running`, which stops that actor and so kills its process group.
+ * The task reports to its parent workflow with `task.*` events and ends with a TaskOutput.
+ * @module
+ */
+import { assign, sendParent, setup, type PromiseActorLogic } from 'xstate';
+import { notProvided } from './not-provided.ts';
+import type { StepDefinition } from '../src/workflow/types.ts';
+import type { StepStatus } from '../src/store/types.ts';
+import { backoffDelay, hasAttemptsLeft } from './backoff.ts';
+
+/** What the task needs to run one step. */
+export interface TaskInput {
+  executionId: string;
+  workflowId: string;
+  step: StepDefinition;
+  /** Step timeout when the step sets none. */
+  defaultTimeoutMs?: number;
+  /** Attempts already used (rehydration of an interrupted step). @default 0 */
+  attemptsUsed?: number;
+}
+
+/** What one attempt of the `runStep` actor receives. */
+export interface RunStepInput {
+  executionId: string;
+  workflowId: string;
+  step: StepDefinition;
+  attempt: number;
+}
+
+/** What one attempt of the `runStep` actor resolves with. */
+export interface RunStepResult {
+  ok: boolean;
+  exitCode: number | null;
+  error?: string;
+  /** The failure must not be retried (e.g. the program does not exist). */
+  nonRetryable?: boolean;
+}
+
+/** Final statuses of a task. */
+export type TaskFinalStatus = Extract<
+  StepStatus,
+  'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'timed_out'
+>;
+
+/** The task's output, read by the parent from `xstate.done.actor.<id>`. */
+export interface TaskOutput {
+  stepId: string;
+  status: TaskFinalStatus;
+  attempts: number;
+  exitCode: number | null;
+  error: string | null;
+}
+
+/** Task context (JSON-serialisable). */
+export interface TaskContext extends TaskInput {
+  attempt: number;
+  exitCode: number | null;
+  error: string | null;
+  nonRetryable: boolean;
+  retryDelayMs: number;
+  status: TaskFinalStatus | null;
+}
+
+/** Events a task accepts. */
+export type TaskEvent = { type: 'start' } | { type: 'skip'; reason?: string } | { type: 'cancel' };
+
+/** Events a task sends its parent. */
+export type TaskReport =
+  | { type: 'task.started'; stepId: string; attempt: number }
+  | { type: 'task.retrying'; stepId: string; attempt: number; delayMs: number; error: string };
+
+/** The task machine. */
+export const taskMachine = setup({
+  types: {
+    context: {} as TaskContext,
+    events: {} as TaskEvent,
+    input: {} as TaskInput,
+    output: {} as TaskOutput,
+  },
+  actors: {
+    /** Runs one attempt; supplied by the runtime (exec, run, sleep, noop). */
+    runStep: notProvided<PromiseActorLogic<RunStepResult, RunStepInput>>('runStep'),
+  },
+  actions: {
+    reportStarted: sendParent(({ context }) => ({
+      type: 'task.started',
+      stepId: context.step.id,
+      attempt: context.attempt,
+    })),
+    reportRetrying: sendParent(({ context }) => ({
+      type: 'task.retrying',
+      stepId: context.step.id,
+      attempt: context.attempt,
+      delayMs: context.retryDelayMs,
+      error: context.error ?? 'failed',
+    })),
+    settle: assign(({ context }, params: { status: TaskFinalStatus }) => ({
+      status: params.status,
+      error:
+        params.status === 'succeeded'
+          ? null
+          : params.status === 'cancelled' && !context.error
+            ? 'cancelled'
+            : context.error,
+    })),
+  },
+  guards: {
+    isNoop: ({ context }) => context.step.kind === 'noop',
+    hasTimeout: ({ context }) => timeoutOf(context) !== undefined,
+    canRetry: ({ context }) =>
+      !context.nonRetryable && hasAttemptsLeft(context.step.retry, context.attempt),
+  },
+  delays: {
+    stepTimeout: ({ context }) => timeoutOf(context) ?? 0,
+    retryDelay: ({ context }) => context.retryDelayMs,
+  },
+}).createMachine({
+  id: 'task',
+  context: ({ input }) => ({
+    ...input,
+    attempt: input.attemptsUsed ?? 0,
+    exitCode: null,
+    error: null,
+    nonRetryable: false,
+    retryDelayMs: 0,
+    status: null,
+  }),
+  initial: 'waiting',
+  states: {
+    waiting: {
+      on: {
+        start: [
+          {
+            guard: 'isNoop',
+            target: 'succeeded',
+            actions: [assign({ attempt: ({ context }) => context.attempt + 1 }), 'reportStarted'],
+          },
+          { target: 'running' },
+        ],
+        skip: {
+          target: 'skipped',
+          actions: assign({ error: ({ event }) => event.reason ?? null }),
+        },
+        cancel: 'cancelled',
+      },
+    },
+    running: {
+      entry: [assign({ attempt: ({ context }) => context.attempt + 1 }), 'reportStarted'],
+      invoke: {
+        src: 'runStep',
+        input: ({ context }) => ({
+          executionId: context.executionId,
+          workflowId: context.workflowId,
+          step: context.step,
+          attempt: context.attempt,
+        }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.ok,
+            target: 'succeeded',
+            actions: assign({ exitCode: ({ event }) => event.output.exitCode, error: null }),
+          },
+          {
+            target: 'attemptFailed',
+            actions: assign({
+              exitCode: ({ event }) => event.output.exitCode,
+              error: ({ event }) => event.output.error ?? `exit code ${event.output.exitCode}`,
+              nonRetryable: ({ event }) => event.output.nonRetryable === true,
+            }),
+          },
+        ],
+        onError: {
+          target: 'attemptFailed',
+          actions: assign({
+            error: ({ event }) => String((event.error as Error)?.message ?? event.error),
+          }),
+        },
+      },
+      after: {
+        stepTimeout: {
+          guard: 'hasTimeout',
+          target: 'attemptTimedOut',
+          actions: assign({ error: ({ context }) => `timed out after ${timeoutOf(context)} ms` }),
+        },
+      },
+      on: { cancel: 'cancelled' },
+    },
+    attemptFailed: {
+      always: [{ guard: 'canRetry', target: 'retrying' }, { target: 'failed' }],
+    },
+    attemptTimedOut: {
+      always: [{ guard: 'canRetry', target: 'retrying' }, { target: 'timed_out' }],
+    },
+    retrying: {
+      entry: [
+        assign({
+          retryDelayMs: ({ context }) =>
+            backoffDelay(context.step.retry, context.attempt + 1, Math.random()),
+        }),
+        'reportRetrying',
+      ],
+      after: { retryDelay: 'running' },
+      on: { cancel: 'cancelled' },
+    },
+    succeeded: { type: 'final', entry: { type: 'settle', params: { status: 'succeeded' } } },
+    failed: { type: 'final', entry: { type: 'settle', params: { status: 'failed' } } },
+    skipped: { type: 'final', entry: { type: 'settle', params: { status: 'skipped' } } },
+    cancelled: { type: 'final', entry: { type: 'settle', params: { status: 'cancelled' } } },
+    timed_out: { type: 'final', entry: { type: 'settle', params: { status: 'timed_out' } } },
+  },
+  output: ({ context }) => ({
+    stepId: context.step.id,
+    status: context.status ?? 'failed',
+    attempts: context.attempt,
+    exitCode: context.exitCode,
+    error: context.status === 'succeeded' ? null : context.error,
+  }),
+});
+
+function timeoutOf(context: TaskContext): number | undefined {
+  return context.step.timeoutMs ?? context.defaultTimeoutMs;
+}

@@ -1,0 +1,81 @@
+/**
+ * The command registry and `dispatch()`: validate a raw payload against the command's schema,
+ * then run its handler. The single entry of both front doors (HTTP and `stator.api.*`).
+ * @module
+ */
+import type { z } from 'zod';
+import type { Stator } from '../runtime/types.ts';
+import type { Command, CommandOutput } from './types.ts';
+import { NotFoundError, toStatorError } from '../errors.ts';
+import { parseInput } from './schemas.ts';
+import {
+  workflowDelete,
+  workflowExecute,
+  workflowGet,
+  workflowList,
+  workflowRegister,
+} from './workflow-commands.ts';
+import {
+  executionCancel,
+  executionGet,
+  executionList,
+  executionLogs,
+} from './execution-commands.ts';
+import { health, machineGet, machineList } from './system-commands.ts';
+
+/** Every command, by name. */
+export const COMMANDS = {
+  'workflow.register': workflowRegister,
+  'workflow.list': workflowList,
+  'workflow.get': workflowGet,
+  'workflow.delete': workflowDelete,
+  'workflow.execute': workflowExecute,
+  'execution.list': executionList,
+  'execution.get': executionGet,
+  'execution.logs': executionLogs,
+  'execution.cancel': executionCancel,
+  health,
+  'machine.list': machineList,
+  'machine.get': machineGet,
+} as const;
+
+/** A known command name. */
+export type CommandName = keyof typeof COMMANDS;
+
+/** What a command answers. */
+export type CommandResult<N extends CommandName> = CommandOutput<(typeof COMMANDS)[N]>;
+
+/** The names of every command, e.g. to subscribe `stator.api.<name>` for each. */
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+
+/** True when `name` is a known command. */
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+/** Looks a command up; NotFoundError for an unknown name. */
+export function getCommand(name: string): Command {
+  if (!isCommandName(name)) throw new NotFoundError('command', name);
+  return COMMANDS[name] as unknown as Command;
+}
+
+/**
+ * Validates `rawInput` (absent means `{}`) and runs the command. Always rejects with a
+ * StatorError: InvalidArgumentError with field paths, NotFoundError for an unknown command, or
+ * whatever the service raised.
+ */
+export async function dispatch<N extends string>(
+  stator: Stator,
+  name: N,
+  rawInput?: unknown,
+): Promise<N extends CommandName ? CommandResult<N> : unknown> {
+  try {
+    const command = getCommand(name);
+    const input: z.output<z.ZodType> = parseInput(command.input, rawInput ?? {});
+    return (await command.handler(stator, input)) as N extends CommandName
+      ? CommandResult<N>
+      : unknown;
+  } catch (err) {
+    throw toStatorError(err);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The command layer: one validated command per API operation, shared by the HTTP routes and
+ * the `stator.api.<command>` request-reply subjects.
+ *
+ * Exports: `dispatch`, `COMMANDS`, `COMMAND_NAMES`, `CommandName`, `CommandResult`,
+ * `isCommandName`, `getCommand`, `Command`, `CommandOutput`, `defineCommand`,
+ * `parseEventFilter`, `eventFilterSchema`, `parseInput`, `fieldIssues`, `EXECUTION_STATUSES`,
+ * `SEVERITIES`, `MAX_PAGE_LIMIT`, `ExecutionDetail`, `WorkflowSummary`, `toExecutionDetail`,
+ * `toWorkflowSummary`.
+ * @module
+ */
+export {
+  dispatch,
+  COMMANDS,
+  COMMAND_NAMES,
+  isCommandName,
+  getCommand,
+  type CommandName,
+  type CommandResult,
+} from './dispatch.ts';
+export { defineCommand, type Command, type CommandOutput } from './types.ts';
+export {
+  parseEventFilter,
+  eventFilterSchema,
+  parseInput,
+  fieldIssues,
+  EXECUTION_STATUSES,
+  SEVERITIES,
+  MAX_PAGE_LIMIT,
+} from './schemas.ts';
+export {
+  toExecutionDetail,
+  toWorkflowSummary,
+  type ExecutionDetail,
+  type WorkflowSummary,
+} from './views.ts';

@@ -1,0 +1,27 @@
+/**
+ * The shape of one command: a dotted name, a zod input schema and a handler over the Stator
+ * service. HTTP routes and `stator.api.<command>` requests decode into the same commands.
+ * @module
+ */
+import type { z } from 'zod';
+import type { Stator } from '../runtime/types.ts';
+
+/** One command of the API: validated input in, JSON-serialisable data out. */
+export interface Command<S extends z.ZodType = z.ZodType, O = unknown> {
+  /** Dotted name, e.g. `workflow.execute`; also the NATS subject suffix. */
+  readonly name: string;
+  /** One line for help texts and discovery. */
+  readonly description: string;
+  /** Validates and normalises the raw payload. */
+  readonly input: S;
+  /** Runs the command against the service. Throws StatorErrors. */
+  readonly handler: (stator: Stator, input: z.output<S>) => Promise<O>;
+}
+
+/** Declares a command with its input type inferred from the schema. */
+export function defineCommand<S extends z.ZodType, O>(command: Command<S, O>): Command<S, O> {
+  return command;
+}
+
+/** The output type of a command. */
+export type CommandOutput<C> = C extends Command<z.ZodType, infer O> ? O : never;

@@ -1,0 +1,53 @@
+/**
+ * What the API shows of stored records: execution details without the (possibly huge)
+ * definition, and workflow summaries for lists.
+ * @module
+ */
+import type { ExecutionRecord, StepRecord, WorkflowRecord } from '../store/types.ts';
+import type { ExecutionView } from '../runtime/types.ts';
+
+/** An execution as `execution.get` and `execution.cancel` answer it. */
+export type ExecutionDetail = Omit<ExecutionRecord, 'definition'> & { steps: StepRecord[] };
+
+/** A workflow as `workflow.list` shows it. */
+export interface WorkflowSummary {
+  id: string;
+  name?: string;
+  description?: string;
+  version: number;
+  stepCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Drops the definition from an execution record; steps keep their stored fields. */
+export function toExecutionDetail(record: ExecutionView): ExecutionDetail {
+  const { definition: _definition, steps, ...summary } = record;
+  return {
+    ...summary,
+    steps: steps.map((s) => ({
+      id: s.id,
+      status: s.status,
+      attempts: s.attempts,
+      exitCode: s.exitCode,
+      startedAt: s.startedAt,
+      finishedAt: s.finishedAt,
+      error: s.error,
+    })),
+  };
+}
+
+/** Summarises a workflow record for lists. */
+export function toWorkflowSummary(record: WorkflowRecord): WorkflowSummary {
+  const { definition } = record;
+  const summary: WorkflowSummary = {
+    id: record.id,
+    version: record.version,
+    stepCount: definition.steps.length,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+  if (definition.name !== undefined) summary.name = definition.name;
+  if (definition.description !== undefined) summary.description = definition.description;
+  return summary;
+}

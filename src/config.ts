@@ -1,0 +1,127 @@
+/**
+ * Service configuration from command-line flags and STATOR_* environment variables, through
+ * one zod schema. Flags win over the environment; errors name the flag or variable at fault.
+ * @module
+ */
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import { InvalidArgumentError, type FieldIssue } from './errors.ts';
+import type { StatorOptions } from './runtime/options.ts';
+import { DEFAULT_DATA_DIR, DEFAULT_ENGINES, DEFAULT_SLOTS_PER_ENGINE } from './runtime/options.ts';
+
+/** @default "127.0.0.1" */
+export const DEFAULT_HOST = '127.0.0.1';
+/** @default 8080 */
+export const DEFAULT_PORT = 8080;
+/** @default "examples" */
+export const DEFAULT_WORKFLOWS_DIR = 'examples';
+/** @default "info" */
+export const DEFAULT_LOG_LEVEL = 'info';
+
+/** pino levels accepted by `--log-level` / STATOR_LOG_LEVEL. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** A log level. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const NATS_URL = /^(nats|tls|ws|wss):\/\/[^\s,]+$/;
+
+/** The one schema of the service configuration. */
+export const configSchema = z.object({
+  host: z.string().min(1).default(DEFAULT_HOST),
+  port: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORT),
+  dataDir: z.string().min(1).default(DEFAULT_DATA_DIR),
+  apiToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  workflowsDir: z.string().min(1).default(DEFAULT_WORKFLOWS_DIR),
+  logLevel: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
+  engines: z.coerce.number().int().min(1).max(64).default(DEFAULT_ENGINES),
+  slots: z.coerce.number().int().min(1).max(4096).default(DEFAULT_SLOTS_PER_ENGINE),
+  nodeName: z
+    .string()
+    .regex(/^[\w.-]+$/, 'letters, digits, "_", "-" and "." only')
+    .optional(),
+  natsUrl: z
+    .string()
+    .refine(
+      (s) => s.split(',').every((u) => NATS_URL.test(u.trim())),
+      'must be nats://host:port (comma-separated for several servers)',
+    )
+    .optional(),
+});
+
+/** The resolved configuration. */
+export type Config = z.output<typeof configSchema>;
+type ConfigKey = keyof Config;
+
+/** Where each setting comes from: its flag (without `--`) and environment variables, in priority order. */
+export const CONFIG_SOURCES: Record<ConfigKey, { flag?: string; env: string[] }> = {
+  host: { flag: 'host', env: ['STATOR_HOST'] },
+  port: { flag: 'port', env: ['STATOR_PORT', 'PORT'] },
+  dataDir: { flag: 'data-dir', env: ['STATOR_DATA_DIR'] },
+  // No flag on purpose: a token on the command line shows in `ps`.
+  apiToken: { env: ['STATOR_API_TOKEN'] },
+  workflowsDir: { flag: 'workflows', env: ['STATOR_WORKFLOWS_DIR'] },
+  logLevel: { flag: 'log-level', env: ['STATOR_LOG_LEVEL'] },
+  engines: { flag: 'engines', env: ['STATOR_ENGINES'] },
+  slots: { flag: 'slots', env: ['STATOR_SLOTS'] },
+  nodeName: { flag: 'node-name', env: ['STATOR_NODE_NAME'] },
+  natsUrl: { flag: 'nats-url', env: ['STATOR_NATS_URL'] },
+};
+
+/** `node:util` parseArgs option specs of every config flag. */
+export const CONFIG_FLAG_OPTIONS: Record<string, { type: 'string' }> = Object.fromEntries(
+  Object.values(CONFIG_SOURCES)
+    .filter((s) => s.flag !== undefined)
+    .map((s) => [s.flag!, { type: 'string' as const }]),
+);
+
+/** Input of `resolveConfig()`. */
+export interface ConfigInput {
+  /** Parsed flags keyed by flag name without dashes prefix (`data-dir`). */
+  flags?: Record<string, unknown>;
+  /** Environment. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
+
+/** Resolves the configuration: flags, then env, then defaults; InvalidArgumentError naming the source. */
+export function resolveConfig(input: ConfigInput = {}): Config {
+  const flags = input.flags ?? {};
+  const env = input.env ?? process.env;
+  const raw: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  for (const [key, source] of Object.entries(CONFIG_SOURCES)) {
+    if (source.flag !== undefined && present(flags[source.flag])) {
+      raw[key] =
+        typeof flags[source.flag] === 'string'
+          ? (flags[source.flag] as string).trim()
+          : flags[source.flag];
+      origin[key] = `--${source.flag}`;
+      continue;
+    }
+    const name = source.env.find((n) => present(env[n]));
+    if (name !== undefined) {
+      raw[key] = env[name]!.trim();
+      origin[key] = name;
+    }
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues: FieldIssue[] = parsed.error.issues.map((i) => {
+    const key = String(i.path[0] ?? '');
+    return { path: origin[key] ?? key, message: i.message };
+  });
+  throw InvalidArgumentError.format(issues);
+}
+
+/** The service options a configuration implies. */
+export function statorOptionsFromConfig(config: Config, logger?: Logger): StatorOptions {
+  const options: StatorOptions = {
+    dataDir: config.dataDir,
+    engines: config.engines,
+    slotsPerEngine: config.slots,
+  };
+  if (config.nodeName !== undefined) options.node = config.nodeName;
+  if (logger !== undefined) options.logger = logger;
+  return options;
+}

@@ -1,0 +1,66 @@
+/**
+ * The Hono app of the HTTP front door. Routes decode requests into commands and pass them to
+ * the command layer's `dispatch`; errors leave through one `onError` and one `notFound`.
+ * @module
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { InvalidArgumentError } from '../errors.ts';
+import { requireBearerToken } from './auth.ts';
+import { createErrorHandler, errorResponse, notFoundHandler } from './error-response.ts';
+import { resolveHttpAppOptions, type HttpAppOptions } from './options.ts';
+import { workflowRoutes } from './workflow-routes.ts';
+import { executionRoutes } from './execution-routes.ts';
+import { eventRoutes } from './event-routes.ts';
+import { healthRoutes, machineRoutes } from './system-routes.ts';
+
+/** Builds the HTTP app over a Stator service. Serve it with `startHttpServer()` or `app.request()`. */
+export function createHttpApp(options: HttpAppOptions): Hono {
+  const opts = resolveHttpAppOptions(options);
+  const { stator } = opts;
+  const logger = opts.logger?.child({ component: 'http' });
+  const app = new Hono();
+
+  app.onError(createErrorHandler(logger));
+  app.notFound(notFoundHandler);
+
+  if (logger) {
+    app.use('*', async function requestLog(c, next) {
+      const started = performance.now();
+      await next();
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+    });
+  }
+
+  if (opts.apiToken !== undefined) app.use('/api/*', requireBearerToken(opts.apiToken));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: opts.bodyLimitBytes,
+      onError: (c) =>
+        errorResponse(
+          c,
+          new InvalidArgumentError(`request body exceeds ${opts.bodyLimitBytes} bytes`, {
+            limitBytes: opts.bodyLimitBytes,
+          }),
+          413,
+        ),
+    }),
+  );
+
+  app.route('/health', healthRoutes(stator));
+  app.route('/api/workflows', workflowRoutes(stator));
+  app.route('/api/executions', executionRoutes(stator));
+  app.route('/api/machines', machineRoutes(stator));
+  app.route(
+    '/api/events',
+    eventRoutes(stator, {
+      heartbeatMs: opts.sseHeartbeatMs,
+      bufferSize: opts.sseBufferSize,
+      ...(logger ? { logger } : {}),
+    }),
+  );
+
+  return app;
+}

@@ -1,0 +1,28 @@
+/**
+ * The HTTP front door: a Hono app whose routes call the command layer, and a Node server for it.
+ *
+ * Exports: `createHttpApp`, `HttpAppOptions`, `ResolvedHttpAppOptions`, `resolveHttpAppOptions`,
+ * `DEFAULT_BODY_LIMIT_BYTES`, `DEFAULT_SSE_HEARTBEAT_MS`, `DEFAULT_SSE_BUFFER_SIZE`,
+ * `startHttpServer`, `HttpServerOptions`, `HttpServerHandle`, `DEFAULT_HTTP_HOST`,
+ * `DEFAULT_CLOSE_GRACE_MS`, `errorResponse`, `tokensEqual`, `bearerToken`, `EventQueue`.
+ * @module
+ */
+export { createHttpApp } from './app.ts';
+export {
+  resolveHttpAppOptions,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_SSE_HEARTBEAT_MS,
+  DEFAULT_SSE_BUFFER_SIZE,
+  type HttpAppOptions,
+  type ResolvedHttpAppOptions,
+} from './options.ts';
+export {
+  startHttpServer,
+  DEFAULT_HTTP_HOST,
+  DEFAULT_CLOSE_GRACE_MS,
+  type HttpServerOptions,
+  type HttpServerHandle,
+} from './server.ts';
+export { errorResponse } from './error-response.ts';
+export { tokensEqual, bearerToken } from './auth.ts';
+export { EventQueue, type QueueItem } from './event-queue.ts';

@@ -1,0 +1,49 @@
+/**
+ * Stator as a library: `createStator(options)` returns the service (register, execute, get,
+ * list, cancel, logs, subscribe, close); the rest are the seams for embedding and extending.
+ * @module
+ */
+export { createStator, machineInfos, resolveStatorOptions } from './runtime/index.ts';
+export type {
+  EventFilter,
+  EventListener,
+  EventSubscription,
+  ExecuteOptions,
+  ExecutionView,
+  Health,
+  MachineInfo,
+  Stator,
+  StatorOptions,
+  SubscribeOptions,
+} from './runtime/index.ts';
+export type { StampedEvent, ActorEvent, ExecutionEvent, EngineEvent, Severity } from './events.ts';
+export {
+  StatorError,
+  InvalidArgumentError,
+  InvalidWorkflowError,
+  NotFoundError,
+  ConflictError,
+  TimeoutError,
+  CancelledError,
+  NonRetryableError,
+  toWire,
+} from './errors.ts';
+export type { ErrorCode, WireError } from './errors.ts';
+export { createMemoryBus, createNatsBus } from './bus/index.ts';
+export type { Bus, BusMessage } from './bus/index.ts';
+export { createMemoryStore, createSqliteStore } from './store/index.ts';
+export type {
+  Store,
+  ExecutionRecord,
+  ExecutionSummary,
+  ExecutionStatus,
+  StepRecord,
+  StepStatus,
+  WorkflowRecord,
+  Page,
+} from './store/index.ts';
+export { createExecaRunner } from './exec/index.ts';
+export type { ProcessRunner, ProcessSpec, ProcessResult } from './exec/index.ts';
+export { parseWorkflow, workflowJsonSchema } from './workflow/index.ts';
+export type { WorkflowDefinition, StepDefinition } from './workflow/types.ts';
+export type { Clock } from './clock.ts';

@@ -1,0 +1,72 @@
+/**
+ * Routes `stator.<kind>.<id>.in` messages to local actors. Every payload is parsed by the
+ * schema of the kind's inbound events before it reaches an actor; a bad one changes nothing
+ * and, when the sender asked for a reply, gets the structured error.
+ * @module
+ */
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Bus, BusMessage, BusSubscription } from '../bus/types.ts';
+import { actorWildcard, parseActorSubject, type ActorKind } from '../bus/subjects.ts';
+import { InvalidArgumentError, NotFoundError, toWire } from '../errors.ts';
+
+/** Inbound events of executions. */
+export const executionInboundSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('cancel'), reason: z.string().max(500).optional() }),
+]);
+
+/** Inbound events of engines. */
+export const engineInboundSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('pause') }),
+  z.object({ type: z.literal('resume') }),
+  z.object({ type: z.literal('drain') }),
+  z.object({ type: z.literal('stop') }),
+  z.object({ type: z.literal('health.check') }),
+  z.object({
+    type: z.literal('execute'),
+    workflowId: z.string().min(1),
+    input: z.record(z.string(), z.unknown()).optional(),
+  }),
+]);
+
+/** Handles one validated inbound event for a local actor; returns the reply data. */
+export type InboundHandler = (id: string, event: { type: string } & Record<string, unknown>) => Promise<unknown>;
+
+/** What the router needs per kind. */
+export interface RouteTable {
+  execution: InboundHandler;
+  engine: InboundHandler;
+}
+
+const SCHEMAS: Partial<Record<ActorKind, z.ZodType>> = {
+  execution: executionInboundSchema,
+  engine: engineInboundSchema,
+};
+
+/** Subscribes to every actor's inbound subject and dispatches to `routes`. */
+export function startActorRouter(bus: Bus, routes: RouteTable, logger: Logger): BusSubscription[] {
+  const handle = async (msg: BusMessage): Promise<void> => {
+    const parsed = parseActorSubject(msg.subject);
+    if (!parsed || parsed.direction !== 'in') return;
+    const schema = SCHEMAS[parsed.kind];
+    const route = routes[parsed.kind as keyof RouteTable];
+    try {
+      if (!schema || !route) throw new NotFoundError('actor kind', parsed.kind);
+      const result = schema.safeParse(msg.json());
+      if (!result.success) {
+        throw InvalidArgumentError.format(
+          result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        );
+      }
+      const data = await route(parsed.id, result.data as { type: string });
+      msg.respond({ ok: true, data: data ?? null });
+    } catch (err) {
+      // NotFound for an actor another process owns is normal in a cluster: stay quiet then.
+      if (!msg.reply) logger.debug({ err, subject: msg.subject }, 'inbound event refused');
+      msg.respond({ ok: false, error: toWire(err) });
+    }
+  };
+  return (['execution', 'engine'] as const).map((kind) =>
+    bus.subscribe(actorWildcard('in', kind), (msg) => void handle(msg)),
+  );
+}

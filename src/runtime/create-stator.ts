@@ -1,0 +1,138 @@
+/**
+ * The composition root: builds the seams (store, bus, runner, clock, logger) from options,
+ * supplies every machine's implementations with `.provide()`, starts the engines and the
+ * monitor, routes inbound subjects, rehydrates unfinished runs, and returns the service.
+ * @module
+ */
+import { createActor, type Actor } from 'xstate';
+import pino from 'pino';
+import { taskMachine } from '../../machines/task.machine.ts';
+import { workflowMachine } from '../../machines/workflow.machine.ts';
+import { engineMachine } from '../../machines/engine.machine.ts';
+import { createMemoryBus } from '../bus/index.ts';
+import type { Bus } from '../bus/types.ts';
+import { createMemoryStore, createSqliteStore } from '../store/index.ts';
+import type { Store } from '../store/types.ts';
+import { createExecaRunner } from '../exec/index.ts';
+import { systemClock } from '../clock.ts';
+import { MonitorHub } from '../monitor/index.ts';
+import { resolveStatorOptions, type StatorOptions } from './options.ts';
+import { ExecutionRecorder } from './execution-recorder.ts';
+import { EventPipeline } from './event-pipeline.ts';
+import { LiveRuns } from './live-runs.ts';
+import { createStepActor } from './step-actor.ts';
+import { createRunActor } from './run-actor.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { MemoryWorkQueue } from './work-queue.ts';
+import { startActorRouter } from './actor-router.ts';
+import { StatorService, type Engine } from './stator-service.ts';
+import { rehydrateRuns } from './rehydrate.ts';
+import type { Stator } from './types.ts';
+
+/** Creates and starts the service. */
+export async function createStator(options: StatorOptions = {}): Promise<Stator> {
+  const opts = resolveStatorOptions(options);
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const clock = opts.clock ?? systemClock;
+  const ownsStore = typeof opts.store === 'string';
+  const store: Store =
+    opts.store === 'memory'
+      ? createMemoryStore({ maxLogLinesPerStep: opts.maxLogLinesPerStep })
+      : opts.store === 'sqlite'
+        ? createSqliteStore({ path: opts.sqlitePath, maxLogLinesPerStep: opts.maxLogLinesPerStep })
+        : opts.store;
+  const ownsBus = !opts.bus;
+  const bus: Bus = opts.bus ?? createMemoryBus();
+  const runner = opts.runner ?? createExecaRunner({ killGraceMs: opts.killGraceMs });
+
+  const runs = new LiveRuns();
+  const recorder = new ExecutionRecorder(store, clock);
+  const monitor = new MonitorHub(logger);
+  const pipeline = new EventPipeline({
+    bus,
+    store,
+    recorder,
+    sink: monitor,
+    clock,
+    logger,
+    onFinal: (event) => {
+      recorder.forget(event.executionId);
+      runs.finish(event.executionId);
+    },
+  });
+
+  const queue = new MemoryWorkQueue(opts.queueLimit);
+  const dispatcher = new Dispatcher(queue);
+  const provided = workflowMachine.provide({
+    actors: {
+      task: taskMachine.provide({
+        actors: {
+          runStep: createStepActor({
+            runner,
+            clock,
+            pipeline,
+            killGraceMs: opts.killGraceMs,
+            runs: (id) => runs.get(id),
+          }),
+        },
+      }),
+    },
+  });
+  const runActor = createRunActor({
+    machine: provided,
+    runs,
+    pipeline,
+    store,
+    clock,
+    node: opts.node,
+    logger,
+    onSlotFree: (engineId) => dispatcher.release(engineId),
+  });
+
+  const engines: Engine[] = [];
+  for (let i = 1; i <= opts.engines; i++) {
+    const engineId = `${opts.node}-e${i}`.replace(/[^A-Za-z0-9_-]/g, '_');
+    const actor: Actor<typeof engineMachine> = createActor(
+      engineMachine.provide({ actors: { run: runActor as never } }),
+      { input: { engineId, slots: opts.slotsPerEngine }, clock },
+    );
+    actor.on('*', (event) => pipeline.emit('engine', engineId, event));
+    actor.start();
+    engines.push({ id: engineId, actor, slots: opts.slotsPerEngine });
+    dispatcher.addEngine(actor, opts.slotsPerEngine);
+  }
+
+  const service = new StatorService({
+    opts,
+    logger,
+    clock,
+    store,
+    bus,
+    runner,
+    runs,
+    recorder,
+    pipeline,
+    monitor,
+    queue,
+    dispatcher,
+    engines,
+    close: async () => {
+      for (const sub of routes) sub.unsubscribe();
+      if (ownsBus) await bus.close();
+      if (ownsStore) await store.close();
+    },
+  });
+  const routes = startActorRouter(
+    bus,
+    {
+      execution: async (id, event) => {
+        if (event.type === 'cancel') return service.cancel(id, event.reason as string | undefined);
+        return undefined;
+      },
+      engine: async (id, event) => service.engineCommand(id, event),
+    },
+    logger,
+  );
+  if (opts.rehydrate) await rehydrateRuns(service, store, logger);
+  return service;
+}

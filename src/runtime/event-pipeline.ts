@@ -1,0 +1,167 @@
+/**
+ * The outbound path of every actor event: stamp (time, per-process sequence, severity,
+ * source), persist what it changes, then publish it on the actor's `.out` subject and hand it
+ * to the monitor. A run's events go through one promise chain per run, so they are persisted
+ * and published in the order the run emitted them, each only after the store has it.
+ * @module
+ */
+import type { Logger } from 'pino';
+import type { ActorEvent, ExecutionEvent, StampedEvent } from '../events.ts';
+import { severityOf } from '../events.ts';
+import { actorAddress, actorOut, type ActorKind } from '../bus/subjects.ts';
+import type { Bus } from '../bus/types.ts';
+import type { LogLine, Store } from '../store/types.ts';
+import type { Clock } from '../clock.ts';
+import type { ExecutionRecorder } from './execution-recorder.ts';
+
+/** Where stamped events go after persistence (the monitor hub). */
+export interface EventSink {
+  publish(event: StampedEvent): void;
+}
+
+/** Called once a run's final event is persisted and published. */
+export type FinalListener = (event: Extract<ExecutionEvent, { durationMs?: number; status: unknown }>) => void;
+
+/** Dependencies of the pipeline. */
+export interface EventPipelineDeps {
+  bus: Bus;
+  store: Store;
+  recorder: ExecutionRecorder;
+  sink: EventSink;
+  clock: Clock;
+  logger: Logger;
+  onFinal: FinalListener;
+}
+
+const LOG_BATCH = 256;
+const LOG_FLUSH_MS = 50;
+
+/** Stamps, persists and publishes actor events. */
+export class EventPipeline {
+  #seq = 0;
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #logs = new Map<string, LogLine[]>();
+  #logTimer: unknown = undefined;
+
+  constructor(private readonly deps: EventPipelineDeps) {}
+
+  /** The last sequence number handed out. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Stamps an event of the actor `<kind>.<id>`; `seq` is given when it is published. */
+  stamp(kind: ActorKind, id: string, event: ActorEvent): StampedEvent {
+    return {
+      ...event,
+      ts: new Date(this.deps.clock.now()).toISOString(),
+      seq: 0,
+      source: actorAddress(kind, id),
+      severity: severityOf(event.type),
+    } as StampedEvent;
+  }
+
+  /** An event of a run: persisted in order, then published. */
+  emitExecution(event: ExecutionEvent): void {
+    const id = event.executionId;
+    const stamped = this.stamp('execution', id, event) as StampedEvent & ExecutionEvent;
+    if (stamped.type === 'step.stdout' || stamped.type === 'step.stderr') {
+      this.#bufferLog(id, {
+        stepId: stamped.stepId,
+        stream: stamped.type === 'step.stdout' ? 'stdout' : 'stderr',
+        line: stamped.line,
+        ts: stamped.ts,
+      });
+    }
+    const prev = this.#chains.get(id) ?? Promise.resolve();
+    const next = prev
+      .then(() => this.#persist(stamped))
+      .then(
+        () => this.#publish('execution', id, stamped),
+        (err: unknown) => {
+          // A store failure must not silence the run: publish anyway and say so loudly.
+          this.deps.logger.error({ err, executionId: id, type: stamped.type }, 'persisting event failed');
+          this.#publish('execution', id, stamped);
+        },
+      );
+    this.#chains.set(id, next);
+    if (isFinal(stamped)) {
+      void next.then(() => {
+        if (this.#chains.get(id) === next) this.#chains.delete(id);
+        this.deps.onFinal(stamped as never);
+      });
+    }
+  }
+
+  /** An event of any other actor: published at once (nothing to persist). */
+  emit(kind: ActorKind, id: string, event: ActorEvent): void {
+    this.#publish(kind, id, this.stamp(kind, id, event));
+  }
+
+  /** Waits until every run's chain and the log buffers are flushed. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.#chains.values()]);
+    await this.#flushAllLogs();
+  }
+
+  async #persist(event: StampedEvent & ExecutionEvent): Promise<void> {
+    if (event.type === 'step.stdout' || event.type === 'step.stderr') return;
+    // A step's or run's end is reported only once its output is stored.
+    if (event.type !== 'step.started' && event.type !== 'execution.started') {
+      await this.#flushLogs(event.executionId);
+    }
+    await this.deps.recorder.apply(event);
+  }
+
+  #publish(kind: ActorKind, id: string, event: StampedEvent): void {
+    // Numbered in publication order, so a gap always means a lost event.
+    event.seq = ++this.#seq;
+    const subject = actorOut(kind, id);
+    const { bus } = this.deps;
+    if (!bus.hasInterest || bus.hasInterest(subject)) bus.publish(subject, event);
+    this.deps.sink.publish(event);
+  }
+
+  #bufferLog(executionId: string, line: LogLine): void {
+    let buf = this.#logs.get(executionId);
+    if (!buf) this.#logs.set(executionId, (buf = []));
+    buf.push(line);
+    if (buf.length >= LOG_BATCH) void this.#flushLogs(executionId);
+    else if (this.#logTimer === undefined) {
+      this.#logTimer = this.deps.clock.setTimeout(() => {
+        this.#logTimer = undefined;
+        void this.#flushAllLogs();
+      }, LOG_FLUSH_MS);
+    }
+  }
+
+  async #flushLogs(executionId: string): Promise<void> {
+    const buf = this.#logs.get(executionId);
+    if (!buf || buf.length === 0) return;
+    this.#logs.delete(executionId);
+    try {
+      await this.deps.store.appendLogs(executionId, buf);
+    } catch (err) {
+      this.deps.logger.error({ err, executionId }, 'storing step output failed');
+    }
+  }
+
+  async #flushAllLogs(): Promise<void> {
+    await Promise.all([...this.#logs.keys()].map((id) => this.#flushLogs(id)));
+  }
+
+  /** Cancels the pending flush timer (service shutdown). */
+  stopTimers(): void {
+    if (this.#logTimer !== undefined) this.deps.clock.clearTimeout(this.#logTimer);
+    this.#logTimer = undefined;
+  }
+}
+
+function isFinal(event: StampedEvent): boolean {
+  return (
+    event.type === 'execution.completed' ||
+    event.type === 'execution.failed' ||
+    event.type === 'execution.cancelled' ||
+    event.type === 'execution.timed_out'
+  );
+}

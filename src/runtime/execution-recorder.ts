@@ -1,0 +1,141 @@
+/**
+ * Turns a run's events into its durable record: step rows and execution fields in the store.
+ * It keeps each live run's step records in memory (outside any actor snapshot) so applying an
+ * event costs O(1) whatever the run's size, and fills `durationMs` into final events.
+ * @module
+ */
+import type { ExecutionEvent } from '../events.ts';
+import type { ExecutionRecord, StepRecord, Store } from '../store/types.ts';
+import type { Clock } from '../clock.ts';
+
+interface LiveRun {
+  record: ExecutionRecord;
+  steps: Map<string, StepRecord>;
+  stepStartMs: Map<string, number>;
+  startMs: number;
+}
+
+/** Applies execution events to the store, in the order they are given. */
+export class ExecutionRecorder {
+  readonly #runs = new Map<string, LiveRun>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Starts tracking a run whose record is already in the store. */
+  track(record: ExecutionRecord): void {
+    const steps = new Map<string, StepRecord>();
+    for (const s of record.steps) steps.set(s.id, { ...s });
+    this.#runs.set(record.id, { record, steps, stepStartMs: new Map(), startMs: this.clock.now() });
+  }
+
+  /** Stops tracking (after the final event, or when the run is handed to another process). */
+  forget(executionId: string): void {
+    this.#runs.delete(executionId);
+  }
+
+  /** Current in-memory step record, if the run is live here. */
+  step(executionId: string, stepId: string): StepRecord | undefined {
+    return this.#runs.get(executionId)?.steps.get(stepId);
+  }
+
+  /** True while the run is tracked. */
+  has(executionId: string): boolean {
+    return this.#runs.has(executionId);
+  }
+
+  /**
+   * Persists what `event` changes. Mutates `event` to add `durationMs` where it applies.
+   * Resolves once the store has the change (persist before publish).
+   */
+  async apply(event: ExecutionEvent): Promise<void> {
+    const run = this.#runs.get(event.executionId);
+    if (!run) return;
+    const now = this.clock.now();
+    const iso = new Date(now).toISOString();
+    switch (event.type) {
+      case 'execution.started':
+        run.startMs = now;
+        run.record.status = 'running';
+        // A rehydrated run keeps the start time of its first life.
+        run.record.startedAt ??= iso;
+        return this.store.updateExecution(event.executionId, {
+          status: 'running',
+          startedAt: run.record.startedAt,
+        });
+      case 'execution.completed':
+      case 'execution.failed':
+      case 'execution.cancelled':
+      case 'execution.timed_out':
+        event.durationMs = now - run.startMs;
+        run.record.status = event.status;
+        return this.store.updateExecution(event.executionId, {
+          status: event.status,
+          finishedAt: iso,
+          error: event.error ?? null,
+          startedAt: run.record.startedAt ?? iso,
+        });
+      case 'step.started': {
+        const step = this.#step(run, event.stepId);
+        step.status = 'running';
+        step.attempts = event.attempt;
+        step.startedAt ??= iso;
+        step.finishedAt = null;
+        step.error = null;
+        run.stepStartMs.set(event.stepId, now);
+        return this.store.putStep(event.executionId, step);
+      }
+      case 'step.retrying': {
+        const step = this.#step(run, event.stepId);
+        step.status = 'retrying';
+        step.error = event.error;
+        return this.store.putStep(event.executionId, step);
+      }
+      case 'step.completed':
+      case 'step.failed':
+      case 'step.timed_out':
+      case 'step.cancelled':
+      case 'step.interrupted': {
+        const step = this.#step(run, event.stepId);
+        const started = run.stepStartMs.get(event.stepId);
+        if (event.type === 'step.completed') event.durationMs = started ? now - started : 0;
+        step.status = STEP_STATUS[event.type];
+        step.attempts = Math.max(step.attempts, event.attempt);
+        step.exitCode = event.exitCode;
+        step.startedAt ??= iso;
+        step.finishedAt = iso;
+        step.error = event.type === 'step.completed' ? null : event.error;
+        run.stepStartMs.delete(event.stepId);
+        return this.store.putStep(event.executionId, step);
+      }
+      case 'step.skipped': {
+        const step = this.#step(run, event.stepId);
+        step.status = 'skipped';
+        step.finishedAt = iso;
+        step.error = event.reason;
+        return this.store.putStep(event.executionId, step);
+      }
+      default:
+        return;
+    }
+  }
+
+  #step(run: LiveRun, stepId: string): StepRecord {
+    let step = run.steps.get(stepId);
+    if (!step) {
+      step = { id: stepId, status: 'pending', attempts: 0, exitCode: null, startedAt: null, finishedAt: null, error: null };
+      run.steps.set(stepId, step);
+    }
+    return step;
+  }
+}
+
+const STEP_STATUS = {
+  'step.completed': 'succeeded',
+  'step.failed': 'failed',
+  'step.timed_out': 'timed_out',
+  'step.cancelled': 'cancelled',
+  'step.interrupted': 'interrupted',
+} as const;

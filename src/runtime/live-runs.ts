@@ -1,0 +1,63 @@
+/**
+ * Runs this process knows about and has not finished: their definition and inputs (which step
+ * attempts read), the workflow actor once an engine started it, and waiters for their end.
+ * @module
+ */
+import type { Actor } from 'xstate';
+import type { workflowMachine } from '../../machines/workflow.machine.ts';
+import type { ResumedStep } from '../../machines/run-ledger.ts';
+import type { ExecutionRecord } from '../store/types.ts';
+import type { WorkflowDefinition } from '../workflow/types.ts';
+
+/** One live run. */
+export interface LiveRun {
+  record: ExecutionRecord;
+  definition: WorkflowDefinition;
+  inputs: Record<string, unknown>;
+  /** Step states carried over from a previous process. */
+  resume?: Record<string, ResumedStep>;
+  /** Set once an engine starts it. */
+  actor?: Actor<typeof workflowMachine>;
+  /** Cancelled before an engine picked it up. */
+  cancelled?: boolean;
+}
+
+/** The registry of live runs, with end-of-run waiters. */
+export class LiveRuns {
+  readonly #runs = new Map<string, LiveRun>();
+  readonly #waiters = new Map<string, Array<() => void>>();
+
+  get size(): number {
+    return this.#runs.size;
+  }
+
+  get(id: string): LiveRun | undefined {
+    return this.#runs.get(id);
+  }
+
+  add(run: LiveRun): void {
+    this.#runs.set(run.record.id, run);
+  }
+
+  /** Removes a finished run and wakes whoever waits for it. */
+  finish(id: string): void {
+    this.#runs.delete(id);
+    const waiters = this.#waiters.get(id);
+    this.#waiters.delete(id);
+    for (const w of waiters ?? []) w();
+  }
+
+  /** Resolves when `finish(id)` is called. */
+  waitFor(id: string): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.#waiters.get(id) ?? [];
+      list.push(resolve);
+      this.#waiters.set(id, list);
+    });
+  }
+
+  /** Drops a waiter list (timeouts). */
+  values(): IterableIterator<LiveRun> {
+    return this.#runs.values();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Options of `createStator()`: given as StatorOptions, resolved once into ResolvedStatorOptions.
+ * @module
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/types.ts';
+import type { Store } from '../store/types.ts';
+import type { ProcessRunner } from '../exec/types.ts';
+import type { Clock } from '../clock.ts';
+import { InvalidArgumentError } from '../errors.ts';
+
+/** @default "./.stator" */
+export const DEFAULT_DATA_DIR = './.stator';
+/** @default 2 */
+export const DEFAULT_ENGINES = 2;
+/** @default 8 */
+export const DEFAULT_SLOTS_PER_ENGINE = 8;
+/** @default 10000 */
+export const DEFAULT_QUEUE_LIMIT = 10_000;
+/** @default 2000 */
+export const DEFAULT_KILL_GRACE_MS = 2000;
+
+/** Options of the service. Seams not given are built from the rest. */
+export interface StatorOptions {
+  /** Where the SQLite file lives. @default "./.stator" (env STATOR_DATA_DIR is read by config.ts) */
+  dataDir?: string;
+  /** `sqlite` (file under dataDir), `memory`, or a ready Store. @default "sqlite" */
+  store?: 'sqlite' | 'memory' | Store;
+  /** A ready bus; an in-process bus when absent. */
+  bus?: Bus;
+  runner?: ProcessRunner;
+  clock?: Clock;
+  /** pino logger; a silent one when absent. */
+  logger?: Logger;
+  /** Engines (executor actors) in this process. @default 2 */
+  engines?: number;
+  /** Slots (parallel executions) per engine. @default 8 */
+  slotsPerEngine?: number;
+  /** Executions waiting for a slot before `execute` is refused. @default 10000 */
+  queueLimit?: number;
+  /** Grace between SIGTERM and SIGKILL when a step is stopped. @default 2000 */
+  killGraceMs?: number;
+  /** Name of this process in execution records. @default `${hostname}-${pid}` */
+  node?: string;
+  /** Lines kept per step. @default 1000 */
+  maxLogLinesPerStep?: number;
+  /** Re-run unfinished executions found in the store at start. @default true */
+  rehydrate?: boolean;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedStatorOptions {
+  dataDir: string;
+  store: 'sqlite' | 'memory' | Store;
+  bus?: Bus;
+  runner?: ProcessRunner;
+  clock?: Clock;
+  logger?: Logger;
+  engines: number;
+  slotsPerEngine: number;
+  queueLimit: number;
+  killGraceMs: number;
+  node: string;
+  maxLogLinesPerStep: number;
+  rehydrate: boolean;
+  sqlitePath: string;
+}
+
+const numbers = z.object({
+  engines: z.number().int().min(1).max(64).default(DEFAULT_ENGINES),
+  slotsPerEngine: z.number().int().min(1).max(4096).default(DEFAULT_SLOTS_PER_ENGINE),
+  queueLimit: z.number().int().min(1).default(DEFAULT_QUEUE_LIMIT),
+  killGraceMs: z.number().int().min(0).default(DEFAULT_KILL_GRACE_MS),
+  maxLogLinesPerStep: z.number().int().min(1).default(1000),
+});
+
+/** Merges defaults, validates once, and names the offending field on error. */
+export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorOptions {
+  const parsed = numbers.safeParse({
+    engines: input.engines,
+    slotsPerEngine: input.slotsPerEngine,
+    queueLimit: input.queueLimit,
+    killGraceMs: input.killGraceMs,
+    maxLogLinesPerStep: input.maxLogLinesPerStep,
+  });
+  if (!parsed.success) {
+    throw InvalidArgumentError.format(
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+  const dataDir = input.dataDir ?? DEFAULT_DATA_DIR;
+  return {
+    ...parsed.data,
+    dataDir,
+    store: input.store ?? 'sqlite',
+    bus: input.bus,
+    runner: input.runner,
+    clock: input.clock,
+    logger: input.logger,
+    node: input.node ?? `${hostname()}-${process.pid}`,
+    rehydrate: input.rehydrate ?? true,
+    sqlitePath: join(dataDir, 'stator.db'),
+  };
+}

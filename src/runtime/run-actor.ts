@@ -1,0 +1,81 @@
+/**
+ * The `run` actor supplied to engines: one execution in one engine slot. It creates the run's
+ * workflow actor, forwards what the run emits into the event pipeline and resolves when the
+ * run ends. Stopping it (engine stop, service shutdown) stops the workflow actor without a
+ * final status, so the run stays unfinished in the store and is rehydrated on the next start.
+ * @module
+ */
+import { createActor, fromPromise, type AnyStateMachine } from 'xstate';
+import type { Logger } from 'pino';
+import type { workflowMachine, WorkflowOutput } from '../../machines/workflow.machine.ts';
+import type { Clock } from '../clock.ts';
+import type { Store } from '../store/types.ts';
+import type { EventPipeline } from './event-pipeline.ts';
+import type { LiveRuns } from './live-runs.ts';
+
+/** Dependencies of the run actor. */
+export interface RunActorDeps {
+  machine: typeof workflowMachine;
+  runs: LiveRuns;
+  pipeline: EventPipeline;
+  store: Store;
+  clock: Clock;
+  node: string;
+  logger: Logger;
+  /** Called when the run leaves its slot, finished or not. */
+  onSlotFree: (engineId: string) => void;
+}
+
+/** What the run actor resolves with. */
+export type RunActorOutput = WorkflowOutput | { executionId: string; status: 'abandoned' | 'skipped' };
+
+/** Builds the `run` actor logic. */
+export function createRunActor(deps: RunActorDeps) {
+  return fromPromise<RunActorOutput, { executionId: string; engineId: string }>(async function run({
+    input,
+    signal,
+  }) {
+    const { executionId, engineId } = input;
+    try {
+      const live = deps.runs.get(executionId);
+      if (!live || live.cancelled) return { executionId, status: 'skipped' };
+      live.record.engineId = engineId;
+      live.record.node = deps.node;
+      await deps.store.updateExecution(executionId, { engineId, node: deps.node });
+      const actor = createActor(deps.machine as AnyStateMachine, {
+        id: `execution.${executionId}`,
+        clock: deps.clock,
+        input: {
+          executionId,
+          workflowId: live.record.workflowId,
+          definition: live.definition,
+          resume: live.resume,
+        },
+      }) as NonNullable<typeof live.actor>;
+      live.actor = actor;
+      actor.on('*', (event) => deps.pipeline.emitExecution(event));
+      const done = new Promise<RunActorOutput>((resolve) => {
+        actor.subscribe({
+          complete: () => resolve(actor.getSnapshot().output as WorkflowOutput),
+          error: (err) => {
+            deps.logger.error({ err, executionId }, 'workflow actor crashed');
+            resolve({ executionId, status: 'abandoned' });
+          },
+        });
+        signal.addEventListener(
+          'abort',
+          () => {
+            actor.stop();
+            resolve({ executionId, status: 'abandoned' });
+          },
+          { once: true },
+        );
+      });
+      actor.start();
+      actor.send({ type: 'start' });
+      return await done;
+    } finally {
+      deps.onSlotFree(engineId);
+    }
+  });
+}

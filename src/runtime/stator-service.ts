@@ -1,0 +1,297 @@
+/**
+ * The Stator service object: the command handlers behind the library API, the HTTP routes and
+ * the NATS command API. Built by create-stator.ts, which owns the wiring.
+ * @module
+ */
+import type { Actor } from 'xstate';
+import type { Logger } from 'pino';
+import type { engineMachine } from '../../machines/engine.machine.ts';
+import type { Bus } from '../bus/types.ts';
+import { isValidToken } from '../bus/subjects.ts';
+import type { Clock } from '../clock.ts';
+import type { ProcessRunner } from '../exec/types.ts';
+import type { MonitorHub } from '../monitor/index.ts';
+import {
+  ConflictError,
+  InvalidArgumentError,
+  NotFoundError,
+  TimeoutError,
+  UnavailableError,
+} from '../errors.ts';
+import { newId } from '../ids.ts';
+import {
+  FINAL_EXECUTION_STATUSES,
+  type ExecutionQuery,
+  type ExecutionRecord,
+  type Store,
+  type WorkflowQuery,
+  type WorkflowRecord,
+} from '../store/index.ts';
+import { parseWorkflow, resolveInputs } from '../workflow/index.ts';
+import type { ResolvedStatorOptions } from './options.ts';
+import type { ExecutionRecorder } from './execution-recorder.ts';
+import type { EventPipeline } from './event-pipeline.ts';
+import type { LiveRuns } from './live-runs.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import type { WorkQueue } from './work-queue.ts';
+import { machineInfos } from './machine-catalog.ts';
+import { formatLogs } from './format-logs.ts';
+import type { EventListener, ExecuteOptions, Health, Stator, SubscribeOptions } from './types.ts';
+
+/** An engine of this process. */
+export interface Engine {
+  id: string;
+  actor: Actor<typeof engineMachine>;
+  slots: number;
+}
+
+/** Everything the service uses, built by the composition root. */
+export interface ServiceDeps {
+  opts: ResolvedStatorOptions;
+  logger: Logger;
+  clock: Clock;
+  store: Store;
+  bus: Bus;
+  runner: ProcessRunner;
+  runs: LiveRuns;
+  recorder: ExecutionRecorder;
+  pipeline: EventPipeline;
+  monitor: MonitorHub;
+  queue: WorkQueue;
+  dispatcher: Dispatcher;
+  engines: Engine[];
+  /** Releases what the root created (routes, owned bus and store). */
+  close: () => Promise<void>;
+}
+
+const POLL_MS = 200;
+
+/** The service. */
+export class StatorService implements Stator {
+  readonly #startedAt: number;
+  #closing: Promise<void> | undefined;
+
+  constructor(readonly deps: ServiceDeps) {
+    this.#startedAt = deps.clock.now();
+  }
+
+  async registerWorkflow(definition: unknown): Promise<WorkflowRecord> {
+    this.#assertOpen();
+    const parsed = parseWorkflow(definition);
+    const existing = await this.deps.store.getWorkflow(parsed.id);
+    const now = new Date(this.deps.clock.now()).toISOString();
+    const record: WorkflowRecord = {
+      id: parsed.id,
+      definition: parsed,
+      version: (existing?.version ?? 0) + 1,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    if (typeof definition === 'string') record.source = definition;
+    await this.deps.store.putWorkflow(record);
+    this.deps.logger.info({ workflowId: record.id, version: record.version }, 'workflow registered');
+    return record;
+  }
+
+  async getWorkflow(id: string): Promise<WorkflowRecord> {
+    const record = await this.deps.store.getWorkflow(id);
+    if (!record) throw new NotFoundError('workflow', id);
+    return record;
+  }
+
+  listWorkflows(query?: WorkflowQuery) {
+    return this.deps.store.listWorkflows(query);
+  }
+
+  async deleteWorkflow(id: string): Promise<void> {
+    if (!(await this.deps.store.deleteWorkflow(id))) throw new NotFoundError('workflow', id);
+  }
+
+  async execute(
+    workflowId: string,
+    input: Record<string, unknown> = {},
+    opts: ExecuteOptions = {},
+  ): Promise<{ executionId: string }> {
+    this.#assertOpen();
+    const { store, queue, opts: o } = this.deps;
+    const workflow = await this.getWorkflow(workflowId);
+    const inputs = resolveInputs(workflow.definition, input);
+    const executionId = opts.executionId ?? newId('ex');
+    if (!isValidToken(executionId)) {
+      throw InvalidArgumentError.format([{ path: 'executionId', message: 'not a valid id' }]);
+    }
+    if (queue.size >= o.queueLimit) {
+      throw new UnavailableError(`work queue is full (${o.queueLimit} executions waiting)`);
+    }
+    const record: ExecutionRecord = {
+      id: executionId,
+      workflowId,
+      status: 'pending',
+      input: inputs,
+      createdAt: new Date(this.deps.clock.now()).toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+      engineId: null,
+      node: null,
+      definition: workflow.definition,
+      steps: workflow.definition.steps.map((s) => ({
+        id: s.id,
+        status: 'pending',
+        attempts: 0,
+        exitCode: null,
+        startedAt: null,
+        finishedAt: null,
+        error: null,
+      })),
+    };
+    await store.createExecution(record);
+    this.enqueue(record, inputs);
+    this.deps.pipeline.emitExecution({ type: 'execution.queued', executionId, workflowId });
+    this.deps.dispatcher.pump();
+    return { executionId };
+  }
+
+  /** Puts a recorded run in the queue (new or rehydrated). */
+  enqueue(
+    record: ExecutionRecord,
+    inputs: Record<string, unknown>,
+    resume?: Parameters<LiveRuns['add']>[0]['resume'],
+  ): void {
+    this.deps.recorder.track(record);
+    this.deps.runs.add({ record, definition: record.definition, inputs, resume });
+    this.deps.queue.push({ executionId: record.id });
+  }
+
+  async getExecution(id: string): Promise<ExecutionRecord> {
+    const record = await this.deps.store.getExecution(id);
+    if (!record) throw new NotFoundError('execution', id);
+    return record;
+  }
+
+  listExecutions(query?: ExecutionQuery) {
+    return this.deps.store.listExecutions(query);
+  }
+
+  async cancel(id: string, reason?: string): Promise<ExecutionRecord> {
+    const { runs, queue, pipeline, store } = this.deps;
+    const live = runs.get(id);
+    if (live) {
+      const ended = runs.waitFor(id);
+      if (live.actor) {
+        live.actor.send({ type: 'cancel', reason: reason ?? 'cancelled on request' });
+      } else {
+        queue.remove(id);
+        live.cancelled = true;
+        pipeline.emitExecution({
+          type: 'execution.cancelled',
+          executionId: id,
+          workflowId: live.record.workflowId,
+          status: 'cancelled',
+          error: { code: 'cancelled', message: reason ?? 'cancelled before start', recoverable: false },
+        });
+      }
+      await ended;
+      return this.getExecution(id);
+    }
+    const record = await this.getExecution(id);
+    if (FINAL_EXECUTION_STATUSES.includes(record.status)) {
+      throw new ConflictError(`execution '${id}' already ${record.status}`, { status: record.status });
+    }
+    // Unfinished but owned by nobody here (an orphan): settle it directly.
+    await store.updateExecution(id, {
+      status: 'cancelled',
+      finishedAt: new Date(this.deps.clock.now()).toISOString(),
+      error: { code: 'cancelled', message: reason ?? 'cancelled on request', recoverable: false },
+    });
+    return this.getExecution(id);
+  }
+
+  async logs(id: string, opts?: { stepId?: string }): Promise<string> {
+    await this.getExecution(id);
+    await this.deps.pipeline.drain();
+    return formatLogs(await this.deps.store.getLogs(id, opts));
+  }
+
+  async waitForExecution(id: string, opts: { timeoutMs?: number } = {}): Promise<ExecutionRecord> {
+    const deadline = this.deps.clock.now() + (opts.timeoutMs ?? 24 * 3600_000);
+    for (;;) {
+      const record = await this.getExecution(id);
+      if (FINAL_EXECUTION_STATUSES.includes(record.status) && !this.deps.runs.get(id)) return record;
+      const left = deadline - this.deps.clock.now();
+      if (left <= 0) throw new TimeoutError(`execution '${id}' did not finish in time`, { id });
+      const live = this.deps.runs.get(id);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, live ? left : Math.min(left, POLL_MS));
+        if (live) void this.deps.runs.waitFor(id).then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  subscribe(listener: EventListener, opts?: SubscribeOptions) {
+    return this.deps.monitor.subscribe(listener, opts);
+  }
+
+  async health(): Promise<Health> {
+    const { engines, runs, clock, opts } = this.deps;
+    return {
+      status: this.#closing ? 'closing' : 'ok',
+      uptimeSeconds: Math.round((clock.now() - this.#startedAt) / 1000),
+      node: opts.node,
+      mode: this.deps.bus.kind === 'memory' ? 'embedded' : 'cluster',
+      engines: engines.map((e) => engineView(e)),
+      activeExecutions: runs.size,
+    };
+  }
+
+  machines() {
+    return machineInfos();
+  }
+
+  /** Handles an inbound engine command (`stator.engine.<id>.in`). */
+  async engineCommand(id: string, event: { type: string } & Record<string, unknown>) {
+    const engine = this.deps.engines.find((e) => e.id === id);
+    if (!engine) throw new NotFoundError('engine', id);
+    if (event.type === 'execute') {
+      return this.execute(event.workflowId as string, event.input as Record<string, unknown>);
+    }
+    engine.actor.send(event as never);
+    this.deps.dispatcher.pump();
+    return engineView(engine);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const { engines, pipeline, runner, monitor, logger } = this.deps;
+    // Runs still going stay unfinished in the store and resume on the next start.
+    for (const e of engines) e.actor.send({ type: 'stop' });
+    await runner.killAll();
+    await pipeline.drain();
+    pipeline.stopTimers();
+    monitor.stop();
+    await this.deps.close();
+    logger.info('stator closed');
+  }
+
+  #assertOpen(): void {
+    if (this.#closing) throw new UnavailableError('stator is closing');
+  }
+}
+
+function engineView(e: Engine) {
+  const snap = e.actor.getSnapshot();
+  return {
+    id: e.id,
+    status: String(snap.value),
+    slots: e.slots,
+    busy: snap.context.busy.length,
+    queued: 0,
+  };
+}

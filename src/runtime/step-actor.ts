@@ -1,0 +1,94 @@
+/**
+ * The `runStep` actor supplied to task machines: one attempt of one step. `exec` and `run`
+ * go to the process runner (stopping the actor aborts its signal, which kills the process
+ * group), `sleep` waits on the injected clock, `noop` never gets here (the task settles it).
+ * Output lines become `step.stdout` / `step.stderr` events straight into the pipeline.
+ * @module
+ */
+import { fromPromise } from 'xstate';
+import type { RunStepInput, RunStepResult } from '../../machines/task.machine.ts';
+import type { ProcessRunner } from '../exec/types.ts';
+import type { Clock } from '../clock.ts';
+import type { WorkflowDefinition } from '../workflow/types.ts';
+import { renderArgv, stepEnvironment, stepTemplateContext } from '../workflow/index.ts';
+import { toStatorError } from '../errors.ts';
+import type { EventPipeline } from './event-pipeline.ts';
+
+/** What a step attempt needs from its run that is not in the task's context. */
+export interface RunContextLookup {
+  (executionId: string): { definition: WorkflowDefinition; inputs: Record<string, unknown> } | undefined;
+}
+
+/** Dependencies of the step actor. */
+export interface StepActorDeps {
+  runner: ProcessRunner;
+  clock: Clock;
+  pipeline: EventPipeline;
+  runs: RunContextLookup;
+  killGraceMs: number;
+}
+
+/** Builds the `runStep` actor logic. */
+export function createStepActor(deps: StepActorDeps) {
+  return fromPromise<RunStepResult, RunStepInput>(async function runStep({ input, signal }) {
+    const { step, executionId, workflowId, attempt } = input;
+    if (step.kind === 'noop') return { ok: true, exitCode: null };
+    if (step.kind === 'sleep') return sleep(deps.clock, step.sleepMs, signal);
+
+    const run = deps.runs(executionId);
+    if (!run) return { ok: false, exitCode: null, error: 'run context is gone', nonRetryable: true };
+    const envInput = { def: run.definition, step, executionId, attempt, inputs: run.inputs };
+    let argv: string[] | undefined;
+    try {
+      argv = step.kind === 'exec' ? renderArgv(step.exec, stepTemplateContext(envInput)) : undefined;
+    } catch (err) {
+      return { ok: false, exitCode: null, error: toStatorError(err).message, nonRetryable: true };
+    }
+    const result = await deps.runner.run({
+      argv,
+      script: step.kind === 'run' ? step.run : undefined,
+      shell: step.kind === 'run' ? step.shell : undefined,
+      cwd: step.cwd,
+      env: stepEnvironment(envInput),
+      killGraceMs: deps.killGraceMs,
+      signal,
+      onLine: (stream, line) =>
+        deps.pipeline.emitExecution({
+          type: stream === 'stdout' ? 'step.stdout' : 'step.stderr',
+          executionId,
+          workflowId,
+          stepId: step.id,
+          attempt,
+          line,
+        }),
+    });
+    if (result.spawnError) {
+      return { ok: false, exitCode: null, error: result.spawnError, nonRetryable: true };
+    }
+    if (result.cancelled) return { ok: false, exitCode: result.exitCode, error: 'cancelled' };
+    if (result.exitCode === 0) return { ok: true, exitCode: 0 };
+    return {
+      ok: false,
+      exitCode: result.exitCode,
+      error:
+        result.exitCode === null
+          ? `killed by ${result.signal ?? 'signal'}`
+          : `exit code ${result.exitCode}`,
+    };
+  });
+}
+
+function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<RunStepResult> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve({ ok: false, exitCode: null, error: 'cancelled' });
+    const handle = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve({ ok: true, exitCode: null });
+    }, ms);
+    const onAbort = () => {
+      clock.clearTimeout(handle);
+      resolve({ ok: false, exitCode: null, error: 'cancelled' });
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * The store module: the Store seam and its implementations.
+ *
+ * - `createSqliteStore`, `resolveSqliteStoreOptions`, `DEFAULT_SQLITE_BUSY_TIMEOUT_MS`: the embedded SQLite store.
+ * - `createMemoryStore`: the in-memory store (tests, ephemeral runs).
+ * - `resolveStoreLimits`, `truncateLine`, `truncationMarker`: limits shared by every store.
+ * - `encodeCursor`, `decodeCursor`, `resolvePageLimit`, `DEFAULT_PAGE_LIMIT`, `MAX_PAGE_LIMIT`: paging.
+ * - `SQLITE_MIGRATIONS`, `SQLITE_SCHEMA_VERSION`: the SQLite schema.
+ * - Types: `Store`, `StoreLimits`, records, queries and pages, from types.ts; `FINAL_EXECUTION_STATUSES`,
+ *   `DEFAULT_STORE_LIMITS`.
+ * @module
+ */
+export {
+  DEFAULT_STORE_LIMITS,
+  FINAL_EXECUTION_STATUSES,
+  type ExecutionLogs,
+  type ExecutionPatch,
+  type ExecutionQuery,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type ExecutionSummary,
+  type LogLine,
+  type Page,
+  type StepRecord,
+  type StepStatus,
+  type Store,
+  type StoreLimits,
+  type WorkflowQuery,
+  type WorkflowRecord,
+} from './types.ts';
+export { createSqliteStore } from './sqlite-store.ts';
+export {
+  resolveSqliteStoreOptions,
+  DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
+  type SqliteStoreOptions,
+  type ResolvedSqliteStoreOptions,
+} from './sqlite-options.ts';
+export { createMemoryStore, type MemoryStoreOptions } from './memory-store.ts';
+export { resolveStoreLimits, truncateLine, truncationMarker } from './limits.ts';
+export {
+  encodeCursor,
+  decodeCursor,
+  resolvePageLimit,
+  DEFAULT_PAGE_LIMIT,
+  MAX_PAGE_LIMIT,
+} from './cursor.ts';
+export { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, type SqliteMigration } from './sqlite-schema.ts';

@@ -1,0 +1,111 @@
+/**
+ * Bounded step logs on SQLite: lines in `logs` (seq = insertion order), and per step the number
+ * of lines kept and dropped in `log_counts`, so the bound costs one small read per step and
+ * batch instead of a count over the step's lines.
+ * @module
+ */
+import type { Database } from 'better-sqlite3';
+import { planLogBound, truncateLine } from './limits.ts';
+import { toLogLine, type LogRow } from './sqlite-rows.ts';
+import type { ExecutionLogs, LogLine, StoreLimits } from './types.ts';
+
+/** Appends and reads the logs of executions that the caller has checked exist. */
+export interface SqliteLogs {
+  append(executionId: string, lines: LogLine[]): void;
+  read(executionId: string, stepId?: string): ExecutionLogs;
+}
+
+interface CountRow {
+  step_id: string;
+  kept: number;
+  dropped: number;
+}
+
+/** Prepares the log statements of `db` under `limits`. */
+export function createSqliteLogs(db: Database, limits: StoreLimits): SqliteLogs {
+  const q = {
+    countGet: db.prepare(
+      'SELECT kept, dropped FROM log_counts WHERE execution_id = ? AND step_id = ?',
+    ),
+    countPut: db.prepare(
+      `INSERT INTO log_counts (execution_id, step_id, kept, dropped) VALUES (?, ?, ?, ?)
+       ON CONFLICT (execution_id, step_id) DO UPDATE SET kept = excluded.kept,
+         dropped = excluded.dropped`,
+    ),
+    dropOldest: db.prepare(
+      `DELETE FROM logs WHERE seq IN (SELECT seq FROM logs WHERE execution_id = ? AND step_id = ?
+         ORDER BY seq LIMIT ?)`,
+    ),
+    insert: db.prepare(
+      'INSERT INTO logs (execution_id, step_id, stream, line, ts) VALUES (?, ?, ?, ?, ?)',
+    ),
+    all: db.prepare(
+      'SELECT step_id, stream, line, ts FROM logs WHERE execution_id = ? ORDER BY seq',
+    ),
+    ofStep: db.prepare(
+      'SELECT step_id, stream, line, ts FROM logs WHERE execution_id = ? AND step_id = ? ORDER BY seq',
+    ),
+    countsAll: db.prepare(
+      'SELECT step_id, kept, dropped FROM log_counts WHERE execution_id = ? AND dropped > 0',
+    ),
+    countsOfStep: db.prepare(
+      `SELECT step_id, kept, dropped FROM log_counts
+       WHERE execution_id = ? AND step_id = ? AND dropped > 0`,
+    ),
+  };
+
+  const append = db.transaction((executionId: string, lines: LogLine[]) => {
+    const perStep = new Map<string, number>();
+    for (const l of lines) perStep.set(l.stepId, (perStep.get(l.stepId) ?? 0) + 1);
+    // Leading lines of this batch to skip per step: they would be dropped at once.
+    const skip = new Map<string, number>();
+    for (const [stepId, incoming] of perStep) {
+      const c = (q.countGet.get(executionId, stepId) as CountRow | undefined) ?? {
+        kept: 0,
+        dropped: 0,
+      };
+      const plan = planLogBound(c.kept, incoming, limits.maxLogLinesPerStep);
+      if (plan.dropStored > 0) q.dropOldest.run(executionId, stepId, plan.dropStored);
+      if (plan.skipNew > 0) skip.set(stepId, plan.skipNew);
+      q.countPut.run(
+        executionId,
+        stepId,
+        c.kept - plan.dropStored + incoming - plan.skipNew,
+        c.dropped + plan.dropStored + plan.skipNew,
+      );
+    }
+    for (const l of lines) {
+      const left = skip.get(l.stepId);
+      if (left !== undefined && left > 0) {
+        skip.set(l.stepId, left - 1);
+        continue;
+      }
+      q.insert.run(
+        executionId,
+        l.stepId,
+        l.stream,
+        truncateLine(l.line, limits.maxLineLength),
+        l.ts,
+      );
+    }
+  });
+
+  return {
+    append(executionId, lines) {
+      if (lines.length > 0) append.immediate(executionId, lines);
+    },
+    read(executionId, stepId) {
+      const rows = (
+        stepId === undefined ? q.all.all(executionId) : q.ofStep.all(executionId, stepId)
+      ) as LogRow[];
+      const counts = (
+        stepId === undefined
+          ? q.countsAll.all(executionId)
+          : q.countsOfStep.all(executionId, stepId)
+      ) as CountRow[];
+      const truncated: Record<string, number> = {};
+      for (const c of counts) truncated[c.step_id] = c.dropped;
+      return { lines: rows.map(toLogLine), truncated };
+    },
+  };
+}

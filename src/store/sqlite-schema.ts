@@ -1,0 +1,109 @@
+/**
+ * The SQLite schema as an ordered list of migrations. `schema_version` holds the number of the
+ * last one applied; opening a database applies the rest, each in its own transaction.
+ * Add a migration by appending to SQLITE_MIGRATIONS; never edit one that has shipped.
+ * @module
+ */
+import type { Database } from 'better-sqlite3';
+
+/** One schema step: `version` is its position (1-based), `sql` runs in one transaction. */
+export interface SqliteMigration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/** Every migration, in order. */
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'workflows, executions, steps, bounded logs',
+    sql: `
+      CREATE TABLE workflows (
+        id          TEXT PRIMARY KEY,
+        definition  TEXT NOT NULL,
+        source      TEXT,
+        version     INTEGER NOT NULL,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      );
+      CREATE TABLE executions (
+        id           TEXT PRIMARY KEY,
+        workflow_id  TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        error        TEXT,
+        engine_id    TEXT,
+        node         TEXT,
+        created_at   TEXT NOT NULL,
+        started_at   TEXT,
+        finished_at  TEXT
+      ) WITHOUT ROWID;
+      -- Input and definition live apart so that updating a run rewrites a small row only.
+      CREATE TABLE execution_payloads (
+        execution_id  TEXT PRIMARY KEY REFERENCES executions (id) ON DELETE CASCADE,
+        input         TEXT NOT NULL,
+        definition    TEXT NOT NULL
+      );
+      CREATE INDEX executions_by_workflow ON executions (workflow_id, id);
+      CREATE INDEX executions_by_status ON executions (status, id);
+      CREATE TABLE steps (
+        execution_id  TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+        step_id       TEXT NOT NULL,
+        ordinal       INTEGER NOT NULL,
+        status        TEXT NOT NULL,
+        attempts      INTEGER NOT NULL,
+        exit_code     INTEGER,
+        started_at    TEXT,
+        finished_at   TEXT,
+        error         TEXT,
+        PRIMARY KEY (execution_id, step_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE logs (
+        seq           INTEGER PRIMARY KEY,
+        execution_id  TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+        step_id       TEXT NOT NULL,
+        stream        TEXT NOT NULL,
+        line          TEXT NOT NULL,
+        ts            TEXT NOT NULL
+      );
+      CREATE INDEX logs_by_step ON logs (execution_id, step_id);
+      CREATE TABLE log_counts (
+        execution_id  TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+        step_id       TEXT NOT NULL,
+        kept          INTEGER NOT NULL,
+        dropped       INTEGER NOT NULL,
+        PRIMARY KEY (execution_id, step_id)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** The schema version this code writes. */
+export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
+
+/** Applies the migrations `db` lacks; throws when the file is newer than this code. */
+export function migrateSqlite(db: Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const readVersion = (): number => {
+    const row = db.prepare('SELECT version FROM schema_version').get() as
+      { version: number } | undefined;
+    return row?.version ?? 0;
+  };
+  const current = readVersion();
+  if (current > SQLITE_SCHEMA_VERSION) {
+    throw new Error(
+      `database schema version ${current} is newer than this build (${SQLITE_SCHEMA_VERSION})`,
+    );
+  }
+  for (const m of SQLITE_MIGRATIONS) {
+    if (m.version <= current) continue;
+    // Immediate: takes the write lock first, so two processes opening one file migrate once.
+    db.transaction(() => {
+      if (readVersion() >= m.version) return;
+      db.exec(m.sql);
+      db.prepare('DELETE FROM schema_version').run();
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
+    }).immediate();
+  }
+  return SQLITE_SCHEMA_VERSION;
+}

@@ -1,0 +1,96 @@
+/**
+ * Workflow definitions: schema, parsing, DAG checks and planning, inputs, step environment,
+ * argv templates and the exported JSON Schema.
+ *
+ * Exports:
+ * - types: WorkflowDefinition, StepDefinition, StepKind, ExecStep, RunStep, SleepStep, NoopStep,
+ *   StepBase, RetryPolicy, InputDefinition, WorkflowDocument
+ * - parsing: parseWorkflow, parseWorkflowText, validateWorkflow, loadWorkflowFile, loadWorkflowDir,
+ *   formatIssuePath, zodFieldIssues, ParseWorkflowOptions, WorkflowFormat, LoadedWorkflowFile,
+ *   MAX_REPORTED_ISSUES, WORKFLOW_EXTENSIONS
+ * - schema: workflowSchema, rawWorkflowSchema, rawStepSchema, resolveWorkflow, valueType, ID_PATTERN,
+ *   INPUT_NAME_PATTERN, ENV_NAME_PATTERN, STEP_KINDS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY,
+ *   MAX_STEPS, MAX_ATTEMPTS, DEFAULT_SHELL, DEFAULT_RETRY, KNOWN_FIELDS
+ * - durations: parseDuration, formatDuration, durationSchema, positiveDurationSchema,
+ *   MAX_DURATION_MS, DURATION_PATTERN
+ * - graph: checkDag, planDag, DagNode, DagIssue, DagPlan, PlanOptions
+ * - inputs: resolveInputs, isPlainObject, MAX_INPUT_BYTES, MAX_INPUTS_TOTAL_BYTES
+ * - environment: stepEnvironment, inputEnvName, valueToText, StepEnvironmentInput, STATOR_ENV,
+ *   INPUT_ENV_PREFIX
+ * - templates: renderArgv, renderTemplate, checkTemplates, templateReferences, hasTemplate,
+ *   stepTemplateContext, TemplateContext, TemplateRef
+ * - JSON Schema: workflowJsonSchema, WORKFLOW_SCHEMA_ID
+ * @module
+ */
+export type {
+  ExecStep,
+  InputDefinition,
+  NoopStep,
+  RetryPolicy,
+  RunStep,
+  SleepStep,
+  StepBase,
+  StepDefinition,
+  StepKind,
+  WorkflowDefinition,
+} from './types.ts';
+export {
+  formatIssuePath,
+  loadWorkflowDir,
+  loadWorkflowFile,
+  MAX_REPORTED_ISSUES,
+  parseWorkflow,
+  parseWorkflowText,
+  validateWorkflow,
+  WORKFLOW_EXTENSIONS,
+  zodFieldIssues,
+} from './parse.ts';
+export type { LoadedWorkflowFile, ParseWorkflowOptions, WorkflowFormat } from './parse.ts';
+export {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_RETRY,
+  DEFAULT_SHELL,
+  ENV_NAME_PATTERN,
+  ID_PATTERN,
+  INPUT_NAME_PATTERN,
+  KNOWN_FIELDS,
+  MAX_ATTEMPTS,
+  MAX_CONCURRENCY,
+  MAX_STEPS,
+  rawStepSchema,
+  rawWorkflowSchema,
+  resolveWorkflow,
+  STEP_KINDS,
+  valueType,
+  workflowSchema,
+} from './schema.ts';
+export type { WorkflowDocument } from './schema.ts';
+export {
+  DURATION_PATTERN,
+  durationSchema,
+  formatDuration,
+  MAX_DURATION_MS,
+  parseDuration,
+  positiveDurationSchema,
+} from './duration.ts';
+export { checkDag, planDag } from './dag.ts';
+export type { DagIssue, DagNode, DagPlan, PlanOptions } from './dag.ts';
+export { isPlainObject, MAX_INPUT_BYTES, MAX_INPUTS_TOTAL_BYTES, resolveInputs } from './inputs.ts';
+export {
+  INPUT_ENV_PREFIX,
+  inputEnvName,
+  STATOR_ENV,
+  stepEnvironment,
+  valueToText,
+} from './step-env.ts';
+export type { StepEnvironmentInput } from './step-env.ts';
+export {
+  checkTemplates,
+  hasTemplate,
+  renderArgv,
+  renderTemplate,
+  stepTemplateContext,
+  templateReferences,
+} from './template.ts';
+export type { TemplateContext, TemplateRef } from './template.ts';
+export { WORKFLOW_SCHEMA_ID, workflowJsonSchema } from './json-schema.ts';

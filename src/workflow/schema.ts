@@ -1,0 +1,300 @@
+/**
+ * The zod schema of a workflow definition as written (YAML or JSON), transformed into the
+ * resolved WorkflowDefinition of types.ts: durations in ms, defaults filled in, `needs` as arrays,
+ * the workflow's `defaults.retry` merged into each step. DAG checks live in dag.ts.
+ * @module
+ */
+import { z } from 'zod';
+import { durationSchema, positiveDurationSchema } from './duration.ts';
+import type { InputDefinition, RetryPolicy, StepDefinition, WorkflowDefinition } from './types.ts';
+
+/** Workflow and step ids: a slug that is also one NATS subject token. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** Declared input names. */
+export const INPUT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Environment variable names in `env`. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The step kinds, in the order messages name them. */
+export const STEP_KINDS = ['exec', 'run', 'sleep', 'noop'] as const;
+/** Parallel steps of one run. @default 16 */
+export const DEFAULT_CONCURRENCY = 16;
+/** Upper bound of `concurrency`. */
+export const MAX_CONCURRENCY = 1024;
+/** Upper bound of the number of steps. */
+export const MAX_STEPS = 20_000;
+/** Upper bound of `retry.attempts`. */
+export const MAX_ATTEMPTS = 1000;
+/** Shell of `run` steps. @default "sh" */
+export const DEFAULT_SHELL = 'sh';
+/** Retry policy of a step that sets none (one attempt, no retry). */
+export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({
+  attempts: 1,
+  backoffMs: 1000,
+  factor: 2,
+  maxMs: 300_000,
+  jitter: 0,
+});
+
+const ID_MESSAGE = "must be 1-128 letters, digits, '_' or '-', starting with a letter or digit";
+const noNul = (s: string) => !s.includes('\0');
+const idSchema = z.string().regex(ID_PATTERN, ID_MESSAGE);
+const text = (max: number) => z.string().max(max).refine(noNul, 'must not contain NUL');
+
+const envSchema = z
+  .record(
+    z.string().regex(ENV_NAME_PATTERN, 'environment variable names are letters, digits and _'),
+    z.union([text(131_072), z.number(), z.boolean()], {
+      error: 'environment values must be strings, numbers or booleans',
+    }),
+  )
+  .transform((env) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) out[k] = String(v);
+    return out;
+  })
+  .describe('Environment variables; numbers and booleans become strings.');
+
+const retryObjectSchema = z.strictObject({
+  attempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_ATTEMPTS)
+    .optional()
+    .describe('Total attempts, first included. Default 1.'),
+  backoff: durationSchema.optional().describe('Delay before the first retry. Default 1s.'),
+  factor: z
+    .number()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Multiplier per further retry. Default 2.'),
+  max: durationSchema.optional().describe('Upper bound of one delay. Default 5m.'),
+  jitter: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('Random share of each delay (0..1). Default 0.'),
+});
+const retrySchema = z
+  .union([z.number().int().min(1).max(MAX_ATTEMPTS), retryObjectSchema], {
+    error: 'retry must be a number of attempts or {attempts, backoff, factor, max, jitter}',
+  })
+  .transform((r) => (typeof r === 'number' ? { attempts: r } : r))
+  .describe('Retry policy, or just the number of attempts.');
+type RawRetry = z.output<typeof retrySchema>;
+
+const INPUT_TYPES = ['string', 'number', 'boolean', 'object', 'array'] as const;
+
+/** The JSON type name of a value, as input `type` declarations use it. */
+export function valueType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  if (typeof v === 'number') return Number.isFinite(v) ? 'number' : 'non-finite number';
+  return typeof v;
+}
+
+const inputSchema = z
+  .strictObject({
+    description: text(4096).optional(),
+    default: z.unknown().optional(),
+    required: z.boolean().optional().describe('Defaults to true unless a default is given.'),
+    type: z.enum(INPUT_TYPES).optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.required === true && input.default !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['required'],
+        message: 'a required input cannot have a default',
+      });
+    }
+    if (input.type && input.default !== undefined && valueType(input.default) !== input.type) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['default'],
+        message: `default is ${valueType(input.default)} but type is ${input.type}`,
+      });
+    }
+  });
+
+/** The raw step object schema (the JSON Schema export adds the kind constraint to it). */
+export const rawStepSchema = z
+  .strictObject({
+    id: idSchema,
+    exec: z
+      .array(text(131_072), {
+        error: (iss) =>
+          iss.code === 'invalid_type'
+            ? 'exec must be an argv array of strings (use run for a shell script)'
+            : undefined,
+      })
+      .min(1, 'exec must not be empty')
+      .refine((argv) => argv[0] !== '', 'exec[0] (the program) must not be empty')
+      .optional()
+      .describe('Program and arguments, run without a shell; items may use ${{ inputs.x }}.'),
+    run: text(1_000_000)
+      .refine((s) => s.trim() !== '', 'run must not be empty')
+      .optional()
+      .describe('Script for the shell; inputs arrive only as INPUT_<NAME> variables.'),
+    sleep: durationSchema.optional().describe('Wait this long, then succeed.'),
+    noop: z
+      .union([z.literal(true), z.null(), z.strictObject({})], {
+        error: 'noop must be true, null or {}',
+      })
+      .optional()
+      .describe('Succeed at once.'),
+    needs: z
+      .union([z.string().min(1), z.array(z.string().min(1))], {
+        error: 'needs must be a step id or a list of step ids',
+      })
+      .optional(),
+    timeout: positiveDurationSchema.optional(),
+    retry: retrySchema.optional(),
+    env: envSchema.optional(),
+    cwd: text(4096).min(1).optional(),
+    continueOnError: z.boolean().optional(),
+    shell: z
+      .string()
+      .regex(/^\S+$/, 'shell must be a program name or path')
+      .optional()
+      .describe('Shell of a run step. Default sh.'),
+  })
+  .superRefine((step, ctx) => {
+    const kinds = STEP_KINDS.filter((k) => step[k] !== undefined);
+    if (kinds.length !== 1) {
+      const got = kinds.length ? ` (got ${kinds.join(', ')})` : '';
+      ctx.addIssue({
+        code: 'custom',
+        message: `step '${step.id}' must have exactly one of ${STEP_KINDS.join(', ')}${got}`,
+      });
+    }
+    if (step.shell !== undefined && step.run === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['shell'], message: 'shell applies only to run steps' });
+    }
+  });
+type RawStep = z.output<typeof rawStepSchema>;
+
+/** The workflow schema before resolution (input side; durations already in ms on output). */
+export const rawWorkflowSchema = z.strictObject({
+  $schema: z.string().optional().describe('JSON Schema reference for editors; ignored.'),
+  id: idSchema.describe('Workflow id: a slug, also a NATS subject token.'),
+  name: text(256).optional(),
+  description: text(16_384).optional(),
+  inputs: z
+    .record(
+      z
+        .string()
+        .regex(
+          INPUT_NAME_PATTERN,
+          'input names are letters, digits and _, not starting with a digit',
+        ),
+      inputSchema,
+    )
+    .superRefine((inputs, ctx) => {
+      const seen = new Map<string, string>();
+      for (const name of Object.keys(inputs)) {
+        const other = seen.get(name.toUpperCase());
+        if (other !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `clashes with input '${other}' (both are INPUT_${name.toUpperCase()})`,
+          });
+        }
+        seen.set(name.toUpperCase(), name);
+      }
+    })
+    .optional()
+    .describe('Declared inputs; without this key the workflow takes any object.'),
+  env: envSchema.optional(),
+  timeout: positiveDurationSchema.optional().describe('Whole-run timeout.'),
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_CONCURRENCY)
+    .optional()
+    .describe('Max parallel steps. Default 16.'),
+  defaults: z
+    .strictObject({ timeout: positiveDurationSchema.optional(), retry: retrySchema.optional() })
+    .optional()
+    .describe('Step timeout and retry used when a step sets none.'),
+  triggers: z.array(z.unknown()).optional(),
+  steps: z.array(rawStepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS),
+});
+type RawWorkflow = z.output<typeof rawWorkflowSchema>;
+
+function resolveRetry(step: RawRetry | undefined, defaults: RawRetry | undefined): RetryPolicy {
+  const r = { ...defaults, ...step };
+  return {
+    attempts: r.attempts ?? DEFAULT_RETRY.attempts,
+    backoffMs: r.backoff ?? DEFAULT_RETRY.backoffMs,
+    factor: r.factor ?? DEFAULT_RETRY.factor,
+    maxMs: r.max ?? DEFAULT_RETRY.maxMs,
+    jitter: r.jitter ?? DEFAULT_RETRY.jitter,
+  };
+}
+
+function resolveStep(s: RawStep, defaultRetry: RawRetry | undefined): StepDefinition {
+  const needs =
+    s.needs === undefined ? [] : [...new Set(typeof s.needs === 'string' ? [s.needs] : s.needs)];
+  const base = {
+    id: s.id,
+    needs,
+    ...(s.timeout !== undefined && { timeoutMs: s.timeout }),
+    retry: resolveRetry(s.retry, defaultRetry),
+    env: s.env ?? {},
+    ...(s.cwd !== undefined && { cwd: s.cwd }),
+    continueOnError: s.continueOnError ?? false,
+  };
+  if (s.exec !== undefined) return { ...base, kind: 'exec', exec: s.exec };
+  if (s.run !== undefined)
+    return { ...base, kind: 'run', run: s.run, shell: s.shell ?? DEFAULT_SHELL };
+  if (s.sleep !== undefined) return { ...base, kind: 'sleep', sleepMs: s.sleep };
+  return { ...base, kind: 'noop' };
+}
+
+function resolveInput(i: z.output<typeof inputSchema>): InputDefinition {
+  return {
+    ...(i.description !== undefined && { description: i.description }),
+    ...(i.default !== undefined && { default: i.default }),
+    required: i.required ?? i.default === undefined,
+    ...(i.type !== undefined && { type: i.type }),
+  };
+}
+
+/** Turns the checked raw definition into the resolved WorkflowDefinition. */
+export function resolveWorkflow(w: RawWorkflow): WorkflowDefinition {
+  const inputs =
+    w.inputs && Object.fromEntries(Object.entries(w.inputs).map(([k, v]) => [k, resolveInput(v)]));
+  return {
+    id: w.id,
+    ...(w.name !== undefined && { name: w.name }),
+    ...(w.description !== undefined && { description: w.description }),
+    ...(inputs !== undefined && { inputs }),
+    env: w.env ?? {},
+    ...(w.timeout !== undefined && { timeoutMs: w.timeout }),
+    concurrency: w.concurrency ?? DEFAULT_CONCURRENCY,
+    ...(w.defaults?.timeout !== undefined && { defaultTimeoutMs: w.defaults.timeout }),
+    steps: w.steps.map((s) => resolveStep(s, w.defaults?.retry)),
+    ...(w.triggers !== undefined && { triggers: w.triggers }),
+  };
+}
+
+/** The workflow schema: raw definition in, resolved WorkflowDefinition out (no DAG checks). */
+export const workflowSchema = rawWorkflowSchema.transform(resolveWorkflow);
+
+/** A workflow definition as authored (YAML/JSON shape). */
+export type WorkflowDocument = z.input<typeof workflowSchema>;
+
+/** Every field name the schema knows, for "did you mean" hints on unknown fields. */
+export const KNOWN_FIELDS: readonly string[] = [
+  ...new Set([
+    ...Object.keys(rawWorkflowSchema.shape),
+    ...Object.keys(rawStepSchema.shape),
+    ...Object.keys(retryObjectSchema.shape),
+    ...Object.keys(inputSchema.shape),
+  ]),
+];

@@ -1,0 +1,58 @@
+/**
+ * The environment a step's process receives on top of the runner's base environment. Inputs
+ * reach scripts only this way (INPUT_<NAME>), never pasted into script text.
+ * @module
+ */
+import type { StepDefinition, WorkflowDefinition } from './types.ts';
+
+/** Names of the variables Stator sets for every step. */
+export const STATOR_ENV = {
+  workflowId: 'STATOR_WORKFLOW_ID',
+  executionId: 'STATOR_EXECUTION_ID',
+  stepId: 'STATOR_STEP_ID',
+  attempt: 'STATOR_ATTEMPT',
+} as const;
+
+/** Prefix of the variables that carry inputs. */
+export const INPUT_ENV_PREFIX = 'INPUT_';
+
+/** The variable name of an input: `INPUT_` + upper-cased name, each non-alphanumeric as `_`. */
+export function inputEnvName(name: string): string {
+  return INPUT_ENV_PREFIX + name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+/** The text form of a value: strings as-is, null/undefined empty, objects/arrays as JSON. */
+export function valueToText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** What stepEnvironment needs. */
+export interface StepEnvironmentInput {
+  def: WorkflowDefinition;
+  step: StepDefinition;
+  executionId: string;
+  /** 1-based attempt number. */
+  attempt: number;
+  /** Resolved inputs (see resolveInputs). */
+  inputs: Record<string, unknown>;
+}
+
+/**
+ * The variables a step adds to the runner's base environment, later entries winning: workflow
+ * env, step env, INPUT_<NAME> for every input, then the STATOR_* variables.
+ */
+export function stepEnvironment(input: StepEnvironmentInput): Record<string, string> {
+  const { def, step, executionId, attempt, inputs } = input;
+  const env: Record<string, string> = { ...def.env, ...step.env };
+  for (const [name, value] of Object.entries(inputs)) {
+    if (value !== undefined) env[inputEnvName(name)] = valueToText(value);
+  }
+  env[STATOR_ENV.workflowId] = def.id;
+  env[STATOR_ENV.executionId] = executionId;
+  env[STATOR_ENV.stepId] = step.id;
+  env[STATOR_ENV.attempt] = String(attempt);
+  return env;
+}

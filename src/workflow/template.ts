@@ -1,0 +1,148 @@
+/**
+ * Templating of `exec` argv items: `${{ inputs.name }}`, `${{ env.NAME }}`, `${{ execution.id }}`,
+ * `${{ workflow.id }}`, `${{ step.id }}`. Each item renders to exactly one argv item (no word
+ * splitting, no shell). `$${{` writes a literal `${{`. `run` scripts are never templated.
+ * @module
+ */
+import { NonRetryableError, type FieldIssue } from '../errors.ts';
+import {
+  INPUT_ENV_PREFIX,
+  inputEnvName,
+  STATOR_ENV,
+  stepEnvironment,
+  valueToText,
+} from './step-env.ts';
+import type { StepEnvironmentInput } from './step-env.ts';
+import type { WorkflowDefinition } from './types.ts';
+
+const TEMPLATE = /(\$?)\$\{\{(.*?)\}\}/g;
+const REFERENCE = /^(inputs|env)\.([A-Za-z_][A-Za-z0-9_-]*)$|^(execution|workflow|step)\.id$/;
+
+/** One `${{ ... }}` reference in a template. */
+export type TemplateRef =
+  | { kind: 'inputs' | 'env'; name: string; text: string }
+  | { kind: 'execution' | 'workflow' | 'step'; text: string };
+
+/** What rendering sees. */
+export interface TemplateContext {
+  inputs: Record<string, unknown>;
+  /** The step environment (stepEnvironment), not the process environment. */
+  env: Record<string, string>;
+  executionId: string;
+  workflowId: string;
+  stepId: string;
+}
+
+/** True when an item contains a `${{` placeholder. */
+export function hasTemplate(item: string): boolean {
+  return item.includes('${{');
+}
+
+function parseRef(expr: string): TemplateRef | undefined {
+  const text = expr.trim();
+  const m = REFERENCE.exec(text);
+  if (!m) return undefined;
+  if (m[1]) return { kind: m[1] as 'inputs' | 'env', name: m[2]!, text };
+  return { kind: m[3] as 'execution' | 'workflow' | 'step', text };
+}
+
+/** The references of an item; `invalid` lists expressions that are not supported references. */
+export function templateReferences(item: string): { refs: TemplateRef[]; invalid: string[] } {
+  const refs: TemplateRef[] = [];
+  const invalid: string[] = [];
+  if (!hasTemplate(item)) return { refs, invalid };
+  for (const [, escape, expr] of item.matchAll(TEMPLATE)) {
+    if (escape) continue;
+    const ref = parseRef(expr!);
+    if (ref) refs.push(ref);
+    else invalid.push(expr!.trim());
+  }
+  return { refs, invalid };
+}
+
+/**
+ * Static checks of every exec step's templates: unsupported expressions, unknown inputs (when
+ * the workflow declares inputs) and env names no workflow/step env, input or STATOR_* sets.
+ */
+export function checkTemplates(def: WorkflowDefinition): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const stator = new Set<string>(Object.values(STATOR_ENV));
+  const inputNames = def.inputs && Object.keys(def.inputs);
+  const inputEnv = inputNames && new Set(inputNames.map(inputEnvName));
+  def.steps.forEach((step, i) => {
+    if (step.kind !== 'exec') return;
+    step.exec.forEach((item, k) => {
+      const path = `steps[${i}].exec[${k}]`;
+      const { refs, invalid } = templateReferences(item);
+      for (const expr of invalid) {
+        const message = `unsupported expression '\${{ ${expr} }}' (use inputs.<name>, env.<NAME>, execution.id, workflow.id or step.id)`;
+        issues.push({ path, message });
+      }
+      for (const ref of refs) {
+        if (ref.kind === 'inputs' && inputNames && !inputNames.includes(ref.name)) {
+          const list = inputNames.length ? inputNames.join(', ') : 'none';
+          issues.push({ path, message: `unknown input '${ref.name}' (declared: ${list})` });
+        }
+        if (ref.kind === 'env') {
+          const n = ref.name;
+          const known =
+            Object.hasOwn(def.env, n) ||
+            Object.hasOwn(step.env, n) ||
+            stator.has(n) ||
+            (inputEnv ? inputEnv.has(n) : n.startsWith(INPUT_ENV_PREFIX));
+          const message = `env '${n}' is not set by the workflow, the step, an input or Stator`;
+          if (!known) issues.push({ path, message });
+        }
+      }
+    });
+  });
+  return issues;
+}
+
+function lookup(ref: TemplateRef, ctx: TemplateContext): string {
+  switch (ref.kind) {
+    case 'execution':
+      return ctx.executionId;
+    case 'workflow':
+      return ctx.workflowId;
+    case 'step':
+      return ctx.stepId;
+    case 'inputs':
+      if (!Object.hasOwn(ctx.inputs, ref.name) || ctx.inputs[ref.name] === undefined) {
+        throw new NonRetryableError(`input '${ref.name}' has no value`, { reference: ref.text });
+      }
+      return valueToText(ctx.inputs[ref.name]);
+    case 'env':
+      if (!Object.hasOwn(ctx.env, ref.name)) {
+        throw new NonRetryableError(`env '${ref.name}' is not set`, { reference: ref.text });
+      }
+      return ctx.env[ref.name]!;
+  }
+}
+
+/** Renders one item to exactly one string; throws NonRetryableError on a missing value. */
+export function renderTemplate(item: string, ctx: TemplateContext): string {
+  if (!hasTemplate(item)) return item;
+  return item.replace(TEMPLATE, (whole, escape: string, expr: string) => {
+    if (escape) return whole.slice(1);
+    const ref = parseRef(expr);
+    if (!ref) throw new NonRetryableError(`unsupported expression '${whole}'`, { reference: expr });
+    return lookup(ref, ctx);
+  });
+}
+
+/** Renders an exec argv, item by item (never splitting or joining items). */
+export function renderArgv(argv: readonly string[], ctx: TemplateContext): string[] {
+  return argv.map((item) => renderTemplate(item, ctx));
+}
+
+/** The template context of a step attempt, its env built by stepEnvironment. */
+export function stepTemplateContext(input: StepEnvironmentInput): TemplateContext {
+  return {
+    inputs: input.inputs,
+    env: stepEnvironment(input),
+    executionId: input.executionId,
+    workflowId: input.def.id,
+    stepId: input.step.id,
+  };
+}

@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { parseWorkflow } from '../../src/workflow/index.ts';
+import { waitFor } from '../helpers/poll.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SLOW = 60_000;
+
+/** `npx tsx src/cli.ts ...` as a user types it. */
+const npxCli = (args: string[], env: Record<string, string> = {}) =>
+  execa('npx', ['tsx', 'src/cli.ts', ...args], { cwd: ROOT, reject: false, timeout: SLOW, env });
+/** The same CLI in one node process (signals reach it directly). */
+const nodeCli = (args: string[], opts: { env?: Record<string, string> } = {}) =>
+  execa(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: ROOT,
+    reject: false,
+    timeout: SLOW,
+    env: opts.env ?? {},
+  });
+
+describe('stator CLI', () => {
+  let dir: string;
+  const file = (name: string) => join(dir, name);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stator-cli-'));
+    await writeFile(
+      file('failing.yaml'),
+      'id: failing\nsteps:\n  - id: first\n    run: echo fine\n  - id: boom\n    needs: [first]\n    run: echo about to fail; exit 3\n  - id: never\n    needs: [boom]\n    run: echo unreachable\n',
+    );
+    await writeFile(
+      file('cycle.yaml'),
+      'id: cyclic\nsteps:\n  - id: a\n    needs: [b]\n    run: "true"\n  - id: b\n    needs: [a]\n    run: "true"\n',
+    );
+    await writeFile(
+      file('typed.yaml'),
+      'id: typed\ninputs:\n  n: { type: number }\n  flag: { type: boolean, default: false }\nsteps:\n  - id: show\n    run: echo "n=$INPUT_N flag=$INPUT_FLAG"\n',
+    );
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs examples/diamond.yaml, printing progress, and exits 0', { timeout: SLOW }, async () => {
+    const def = parseWorkflow(
+      await import('node:fs/promises').then((fs) =>
+        fs.readFile(join(ROOT, 'examples/diamond.yaml'), 'utf8'),
+      ),
+    );
+    const res = await npxCli(['run', 'examples/diamond.yaml']);
+    expect(res.exitCode).toBe(0);
+    const lines = res.stdout.trim().split('\n');
+    for (const step of def.steps) {
+      const started = lines.findIndex((l) => l.startsWith(`[${step.id}] started`));
+      const completed = lines.findIndex((l) => l.startsWith(`[${step.id}] completed`));
+      expect(started).toBeGreaterThanOrEqual(0);
+      expect(completed).toBeGreaterThan(started);
+    }
+    expect(lines).toContain('[a] hello');
+    expect(lines).toContain('[d] hello world');
+    expect(lines.at(-1)).toMatch(/^execution \S+ completed in \d+ ms$/);
+  });
+
+  it('exits 1 when the run fails, naming the failed step', { timeout: SLOW }, async () => {
+    const res = await npxCli(['run', file('failing.yaml')]);
+    expect(res.exitCode).toBe(1);
+    expect(res.stdout).toContain('[first] fine');
+    expect(res.stdout).toContain('[boom] about to fail');
+    expect(res.stdout).toMatch(/^\[boom\] failed: /m);
+    expect(res.stdout).not.toContain('unreachable');
+    expect(res.stdout.trim().split('\n').at(-1)).toMatch(/^execution \S+ failed in \d+ ms/);
+  });
+
+  it('validate reports a cycle with its path and exits 2', { timeout: SLOW }, async () => {
+    const res = await npxCli(['validate', file('cycle.yaml')]);
+    expect(res.exitCode).toBe(2);
+    expect(res.stderr).toMatch(/cycle: a -> b -> a/);
+    expect(res.stderr).toMatch(/- steps\[\d\]\.needs/);
+
+    const ok = await nodeCli(['validate', 'examples/diamond.yaml']);
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toBe('ok: diamond (4 steps)');
+
+    const json = await nodeCli(['validate', '--json', file('cycle.yaml')]);
+    expect(json.exitCode).toBe(2);
+    const out = JSON.parse(json.stdout) as { ok: boolean; error: { code: string } };
+    expect(out).toMatchObject({ ok: false, error: { code: 'invalid_workflow' } });
+  });
+
+  it('run refuses an invalid file or missing inputs with exit 2', { timeout: SLOW }, async () => {
+    const cycle = await nodeCli(['run', file('cycle.yaml')]);
+    expect(cycle.exitCode).toBe(2);
+    expect(cycle.stderr).toContain('cycle');
+    const missing = await nodeCli(['run', file('nope.yaml')]);
+    expect(missing.exitCode).toBe(2);
+    const noInput = await nodeCli(['run', file('typed.yaml')]);
+    expect(noInput.exitCode).toBe(2);
+    expect(noInput.stderr).toMatch(/\bn\b/);
+  });
+
+  it(
+    'types --input values after the declared inputs; --json prints JSON lines',
+    { timeout: SLOW },
+    async () => {
+      const res = await nodeCli([
+        'run',
+        file('typed.yaml'),
+        '--input',
+        'n=5',
+        '--input',
+        'flag=true',
+        '--json',
+      ]);
+      expect(res.exitCode).toBe(0);
+      const lines = res.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.find((e) => e.type === 'step.stdout')).toMatchObject({ line: 'n=5 flag=true' });
+      expect(lines.at(-1)).toMatchObject({ status: 'completed', input: { n: 5, flag: true } });
+    },
+  );
+
+  it('prints the JSON Schema, the machines and help', { timeout: SLOW }, async () => {
+    const schema = await nodeCli(['schema']);
+    expect(schema.exitCode).toBe(0);
+    expect(JSON.parse(schema.stdout)).toMatchObject({ $id: expect.any(String), type: 'object' });
+
+    const list = await nodeCli(['machines']);
+    expect(list.exitCode).toBe(0);
+    const name = list.stdout.trim().split('\n')[0]!.split(/\s+/)[0]!;
+    const mermaid = await nodeCli(['machines', name]);
+    expect(mermaid.stdout).toContain('stateDiagram-v2');
+    const json = await nodeCli(['machines', name, '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name });
+    expect((await nodeCli(['machines', 'no-such'])).exitCode).toBe(2);
+
+    for (const cmd of ['serve', 'run', 'validate', 'schema', 'machines']) {
+      const help = await nodeCli([cmd, '--help']);
+      expect(help.exitCode).toBe(0);
+      expect(help.stdout).toContain(`Usage: stator ${cmd}`);
+    }
+    const unknown = await nodeCli(['frobnicate']);
+    expect(unknown.exitCode).toBe(2);
+    expect((await nodeCli(['run', '--bogus'])).exitCode).toBe(2);
+  });
+
+  it(
+    'serves the API, loads valid workflows, skips invalid ones and stops on SIGTERM',
+    { timeout: SLOW },
+    async () => {
+      const flows = join(dir, 'flows');
+      const data = join(dir, 'data');
+      await import('node:fs/promises').then((fs) => fs.mkdir(flows));
+      await writeFile(
+        join(flows, 'good.yaml'),
+        'id: good\nsteps:\n  - id: s\n    run: echo good\n',
+      );
+      await writeFile(
+        join(flows, 'bad.yaml'),
+        'id: bad\nsteps:\n  - id: s\n    needs: [s]\n    run: "true"\n',
+      );
+      const child: ResultPromise = execa(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli.ts',
+          'serve',
+          '--port',
+          '0',
+          '--workflows',
+          flows,
+          '--data-dir',
+          data,
+        ],
+        {
+          cwd: ROOT,
+          reject: false,
+          timeout: SLOW,
+          env: { STATOR_API_TOKEN: 'serve-token-0123456789', STATOR_LOG_LEVEL: 'info' },
+        },
+      );
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      try {
+        const url = await waitFor(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output)?.[1], {
+          timeoutMs: 30_000,
+          message: 'serve did not log its URL',
+        });
+        expect(output).toContain('bad.yaml');
+        const health = await fetch(`${url}/health`);
+        expect(health.status).toBe(200);
+        expect(((await health.json()) as { status: string }).status).toBe('ok');
+        expect((await fetch(`${url}/api/workflows`)).status).toBe(401);
+        const list = await fetch(`${url}/api/workflows`, {
+          headers: { authorization: 'Bearer serve-token-0123456789' },
+        });
+        const ids = ((await list.json()) as { items: Array<{ id: string }> }).items.map(
+          (w) => w.id,
+        );
+        expect(ids).toEqual(['good']);
+        expect(output).not.toContain('serve-token-0123456789');
+      } finally {
+        child.kill('SIGTERM');
+      }
+      const res = await child;
+      expect(res.exitCode).toBe(0);
+      expect(output).toContain('stopped');
+    },
+  );
+});

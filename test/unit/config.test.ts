@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from 'node:util';
+import {
+  CONFIG_FLAG_OPTIONS,
+  DEFAULT_PORT,
+  resolveConfig,
+  statorOptionsFromConfig,
+} from '../../src/config.ts';
+import { InvalidArgumentError } from '../../src/errors.ts';
+
+/** The field paths of the InvalidArgumentError that `fn` throws. */
+function paths(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    const details = (e as InvalidArgumentError).details as { issues: Array<{ path: string }> };
+    return details.issues.map((i) => i.path);
+  }
+  throw new Error('expected an InvalidArgumentError');
+}
+
+describe('resolveConfig', () => {
+  it('fills the defaults', () => {
+    const config = resolveConfig({ env: {} });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: DEFAULT_PORT,
+      dataDir: './.stator',
+      workflowsDir: 'examples',
+      logLevel: 'info',
+      engines: 2,
+      slots: 8,
+    });
+    expect(config.apiToken).toBeUndefined();
+    expect(config.natsUrl).toBeUndefined();
+    expect(config.nodeName).toBeUndefined();
+  });
+
+  it('reads STATOR_* variables and PORT, coercing numbers', () => {
+    const config = resolveConfig({
+      env: {
+        STATOR_HOST: '0.0.0.0',
+        PORT: '9000',
+        STATOR_DATA_DIR: '/tmp/s',
+        STATOR_API_TOKEN: 'a-long-enough-token',
+        STATOR_WORKFLOWS_DIR: 'flows',
+        STATOR_LOG_LEVEL: 'debug',
+        STATOR_ENGINES: '3',
+        STATOR_SLOTS: '16',
+        STATOR_NODE_NAME: 'node-1',
+        STATOR_NATS_URL: 'nats://a:4222,nats://b:4222',
+      },
+    });
+    expect(config).toEqual({
+      host: '0.0.0.0',
+      port: 9000,
+      dataDir: '/tmp/s',
+      apiToken: 'a-long-enough-token',
+      workflowsDir: 'flows',
+      logLevel: 'debug',
+      engines: 3,
+      slots: 16,
+      nodeName: 'node-1',
+      natsUrl: 'nats://a:4222,nats://b:4222',
+    });
+  });
+
+  it('lets flags win over env, and STATOR_PORT over PORT', () => {
+    const { values } = parseArgs({
+      args: ['--port', '7000', '--workflows', 'mine', '--data-dir', 'd'],
+      options: CONFIG_FLAG_OPTIONS,
+    });
+    const config = resolveConfig({
+      flags: values,
+      env: { PORT: '1', STATOR_WORKFLOWS_DIR: 'theirs', STATOR_HOST: 'h' },
+    });
+    expect(config).toMatchObject({ port: 7000, workflowsDir: 'mine', dataDir: 'd', host: 'h' });
+    expect(resolveConfig({ env: { PORT: '1', STATOR_PORT: '2' } }).port).toBe(2);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(resolveConfig({ flags: { port: '' }, env: { PORT: '' } }).port).toBe(DEFAULT_PORT);
+  });
+
+  it('names the flag or variable at fault', () => {
+    expect(paths(() => resolveConfig({ flags: { port: 'eighty' }, env: {} }))).toEqual(['--port']);
+    expect(paths(() => resolveConfig({ env: { PORT: '70000' } }))).toEqual(['PORT']);
+    expect(
+      paths(() =>
+        resolveConfig({
+          env: {
+            STATOR_LOG_LEVEL: 'loud',
+            STATOR_ENGINES: '0',
+            STATOR_NATS_URL: 'http://x',
+            STATOR_API_TOKEN: 'short',
+          },
+        }),
+      ).sort(),
+    ).toEqual(['STATOR_API_TOKEN', 'STATOR_ENGINES', 'STATOR_LOG_LEVEL', 'STATOR_NATS_URL']);
+    const err = (() => {
+      try {
+        resolveConfig({ flags: { slots: '2.5' }, env: {} });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message).toMatch(/^--slots: /);
+  });
+
+  it('maps to service options', () => {
+    const config = resolveConfig({ env: { STATOR_NODE_NAME: 'n1', STATOR_SLOTS: '4' } });
+    expect(statorOptionsFromConfig(config)).toEqual({
+      dataDir: './.stator',
+      engines: 2,
+      slotsPerEngine: 4,
+      node: 'n1',
+    });
+  });
+});
