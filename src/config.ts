@@ -6,8 +6,12 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import { InvalidArgumentError, type FieldIssue } from './errors.ts';
-import type { StatorOptions } from './runtime/options.ts';
-import { DEFAULT_DATA_DIR, DEFAULT_ENGINES, DEFAULT_SLOTS_PER_ENGINE } from './runtime/options.ts';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_ENGINES,
+  DEFAULT_SLOTS_PER_ENGINE,
+  type StatorOptions,
+} from './runtime/index.ts';
 
 /** @default "127.0.0.1" */
 export const DEFAULT_HOST = '127.0.0.1';

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { Stator } from '../runtime/types.ts';
 import type { Command, CommandOutput } from './types.ts';
-import { NotFoundError, toStatorError } from '../errors.ts';
+import { NotFoundError, toStatorError, toWire, type WireError } from '../errors.ts';
 import { parseInput } from './schemas.ts';
 import {
   workflowDelete,
@@ -77,5 +77,21 @@ export async function dispatch<N extends string>(
       : unknown;
   } catch (err) {
     throw toStatorError(err);
+  }
+}
+
+/** The answer of a request-reply command: `{ok: true, data}` or `{ok: false, error}`. */
+export type CommandReply = { ok: true; data: unknown } | { ok: false; error: WireError };
+
+/** Runs a command and wraps the outcome as a reply for `stator.api.<command>`; never rejects. */
+export async function dispatchReply(
+  stator: Stator,
+  name: string,
+  rawInput?: unknown,
+): Promise<CommandReply> {
+  try {
+    return { ok: true, data: await dispatch(stator, name, rawInput) };
+  } catch (err) {
+    return { ok: false, error: toWire(err) };
   }
 }

@@ -2,7 +2,7 @@
  * The command layer: one validated command per API operation, shared by the HTTP routes and
  * the `stator.api.<command>` request-reply subjects.
  *
- * Exports: `dispatch`, `COMMANDS`, `COMMAND_NAMES`, `CommandName`, `CommandResult`,
+ * Exports: `dispatch`, `dispatchReply`, `CommandReply`, `COMMANDS`, `COMMAND_NAMES`, `CommandName`, `CommandResult`,
  * `isCommandName`, `getCommand`, `Command`, `CommandOutput`, `defineCommand`,
  * `parseEventFilter`, `eventFilterSchema`, `parseInput`, `fieldIssues`, `EXECUTION_STATUSES`,
  * `SEVERITIES`, `MAX_PAGE_LIMIT`, `ExecutionDetail`, `WorkflowSummary`, `toExecutionDetail`,
@@ -11,6 +11,8 @@
  */
 export {
   dispatch,
+  dispatchReply,
+  type CommandReply,
   COMMANDS,
   COMMAND_NAMES,
   isCommandName,

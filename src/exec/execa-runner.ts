@@ -7,7 +7,8 @@ import { InvalidArgumentError, type FieldIssue } from '../errors.ts';
 import type { ProcessResult, ProcessRunner, ProcessSpec } from './types.ts';
 import { resolveExecaRunnerOptions, type ExecaRunnerOptions } from './runner-options.ts';
 import { spawnerFor } from './spawn-child.ts';
-import { startProcessRun, type ProcessRun } from './process-run.ts';
+import { createGroupWatcher } from './group-watcher.ts';
+import { startProcessRun, type ProcessRun, type RunContext } from './process-run.ts';
 
 /** Largest timer delay Node accepts (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -18,14 +19,18 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export function createExecaRunner(options?: ExecaRunnerOptions): ProcessRunner {
   const opts = resolveExecaRunnerOptions(options);
-  const spawnChild = spawnerFor(opts.spawner);
+  const ctx: RunContext = {
+    opts,
+    spawnChild: spawnerFor(opts.spawner),
+    groups: createGroupWatcher(),
+  };
   const live = new Set<ProcessRun>();
 
   return {
     run: function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       const issues = checkSpec(spec);
       if (issues.length > 0) return Promise.reject(InvalidArgumentError.format(issues));
-      const handle = startProcessRun(spec, opts, spawnChild);
+      const handle = startProcessRun(spec, ctx);
       if (handle.pid === null) return handle.result;
       live.add(handle);
       return handle.result.finally(() => live.delete(handle));

@@ -8,7 +8,7 @@
  * - `resolveExecaRunnerOptions`, `ExecaRunnerOptions`, `ResolvedExecaRunnerOptions`, `Spawner`
  *   and the `DEFAULT_*` constants: its options.
  * - `LineSplitter`, `truncationMarker`: bounded line splitting.
- * - `signalProcessGroup`, `isProcessGroupAlive`: process-group primitives.
+ * - `signalProcessGroup`, `isProcessGroupAlive`, `liveGroups`: process-group primitives.
  * - `ProcessRunner`, `ProcessSpec`, `ProcessResult`: the seam's types.
  * @module
  */
@@ -23,5 +23,5 @@ export {
 } from './runner-options.ts';
 export type { ExecaRunnerOptions, ResolvedExecaRunnerOptions, Spawner } from './runner-options.ts';
 export { LineSplitter, truncationMarker } from './line-splitter.ts';
-export { isProcessGroupAlive, signalProcessGroup } from './process-group.ts';
+export { isProcessGroupAlive, liveGroups, signalProcessGroup } from './process-group.ts';
 export type { ProcessResult, ProcessRunner, ProcessSpec } from './types.ts';

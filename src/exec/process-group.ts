@@ -20,32 +20,42 @@ export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolea
 /**
  * True while group `pgid` has a member that is not a zombie. `kill(-pgid, 0)` alone also counts
  * zombies, which linger until their new parent reaps them (pid 1 may reap lazily), so on Linux a
- * positive answer is confirmed by scanning `/proc`.
+ * positive answer is confirmed by scanning `/proc`. For many groups at once use
+ * `liveGroups`, which scans once.
  */
 export function isProcessGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (err) {
-    if (errorCode(err) === 'ESRCH') return false;
-  }
-  const members = liveGroupMembers(pgid);
-  return members === null || members > 0;
+  return liveGroups([pgid]).has(pgid);
 }
 
-/** Counts non-zombie processes in group `pgid` from `/proc`; null where `/proc` is unavailable. */
-function liveGroupMembers(pgid: number): number | null {
+/**
+ * The subset of `pgids` that still have a live (non-zombie) member: one `kill(-pgid, 0)` each,
+ * then a single `/proc` scan for the groups that answered (skipped where `/proc` is missing).
+ */
+export function liveGroups(pgids: Iterable<number>): Set<number> {
+  const candidates = new Set<number>();
+  for (const pgid of pgids) {
+    try {
+      process.kill(-pgid, 0);
+      candidates.add(pgid);
+    } catch (err) {
+      if (errorCode(err) !== 'ESRCH') candidates.add(pgid);
+    }
+  }
+  if (candidates.size === 0) return candidates;
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return null;
+    return candidates;
   }
-  let live = 0;
+  const live = new Set<number>();
   for (const name of entries) {
     const code = name.charCodeAt(0);
     if (code < 48 || code > 57) continue;
     const stat = readStat(name);
-    if (stat !== null && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') live++;
+    if (stat !== null && candidates.has(stat.pgrp) && stat.state !== 'Z' && stat.state !== 'X') {
+      live.add(stat.pgrp);
+    }
   }
   return live;
 }

@@ -12,6 +12,9 @@
  * sessions exist for supervised long-lived processes. What a background child cannot do is hold
  * the step open: stdout/stderr are read for at most `exitDrainMs` after the leader's exit, then
  * the runner closes its ends of the pipes (a later write by the child gets EPIPE/SIGPIPE).
+ *
+ * Limit: a descendant that starts its own session or group (`setsid`, a double-forking daemon)
+ * leaves the step's group and is out of reach of the group kill.
  * @module
  */
 import type { ChildProcess } from 'node:child_process';
@@ -20,13 +23,19 @@ import type { Readable } from 'node:stream';
 import type { ProcessResult, ProcessSpec } from './types.ts';
 import type { ResolvedExecaRunnerOptions } from './runner-options.ts';
 import type { SpawnChild } from './spawn-child.ts';
+import type { GroupWatcher } from './group-watcher.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { isProcessGroupAlive, signalProcessGroup } from './process-group.ts';
 
-/** How often a dying group is checked for live members. */
-export const GROUP_POLL_MS = 25;
 /** After SIGKILL, how long to wait for the group to vanish before reporting anyway. */
 export const KILL_CONFIRM_MS = 1000;
+
+/** What a run needs from its runner. */
+export interface RunContext {
+  opts: ResolvedExecaRunnerOptions;
+  spawnChild: SpawnChild;
+  groups: GroupWatcher;
+}
 
 /** A run in progress: its pid, its result, and a way to stop it. */
 export interface ProcessRun {
@@ -39,11 +48,8 @@ export interface ProcessRun {
 type StopReason = 'timeout' | 'cancel';
 
 /** Starts `spec` (already validated) and returns its run handle. */
-export function startProcessRun(
-  spec: ProcessSpec,
-  opts: ResolvedExecaRunnerOptions,
-  spawnChild: SpawnChild,
-): ProcessRun {
+export function startProcessRun(spec: ProcessSpec, ctx: RunContext): ProcessRun {
+  const { opts, spawnChild } = ctx;
   const startedAt = performance.now();
   const base = { exitCode: null, signal: null, timedOut: false, spawnError: null, pid: null };
   const ms = () => performance.now() - startedAt;
@@ -67,13 +73,13 @@ export function startProcessRun(
     }));
     return { pid: null, result, cancel: () => undefined };
   }
-  return watchChild(outcome.child, spec, opts, ms);
+  return watchChild(outcome.child, spec, ctx, ms);
 }
 
 function watchChild(
   child: ChildProcess,
   spec: ProcessSpec,
-  opts: ResolvedExecaRunnerOptions,
+  { opts, groups }: RunContext,
   ms: () => number,
 ): ProcessRun {
   const pid = child.pid as number;
@@ -85,7 +91,9 @@ function watchChild(
   let timeoutTimer: NodeJS.Timeout | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
-  let killSentAt: number | null = null;
+  let giveUpTimer: NodeJS.Timeout | undefined;
+  let unwatch: (() => void) | undefined;
+  let killSent = false;
   let settle!: (r: ProcessResult) => void;
   const result = new Promise<ProcessResult>((resolve) => (settle = resolve));
 
@@ -102,16 +110,21 @@ function watchChild(
     spec.signal?.removeEventListener('abort', onAbort);
   };
   const forceKill = () => {
-    killSentAt = ms();
+    killSent = true;
     signalProcessGroup(pid, 'SIGKILL');
+    if (exit !== null) giveUpTimer = setTimeout(settleGroup, KILL_CONFIRM_MS);
   };
-  const watchGroup = () => {
-    const givenUp = killSentAt !== null && ms() - killSentAt > KILL_CONFIRM_MS;
-    if (!givenUp && isProcessGroupAlive(pid)) {
-      setTimeout(watchGroup, GROUP_POLL_MS);
-      return;
-    }
+  /** After a kill, the leader is gone: wait for the rest of the group (SIGKILL still armed). */
+  const awaitGroup = () => {
+    if (!isProcessGroupAlive(pid)) return settleGroup();
+    unwatch = groups.watch(pid, settleGroup);
+    if (killSent) giveUpTimer = setTimeout(settleGroup, KILL_CONFIRM_MS);
+  };
+  const settleGroup = () => {
+    if (groupSettled) return;
+    unwatch?.();
     clearTimeout(killTimer);
+    clearTimeout(giveUpTimer);
     groupSettled = true;
     drain();
   };
@@ -145,7 +158,7 @@ function watchChild(
       groupSettled = true;
       drain();
     } else {
-      watchGroup();
+      awaitGroup();
     }
   });
   for (const [name, stream] of [

@@ -26,8 +26,13 @@ import { Dispatcher } from './dispatcher.ts';
 import { MemoryWorkQueue } from './work-queue.ts';
 import { startActorRouter } from './actor-router.ts';
 import { StatorService, type Engine } from './stator-service.ts';
-import { rehydrateRuns } from './rehydrate.ts';
+import { adoptRun } from './adopt-run.ts';
+import { NatsTriggers } from '../triggers/index.ts';
+import type { ExecutionRecord } from '../store/types.ts';
 import type { Stator } from './types.ts';
+
+/** How often running work tells a cluster queue it is still being worked on. */
+const LEASE_TOUCH_MS = 10_000;
 
 /** Creates and starts the service. */
 export async function createStator(options: StatorOptions = {}): Promise<Stator> {
@@ -46,6 +51,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const runner = opts.runner ?? createExecaRunner({ killGraceMs: opts.killGraceMs });
 
   const runs = new LiveRuns();
+  const created = new Map<string, ExecutionRecord>();
   const recorder = new ExecutionRecorder(store, clock);
   const monitor = new MonitorHub(logger);
   const pipeline = new EventPipeline({
@@ -57,12 +63,21 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     logger,
     onFinal: (event) => {
       recorder.forget(event.executionId);
+      dispatcher.finished(event.executionId);
       runs.finish(event.executionId);
     },
   });
 
-  const queue = new MemoryWorkQueue(opts.queueLimit);
-  const dispatcher = new Dispatcher(queue);
+  const queue = opts.workQueue ?? new MemoryWorkQueue(opts.queueLimit);
+  const dispatcher = new Dispatcher({
+    queue,
+    logger,
+    adopt: (id) => adoptRun({ store, runs, recorder, pipeline, created }, id),
+    forget: (id) => {
+      runs.drop(id);
+      recorder.forget(id);
+    },
+  });
   const provided = workflowMachine.provide({
     actors: {
       task: taskMachine.provide({
@@ -87,8 +102,14 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     node: opts.node,
     logger,
     onSlotFree: (engineId) => dispatcher.release(engineId),
+    onAbandoned: (id) => {
+      dispatcher.abandoned(id);
+      runs.drop(id);
+      recorder.forget(id);
+    },
   });
 
+  const closers: Array<() => void> = [];
   const engines: Engine[] = [];
   for (let i = 1; i <= opts.engines; i++) {
     const engineId = `${opts.node}-e${i}`.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -99,10 +120,16 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     actor.on('*', (event) => pipeline.emit('engine', engineId, event));
     actor.start();
     engines.push({ id: engineId, actor, slots: opts.slotsPerEngine });
-    dispatcher.addEngine(actor, opts.slotsPerEngine);
+    dispatcher.addEngine(engineId, actor, opts.slotsPerEngine);
   }
 
-  const service = new StatorService({
+  const triggers: NatsTriggers = new NatsTriggers(
+    bus,
+    (id, input): Promise<{ executionId: string }> => service.execute(id, input),
+    logger,
+  );
+  const service: StatorService = new StatorService({
+    triggers,
     opts,
     logger,
     clock,
@@ -116,7 +143,9 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     queue,
     dispatcher,
     engines,
+    created,
     close: async () => {
+      for (const close of closers) close();
       for (const sub of routes) sub.unsubscribe();
       if (ownsBus) await bus.close();
       if (ownsStore) await store.close();
@@ -133,6 +162,13 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     },
     logger,
   );
-  if (opts.rehydrate) await rehydrateRuns(service, store, logger);
+  // A cluster queue redelivers the work of a process that died; an in-process queue died
+  // with its process, so the store's unfinished runs are queued again.
+  if (opts.rehydrate && queue.kind === 'memory') await service.requeueUnfinished();
+  queue.start(dispatcher);
+  await service.activateTriggers();
+  const heartbeat = setInterval(() => dispatcher.touchAll(), LEASE_TOUCH_MS);
+  heartbeat.unref();
+  closers.push(() => clearInterval(heartbeat));
   return service;
 }

@@ -1,82 +1,130 @@
 /**
- * Hands queued executions to engines with free slots. The dispatcher counts what it gave each
- * engine (released when the run ends), so it never offers more than an engine's slots even
- * while the engine is still processing earlier offers. Paused, draining and stopped engines
- * are skipped; an engine that refuses puts the work back at the head of the queue.
+ * Matches the work queue to engine slots. The dispatcher is the queue's consumer: its capacity
+ * is the free slots of engines that are open (idle or running), counted by the dispatcher
+ * itself (taken on delivery, given back when the run leaves the slot), so it never takes more
+ * than the engines can start even while they are still processing earlier offers. Each item
+ * is adopted (made a live run) before its engine is told to execute it.
  * @module
  */
 import type { ActorRefFrom } from 'xstate';
+import type { Logger } from 'pino';
 import type { engineMachine } from '../../machines/engine.machine.ts';
-import type { WorkQueue } from './work-queue.ts';
+import type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './work-queue.ts';
+import type { LiveRun } from './live-runs.ts';
 
 type EngineRef = ActorRefFrom<typeof engineMachine>;
 
 interface EngineSlot {
+  id: string;
   ref: EngineRef;
   slots: number;
   inFlight: number;
 }
 
-/** Matches the work queue to engine slots. */
-export class Dispatcher {
-  readonly #engines: EngineSlot[] = [];
-  #next = 0;
-  #pumping = false;
+/** Dependencies of the dispatcher. */
+export interface DispatcherDeps {
+  queue: WorkQueue;
+  adopt: (executionId: string) => Promise<LiveRun | undefined>;
+  /** Forgets an adopted run that goes back to the queue. */
+  forget: (executionId: string) => void;
+  logger: Logger;
+}
 
-  constructor(private readonly queue: WorkQueue) {}
+/** The work queue's consumer. */
+export class Dispatcher implements WorkConsumer {
+  readonly #engines: EngineSlot[] = [];
+  readonly #leases = new Map<string, WorkLease>();
+  #next = 0;
+
+  constructor(private readonly deps: DispatcherDeps) {}
 
   /** Adds an engine; pumps whenever it changes state (resume, drain...). */
-  addEngine(ref: EngineRef, slots: number): void {
-    const slot: EngineSlot = { ref, slots, inFlight: 0 };
+  addEngine(id: string, ref: EngineRef, slots: number): void {
+    const slot: EngineSlot = { id, ref, slots, inFlight: 0 };
     this.#engines.push(slot);
     ref.on('engine.rejected', (e) => {
       slot.inFlight = Math.max(0, slot.inFlight - 1);
-      this.queue.putBack({ executionId: e.executionId });
+      this.deps.forget(e.executionId);
+      this.#leases.get(e.executionId)?.release();
+      this.#leases.delete(e.executionId);
     });
-    ref.subscribe(() => this.pump());
+    ref.subscribe(() => this.deps.queue.poke());
   }
 
-  /** Called when a run ends on `engineId`: its slot is free again. */
-  release(engineId: string): void {
-    const slot = this.#engines.find((e) => e.ref.getSnapshot().context.engineId === engineId);
-    if (slot) slot.inFlight = Math.max(0, slot.inFlight - 1);
-    this.pump();
+  /** Free slots across open engines. */
+  capacity(): number {
+    let free = 0;
+    for (const slot of this.#engines) if (isOpen(slot)) free += slot.slots - slot.inFlight;
+    return Math.max(0, free);
   }
 
-  /** Slots in use across engines (as the dispatcher counts them). */
+  /** Slots in use across engines. */
   get busy(): number {
     return this.#engines.reduce((n, e) => n + e.inFlight, 0);
   }
 
-  /** Offers queued work to engines with free slots, round-robin. */
-  pump(): void {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (this.queue.size > 0) {
-        const slot = this.#pickEngine();
-        if (!slot) break;
-        const item = this.queue.take();
-        if (!item) break;
-        slot.inFlight++;
+  take(item: WorkItem, lease: WorkLease): void {
+    const slot = this.#pickEngine();
+    if (!slot) return lease.release();
+    slot.inFlight++;
+    this.deps.adopt(item.executionId).then(
+      (live) => {
+        if (!live) {
+          // Finished or cancelled while queued: nothing to run.
+          slot.inFlight--;
+          lease.done();
+          this.deps.queue.poke();
+          return;
+        }
+        this.#leases.set(item.executionId, lease);
         slot.ref.send({ type: 'execute', executionId: item.executionId });
-      }
-    } finally {
-      this.#pumping = false;
-    }
+      },
+      (err: unknown) => {
+        slot.inFlight--;
+        this.deps.logger.error({ err, executionId: item.executionId }, 'adopting a run failed');
+        lease.release();
+      },
+    );
+  }
+
+  /** A run left its slot on `engineId`. */
+  release(engineId: string): void {
+    const slot = this.#engines.find((e) => e.id === engineId);
+    if (slot) slot.inFlight = Math.max(0, slot.inFlight - 1);
+    this.deps.queue.poke();
+  }
+
+  /** The run finished and its record is stored: settle its lease for good. */
+  finished(executionId: string): void {
+    this.#leases.get(executionId)?.done();
+    this.#leases.delete(executionId);
+  }
+
+  /** The run was abandoned (shutdown): give it back for another process. */
+  abandoned(executionId: string): void {
+    this.#leases.get(executionId)?.release();
+    this.#leases.delete(executionId);
+  }
+
+  /** Keeps leases of running work alive (cluster queues expire idle leases). */
+  touchAll(): void {
+    for (const lease of this.#leases.values()) lease.touch();
   }
 
   #pickEngine(): EngineSlot | undefined {
     const n = this.#engines.length;
     for (let k = 0; k < n; k++) {
       const slot = this.#engines[(this.#next + k) % n]!;
-      const snap = slot.ref.getSnapshot();
-      const open = snap.status === 'active' && (snap.matches('idle') || snap.matches('running'));
-      if (open && slot.inFlight < slot.slots) {
+      if (isOpen(slot) && slot.inFlight < slot.slots) {
         this.#next = (this.#next + k + 1) % n;
         return slot;
       }
     }
     return undefined;
   }
+}
+
+function isOpen(slot: EngineSlot): boolean {
+  const snap = slot.ref.getSnapshot();
+  return snap.status === 'active' && (snap.matches('idle') || snap.matches('running'));
 }

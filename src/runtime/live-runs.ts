@@ -18,7 +18,7 @@ export interface LiveRun {
   resume?: Record<string, ResumedStep>;
   /** Set once an engine starts it. */
   actor?: Actor<typeof workflowMachine>;
-  /** Cancelled before an engine picked it up. */
+  /** Cancel requested before its workflow actor existed. */
   cancelled?: boolean;
 }
 
@@ -56,7 +56,12 @@ export class LiveRuns {
     });
   }
 
-  /** Drops a waiter list (timeouts). */
+  /** Forgets a run without waking waiters (handed back to the queue). */
+  drop(id: string): void {
+    this.#runs.delete(id);
+  }
+
+  /** Every live run. */
   values(): IterableIterator<LiveRun> {
     return this.#runs.values();
   }

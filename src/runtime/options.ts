@@ -10,6 +10,7 @@ import type { Bus } from '../bus/types.ts';
 import type { Store } from '../store/types.ts';
 import type { ProcessRunner } from '../exec/types.ts';
 import type { Clock } from '../clock.ts';
+import type { WorkQueue } from './work-queue.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
 /** @default "./.stator" */
@@ -31,6 +32,8 @@ export interface StatorOptions {
   store?: 'sqlite' | 'memory' | Store;
   /** A ready bus; an in-process bus when absent. */
   bus?: Bus;
+  /** A ready work queue (JetStream in cluster mode); an in-process bounded queue when absent. */
+  workQueue?: WorkQueue;
   runner?: ProcessRunner;
   clock?: Clock;
   /** pino logger; a silent one when absent. */
@@ -56,6 +59,7 @@ export interface ResolvedStatorOptions {
   dataDir: string;
   store: 'sqlite' | 'memory' | Store;
   bus?: Bus;
+  workQueue?: WorkQueue;
   runner?: ProcessRunner;
   clock?: Clock;
   logger?: Logger;
@@ -97,6 +101,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     dataDir,
     store: input.store ?? 'sqlite',
     bus: input.bus,
+    workQueue: input.workQueue,
     runner: input.runner,
     clock: input.clock,
     logger: input.logger,

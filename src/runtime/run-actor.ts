@@ -24,6 +24,8 @@ export interface RunActorDeps {
   logger: Logger;
   /** Called when the run leaves its slot, finished or not. */
   onSlotFree: (engineId: string) => void;
+  /** Called when the run was stopped before its end (shutdown). */
+  onAbandoned: (executionId: string) => void;
 }
 
 /** What the run actor resolves with. */
@@ -38,7 +40,7 @@ export function createRunActor(deps: RunActorDeps) {
     const { executionId, engineId } = input;
     try {
       const live = deps.runs.get(executionId);
-      if (!live || live.cancelled) return { executionId, status: 'skipped' };
+      if (!live) return { executionId, status: 'skipped' };
       live.record.engineId = engineId;
       live.record.node = deps.node;
       await deps.store.updateExecution(executionId, { engineId, node: deps.node });
@@ -65,14 +67,17 @@ export function createRunActor(deps: RunActorDeps) {
         signal.addEventListener(
           'abort',
           () => {
+            if (actor.getSnapshot().status !== 'active') return;
             actor.stop();
+            deps.onAbandoned(executionId);
             resolve({ executionId, status: 'abandoned' });
           },
           { once: true },
         );
       });
       actor.start();
-      actor.send({ type: 'start' });
+      // A cancel that arrived while the run was being handed to this slot wins over start.
+      actor.send(live.cancelled ? { type: 'cancel', reason: 'cancelled before start' } : { type: 'start' });
       return await done;
     } finally {
       deps.onSlotFree(engineId);

@@ -17,6 +17,7 @@ import {
   NotFoundError,
   TimeoutError,
   UnavailableError,
+  toWire,
 } from '../errors.ts';
 import { newId } from '../ids.ts';
 import {
@@ -35,6 +36,7 @@ import type { LiveRuns } from './live-runs.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { WorkQueue } from './work-queue.ts';
 import { machineInfos } from './machine-catalog.ts';
+import type { NatsTriggers } from '../triggers/index.ts';
 import { formatLogs } from './format-logs.ts';
 import type { EventListener, ExecuteOptions, Health, Stator, SubscribeOptions } from './types.ts';
 
@@ -59,6 +61,9 @@ export interface ServiceDeps {
   monitor: MonitorHub;
   queue: WorkQueue;
   dispatcher: Dispatcher;
+  triggers: NatsTriggers;
+  /** Records created here and not yet adopted (see adopt-run.ts). */
+  created: Map<string, ExecutionRecord>;
   engines: Engine[];
   /** Releases what the root created (routes, owned bus and store). */
   close: () => Promise<void>;
@@ -89,6 +94,7 @@ export class StatorService implements Stator {
     };
     if (typeof definition === 'string') record.source = definition;
     await this.deps.store.putWorkflow(record);
+    this.deps.triggers.sync(record);
     this.deps.logger.info({ workflowId: record.id, version: record.version }, 'workflow registered');
     return record;
   }
@@ -105,6 +111,7 @@ export class StatorService implements Stator {
 
   async deleteWorkflow(id: string): Promise<void> {
     if (!(await this.deps.store.deleteWorkflow(id))) throw new NotFoundError('workflow', id);
+    this.deps.triggers.remove(id);
   }
 
   async execute(
@@ -120,7 +127,7 @@ export class StatorService implements Stator {
     if (!isValidToken(executionId)) {
       throw InvalidArgumentError.format([{ path: 'executionId', message: 'not a valid id' }]);
     }
-    if (queue.size >= o.queueLimit) {
+    if (queue.size() >= o.queueLimit) {
       throw new UnavailableError(`work queue is full (${o.queueLimit} executions waiting)`);
     }
     const record: ExecutionRecord = {
@@ -146,21 +153,51 @@ export class StatorService implements Stator {
       })),
     };
     await store.createExecution(record);
-    this.enqueue(record, inputs);
-    this.deps.pipeline.emitExecution({ type: 'execution.queued', executionId, workflowId });
-    this.deps.dispatcher.pump();
+    this.deps.created.set(executionId, record);
+    try {
+      await queue.push({ executionId });
+    } catch (err) {
+      // Not queued: the record must not stay pending forever.
+      this.deps.created.delete(executionId);
+      await store.updateExecution(executionId, {
+        status: 'failed',
+        finishedAt: new Date(this.deps.clock.now()).toISOString(),
+        error: toWire(err),
+      });
+      throw err;
+    }
+    this.deps.pipeline.emit('execution', executionId, {
+      type: 'execution.queued',
+      executionId,
+      workflowId,
+    });
     return { executionId };
   }
 
-  /** Puts a recorded run in the queue (new or rehydrated). */
-  enqueue(
-    record: ExecutionRecord,
-    inputs: Record<string, unknown>,
-    resume?: Parameters<LiveRuns['add']>[0]['resume'],
-  ): void {
-    this.deps.recorder.track(record);
-    this.deps.runs.add({ record, definition: record.definition, inputs, resume });
-    this.deps.queue.push({ executionId: record.id });
+  /** Subscribes the triggers of every stored workflow (at start). */
+  async activateTriggers(): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.store.listWorkflows({ limit: 500, cursor });
+      for (const wf of page.items) this.deps.triggers.sync(wf);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  /** Queues every run the store holds as unfinished (embedded mode, at start). */
+  async requeueUnfinished(): Promise<number> {
+    const unfinished = await this.deps.store.listUnfinishedExecutions();
+    let queued = 0;
+    for (const record of unfinished) {
+      try {
+        await this.deps.queue.push({ executionId: record.id });
+        queued++;
+      } catch (err) {
+        this.deps.logger.error({ err, executionId: record.id }, 'could not requeue a run');
+      }
+    }
+    if (queued) this.deps.logger.info({ queued }, 'requeued unfinished executions');
+    return queued;
   }
 
   async getExecution(id: string): Promise<ExecutionRecord> {
@@ -174,35 +211,36 @@ export class StatorService implements Stator {
   }
 
   async cancel(id: string, reason?: string): Promise<ExecutionRecord> {
-    const { runs, queue, pipeline, store } = this.deps;
+    const { runs, queue, pipeline, store, created } = this.deps;
     const live = runs.get(id);
     if (live) {
       const ended = runs.waitFor(id);
-      if (live.actor) {
-        live.actor.send({ type: 'cancel', reason: reason ?? 'cancelled on request' });
-      } else {
-        queue.remove(id);
-        live.cancelled = true;
-        pipeline.emitExecution({
-          type: 'execution.cancelled',
-          executionId: id,
-          workflowId: live.record.workflowId,
-          status: 'cancelled',
-          error: { code: 'cancelled', message: reason ?? 'cancelled before start', recoverable: false },
-        });
-      }
+      if (live.actor) live.actor.send({ type: 'cancel', reason: reason ?? 'cancelled on request' });
+      else live.cancelled = true;
       await ended;
       return this.getExecution(id);
     }
-    const record = await this.getExecution(id);
+    const record = created.get(id) ?? (await this.getExecution(id));
     if (FINAL_EXECUTION_STATUSES.includes(record.status)) {
       throw new ConflictError(`execution '${id}' already ${record.status}`, { status: record.status });
     }
-    // Unfinished but owned by nobody here (an orphan): settle it directly.
+    // Queued (here or in the cluster's queue) and not running anywhere: settle it in the store;
+    // whoever takes it from the queue later finds it finished and skips it.
+    queue.remove(id);
+    created.delete(id);
+    record.status = 'cancelled';
+    const error = { code: 'cancelled' as const, message: reason ?? 'cancelled before start', recoverable: false };
     await store.updateExecution(id, {
       status: 'cancelled',
       finishedAt: new Date(this.deps.clock.now()).toISOString(),
-      error: { code: 'cancelled', message: reason ?? 'cancelled on request', recoverable: false },
+      error,
+    });
+    pipeline.emit('execution', id, {
+      type: 'execution.cancelled',
+      executionId: id,
+      workflowId: record.workflowId,
+      status: 'cancelled',
+      error,
     });
     return this.getExecution(id);
   }
@@ -242,7 +280,7 @@ export class StatorService implements Stator {
       uptimeSeconds: Math.round((clock.now() - this.#startedAt) / 1000),
       node: opts.node,
       mode: this.deps.bus.kind === 'memory' ? 'embedded' : 'cluster',
-      engines: engines.map((e) => engineView(e)),
+      engines: engines.map((e) => engineView(e, this.deps.queue.size())),
       activeExecutions: runs.size,
     };
   }
@@ -259,7 +297,7 @@ export class StatorService implements Stator {
       return this.execute(event.workflowId as string, event.input as Record<string, unknown>);
     }
     engine.actor.send(event as never);
-    this.deps.dispatcher.pump();
+    this.deps.queue.poke();
     return engineView(engine);
   }
 
@@ -271,6 +309,8 @@ export class StatorService implements Stator {
   async #close(): Promise<void> {
     const { engines, pipeline, runner, monitor, logger } = this.deps;
     // Runs still going stay unfinished in the store and resume on the next start.
+    this.deps.triggers.close();
+    await this.deps.queue.close();
     for (const e of engines) e.actor.send({ type: 'stop' });
     await runner.killAll();
     await pipeline.drain();
@@ -285,13 +325,13 @@ export class StatorService implements Stator {
   }
 }
 
-function engineView(e: Engine) {
+function engineView(e: Engine, queued = 0) {
   const snap = e.actor.getSnapshot();
   return {
     id: e.id,
     status: String(snap.value),
     slots: e.slots,
     busy: snap.context.busy.length,
-    queued: 0,
+    queued,
   };
 }

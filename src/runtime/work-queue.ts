@@ -1,6 +1,9 @@
 /**
- * The work queue seam: execution requests waiting for an engine slot. In process, a bounded
- * FIFO; in cluster mode, a JetStream work-queue stream pulled by free slots.
+ * The work queue seam: execution requests waiting for an engine slot. A queue delivers items
+ * to one consumer (the dispatcher) only while the consumer reports capacity, and each item
+ * comes with a lease: `done()` once the run has finished (its final record is stored),
+ * `release()` to hand it back (an engine refused it, or the process is shutting down).
+ * In process: a bounded FIFO. Cluster mode: a JetStream work-queue stream (jetstream-work-queue.ts).
  * @module
  */
 import { UnavailableError } from '../errors.ts';
@@ -10,62 +13,90 @@ export interface WorkItem {
   executionId: string;
 }
 
+/** The right to run one item; settle it exactly once. */
+export interface WorkLease {
+  /** The run finished: never deliver the item again. */
+  done(): void;
+  /** Give the item back to the queue for anyone to take. */
+  release(): void;
+  /** Still working on it (extends the lease where leases expire). */
+  touch(): void;
+}
+
+/** Who consumes the queue. */
+export interface WorkConsumer {
+  /** How many more items it can take right now. */
+  capacity(): number;
+  /** Receives one item; it must settle the lease. */
+  take(item: WorkItem, lease: WorkLease): void;
+}
+
 /** The work queue interface. */
 export interface WorkQueue {
-  /** Adds an item; throws UnavailableError when full. */
-  push(item: WorkItem): void;
-  /** Takes the oldest item, if any. */
-  take(): WorkItem | undefined;
-  /** Puts an item back at the head (an engine refused it). */
-  putBack(item: WorkItem): void;
-  /** Removes a queued item; true when it was queued. */
+  readonly kind: string;
+  /** Adds an item; rejects with UnavailableError when full. */
+  push(item: WorkItem): Promise<void>;
+  /** Starts delivering to `consumer`. */
+  start(consumer: WorkConsumer): void;
+  /** The consumer's capacity may have grown: deliver more. */
+  poke(): void;
+  /** Removes a locally queued item if the queue can; true when removed. */
   remove(executionId: string): boolean;
-  readonly size: number;
+  /** Items waiting (as far as this process can tell). */
+  size(): number;
+  /** Stops delivering; items not taken stay queued (cluster) or are dropped (memory). */
+  close(): Promise<void>;
 }
+
+const NO_LEASE: WorkLease = { done() {}, release() {}, touch() {} };
 
 /** A bounded in-process FIFO with O(1) push/take and O(1) removal by tombstone. */
 export class MemoryWorkQueue implements WorkQueue {
+  readonly kind = 'memory';
   #items: (WorkItem | undefined)[] = [];
   #head = 0;
   #size = 0;
   readonly #index = new Map<string, number>();
+  #consumer: WorkConsumer | undefined;
+  #delivering = false;
+  #closed = false;
 
   constructor(private readonly limit: number) {}
 
-  get size(): number {
+  size(): number {
     return this.#size;
   }
 
-  push(item: WorkItem): void {
-    if (this.#size >= this.limit) {
-      throw new UnavailableError(`work queue is full (${this.limit} executions waiting)`);
-    }
-    this.#index.set(item.executionId, this.#items.length);
-    this.#items.push(item);
-    this.#size++;
+  async push(item: WorkItem): Promise<void> {
+    this.#add(item);
+    this.poke();
   }
 
-  take(): WorkItem | undefined {
-    while (this.#head < this.#items.length) {
-      const item = this.#items[this.#head++];
-      if (item) {
-        this.#index.delete(item.executionId);
-        this.#size--;
-        this.#compact();
-        return item;
+  start(consumer: WorkConsumer): void {
+    this.#consumer = consumer;
+    this.poke();
+  }
+
+  poke(): void {
+    const consumer = this.#consumer;
+    if (!consumer || this.#delivering || this.#closed) return;
+    this.#delivering = true;
+    try {
+      while (this.#size > 0 && consumer.capacity() > 0) {
+        const item = this.#take();
+        if (!item) break;
+        consumer.take(item, {
+          ...NO_LEASE,
+          release: () => {
+            if (this.#closed) return;
+            this.#add(item, true);
+            queueMicrotask(() => this.poke());
+          },
+        });
       }
+    } finally {
+      this.#delivering = false;
     }
-    return undefined;
-  }
-
-  putBack(item: WorkItem): void {
-    // Rare (an engine refused work): rebuild with the item first.
-    const rest = this.#items.slice(this.#head).filter((x): x is WorkItem => x !== undefined);
-    this.#items = [item, ...rest];
-    this.#head = 0;
-    this.#size = this.#items.length;
-    this.#index.clear();
-    this.#items.forEach((x, i) => this.#index.set(x!.executionId, i));
   }
 
   remove(executionId: string): boolean {
@@ -77,12 +108,48 @@ export class MemoryWorkQueue implements WorkQueue {
     return true;
   }
 
-  #compact(): void {
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-      this.#index.clear();
-      this.#items.forEach((x, i) => x && this.#index.set(x.executionId, i));
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#consumer = undefined;
+  }
+
+  #add(item: WorkItem, front = false): void {
+    if (!front && this.#size >= this.limit) {
+      throw new UnavailableError(`work queue is full (${this.limit} executions waiting)`);
     }
+    if (front && this.#head > 0) {
+      this.#items[--this.#head] = item;
+      this.#index.set(item.executionId, this.#head);
+    } else if (front) {
+      this.#items.unshift(item);
+      this.#reindex();
+    } else {
+      this.#index.set(item.executionId, this.#items.length);
+      this.#items.push(item);
+    }
+    this.#size++;
+  }
+
+  #take(): WorkItem | undefined {
+    while (this.#head < this.#items.length) {
+      const item = this.#items[this.#head];
+      this.#items[this.#head++] = undefined;
+      if (item) {
+        this.#index.delete(item.executionId);
+        this.#size--;
+        if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+          this.#items = this.#items.slice(this.#head);
+          this.#head = 0;
+          this.#reindex();
+        }
+        return item;
+      }
+    }
+    return undefined;
+  }
+
+  #reindex(): void {
+    this.#index.clear();
+    this.#items.forEach((x, i) => x && this.#index.set(x.executionId, i));
   }
 }

@@ -94,3 +94,5 @@ export {
 } from './template.ts';
 export type { TemplateContext, TemplateRef } from './template.ts';
 export { WORKFLOW_SCHEMA_ID, workflowJsonSchema } from './json-schema.ts';
+export { triggerSchema } from './triggers.ts';
+export type { NatsTriggerDefinition, TriggerDefinition } from './triggers.ts';

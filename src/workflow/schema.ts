@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod';
+import { triggerSchema } from './triggers.ts';
 import { durationSchema, positiveDurationSchema } from './duration.ts';
 import type { InputDefinition, RetryPolicy, StepDefinition, WorkflowDefinition } from './types.ts';
 
@@ -221,7 +222,7 @@ export const rawWorkflowSchema = z.strictObject({
     .strictObject({ timeout: positiveDurationSchema.optional(), retry: retrySchema.optional() })
     .optional()
     .describe('Step timeout and retry used when a step sets none.'),
-  triggers: z.array(z.unknown()).optional(),
+  triggers: z.array(triggerSchema).max(64).optional().describe('What starts runs on its own.'),
   steps: z.array(rawStepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS),
 });
 type RawWorkflow = z.output<typeof rawWorkflowSchema>;

@@ -4,6 +4,7 @@
  * Machines import these as types only.
  * @module
  */
+import type { TriggerDefinition } from './triggers.ts';
 
 /** Retry policy of a step, resolved. `attempts` counts the first try. */
 export interface RetryPolicy {
@@ -81,6 +82,6 @@ export interface WorkflowDefinition {
   /** Default step timeout when a step sets none, ms. */
   defaultTimeoutMs?: number;
   steps: StepDefinition[];
-  /** Triggers, passed through unchecked until the trigger schema defines them. */
-  triggers?: unknown[];
+  /** What starts runs on its own (see triggers.ts). */
+  triggers?: TriggerDefinition[];
 }

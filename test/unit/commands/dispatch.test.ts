@@ -4,6 +4,7 @@ import type { Stator } from '../../../src/runtime/types.ts';
 import {
   COMMAND_NAMES,
   dispatch,
+  dispatchReply,
   isCommandName,
   parseEventFilter,
 } from '../../../src/commands/index.ts';
@@ -161,6 +162,28 @@ describe('parseEventFilter', () => {
       expect.unreachable();
     } catch (e) {
       expect(issuePaths(e as StatorError).sort()).toEqual(['kind', 'severity']);
+    }
+  });
+});
+
+describe('dispatchReply', () => {
+  it('wraps data and errors as request-reply answers', async () => {
+    const stator = await createStator({ store: 'memory' });
+    try {
+      const ok = await dispatchReply(stator, 'health', undefined);
+      expect(ok).toMatchObject({ ok: true, data: { status: 'ok' } });
+      const bad = await dispatchReply(stator, 'execution.get', { id: '' });
+      expect(bad).toEqual({
+        ok: false,
+        error: {
+          code: 'invalid_argument',
+          message: 'id: must not be empty',
+          details: { issues: [{ path: 'id', message: 'must not be empty' }] },
+          recoverable: false,
+        },
+      });
+    } finally {
+      await stator.close();
     }
   });
 });

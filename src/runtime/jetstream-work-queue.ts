@@ -1,0 +1,185 @@
+/**
+ * The cluster work queue: a JetStream work-queue stream on `stator.work.<pool>` with one
+ * durable pull consumer shared by every process. A process fetches only as many requests as
+ * its engines have free slots, acks a request once the run's final record is stored, touches
+ * it (`working`) while the run goes on, and naks it on shutdown so another process takes it
+ * at once. A process that dies without a word has its requests redelivered after `ackWaitMs`,
+ * and the taker adopts the run from its step records (adopt-run.ts).
+ * @module
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import { nanos } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type Consumer,
+  type JetStreamClient,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { workSubject } from '../bus/subjects.ts';
+import { UnavailableError } from '../errors.ts';
+import type { WorkConsumer, WorkItem, WorkQueue } from './work-queue.ts';
+
+/** Options of the JetStream work queue. */
+export interface JetStreamWorkQueueOptions {
+  connection: NatsConnection;
+  logger: Logger;
+  /** @default "default" */
+  pool?: string;
+  /** Requests waiting at most; publishing beyond fails. @default 10000 */
+  limit?: number;
+  /** Redelivery delay of a request whose process went silent. @default 30000 */
+  ackWaitMs?: number;
+  /** Stream name. @default "STATOR_WORK" */
+  stream?: string;
+}
+
+const DEFAULT_POOL = 'default';
+const DEFAULT_STREAM = 'STATOR_WORK';
+const FETCH_EXPIRES_MS = 1000;
+
+/** Creates the stream and consumer if missing and returns the queue. */
+export async function createJetStreamWorkQueue(opts: JetStreamWorkQueueOptions): Promise<WorkQueue> {
+  const pool = opts.pool ?? DEFAULT_POOL;
+  const streamName = opts.stream ?? DEFAULT_STREAM;
+  const subject = workSubject(pool);
+  const jsm = await jetstreamManager(opts.connection);
+  const config = {
+    name: streamName,
+    subjects: [workSubject('*')],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    discard: DiscardPolicy.New,
+    max_msgs: opts.limit ?? 10_000,
+  };
+  try {
+    await jsm.streams.info(streamName);
+    await jsm.streams.update(streamName, { max_msgs: config.max_msgs, discard: config.discard });
+  } catch {
+    await jsm.streams.add(config);
+  }
+  const durable = `stator-${pool}`;
+  try {
+    await jsm.consumers.info(streamName, durable);
+  } catch {
+    await jsm.consumers.add(streamName, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(opts.ackWaitMs ?? 30_000),
+      filter_subject: subject,
+      max_ack_pending: -1,
+    });
+  }
+  const js = jetstream(opts.connection);
+  const consumer = await js.consumers.get(streamName, durable);
+  return new JetStreamWorkQueue(js, consumer, subject, opts.logger);
+}
+
+class JetStreamWorkQueue implements WorkQueue {
+  readonly kind = 'jetstream';
+  #consumer: WorkConsumer | undefined;
+  #fetching = false;
+  #closed = false;
+  #pending = 0;
+  readonly #inFlight = new Set<JsMsg>();
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly source: Consumer,
+    private readonly subject: string,
+    private readonly logger: Logger,
+  ) {}
+
+  size(): number {
+    return this.#pending;
+  }
+
+  async push(item: WorkItem): Promise<void> {
+    try {
+      await this.js.publish(this.subject, JSON.stringify(item), { msgID: item.executionId });
+    } catch (err) {
+      throw new UnavailableError(`could not queue execution: ${(err as Error).message}`, err);
+    }
+  }
+
+  start(consumer: WorkConsumer): void {
+    this.#consumer = consumer;
+    this.poke();
+  }
+
+  poke(): void {
+    if (this.#fetching || this.#closed || !this.#consumer) return;
+    if (this.#consumer.capacity() <= 0) return;
+    this.#fetching = true;
+    void this.#fetchLoop().finally(() => {
+      this.#fetching = false;
+    });
+  }
+
+  remove(): boolean {
+    // Queued requests of cancelled runs stay in the stream; the taker skips finished runs.
+    return false;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#consumer = undefined;
+  }
+
+  async #fetchLoop(): Promise<void> {
+    while (!this.#closed && this.#consumer && this.#consumer.capacity() > 0) {
+      const want = this.#consumer.capacity();
+      let got = 0;
+      try {
+        const batch = await this.source.fetch({ max_messages: want, expires: FETCH_EXPIRES_MS });
+        for await (const msg of batch) {
+          got++;
+          this.#deliver(msg);
+        }
+        this.#pending = batch.getPending?.() ?? this.#pending;
+      } catch (err) {
+        if (this.#closed) return;
+        this.logger.warn({ err }, 'fetching work failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      if (got === 0 && this.#closed) return;
+    }
+  }
+
+  #deliver(msg: JsMsg): void {
+    const consumer = this.#consumer;
+    let item: WorkItem;
+    try {
+      item = msg.json<WorkItem>();
+      if (typeof item?.executionId !== 'string') throw new Error('no executionId');
+    } catch (err) {
+      this.logger.error({ err }, 'dropping a malformed work request');
+      msg.term();
+      return;
+    }
+    if (!consumer || this.#closed) {
+      msg.nak();
+      return;
+    }
+    this.#inFlight.add(msg);
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      this.#inFlight.delete(msg);
+      fn();
+    };
+    consumer.take(item, {
+      done: () => settle(() => msg.ack()),
+      release: () => settle(() => msg.nak()),
+      touch: () => {
+        if (!settled) msg.working();
+      },
+    });
+  }
+}

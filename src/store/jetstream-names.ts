@@ -1,0 +1,132 @@
+/**
+ * The one module that names the JetStream store's buckets, streams, keys and log subjects.
+ * Nothing else concatenates these strings. Ids become key/subject tokens through `toToken`:
+ * ids made of `[A-Za-z0-9_-]` (every Stator id, workflow id and step id) are used as they are;
+ * anything else becomes `=` + base64url(utf8), which no plain token starts with, so the mapping
+ * stays one-to-one and every token is valid in a KV key and a subject.
+ * @module
+ */
+import { InvalidArgumentError } from '../errors.ts';
+
+/** Prefix used when none is given. */
+export const DEFAULT_STORE_PREFIX = 'stator';
+
+const PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+const PLAIN_TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** Throws an InvalidArgumentError naming `prefix` unless it can prefix bucket and stream names. */
+export function validateStorePrefix(prefix: string): string {
+  if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
+    throw InvalidArgumentError.format([
+      {
+        path: 'prefix',
+        message: `'${String(prefix)}' must be 1-32 letters, digits, '_' or '-', starting with a letter or digit`,
+      },
+    ]);
+  }
+  return prefix;
+}
+
+/** The key/subject token for an id (see the module comment). */
+export function toToken(id: string): string {
+  if (id.length === 0) {
+    throw InvalidArgumentError.format([{ path: 'id', message: 'must not be empty' }]);
+  }
+  return PLAIN_TOKEN.test(id) ? id : `=${Buffer.from(id, 'utf8').toString('base64url')}`;
+}
+
+/** The id a token stands for (inverse of toToken). */
+export function fromToken(token: string): string {
+  return token.startsWith('=') ? Buffer.from(token.slice(1), 'base64url').toString('utf8') : token;
+}
+
+/** Every name the JetStream store uses under one prefix. */
+export interface StoreNames {
+  readonly prefix: string;
+  /** KV bucket names. */
+  readonly buckets: {
+    /** `<workflowId>` → workflow record; `<workflowId>.body.<nuid>.<n>`: chunks of big ones. */
+    readonly workflows: string;
+    /** `<executionId>` → summary; `<executionId>.def.<n>`: definition chunks; `.log.<stepId>`: log counters. */
+    readonly executions: string;
+    /** `<executionId>.<stepId>` → step record with its ordinal. */
+    readonly steps: string;
+    /** `wf.<workflowId>.<executionId>` and `open.<executionId>`: empty index entries. */
+    readonly index: string;
+  };
+  /** Stream names. */
+  readonly streams: {
+    /** Step log lines, one subject per step. */
+    readonly logs: string;
+    /** Every actor's outbound events (see ensureEventStream). */
+    readonly events: string;
+  };
+}
+
+/** Builds (and validates) the names for `prefix`. */
+export function storeNames(prefix: string = DEFAULT_STORE_PREFIX): StoreNames {
+  validateStorePrefix(prefix);
+  return {
+    prefix,
+    buckets: {
+      workflows: `${prefix}_workflows`,
+      executions: `${prefix}_executions`,
+      steps: `${prefix}_steps`,
+      index: `${prefix}_index`,
+    },
+    streams: { logs: `${prefix}_logs`, events: `${prefix}_events` },
+  };
+}
+
+/** The stream behind a KV bucket. */
+export function kvStreamName(bucket: string): string {
+  return `KV_${bucket}`;
+}
+
+/** The stream subject of a KV key (or key pattern). */
+export function kvSubject(bucket: string, key: string): string {
+  return `$KV.${bucket}.${key}`;
+}
+
+/** KV keys and key patterns, per bucket. */
+export const storeKeys = {
+  workflow: (id: string) => toToken(id),
+  /** Matches every workflow record (not their chunks). */
+  allWorkflows: '*',
+  /** Base key of a big workflow body's chunks; `blob` is unique per write. */
+  workflowBody: (id: string, blob: string) => `${toToken(id)}.body.${blob}`,
+
+  execution: (id: string) => toToken(id),
+  /** Matches every execution summary (not chunks or counters). */
+  allExecutions: '*',
+  definition: (id: string) => `${toToken(id)}.def`,
+  logCounter: (executionId: string, stepId: string) =>
+    `${toToken(executionId)}.log.${toToken(stepId)}`,
+  logCounters: (executionId: string) => `${toToken(executionId)}.log.*`,
+
+  step: (executionId: string, stepId: string) => `${toToken(executionId)}.${toToken(stepId)}`,
+  stepsOf: (executionId: string) => `${toToken(executionId)}.*`,
+
+  byWorkflow: (workflowId: string, executionId: string) =>
+    `wf.${toToken(workflowId)}.${toToken(executionId)}`,
+  byWorkflowAll: (workflowId: string) => `wf.${toToken(workflowId)}.*`,
+  open: (executionId: string) => `open.${toToken(executionId)}`,
+  openAll: 'open.*',
+} as const;
+
+/**
+ * Log subjects: `<prefix>_logs.<executionId>.<stepId>`. The root token is not `<prefix>` itself
+ * so that the logs stream can never overlap the event stream's `stator.*.*.out`.
+ */
+export const logSubjects = {
+  root: (names: StoreNames) => `${names.prefix}_logs`,
+  all: (names: StoreNames) => `${names.prefix}_logs.>`,
+  step: (names: StoreNames, executionId: string, stepId: string) =>
+    `${names.prefix}_logs.${toToken(executionId)}.${toToken(stepId)}`,
+  of: (names: StoreNames, executionId: string) => `${names.prefix}_logs.${toToken(executionId)}.*`,
+} as const;
+
+/** The last token of a subject or key. */
+export function lastToken(subject: string): string {
+  return subject.slice(subject.lastIndexOf('.') + 1);
+}

@@ -1,0 +1,104 @@
+/**
+ * Reading many messages at once: `readSubjects` drains the messages of a stream that match one
+ * subject filter (all of them, or the last per subject for KV values) through one ephemeral
+ * ordered consumer, stopping once it has caught up with what was pending when it started;
+ * `listKeys` collects a KV bucket's live keys under a pattern; `mapBounded` runs async work over
+ * a list with a bound on what is in flight (pipelined requests without flooding the socket).
+ * @module
+ */
+import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { TimeoutError } from '../errors.ts';
+
+/** One message read back: subject, stream sequence and payload. */
+export interface ScannedMsg {
+  subject: string;
+  seq: number;
+  data: Uint8Array;
+  /** KV operation header (`DEL`, `PURGE`) when present. */
+  operation?: string;
+}
+
+/** Options of readSubjects. */
+export interface ReadSubjectsOptions {
+  /** Only the last message of each subject (KV current values). @default false */
+  lastPerSubject?: boolean;
+  /** Gives up after this long without finishing. @default 30000 */
+  timeoutMs?: number;
+}
+
+/** Reads every message of `stream` matching `filter`, in stream order. */
+export async function readSubjects(
+  js: JetStreamClient,
+  stream: string,
+  filter: string,
+  opts: ReadSubjectsOptions = {},
+): Promise<ScannedMsg[]> {
+  const consumer = await js.consumers.getPushConsumer(stream, {
+    filter_subjects: filter,
+    deliver_policy: opts.lastPerSubject ? DeliverPolicy.LastPerSubject : DeliverPolicy.All,
+  });
+  const pending = (await consumer.info(true)).num_pending;
+  const out: ScannedMsg[] = [];
+  if (pending > 0) {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const messages = await consumer.consume({
+      callback: (m: JsMsg) => {
+        const operation = m.headers?.get('KV-Operation');
+        out.push({
+          subject: m.subject,
+          seq: m.seq,
+          data: m.data,
+          ...(operation ? { operation } : {}),
+        });
+        // Caught up: nothing left, or as many as were pending at the start (new writes that
+        // arrive meanwhile would otherwise keep a busy subject open forever).
+        if (m.info.pending === 0 || out.length >= pending) void messages.close();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const failed = await Promise.race([
+      messages.closed(),
+      new Promise<Error>((resolve) => {
+        timer = setTimeout(
+          () => resolve(new TimeoutError(`reading '${filter}' took over ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+    clearTimeout(timer);
+    if (failed instanceof Error) {
+      void messages.close();
+      void consumer.delete().catch(() => {});
+      throw failed;
+    }
+  }
+  // Ordered consumers expire by themselves after 5 minutes; deleting now frees them at once.
+  void consumer.delete().catch(() => {});
+  return out;
+}
+
+/** The live keys of `kv` matching `pattern`. */
+export async function listKeys(kv: KV, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of await kv.keys(pattern)) keys.push(key);
+  return keys;
+}
+
+/** Maps `items` through `fn` with at most `limit` calls in flight; results keep input order. */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,83 @@
+/**
+ * NATS triggers: for every workflow that declares `triggers: [{nats: {subject, queue?}}]`, a
+ * subscription whose messages each start a run with the message's JSON as input. The
+ * subscription joins a queue group (by default one per workflow) so that in a cluster each
+ * message starts one run, not one per process. A message with a reply subject gets
+ * `{ok, data: {executionId}}` or the structured error.
+ * @module
+ */
+import type { Logger } from 'pino';
+import type { Bus, BusMessage, BusSubscription } from '../bus/types.ts';
+import { InvalidArgumentError, toWire } from '../errors.ts';
+import type { WorkflowRecord } from '../store/types.ts';
+
+/** Starts a run; the service's `execute`. */
+export type ExecuteFn = (
+  workflowId: string,
+  input: Record<string, unknown>,
+) => Promise<{ executionId: string }>;
+
+/** The default queue group of a workflow's NATS triggers. */
+export function defaultTriggerQueue(workflowId: string): string {
+  return `stator-trigger-${workflowId}`;
+}
+
+/** Keeps one set of subscriptions per workflow in step with its definition. */
+export class NatsTriggers {
+  readonly #subs = new Map<string, BusSubscription[]>();
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly execute: ExecuteFn,
+    private readonly logger: Logger,
+  ) {}
+
+  /** (Re)subscribes the triggers of a registered workflow. */
+  sync(workflow: WorkflowRecord): void {
+    this.remove(workflow.id);
+    const subs: BusSubscription[] = [];
+    for (const trigger of workflow.definition.triggers ?? []) {
+      if (trigger.kind !== 'nats') continue;
+      const queue = trigger.queue ?? defaultTriggerQueue(workflow.id);
+      subs.push(
+        this.bus.subscribe(trigger.subject, (msg) => void this.#fire(workflow.id, msg), { queue }),
+      );
+    }
+    if (subs.length > 0) {
+      this.#subs.set(workflow.id, subs);
+      this.logger.info({ workflowId: workflow.id, triggers: subs.length }, 'nats triggers active');
+    }
+  }
+
+  /** Drops a workflow's subscriptions. */
+  remove(workflowId: string): void {
+    for (const sub of this.#subs.get(workflowId) ?? []) sub.unsubscribe();
+    this.#subs.delete(workflowId);
+  }
+
+  /** Subjects subscribed per workflow (for health and tests). */
+  active(): Record<string, string[]> {
+    return Object.fromEntries([...this.#subs].map(([id, subs]) => [id, subs.map((s) => s.subject)]));
+  }
+
+  /** Drops every subscription. */
+  close(): void {
+    for (const id of [...this.#subs.keys()]) this.remove(id);
+  }
+
+  async #fire(workflowId: string, msg: BusMessage): Promise<void> {
+    try {
+      const input = msg.data.length === 0 ? {} : msg.json();
+      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+        throw InvalidArgumentError.format([
+          { path: 'input', message: 'a trigger message must be a JSON object' },
+        ]);
+      }
+      const result = await this.execute(workflowId, input as Record<string, unknown>);
+      msg.respond({ ok: true, data: result });
+    } catch (err) {
+      this.logger.warn({ err, workflowId, subject: msg.subject }, 'nats trigger refused a message');
+      msg.respond({ ok: false, error: toWire(err) });
+    }
+  }
+}

@@ -1,0 +1,457 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  createActor,
+  fromPromise,
+  setup,
+  SimulatedClock,
+  waitFor,
+  type Actor,
+  type ActorRefFrom,
+  type AnyEventObject,
+  type InspectionEvent,
+} from 'xstate';
+import {
+  taskMachine,
+  type RunStepInput,
+  type RunStepResult,
+  type TaskInput,
+  type TaskOutput,
+} from '../../../machines/task.machine.ts';
+import type { RetryPolicy, StepDefinition } from '../../../src/workflow/types.ts';
+
+/** One call of the stub runStep, settled by the test. */
+interface Call {
+  input: RunStepInput;
+  signal: AbortSignal;
+  resolve(result: RunStepResult): void;
+  reject(err: unknown): void;
+}
+
+function stubRunStep() {
+  const calls: Call[] = [];
+  const logic = fromPromise<RunStepResult, RunStepInput>(
+    ({ input, signal }) =>
+      new Promise((resolve, reject) => calls.push({ input, signal, resolve, reject })),
+  );
+  return { logic, calls };
+}
+
+function execStep(over: Partial<StepDefinition> & { retry?: Partial<RetryPolicy> } = {}) {
+  const { retry, ...rest } = over;
+  return {
+    id: 'build',
+    kind: 'exec',
+    exec: ['make'],
+    needs: [],
+    env: {},
+    continueOnError: false,
+    ...rest,
+    retry: { attempts: 1, backoffMs: 100, factor: 2, maxMs: 60_000, jitter: 0, ...retry },
+  } as StepDefinition;
+}
+
+type TaskRef = ActorRefFrom<typeof taskMachine>;
+
+/**
+ * Runs the task as the child of a tiny parent (the task reports with sendParent), on a
+ * simulated clock, recording inspection events.
+ */
+function harness(input: Partial<TaskInput> & { step: StepDefinition }) {
+  const { logic, calls } = stubRunStep();
+  const parentMachine = setup({
+    actors: { task: taskMachine.provide({ actors: { runStep: logic } }) },
+  }).createMachine({
+    invoke: {
+      id: 'task',
+      src: 'task',
+      input: { executionId: 'x1', workflowId: 'wf', ...input },
+    },
+  });
+  const clock = new SimulatedClock();
+  const inspected: InspectionEvent[] = [];
+  const parent = createActor(parentMachine, { clock, inspect: (e) => inspected.push(e) });
+  parent.start();
+  const task = parent.getSnapshot().children.task as TaskRef;
+  started.push(parent);
+  return {
+    parent,
+    task,
+    clock,
+    calls,
+    /** Events the task sent its parent, in order. */
+    reports: () =>
+      inspected
+        .filter(
+          (e): e is Extract<InspectionEvent, { type: '@xstate.event' }> =>
+            e.type === '@xstate.event' && e.actorRef === parent && e.sourceRef === task,
+        )
+        .map((e) => e.event as AnyEventObject)
+        .filter((e) => e.type.startsWith('task.')),
+    /** Distinct state values the task went through. */
+    states: () =>
+      inspected
+        .filter((e) => e.type === '@xstate.snapshot' && e.actorRef === task)
+        .map((e) => (e as { snapshot: { value: string } }).snapshot.value)
+        .filter((v, i, all) => i === 0 || all[i - 1] !== v),
+    output: () => task.getSnapshot().output as TaskOutput | undefined,
+  };
+}
+
+const started: Actor<never>[] = [];
+afterEach(() => {
+  for (const a of started.splice(0)) a.stop();
+  vi.restoreAllMocks();
+});
+
+const inState = (task: TaskRef, value: string) =>
+  waitFor(task, (s) => s.value === value, { timeout: 5_000 });
+/** Lets promise callbacks run; used only before asserting that nothing happened. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('task machine', () => {
+  it('succeeds on the first try', async () => {
+    const h = harness({ step: execStep() });
+    expect(h.task.getSnapshot().value).toBe('waiting');
+    expect(h.calls).toHaveLength(0);
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    expect(h.calls).toHaveLength(1);
+    expect(h.calls[0]!.input).toEqual({
+      executionId: 'x1',
+      workflowId: 'wf',
+      step: execStep(),
+      attempt: 1,
+    });
+    h.calls[0]!.resolve({ ok: true, exitCode: 0 });
+    await inState(h.task, 'succeeded');
+    expect(h.output()).toEqual({
+      stepId: 'build',
+      status: 'succeeded',
+      attempts: 1,
+      exitCode: 0,
+      error: null,
+    });
+    expect(h.reports()).toEqual([{ type: 'task.started', stepId: 'build', attempt: 1 }]);
+    expect(h.states()).toEqual(['waiting', 'running', 'succeeded']);
+    expect(h.calls[0]!.signal.aborted).toBe(false);
+  });
+
+  it('retries a failure after 100 then 200 ms of backoff, then succeeds', async () => {
+    const h = harness({ step: execStep({ retry: { attempts: 3, backoffMs: 100, factor: 2 } }) });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.calls[0]!.resolve({ ok: false, exitCode: 1 });
+    await inState(h.task, 'retrying');
+
+    h.clock.increment(99);
+    await turn();
+    expect(h.calls).toHaveLength(1);
+    expect(h.task.getSnapshot().value).toBe('retrying');
+    h.clock.increment(1);
+    await inState(h.task, 'running');
+    expect(h.calls).toHaveLength(2);
+    expect(h.calls[1]!.input.attempt).toBe(2);
+
+    h.calls[1]!.resolve({ ok: false, exitCode: 2, error: 'flaky' });
+    await inState(h.task, 'retrying');
+    h.clock.increment(199);
+    await turn();
+    expect(h.calls).toHaveLength(2);
+    h.clock.increment(1);
+    await inState(h.task, 'running');
+    expect(h.calls).toHaveLength(3);
+
+    h.calls[2]!.resolve({ ok: true, exitCode: 0 });
+    await inState(h.task, 'succeeded');
+    expect(h.output()).toEqual({
+      stepId: 'build',
+      status: 'succeeded',
+      attempts: 3,
+      exitCode: 0,
+      error: null,
+    });
+    expect(h.reports()).toEqual([
+      { type: 'task.started', stepId: 'build', attempt: 1 },
+      { type: 'task.retrying', stepId: 'build', attempt: 1, delayMs: 100, error: 'exit code 1' },
+      { type: 'task.started', stepId: 'build', attempt: 2 },
+      { type: 'task.retrying', stepId: 'build', attempt: 2, delayMs: 200, error: 'flaky' },
+      { type: 'task.started', stepId: 'build', attempt: 3 },
+    ]);
+    expect(h.states()).toEqual([
+      'waiting',
+      'running',
+      'retrying',
+      'running',
+      'retrying',
+      'running',
+      'succeeded',
+    ]);
+  });
+
+  it('fails with the attempt count once attempts are exhausted', async () => {
+    const h = harness({ step: execStep({ retry: { attempts: 2, backoffMs: 10 } }) });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.calls[0]!.resolve({ ok: false, exitCode: 1 });
+    await inState(h.task, 'retrying');
+    h.clock.increment(10);
+    await inState(h.task, 'running');
+    h.calls[1]!.resolve({ ok: false, exitCode: 3, error: 'still broken' });
+    await inState(h.task, 'failed');
+    expect(h.output()).toEqual({
+      stepId: 'build',
+      status: 'failed',
+      attempts: 2,
+      exitCode: 3,
+      error: 'still broken',
+    });
+    h.clock.increment(60_000);
+    await turn();
+    expect(h.calls).toHaveLength(2);
+  });
+
+  it('does not retry a non-retryable failure', async () => {
+    const h = harness({ step: execStep({ retry: { attempts: 5 } }) });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.calls[0]!.resolve({ ok: false, exitCode: 127, error: 'no such program', nonRetryable: true });
+    await inState(h.task, 'failed');
+    expect(h.output()).toMatchObject({ status: 'failed', attempts: 1, exitCode: 127 });
+    expect(h.reports().map((r) => r.type)).toEqual(['task.started']);
+    h.clock.increment(60_000);
+    await turn();
+    expect(h.calls).toHaveLength(1);
+  });
+
+  it('treats a rejected runStep as a failed attempt and retries it', async () => {
+    const h = harness({ step: execStep({ retry: { attempts: 2, backoffMs: 50 } }) });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.calls[0]!.reject(new Error('spawn EAGAIN'));
+    await inState(h.task, 'retrying');
+    expect(h.reports()[1]).toMatchObject({ type: 'task.retrying', error: 'spawn EAGAIN' });
+    h.clock.increment(50);
+    await inState(h.task, 'running');
+    h.calls[1]!.reject(new Error('spawn EAGAIN again'));
+    await inState(h.task, 'failed');
+    expect(h.output()).toEqual({
+      stepId: 'build',
+      status: 'failed',
+      attempts: 2,
+      exitCode: null,
+      error: 'spawn EAGAIN again',
+    });
+  });
+
+  it('times out after stepTimeout when no attempts are left, aborting the attempt', async () => {
+    const h = harness({ step: execStep({ timeoutMs: 1_000 }) });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.clock.increment(999);
+    await turn();
+    expect(h.task.getSnapshot().value).toBe('running');
+    expect(h.calls[0]!.signal.aborted).toBe(false);
+    h.clock.increment(1);
+    await inState(h.task, 'timed_out');
+    expect(h.calls[0]!.signal.aborted).toBe(true);
+    expect(h.output()).toEqual({
+      stepId: 'build',
+      status: 'timed_out',
+      attempts: 1,
+      exitCode: null,
+      error: 'timed out after 1000 ms',
+    });
+  });
+
+  it('uses the default timeout when the step sets none', async () => {
+    const h = harness({ step: execStep(), defaultTimeoutMs: 500 });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.clock.increment(500);
+    await inState(h.task, 'timed_out');
+    expect(h.output()?.error).toBe('timed out after 500 ms');
+  });
+
+  it('never times out without a timeout', async () => {
+    const h = harness({ step: execStep() });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.clock.increment(24 * 3600_000);
+    await turn();
+    expect(h.task.getSnapshot().value).toBe('running');
+    expect(h.calls[0]!.signal.aborted).toBe(false);
+  });
+
+  it('retries after a timeout when attempts remain', async () => {
+    const h = harness({
+      step: execStep({ timeoutMs: 1_000, retry: { attempts: 2, backoffMs: 100 } }),
+    });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.clock.increment(1_000);
+    await inState(h.task, 'retrying');
+    expect(h.calls[0]!.signal.aborted).toBe(true);
+    expect(h.reports()[1]).toEqual({
+      type: 'task.retrying',
+      stepId: 'build',
+      attempt: 1,
+      delayMs: 100,
+      error: 'timed out after 1000 ms',
+    });
+    h.clock.increment(100);
+    await inState(h.task, 'running');
+    expect(h.calls).toHaveLength(2);
+    expect(h.calls[1]!.signal.aborted).toBe(false);
+    h.calls[1]!.resolve({ ok: true, exitCode: 0 });
+    await inState(h.task, 'succeeded');
+    expect(h.output()).toMatchObject({ status: 'succeeded', attempts: 2, error: null });
+  });
+
+  it('restarts the step timeout for every attempt', async () => {
+    const h = harness({
+      step: execStep({ timeoutMs: 1_000, retry: { attempts: 2, backoffMs: 100 } }),
+    });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.clock.increment(1_000);
+    await inState(h.task, 'retrying');
+    h.clock.increment(100);
+    await inState(h.task, 'running');
+    h.clock.increment(999);
+    await turn();
+    expect(h.task.getSnapshot().value).toBe('running');
+    h.clock.increment(1);
+    await inState(h.task, 'timed_out');
+    expect(h.output()).toMatchObject({ status: 'timed_out', attempts: 2 });
+    expect(h.calls.map((c) => c.signal.aborted)).toEqual([true, true]);
+  });
+
+  it('cancels while waiting without running anything', async () => {
+    const h = harness({ step: execStep() });
+    h.task.send({ type: 'cancel' });
+    await inState(h.task, 'cancelled');
+    expect(h.calls).toHaveLength(0);
+    expect(h.reports()).toEqual([]);
+    expect(h.output()).toEqual({
+      stepId: 'build',
+      status: 'cancelled',
+      attempts: 0,
+      exitCode: null,
+      error: 'cancelled',
+    });
+  });
+
+  it('cancels while running and aborts the attempt', async () => {
+    const h = harness({ step: execStep({ timeoutMs: 5_000 }) });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.task.send({ type: 'cancel' });
+    await inState(h.task, 'cancelled');
+    expect(h.calls[0]!.signal.aborted).toBe(true);
+    expect(h.output()).toMatchObject({ status: 'cancelled', attempts: 1, error: 'cancelled' });
+    // A late result of the aborted attempt changes nothing.
+    h.calls[0]!.resolve({ ok: true, exitCode: 0 });
+    h.clock.increment(10_000);
+    await turn();
+    expect(h.task.getSnapshot().value).toBe('cancelled');
+  });
+
+  it('cancels while retrying and never starts the next attempt', async () => {
+    const h = harness({ step: execStep({ retry: { attempts: 3, backoffMs: 100 } }) });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.calls[0]!.resolve({ ok: false, exitCode: 1 });
+    await inState(h.task, 'retrying');
+    h.task.send({ type: 'cancel' });
+    await inState(h.task, 'cancelled');
+    h.clock.increment(1_000);
+    await turn();
+    expect(h.calls).toHaveLength(1);
+    expect(h.output()).toMatchObject({ status: 'cancelled', attempts: 1, exitCode: 1 });
+    expect(h.output()?.error).toBeTruthy();
+  });
+
+  it('skips while waiting, keeping the reason', async () => {
+    const h = harness({ step: execStep() });
+    h.task.send({ type: 'skip', reason: "if: inputs.deploy == 'no'" });
+    await inState(h.task, 'skipped');
+    expect(h.calls).toHaveLength(0);
+    expect(h.output()).toEqual({
+      stepId: 'build',
+      status: 'skipped',
+      attempts: 0,
+      exitCode: null,
+      error: "if: inputs.deploy == 'no'",
+    });
+  });
+
+  it('ignores skip and a second start once running', async () => {
+    const h = harness({ step: execStep() });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.task.send({ type: 'skip' });
+    h.task.send({ type: 'start' });
+    await turn();
+    expect(h.task.getSnapshot().value).toBe('running');
+    expect(h.calls).toHaveLength(1);
+  });
+
+  it('runs a noop straight to succeeded with one attempt, reporting task.started', async () => {
+    const h = harness({ step: { ...execStep(), kind: 'noop' } as StepDefinition });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'succeeded');
+    expect(h.calls).toHaveLength(0);
+    expect(h.reports()).toEqual([{ type: 'task.started', stepId: 'build', attempt: 1 }]);
+    expect(h.states()).toEqual(['waiting', 'succeeded']);
+    expect(h.output()).toEqual({
+      stepId: 'build',
+      status: 'succeeded',
+      attempts: 1,
+      exitCode: null,
+      error: null,
+    });
+  });
+
+  it('counts attempts on from attemptsUsed (an interrupted step resumed)', async () => {
+    const h = harness({
+      step: execStep({ retry: { attempts: 3, backoffMs: 100 } }),
+      attemptsUsed: 2,
+    });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    expect(h.calls[0]!.input.attempt).toBe(3);
+    h.calls[0]!.resolve({ ok: false, exitCode: 1 });
+    await inState(h.task, 'failed');
+    expect(h.output()).toMatchObject({ status: 'failed', attempts: 3 });
+  });
+
+  it('draws the jitter sample when the retry is scheduled', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const h = harness({ step: execStep({ retry: { attempts: 2, backoffMs: 100, jitter: 0.5 } }) });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.calls[0]!.resolve({ ok: false, exitCode: 1 });
+    await inState(h.task, 'retrying');
+    expect(h.reports()[1]).toMatchObject({ type: 'task.retrying', delayMs: 50 });
+    h.clock.increment(50);
+    await inState(h.task, 'running');
+  });
+
+  it('produces a JSON-serialisable output of a fixed shape', async () => {
+    const h = harness({ step: execStep() });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    h.calls[0]!.resolve({ ok: false, exitCode: 1 });
+    await inState(h.task, 'failed');
+    const out = h.output()!;
+    expect(Object.keys(out).sort()).toEqual(['attempts', 'error', 'exitCode', 'status', 'stepId']);
+    expect(JSON.parse(JSON.stringify(out))).toEqual(out);
+    expect(out).toEqual({
+      stepId: 'build',
+      status: 'failed',
+      attempts: 1,
+      exitCode: 1,
+      error: 'exit code 1',
+    });
+  });
+});
