@@ -78,6 +78,9 @@ export function createLedger(
     const prior = resume?.[steps[i]!.id]?.status;
     if (prior && isSettled(prior)) settle(ledger, steps, i, prior);
   }
+  // settle() queued what it released; rebuild the queue once, in definition order.
+  ledger.ready = [];
+  ledger.readyHead = 0;
   for (let i = 0; i < steps.length; i++) {
     if (ledger.remaining[i] === 0 && ledger.status[i] === 'pending') ledger.ready.push(i);
   }
@@ -86,8 +89,17 @@ export function createLedger(
 
 /** Takes the next ready step index, marking it running; undefined when none is ready. */
 export function takeReady(ledger: RunLedger): number | undefined {
-  if (ledger.failedAt >= 0 || ledger.readyHead >= ledger.ready.length) return undefined;
-  const i = ledger.ready[ledger.readyHead++]!;
+  if (ledger.failedAt >= 0) return undefined;
+  let i: number | undefined;
+  // Skip entries that are no longer pending (defensive: a step is started at most once).
+  while (ledger.readyHead < ledger.ready.length) {
+    const candidate = ledger.ready[ledger.readyHead++]!;
+    if (ledger.status[candidate] === 'pending') {
+      i = candidate;
+      break;
+    }
+  }
+  if (i === undefined) return undefined;
   ledger.status[i] = 'running';
   ledger.live++;
   // Drop the consumed prefix now and then so the queue does not grow without bound.

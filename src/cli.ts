@@ -7,9 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import { CONFIG_FLAG_OPTIONS, resolveConfig, statorOptionsFromConfig } from './config.ts';
+import { serve } from './cli/serve.ts';
 import { createLogger } from './logger.ts';
-import { createHttpApp, startHttpServer } from './http/index.ts';
 import { toExecutionDetail } from './commands/index.ts';
 import { createStator, machineInfos } from './runtime/index.ts';
 import {
@@ -267,78 +266,13 @@ function machines(args: string[]): number {
   return 0;
 }
 
-/** Registers every workflow file of `dir`, logging (and skipping) the invalid ones by name. */
-async function loadWorkflows(stator: Stator, dir: string, logger: Logger): Promise<void> {
-  let results: LoadedWorkflowFile[];
-  try {
-    results = await loadWorkflowDir(dir);
-  } catch (e) {
-    logger.warn(
-      { dir, reason: (e as Error).message },
-      'workflows directory not readable; none loaded',
-    );
-    return;
-  }
-  let loaded = 0;
-  for (const r of results) {
-    try {
-      if (!r.ok) throw r.error;
-      const record = await stator.registerWorkflow(await readFile(r.file, 'utf8'));
-      loaded++;
-      logger.debug({ file: r.file, workflowId: record.id }, 'workflow loaded');
-    } catch (e) {
-      logger.warn({ file: r.file, error: toWire(e) }, `skipping invalid workflow ${r.file}`);
-    }
-  }
-  logger.info({ dir, loaded, skipped: results.length - loaded }, 'workflows loaded');
-}
-
-async function serve(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { ...CONFIG_FLAG_OPTIONS, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) return (out(HELP.serve!), 0);
-  let config;
-  try {
-    config = resolveConfig({ flags: values, env: process.env });
-  } catch (e) {
-    return (printError('invalid configuration', e), 2);
-  }
-  const logger = createLogger({ level: config.logLevel });
-  if (config.natsUrl !== undefined)
-    logger.warn('STATOR_NATS_URL is accepted but not used yet: running embedded');
-  const stator = await createStator(statorOptionsFromConfig(config, logger));
-  await loadWorkflows(stator, config.workflowsDir, logger);
-  const app = createHttpApp({ stator, apiToken: config.apiToken, logger });
-  const server = await startHttpServer({ app, host: config.host, port: config.port });
-  logger.info(
-    { url: server.url, auth: config.apiToken !== undefined },
-    `listening on ${server.url}`,
-  );
-
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  logger.info({ signal }, 'shutting down');
-  const force = (): never => process.exit(1);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
-  await server.close();
-  await stator.close();
-  logger.info('stopped');
-  logger.flush();
-  return 0;
-}
-
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'serve':
-        return await serve(rest);
+        return await serve(rest, { help: HELP.serve!, out, printError });
       case 'run':
         return await runFile(rest);
       case 'validate':

@@ -50,6 +50,16 @@ export const configSchema = z.object({
       'must be nats://host:port (comma-separated for several servers)',
     )
     .optional(),
+  natsUser: z.string().min(1).optional(),
+  natsPassword: z.string().min(1).optional(),
+  natsToken: z.string().min(1).optional(),
+  natsCreds: z.string().min(1).optional(),
+  natsNkeySeed: z.string().min(1).optional(),
+  /** Prefix of JetStream buckets and streams, so several Stator services can share one NATS. */
+  natsPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
+    .default('stator'),
 });
 
 /** The resolved configuration. */
@@ -68,7 +78,14 @@ export const CONFIG_SOURCES: Record<ConfigKey, { flag?: string; env: string[] }>
   engines: { flag: 'engines', env: ['STATOR_ENGINES'] },
   slots: { flag: 'slots', env: ['STATOR_SLOTS'] },
   nodeName: { flag: 'node-name', env: ['STATOR_NODE_NAME'] },
-  natsUrl: { flag: 'nats-url', env: ['STATOR_NATS_URL'] },
+  natsUrl: { flag: 'nats', env: ['STATOR_NATS_URL'] },
+  // Secrets come from the environment only (see apiToken).
+  natsUser: { env: ['STATOR_NATS_USER'] },
+  natsPassword: { env: ['STATOR_NATS_PASSWORD'] },
+  natsToken: { env: ['STATOR_NATS_TOKEN'] },
+  natsCreds: { flag: 'nats-creds', env: ['STATOR_NATS_CREDS'] },
+  natsNkeySeed: { env: ['STATOR_NATS_NKEY_SEED'] },
+  natsPrefix: { flag: 'nats-prefix', env: ['STATOR_NATS_PREFIX'] },
 };
 
 /** `node:util` parseArgs option specs of every config flag. */

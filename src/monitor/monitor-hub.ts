@@ -86,8 +86,9 @@ export class MonitorHub {
     return { subscribers: count, published, dropped };
   }
 
-  /** Removes every subscriber and stops the actor. */
+  /** Delivers what subscribers were already given, then removes them and stops the actor. */
   stop(): void {
+    for (const sink of this.#sinks.values()) this.#drain(sink);
     for (const id of [...this.#sinks.keys()]) this.#actor.send({ type: 'unsubscribe', id });
     this.#actor.stop();
   }

@@ -28,8 +28,12 @@ import { startActorRouter } from './actor-router.ts';
 import { StatorService, type Engine } from './stator-service.ts';
 import { adoptRun } from './adopt-run.ts';
 import { NatsTriggers } from '../triggers/index.ts';
+import { startBusApi } from '../api/index.ts';
 import type { ExecutionRecord } from '../store/types.ts';
 import type { Stator } from './types.ts';
+
+/** Version reported to service discovery. */
+const VERSION = '0.1.0';
 
 /** How often running work tells a cluster queue it is still being worked on. */
 const LEASE_TOUCH_MS = 10_000;
@@ -167,6 +171,10 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   if (opts.rehydrate && queue.kind === 'memory') await service.requeueUnfinished();
   queue.start(dispatcher);
   await service.activateTriggers();
+  if (opts.busApi) {
+    const api = startBusApi({ bus, stator: service, logger, serviceId: opts.node, version: VERSION });
+    closers.push(() => api.close());
+  }
   const heartbeat = setInterval(() => dispatcher.touchAll(), LEASE_TOUCH_MS);
   heartbeat.unref();
   closers.push(() => clearInterval(heartbeat));

@@ -53,8 +53,10 @@ export class ExecutionRecorder {
   async apply(event: ExecutionEvent): Promise<void> {
     const run = this.#runs.get(event.executionId);
     if (!run) return;
-    const now = this.clock.now();
-    const iso = new Date(now).toISOString();
+    // Records carry the time the event was emitted (its stamp), not the time of the write.
+    const stampedAt = (event as { ts?: string }).ts;
+    const now = stampedAt ? Date.parse(stampedAt) : this.clock.now();
+    const iso = stampedAt ?? new Date(now).toISOString();
     switch (event.type) {
       case 'execution.started':
         run.startMs = now;

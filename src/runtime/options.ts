@@ -23,6 +23,8 @@ export const DEFAULT_SLOTS_PER_ENGINE = 8;
 export const DEFAULT_QUEUE_LIMIT = 10_000;
 /** @default 2000 */
 export const DEFAULT_KILL_GRACE_MS = 2000;
+/** @default 10000 */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /** Options of the service. Seams not given are built from the rest. */
 export interface StatorOptions {
@@ -52,6 +54,10 @@ export interface StatorOptions {
   maxLogLinesPerStep?: number;
   /** Re-run unfinished executions found in the store at start. @default true */
   rehydrate?: boolean;
+  /** Serve the command API on `stator.api.*` over the bus. @default true */
+  busApi?: boolean;
+  /** On close, how long runs in progress may take to finish before they are abandoned. @default 10000 */
+  shutdownGraceMs?: number;
 }
 
 /** Options after defaults and validation. */
@@ -70,6 +76,8 @@ export interface ResolvedStatorOptions {
   node: string;
   maxLogLinesPerStep: number;
   rehydrate: boolean;
+  busApi: boolean;
+  shutdownGraceMs: number;
   sqlitePath: string;
 }
 
@@ -79,6 +87,7 @@ const numbers = z.object({
   queueLimit: z.number().int().min(1).default(DEFAULT_QUEUE_LIMIT),
   killGraceMs: z.number().int().min(0).default(DEFAULT_KILL_GRACE_MS),
   maxLogLinesPerStep: z.number().int().min(1).default(1000),
+  shutdownGraceMs: z.number().int().min(0).default(DEFAULT_SHUTDOWN_GRACE_MS),
 });
 
 /** Merges defaults, validates once, and names the offending field on error. */
@@ -89,6 +98,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     queueLimit: input.queueLimit,
     killGraceMs: input.killGraceMs,
     maxLogLinesPerStep: input.maxLogLinesPerStep,
+    shutdownGraceMs: input.shutdownGraceMs,
   });
   if (!parsed.success) {
     throw InvalidArgumentError.format(
@@ -107,6 +117,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     logger: input.logger,
     node: input.node ?? `${hostname()}-${process.pid}`,
     rehydrate: input.rehydrate ?? true,
+    busApi: input.busApi ?? true,
     sqlitePath: join(dataDir, 'stator.db'),
   };
 }

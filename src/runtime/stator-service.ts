@@ -235,6 +235,19 @@ export class StatorService implements Stator {
       finishedAt: new Date(this.deps.clock.now()).toISOString(),
       error,
     });
+    // Its steps never ran: record them skipped, as a run cancelled while running does.
+    const finishedAt = new Date(this.deps.clock.now()).toISOString();
+    for (const step of record.steps) {
+      if (step.status !== 'pending') continue;
+      await store.putStep(id, { ...step, status: 'skipped', finishedAt, error: 'run cancelled' });
+      pipeline.emit('execution', id, {
+        type: 'step.skipped',
+        executionId: id,
+        workflowId: record.workflowId,
+        stepId: step.id,
+        reason: 'run cancelled',
+      });
+    }
     pipeline.emit('execution', id, {
       type: 'execution.cancelled',
       executionId: id,
@@ -311,7 +324,12 @@ export class StatorService implements Stator {
     // Runs still going stay unfinished in the store and resume on the next start.
     this.deps.triggers.close();
     await this.deps.queue.close();
-    for (const e of engines) e.actor.send({ type: 'stop' });
+    // Drain: runs in slots may finish within the grace period; what remains is abandoned
+    // (stays unfinished in the store, its queue lease goes back for another process).
+    const drained = Promise.all(engines.map((e) => untilStopped(e)));
+    for (const e of engines) e.actor.send({ type: 'drain' });
+    await Promise.race([drained, delay(this.deps.opts.shutdownGraceMs)]);
+    for (const e of engines) if (e.actor.getSnapshot().status === 'active') e.actor.send({ type: 'stop' });
     await runner.killAll();
     await pipeline.drain();
     pipeline.stopTimers();
@@ -323,6 +341,17 @@ export class StatorService implements Stator {
   #assertOpen(): void {
     if (this.#closing) throw new UnavailableError('stator is closing');
   }
+}
+
+function untilStopped(e: Engine): Promise<void> {
+  return new Promise((resolve) => {
+    if (e.actor.getSnapshot().status !== 'active') return resolve();
+    e.actor.subscribe({ complete: () => resolve(), error: () => resolve() });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function engineView(e: Engine, queued = 0) {

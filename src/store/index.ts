@@ -3,6 +3,10 @@
  *
  * - `createSqliteStore`, `resolveSqliteStoreOptions`, `DEFAULT_SQLITE_BUSY_TIMEOUT_MS`: the embedded SQLite store.
  * - `createMemoryStore`: the in-memory store (tests, ephemeral runs).
+ * - `createJetStreamStore`, `resolveJetStreamStoreOptions`, `DEFAULT_JETSTREAM_REPLICAS`, `DEFAULT_MAX_VALUE_BYTES`,
+ *   `DEFAULT_CACHE_ENTRIES`, `DEFAULT_MAX_UPDATE_ATTEMPTS`: the cluster store on JetStream KV and streams.
+ * - `storeNames`, `toToken`, `fromToken`, `DEFAULT_STORE_PREFIX`: JetStream bucket/stream names and key tokens.
+ * - `ensureEventStream`, `resolveEventStreamOptions`, `DEFAULT_EVENT_STREAM_*`: the bounded stream of actors' outbound events.
  * - `resolveStoreLimits`, `truncateLine`, `truncationMarker`: limits shared by every store.
  * - `encodeCursor`, `decodeCursor`, `resolvePageLimit`, `DEFAULT_PAGE_LIMIT`, `MAX_PAGE_LIMIT`: paging.
  * - `SQLITE_MIGRATIONS`, `SQLITE_SCHEMA_VERSION`: the SQLite schema.
@@ -45,3 +49,29 @@ export {
   MAX_PAGE_LIMIT,
 } from './cursor.ts';
 export { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, type SqliteMigration } from './sqlite-schema.ts';
+export { createJetStreamStore } from './jetstream-store.ts';
+export {
+  resolveJetStreamStoreOptions,
+  DEFAULT_CACHE_ENTRIES,
+  DEFAULT_JETSTREAM_REPLICAS,
+  DEFAULT_MAX_UPDATE_ATTEMPTS,
+  DEFAULT_MAX_VALUE_BYTES,
+  type JetStreamStoreOptions,
+  type ResolvedJetStreamStoreOptions,
+} from './jetstream-options.ts';
+export {
+  storeNames,
+  toToken,
+  fromToken,
+  DEFAULT_STORE_PREFIX,
+  type StoreNames,
+} from './jetstream-names.ts';
+export {
+  ensureEventStream,
+  resolveEventStreamOptions,
+  DEFAULT_EVENT_STREAM_MAX_AGE_MS,
+  DEFAULT_EVENT_STREAM_MAX_BYTES,
+  DEFAULT_EVENT_STREAM_MAX_MSGS,
+  type EventStreamOptions,
+  type ResolvedEventStreamOptions,
+} from './jetstream-events.ts';

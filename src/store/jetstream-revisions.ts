@@ -42,6 +42,8 @@ export interface RevisionedKv {
   put<T>(key: string, value: T): Promise<number>;
   /** Creates a key that must not exist; rejects with the server's error when it does. */
   create<T>(key: string, value: T): Promise<number>;
+  /** Deletes a key (leaving a delete marker); resolves to the value it held, null when none. */
+  remove<T>(key: string): Promise<Versioned<T> | null>;
 }
 
 const encoder = new TextEncoder();
@@ -103,9 +105,20 @@ export function createRevisionedKv(
 
     modify<T>(key: string, fn: (current: Versioned<T> | null) => T | typeof KEEP) {
       return serial(key, async (): Promise<Modified<T>> => {
-        let current = (cache.get(key) as Versioned<T> | undefined) ?? (await read<T>(key));
+        const hit = cache.get(key) as Versioned<T> | undefined;
+        let current = hit ?? (await read<T>(key));
+        let fresh = hit === undefined;
         for (let attempt = 1; attempt <= opts.maxAttempts; attempt++) {
-          const next = fn(current);
+          let next: T | typeof KEEP;
+          try {
+            next = fn(current);
+          } catch (err) {
+            // A refusal based on a cached value is checked once against the stored one.
+            if (fresh) throw err;
+            current = await read<T>(key);
+            fresh = true;
+            next = fn(current);
+          }
           if (next === KEEP) return { previous: current, current };
           try {
             const data = encodeJson(next);
@@ -119,6 +132,7 @@ export function createRevisionedKv(
           } catch (err) {
             if (!isWrongLastSequence(err)) throw err;
             current = await read<T>(key);
+            fresh = true;
           }
         }
         throw tooManyConflicts(key, opts.maxAttempts);
@@ -138,6 +152,15 @@ export function createRevisionedKv(
         const revision = await kv.create(key, encodeJson(value));
         remember(key, { value, revision });
         return revision;
+      });
+    },
+
+    remove<T>(key: string) {
+      return serial(key, async () => {
+        const current = await read<T>(key);
+        if (current !== null) await kv.delete(key);
+        remember(key, null);
+        return current;
       });
     },
   };

@@ -6,7 +6,12 @@
  * a list with a bound on what is in flight (pipelined requests without flooding the socket).
  * @module
  */
-import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  type JetStreamClient,
+  type JsMsg,
+  type OrderedPushConsumerOptions,
+} from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { TimeoutError } from '../errors.ts';
 
@@ -34,11 +39,17 @@ export async function readSubjects(
   filter: string,
   opts: ReadSubjectsOptions = {},
 ): Promise<ScannedMsg[]> {
-  const consumer = await js.consumers.getPushConsumer(stream, {
+  const config: Partial<OrderedPushConsumerOptions> & { mem_storage: boolean } = {
     filter_subjects: filter,
     deliver_policy: opts.lastPerSubject ? DeliverPolicy.LastPerSubject : DeliverPolicy.All,
-  });
+    // Passed through to the consumer config: its state need not touch the server's disk.
+    mem_storage: true,
+  };
+  const consumer = await js.consumers.getPushConsumer(stream, config);
   const pending = (await consumer.info(true)).num_pending;
+  // Writes that land while reading are read too (until nothing is pending); the cap only stops
+  // a read that a write storm would otherwise keep going forever.
+  const cap = 2 * pending + 1000;
   const out: ScannedMsg[] = [];
   if (pending > 0) {
     const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -51,9 +62,7 @@ export async function readSubjects(
           data: m.data,
           ...(operation ? { operation } : {}),
         });
-        // Caught up: nothing left, or as many as were pending at the start (new writes that
-        // arrive meanwhile would otherwise keep a busy subject open forever).
-        if (m.info.pending === 0 || out.length >= pending) void messages.close();
+        if (m.info.pending === 0 || out.length >= cap) void messages.close();
       },
     });
     let timer: NodeJS.Timeout | undefined;
@@ -75,7 +84,17 @@ export async function readSubjects(
   }
   // Ordered consumers expire by themselves after 5 minutes; deleting now frees them at once.
   void consumer.delete().catch(() => {});
-  return out;
+  return opts.lastPerSubject ? latestPerSubject(out) : out;
+}
+
+/** Keeps the newest message of each subject (a key rewritten while it was being read). */
+function latestPerSubject(msgs: ScannedMsg[]): ScannedMsg[] {
+  const last = new Map<string, ScannedMsg>();
+  for (const m of msgs) {
+    const prev = last.get(m.subject);
+    if (prev === undefined || prev.seq < m.seq) last.set(m.subject, m);
+  }
+  return last.size === msgs.length ? msgs : [...last.values()].sort((a, b) => a.seq - b.seq);
 }
 
 /** The live keys of `kv` matching `pattern`. */

@@ -72,6 +72,8 @@ export async function startStator(options: TestStatorOptions = {}): Promise<Test
   const open = async (opts: TestStatorOptions): Promise<Stator> => {
     const s = await createStator({
       node: 'test-node',
+      // Tests end runs they leave behind by closing: no grace for them to finish.
+      shutdownGraceMs: 0,
       ...opts,
       dataDir,
       store: opts.store ?? 'sqlite',
@@ -164,7 +166,8 @@ export function ms(iso: string | null | undefined): number {
 /** Index of the first event matching type (and step), or -1. */
 export function indexOfEvent(events: readonly StampedEvent[], type: string, stepId?: string) {
   return events.findIndex(
-    (e) => e.type === type && (stepId === undefined || (e as { stepId?: string }).stepId === stepId),
+    (e) =>
+      e.type === type && (stepId === undefined || (e as { stepId?: string }).stepId === stepId),
   );
 }
 

@@ -158,28 +158,32 @@ describe('runtime: DAG scheduling and failure semantics', () => {
     expect(ms(record.finishedAt) - ms(record.startedAt)).toBeGreaterThanOrEqual(900);
   });
 
-  it('a run-level timeout ends the run timed_out and kills its processes', { timeout: SLOW }, async () => {
-    await t.stator.registerWorkflow({
-      id: 'bounded-run',
-      timeout: '1s',
-      env: { PID_DIR: files.path },
-      steps: [
-        { id: 'tree', run: PROCESS_TREE_SCRIPT },
-        { id: 'later', needs: ['tree'], run: 'echo never' },
-      ],
-    });
-    const { record, events } = await t.run('bounded-run');
-    expect(record.status).toBe('timed_out');
-    expect(record.error?.code).toBe('timeout');
-    expect(record.steps[0]!.status).toBe('timed_out');
-    expect(record.steps[1]!.status).toBe('skipped');
-    expect(events.at(-1)!.type).toBe('execution.timed_out');
-    const pids = [
-      await readPid(join(files.path, 'tree.shell')),
-      await readPid(join(files.path, 'tree.grandchild')),
-    ];
-    for (const pid of pids) t.processes.track(pid);
-    for (const pid of pids) expect(await waitGone(pid, 10_000)).toBe(true);
-    expect(pids.every(isGone)).toBe(true);
-  });
+  it(
+    'a run-level timeout ends the run timed_out and kills its processes',
+    { timeout: SLOW },
+    async () => {
+      await t.stator.registerWorkflow({
+        id: 'bounded-run',
+        timeout: '1s',
+        env: { PID_DIR: files.path },
+        steps: [
+          { id: 'tree', run: PROCESS_TREE_SCRIPT },
+          { id: 'later', needs: ['tree'], run: 'echo never' },
+        ],
+      });
+      const { record, events } = await t.run('bounded-run');
+      expect(record.status).toBe('timed_out');
+      expect(record.error?.code).toBe('timeout');
+      expect(record.steps[0]!.status).toBe('timed_out');
+      expect(record.steps[1]!.status).toBe('skipped');
+      expect(events.at(-1)!.type).toBe('execution.timed_out');
+      const pids = [
+        await readPid(join(files.path, 'tree.shell')),
+        await readPid(join(files.path, 'tree.grandchild')),
+      ];
+      for (const pid of pids) t.processes.track(pid);
+      for (const pid of pids) expect(await waitGone(pid, 10_000)).toBe(true);
+      expect(pids.every(isGone)).toBe(true);
+    },
+  );
 });

@@ -14,75 +14,83 @@ describe('runtime: persistence across restarts (SQLite)', () => {
   });
   afterEach(() => t.close());
 
-  it('keeps workflows, finished executions, exit codes and logs after close and reopen', { timeout: SLOW }, async () => {
-    expect(existsSync(join(t.dataDir, 'stator.db'))).toBe(true);
-    await t.stator.registerWorkflow(DIAMOND_WORKFLOW);
-    const yaml = [
-      'id: mixed',
-      'steps:',
-      '  - id: ok',
-      '    run: echo out; echo err >&2',
-      '  - id: bad',
-      '    needs: [ok]',
-      '    run: echo failing; exit 7',
-      '    continueOnError: true',
-    ].join('\n');
-    await t.stator.registerWorkflow(yaml);
-    const diamond = await t.run('diamond');
-    const mixed = await t.run('mixed');
-    expect(diamond.record.status).toBe('completed');
-    expect(mixed.record.status).toBe('completed');
-    const logsBefore = await t.stator.logs(mixed.record.id);
+  it(
+    'keeps workflows, finished executions, exit codes and logs after close and reopen',
+    { timeout: SLOW },
+    async () => {
+      expect(existsSync(join(t.dataDir, 'stator.db'))).toBe(true);
+      await t.stator.registerWorkflow(DIAMOND_WORKFLOW);
+      const yaml = [
+        'id: mixed',
+        'steps:',
+        '  - id: ok',
+        '    run: echo out; echo err >&2',
+        '  - id: bad',
+        '    needs: [ok]',
+        '    run: echo failing; exit 7',
+        '    continueOnError: true',
+      ].join('\n');
+      await t.stator.registerWorkflow(yaml);
+      const diamond = await t.run('diamond');
+      const mixed = await t.run('mixed');
+      expect(diamond.record.status).toBe('completed');
+      expect(mixed.record.status).toBe('completed');
+      const logsBefore = await t.stator.logs(mixed.record.id);
 
-    const stator = await t.restart();
-    const workflows = await stator.listWorkflows();
-    expect(workflows.items.map((w) => w.id).sort()).toEqual(['diamond', 'mixed']);
-    const mixedDef = await stator.getWorkflow('mixed');
-    expect(mixedDef.source).toBe(yaml);
-    expect(mixedDef.version).toBe(1);
-    expect(mixedDef.definition.steps.map((s) => s.id)).toEqual(['ok', 'bad']);
+      const stator = await t.restart();
+      const workflows = await stator.listWorkflows();
+      expect(workflows.items.map((w) => w.id).sort()).toEqual(['diamond', 'mixed']);
+      const mixedDef = await stator.getWorkflow('mixed');
+      expect(mixedDef.source).toBe(yaml);
+      expect(mixedDef.version).toBe(1);
+      expect(mixedDef.definition.steps.map((s) => s.id)).toEqual(['ok', 'bad']);
 
-    expect(await stator.getExecution(diamond.record.id)).toEqual(diamond.record);
-    const again = await stator.getExecution(mixed.record.id);
-    expect(again).toEqual(mixed.record);
-    expect(again.steps).toMatchObject([
-      { id: 'ok', status: 'succeeded', exitCode: 0, attempts: 1 },
-      { id: 'bad', status: 'failed', exitCode: 7, attempts: 1, error: 'exit code 7' },
-    ]);
-    const listed = await stator.listExecutions();
-    expect(listed.items.map((e) => e.id).sort()).toEqual(
-      [diamond.record.id, mixed.record.id].sort(),
-    );
+      expect(await stator.getExecution(diamond.record.id)).toEqual(diamond.record);
+      const again = await stator.getExecution(mixed.record.id);
+      expect(again).toEqual(mixed.record);
+      expect(again.steps).toMatchObject([
+        { id: 'ok', status: 'succeeded', exitCode: 0, attempts: 1 },
+        { id: 'bad', status: 'failed', exitCode: 7, attempts: 1, error: 'exit code 7' },
+      ]);
+      const listed = await stator.listExecutions();
+      expect(listed.items.map((e) => e.id).sort()).toEqual(
+        [diamond.record.id, mixed.record.id].sort(),
+      );
 
-    const logs = await stator.logs(mixed.record.id);
-    expect(logs).toBe(logsBefore);
-    expect(logs).toContain('ok stdout | out\n');
-    expect(logs).toContain('ok stderr | err\n');
-    expect(logs).toContain('bad stdout | failing\n');
-    expect(await stator.logs(mixed.record.id, { stepId: 'bad' })).toBe('bad stdout | failing\n');
-    // Nothing was unfinished, so nothing was rehydrated.
-    expect((await stator.health()).activeExecutions).toBe(0);
-  });
+      const logs = await stator.logs(mixed.record.id);
+      expect(logs).toBe(logsBefore);
+      expect(logs).toContain('ok stdout | out\n');
+      expect(logs).toContain('ok stderr | err\n');
+      expect(logs).toContain('bad stdout | failing\n');
+      expect(await stator.logs(mixed.record.id, { stepId: 'bad' })).toBe('bad stdout | failing\n');
+      // Nothing was unfinished, so nothing was rehydrated.
+      expect((await stator.health()).activeExecutions).toBe(0);
+    },
+  );
 
-  it('keeps the last maxLogLinesPerStep lines of a chatty step and marks the truncation', { timeout: SLOW }, async () => {
-    await t.stator.registerWorkflow({
-      id: 'chatty',
-      steps: [{ id: 'spam', run: 'seq 1 5000' }],
-    });
-    const { record, events } = await t.run('chatty');
-    expect(record.status).toBe('completed');
-    expect(events.filter((e) => e.type === 'step.stdout')).toHaveLength(5000);
+  it(
+    'keeps the last maxLogLinesPerStep lines of a chatty step and marks the truncation',
+    { timeout: SLOW },
+    async () => {
+      await t.stator.registerWorkflow({
+        id: 'chatty',
+        steps: [{ id: 'spam', run: 'seq 1 5000' }],
+      });
+      const { record, events } = await t.run('chatty');
+      expect(record.status).toBe('completed');
+      expect(events.filter((e) => e.type === 'step.stdout')).toHaveLength(5000);
 
-    const check = (text: string) => {
-      const lines = text.trimEnd().split('\n');
-      expect(lines).toHaveLength(101);
-      expect(lines[0]).toBe('spam stdout | [… 4900 earlier lines truncated]');
-      expect(lines[1]).toBe('spam stdout | 4901');
-      expect(lines.at(-1)).toBe('spam stdout | 5000');
-      for (const line of lines.slice(1)) expect(line).toMatch(/^spam stdout \| \d+$/);
-    };
-    check(await t.stator.logs(record.id));
-    const stator = await t.restart();
-    check(await stator.logs(record.id));
-  });
+      const check = (text: string) => {
+        const lines = text.trimEnd().split('\n');
+        expect(lines).toHaveLength(101);
+        expect(lines[0]).toBe('spam stdout | [… 4900 earlier lines truncated]');
+        expect(lines[1]).toBe('spam stdout | 4901');
+        expect(lines.at(-1)).toBe('spam stdout | 5000');
+        for (const line of lines.slice(1)) expect(line).toMatch(/^spam stdout \| \d+$/);
+      };
+      check(await t.stator.logs(record.id));
+      const stator = await t.restart();
+      check(await stator.logs(record.id));
+    },
+  );
 });

@@ -67,7 +67,10 @@ describe('matchesFilter', () => {
   });
 
   it('keeps ids that contain dots intact', () => {
-    const dotted = stamped({ type: 'execution.started', executionId: 'a.b', workflowId: 'w' }, 'execution.a.b');
+    const dotted = stamped(
+      { type: 'execution.started', executionId: 'a.b', workflowId: 'w' },
+      'execution.a.b',
+    );
     expect(matchesFilter({ kind: 'execution', id: 'a.b' }, dotted)).toBe(true);
     expect(matchesFilter({ id: 'b' }, dotted)).toBe(false);
   });

@@ -121,9 +121,12 @@ describe('takeReady and settle', () => {
 
 describe('isSettled', () => {
   it('is true only for final statuses', () => {
-    expect(
-      (['pending', 'waiting', 'running', 'retrying'] as const).map(isSettled),
-    ).toEqual([false, false, false, false]);
+    expect((['pending', 'waiting', 'running', 'retrying'] as const).map(isSettled)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(
       (['succeeded', 'failed', 'skipped', 'cancelled', 'timed_out', 'interrupted'] as const).map(
         isSettled,

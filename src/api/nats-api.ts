@@ -1,0 +1,89 @@
+/**
+ * The command API on the bus: `stator.api.<command>` request-reply for every command of the
+ * command layer, decoded by the same schemas and run by the same handlers as the HTTP routes.
+ * Replies are `{ok: true, data}` or `{ok: false, error: {code, message, details, recoverable}}`;
+ * a malformed payload gets the structured error and changes nothing. Every process joins one
+ * queue group, so each request is answered once across a cluster.
+ * @module
+ */
+import type { Logger } from 'pino';
+import type { Bus, BusMessage, BusSubscription } from '../bus/types.ts';
+import { apiSubject } from '../bus/subjects.ts';
+import { COMMAND_NAMES, dispatchReply, type CommandReply } from '../commands/index.ts';
+import { MalformedPayloadError, toWire } from '../errors.ts';
+import type { Stator } from '../runtime/types.ts';
+import { MicroService, type EndpointStats } from './micro-service.ts';
+
+/** Queue group of the API subscriptions. */
+export const API_QUEUE_GROUP = 'stator-api';
+
+/** Options of the bus API. */
+export interface BusApiOptions {
+  bus: Bus;
+  stator: Stator;
+  logger: Logger;
+  /** Identity for discovery (`nats micro ls`). */
+  serviceId: string;
+  version: string;
+}
+
+/** A running bus API. */
+export interface BusApi {
+  readonly service: MicroService;
+  close(): void;
+}
+
+/** Subscribes every command on `stator.api.<command>` and starts discovery. */
+export function startBusApi(opts: BusApiOptions): BusApi {
+  const service = new MicroService(opts.bus, {
+    name: 'stator',
+    id: opts.serviceId,
+    version: opts.version,
+    description: 'Stator command API: workflows, executions and the service itself',
+  });
+  const subs: BusSubscription[] = COMMAND_NAMES.map((name) => {
+    const subject = apiSubject(name);
+    const stats = service.addEndpoint(name, subject, API_QUEUE_GROUP);
+    return opts.bus.subscribe(subject, (msg) => void handle(opts, service, stats, name, msg), {
+      queue: API_QUEUE_GROUP,
+    });
+  });
+  service.start();
+  return {
+    service,
+    close() {
+      for (const sub of subs) sub.unsubscribe();
+      service.stop();
+    },
+  };
+}
+
+async function handle(
+  opts: BusApiOptions,
+  service: MicroService,
+  stats: EndpointStats,
+  name: string,
+  msg: BusMessage,
+): Promise<void> {
+  const started = performance.now();
+  let reply: CommandReply;
+  try {
+    reply = await dispatchReply(opts.stator, name, decode(name, msg));
+  } catch (err) {
+    reply = { ok: false, error: toWire(err) };
+  }
+  service.record(stats, performance.now() - started, reply.ok ? undefined : reply.error.message);
+  if (!reply.ok) opts.logger.debug({ command: name, error: reply.error }, 'api command refused');
+  msg.respond(reply);
+}
+
+/** Payload of a request: JSON; `workflow.register` also takes YAML text. */
+function decode(name: string, msg: BusMessage): unknown {
+  if (msg.data.length === 0) return undefined;
+  try {
+    return msg.json();
+  } catch (err) {
+    if (name === 'workflow.register') return msg.string();
+    throw err instanceof MalformedPayloadError ? err : new MalformedPayloadError('payload is not JSON', err);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Cluster mode: the seams built on one NATS connection — the NATS bus, the JetStream store,
+ * the JetStream work queue and the stream of every actor's outbound events. `createStator()`
+ * takes them as options; this module only builds them from a configuration.
+ * @module
+ */
+import type { Logger } from 'pino';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { createNatsBus, type NatsBus, type NatsBusOptions } from '../bus/index.ts';
+import { createJetStreamStore, ensureEventStream } from '../store/index.ts';
+import type { Store } from '../store/types.ts';
+import { createJetStreamWorkQueue } from './jetstream-work-queue.ts';
+import type { WorkQueue } from './work-queue.ts';
+
+/** What cluster mode needs to know. */
+export interface ClusterOptions {
+  /** Comma-separated server URLs. */
+  url: string;
+  /** Connection name shown by the server (`nats server report connections`). */
+  name: string;
+  /** JetStream name prefix. @default "stator" */
+  prefix?: string;
+  user?: string;
+  password?: string;
+  token?: string;
+  credsFile?: string;
+  nkeySeed?: string;
+  /** Executions waiting at most in the shared queue. @default 10000 */
+  queueLimit?: number;
+  logger: Logger;
+}
+
+/** The seams of cluster mode, ready for `createStator()`. */
+export interface ClusterSeams {
+  bus: NatsBus;
+  store: Store;
+  workQueue: WorkQueue;
+  /** Closes the store and the connection (after the service has closed). */
+  close(): Promise<void>;
+}
+
+/** Connects and builds every cluster seam. */
+export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams> {
+  const busOptions: NatsBusOptions = {
+    servers: opts.url.split(',').map((s) => s.trim()),
+    name: opts.name,
+  };
+  if (opts.user !== undefined) busOptions.user = opts.user;
+  if (opts.password !== undefined) busOptions.pass = opts.password;
+  if (opts.token !== undefined) busOptions.token = opts.token;
+  if (opts.credsFile !== undefined) busOptions.credsFile = opts.credsFile;
+  if (opts.nkeySeed !== undefined) busOptions.nkeySeed = opts.nkeySeed;
+  const bus = await createNatsBus(busOptions);
+  try {
+    const prefix = opts.prefix ?? 'stator';
+    const store = await createJetStreamStore({ connection: bus.connection, prefix });
+    const jsm = await jetstreamManager(bus.connection);
+    await ensureEventStream(jsm, { prefix });
+    const workQueue = await createJetStreamWorkQueue({
+      connection: bus.connection,
+      logger: opts.logger,
+      stream: `${prefix.toUpperCase()}_WORK`,
+      limit: opts.queueLimit,
+    });
+    return {
+      bus,
+      store,
+      workQueue,
+      async close() {
+        await store.close();
+        await bus.close();
+      },
+    };
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The values the JetStream store keeps for executions and steps, and the copies it makes of
+ * records going in and out (JSON fields through JSON, as every store does).
+ * @module
+ */
+import type { ChunkRef } from './jetstream-chunks.ts';
+import {
+  FINAL_EXECUTION_STATUSES,
+  type ExecutionPatch,
+  type ExecutionStatus,
+  type ExecutionSummary,
+  type StepRecord,
+} from './types.ts';
+
+/** An execution whose steps and chunks are still being written: invisible to every read. */
+export interface CreatingExecution {
+  creating: true;
+}
+
+/** The summary key's value once the execution is fully written. */
+export interface ReadyExecution {
+  creating?: undefined;
+  summary: ExecutionSummary;
+  definition: ChunkRef;
+  /** Steps ever added: the next new step's ordinal. */
+  stepCount: number;
+}
+
+/** The value under `<executionId>` in the executions bucket. */
+export type StoredExecution = CreatingExecution | ReadyExecution;
+
+/** A step record with its place in the execution. */
+export interface StoredStep extends StepRecord {
+  n: number;
+}
+
+const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** A copy of a step record with every field present. */
+export function copyStep(s: StepRecord): StepRecord {
+  return {
+    id: s.id,
+    status: s.status,
+    attempts: s.attempts,
+    exitCode: s.exitCode ?? null,
+    startedAt: s.startedAt ?? null,
+    finishedAt: s.finishedAt ?? null,
+    error: s.error ?? null,
+  };
+}
+
+/** A copy of an execution summary with every field present. */
+export function copySummary(e: ExecutionSummary): ExecutionSummary {
+  return {
+    id: e.id,
+    workflowId: e.workflowId,
+    status: e.status,
+    input: json(e.input ?? {}),
+    createdAt: e.createdAt,
+    startedAt: e.startedAt ?? null,
+    finishedAt: e.finishedAt ?? null,
+    error: e.error == null ? null : json(e.error),
+    engineId: e.engineId ?? null,
+    node: e.node ?? null,
+  };
+}
+
+/** The patchable fields, in a fixed order. */
+const PATCH_FIELDS = ['status', 'startedAt', 'finishedAt', 'error', 'engineId', 'node'] as const;
+
+/** True when the patch sets at least one field. */
+export function patchesAnything(patch: ExecutionPatch): boolean {
+  return PATCH_FIELDS.some((f) => patch[f] !== undefined);
+}
+
+/** The summary with the patch applied (a new object). */
+export function applyPatch(s: ExecutionSummary, patch: ExecutionPatch): ExecutionSummary {
+  const next = { ...s };
+  if (patch.status !== undefined) next.status = patch.status;
+  if (patch.startedAt !== undefined) next.startedAt = patch.startedAt;
+  if (patch.finishedAt !== undefined) next.finishedAt = patch.finishedAt;
+  if (patch.error !== undefined) next.error = patch.error === null ? null : json(patch.error);
+  if (patch.engineId !== undefined) next.engineId = patch.engineId;
+  if (patch.node !== undefined) next.node = patch.node;
+  return next;
+}
+
+/** True for statuses after which an execution never changes again. */
+export function isFinal(status: ExecutionStatus): boolean {
+  return FINAL_EXECUTION_STATUSES.includes(status);
+}

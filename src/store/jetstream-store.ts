@@ -1,0 +1,92 @@
+/**
+ * The cluster store: JetStream KV buckets and streams on a NATS connection the caller owns.
+ *
+ * Design (the reasoning; details live in the helpers named here):
+ * - Names: every bucket, stream, key and subject is built in jetstream-names.ts from one prefix
+ *   (`<prefix>_workflows`, `_executions`, `_steps`, `_index`, streams `_logs`, `_events`), so
+ *   stores with different prefixes share a server without seeing each other (tests use that).
+ * - One key per thing that changes alone: an execution's summary (`<id>`, small, rewritten by
+ *   updateExecution) is apart from its definition and from each step (`<id>.<stepId>` in the steps
+ *   bucket), so putStep and updateExecution rewrite a few hundred bytes whatever the run's size.
+ * - Large values: the server's max_payload (1 MB by default) is below a 10,000-step definition
+ *   (~1.5 MB). Definitions are stored as chunks of `maxValueBytes` under keys of their own
+ *   (jetstream-chunks.ts) rather than in an object store: no extra package, the same bucket and
+ *   replication, and the chunks are written before the record that points at them.
+ * - Concurrency: every read-modify-write is revision-checked (kv.create / kv.update with the last
+ *   revision); on a conflict the value is re-read and the change re-applied, a bounded number of
+ *   times (jetstream-revisions.ts). Writes to one key from one store object are queued, and the
+ *   last revision is cached, so the usual update is one round trip.
+ * - Listing: ids are time-sortable, so newest-first is a reverse sort of a key scan. A key scan is
+ *   O(keys matched); the index bucket narrows it to one workflow's runs (`wf.<workflowId>.*`) or
+ *   to unfinished runs (`open.*`, also what rehydration reads), so neither grows with history.
+ *   Filtering by a final status without a workflow scans every execution key (O(all runs)).
+ * - Logs: a stream with one subject per step and max_msgs_per_subject = maxLogLinesPerStep, so
+ *   the server keeps the newest N lines per step; dropped = appended (a per-step counter) - kept.
+ * - Events: ensureEventStream (jetstream-events.ts) creates the bounded stream of every actor's
+ *   outbound events; the store itself does not use it.
+ * - Deletion: executions are never deleted (as in the other stores); retention of old runs is
+ *   for a later sweep (delete the summary, its chunks, steps, counters, index keys and subjects).
+ * @module
+ */
+import { NotFoundError, UnavailableError } from '../errors.ts';
+import { openJetStreamContext } from './jetstream-context.ts';
+import { toStoreError } from './jetstream-errors.ts';
+import { createJetStreamExecutionList } from './jetstream-execution-list.ts';
+import { createJetStreamExecutions } from './jetstream-executions.ts';
+import { createJetStreamLogs } from './jetstream-logs.ts';
+import { resolveJetStreamStoreOptions, type JetStreamStoreOptions } from './jetstream-options.ts';
+import { createJetStreamWorkflows } from './jetstream-workflows.ts';
+import type { Store } from './types.ts';
+
+/** Opens the store on `options.connection`, creating its buckets and streams when missing. */
+export async function createJetStreamStore(options: JetStreamStoreOptions): Promise<Store> {
+  const opts = resolveJetStreamStoreOptions(options, options.connection?.info?.max_payload);
+  let ctx;
+  try {
+    ctx = await openJetStreamContext(opts);
+  } catch (err) {
+    throw toStoreError(err);
+  }
+  const workflows = createJetStreamWorkflows(ctx);
+  const executions = createJetStreamExecutions(ctx);
+  const list = createJetStreamExecutionList(ctx, executions);
+  const logs = createJetStreamLogs({
+    js: ctx.js,
+    names: ctx.names,
+    limits: opts,
+    executions: ctx.executions,
+    async requireExecution(id) {
+      if ((await executions.ready(id, true)) === null) throw new NotFoundError('execution', id);
+    },
+  });
+  let closed = false;
+
+  /** Runs one store call: refused once closed, NATS failures mapped to StatorErrors. */
+  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (closed) throw new UnavailableError('store is closed');
+    try {
+      return await fn();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  };
+
+  return {
+    kind: 'jetstream',
+    putWorkflow: (rec) => call(() => workflows.put(rec)),
+    getWorkflow: (id) => call(() => workflows.get(id)),
+    listWorkflows: (query = {}) => call(() => workflows.list(query)),
+    deleteWorkflow: (id) => call(() => workflows.delete(id)),
+    createExecution: (rec) => call(() => executions.create(rec)),
+    updateExecution: (id, patch) => call(() => executions.update(id, patch)),
+    putStep: (executionId, step) => call(() => executions.putStep(executionId, step)),
+    getExecution: (id) => call(() => executions.get(id)),
+    listExecutions: (query = {}) => call(() => list.list(query)),
+    listUnfinishedExecutions: () => call(() => list.unfinished()),
+    appendLogs: (executionId, lines) => call(() => logs.append(executionId, lines)),
+    getLogs: (executionId, opts = {}) => call(() => logs.read(executionId, opts.stepId)),
+    async close() {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,356 @@
+/**
+ * Persist, then rehydrate (STYLE.md §12): `getPersistedSnapshot()` → JSON → `createActor(
+ * machine.provide(impls), { snapshot })` resumes in the same state with the same context.
+ * Workflow runs are rehydrated from their step records through the `resume` input instead.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  createActor,
+  fromPromise,
+  setup,
+  SimulatedClock,
+  toPromise,
+  type Actor,
+  type AnyActorLogic,
+  type AnyActorRef,
+} from 'xstate';
+import { engineMachine } from '../../../machines/engine.machine.ts';
+import { monitorMachine } from '../../../machines/monitor.machine.ts';
+import {
+  taskMachine,
+  type RunStepInput,
+  type RunStepResult,
+  type TaskInput,
+} from '../../../machines/task.machine.ts';
+import { workflowMachine } from '../../../machines/workflow.machine.ts';
+import type { ExecutionEvent, StampedEvent } from '../../../src/events.ts';
+import type { StepDefinition } from '../../../src/workflow/types.ts';
+
+const actors: AnyActorRef[] = [];
+afterEach(() => {
+  for (const a of actors.splice(0)) a.stop();
+});
+function track<T extends AnyActorRef>(a: T): T {
+  actors.push(a);
+  return a;
+}
+
+/** The JSON round trip a store performs. */
+function roundTrip(actor: { getPersistedSnapshot(): unknown }): never {
+  return JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as never;
+}
+
+async function until(pred: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within 5000 ms`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function step(id: string, over: Partial<StepDefinition> = {}): StepDefinition {
+  return {
+    id,
+    kind: 'exec',
+    exec: ['true'],
+    needs: [],
+    env: {},
+    continueOnError: false,
+    retry: { attempts: 1, backoffMs: 100, factor: 2, maxMs: 10_000, jitter: 0 },
+    ...over,
+  } as StepDefinition;
+}
+
+describe('engine rehydration', () => {
+  function stubRun() {
+    const runs = new Map<string, { resolve(v: unknown): void; signal: AbortSignal }>();
+    const logic = fromPromise<unknown, { executionId: string; engineId: string }>(
+      ({ input, signal }) =>
+        new Promise((resolve) => runs.set(input.executionId, { resolve, signal })),
+    );
+    return { logic, runs };
+  }
+
+  it('resumes idle with the same context', () => {
+    const { logic } = stubRun();
+    const machine = engineMachine.provide({ actors: { run: logic } });
+    const first = track(createActor(machine, { input: { engineId: 'e1', slots: 2 } }).start());
+    const snapshot = roundTrip(first);
+    first.stop();
+    const second = track(createActor(machine, { snapshot }).start());
+    expect(second.getSnapshot().value).toBe('idle');
+    expect(second.getSnapshot().context).toEqual(first.getSnapshot().context);
+    second.send({ type: 'execute', executionId: 'x1' });
+    expect(second.getSnapshot().value).toBe('running');
+  });
+
+  it('resumes running and paused engines with their runs in their slots', async () => {
+    const before = stubRun();
+    const first = track(
+      createActor(engineMachine.provide({ actors: { run: before.logic } }), {
+        input: { engineId: 'e1', slots: 2 },
+      }).start(),
+    );
+    first.send({ type: 'execute', executionId: 'x1' });
+    first.send({ type: 'execute', executionId: 'x2' });
+    first.send({ type: 'pause' });
+    const snapshot = roundTrip(first);
+    const context = first.getSnapshot().context;
+    first.stop();
+
+    const after = stubRun();
+    const second = track(
+      createActor(engineMachine.provide({ actors: { run: after.logic } }), { snapshot }).start(),
+    );
+    expect(second.getSnapshot().value).toBe('paused');
+    expect(second.getSnapshot().context).toEqual(context);
+    expect(Object.keys(second.getSnapshot().children).sort()).toEqual(['run:x1', 'run:x2']);
+    // The rehydrated slots run their executions again (the run actor is restarted).
+    await until(() => after.runs.size === 2, 'runs restarted');
+    second.send({ type: 'execute', executionId: 'x3' });
+    expect(second.getSnapshot().context.busy).toEqual(['x1', 'x2']);
+    after.runs.get('x1')!.resolve({});
+    await until(() => second.getSnapshot().context.completed === 1, 'x1 finished');
+    second.send({ type: 'resume' });
+    expect(second.getSnapshot().value).toBe('running');
+    after.runs.get('x2')!.resolve({});
+    await until(() => second.getSnapshot().value === 'idle', 'engine idle');
+    expect(second.getSnapshot().context).toMatchObject({ busy: [], completed: 2 });
+  });
+
+  it('resumes a draining engine that stops when its last run ends', async () => {
+    const { logic, runs } = stubRun();
+    const machine = engineMachine.provide({ actors: { run: logic } });
+    const first = track(createActor(machine, { input: { engineId: 'e1', slots: 1 } }).start());
+    first.send({ type: 'execute', executionId: 'x1' });
+    first.send({ type: 'drain' });
+    const snapshot = roundTrip(first);
+    first.stop();
+    runs.clear();
+    const second = track(createActor(machine, { snapshot }).start());
+    expect(second.getSnapshot().value).toBe('draining');
+    await until(() => runs.has('x1'), 'run restarted');
+    runs.get('x1')!.resolve({});
+    await until(() => second.getSnapshot().status === 'done', 'engine stopped');
+    expect(second.getSnapshot().value).toBe('stopped');
+  });
+});
+
+describe('monitor rehydration', () => {
+  it('resumes active with its subscribers and their accounting', () => {
+    const event = {
+      type: 'execution.started',
+      executionId: 'x1',
+      workflowId: 'wf',
+      ts: '2026-01-01T00:00:00.000Z',
+      seq: 1,
+      source: 'execution.x1',
+      severity: 'info',
+    } as StampedEvent;
+    const deliverBefore = vi.fn();
+    const fresh = monitorMachine.provide({ actions: { deliver: deliverBefore, release: vi.fn() } });
+    // Start from an explicit context: the machine's static context object is shared between
+    // actors (see monitor.machine.test.ts, 'gives every monitor actor its own subscriber table').
+    const first = track(
+      createActor(fresh, {
+        snapshot: fresh.resolveState({
+          value: 'idle',
+          context: { subscribers: {}, count: 0, published: 0, dropped: 0 },
+        }),
+      }).start(),
+    );
+    first.send({ type: 'subscribe', id: 'sse-1', capacity: 2, filter: { executionId: 'x1' } });
+    first.send({ type: 'subscribe', id: 'ws-1', capacity: 5 });
+    for (let i = 0; i < 3; i++) first.send({ type: 'publish', event });
+    const snapshot = roundTrip(first);
+    const context = structuredClone(first.getSnapshot().context);
+    first.stop();
+
+    const deliver = vi.fn();
+    const release = vi.fn();
+    const second = track(
+      createActor(monitorMachine.provide({ actions: { deliver, release } }), { snapshot }).start(),
+    );
+    expect(second.getSnapshot().value).toBe('active');
+    expect(second.getSnapshot().context).toEqual(context);
+    expect(context).toMatchObject({ count: 2, published: 3, dropped: 1 });
+    // Accounting continues: sse-1 is still full until it drains.
+    second.send({ type: 'publish', event });
+    expect(deliver.mock.calls.map(([, p]) => (p as { subscriberId: string }).subscriberId)).toEqual(
+      ['ws-1'],
+    );
+    second.send({ type: 'drained', id: 'sse-1', count: 2 });
+    second.send({ type: 'publish', event });
+    expect(deliver).toHaveBeenCalledTimes(3);
+    second.send({ type: 'unsubscribe', id: 'sse-1' });
+    second.send({ type: 'unsubscribe', id: 'ws-1' });
+    expect(second.getSnapshot().value).toBe('idle');
+    expect(release).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('task rehydration', () => {
+  /** A parent holding one task (the task reports with sendParent). */
+  function parentOf(input: TaskInput, calls: RunStepInput[]) {
+    const runStep = fromPromise<RunStepResult, RunStepInput>(({ input: i }) => {
+      calls.push(i);
+      return Promise.resolve({ ok: true, exitCode: 0 });
+    });
+    return setup({ actors: { task: taskMachine.provide({ actors: { runStep } }) } }).createMachine({
+      invoke: { id: 'task', src: 'task', input },
+    });
+  }
+  const taskOf = (a: Actor<AnyActorLogic>) => a.getSnapshot().children.task as AnyActorRef;
+
+  it('resumes waiting with the same context and then runs', async () => {
+    const input: TaskInput = { executionId: 'x1', workflowId: 'wf', step: step('b') };
+    const calls: RunStepInput[] = [];
+    const machine = parentOf(input, calls);
+    const first = track(createActor(machine).start());
+    const snapshot = roundTrip(first);
+    const context = taskOf(first as never).getSnapshot().context;
+    first.stop();
+    const second = track(createActor(machine, { snapshot }).start());
+    const task = taskOf(second as never);
+    expect(task.getSnapshot().value).toBe('waiting');
+    expect(task.getSnapshot().context).toEqual(context);
+    task.send({ type: 'start' });
+    await until(() => task.getSnapshot().status === 'done', 'task done');
+    expect(task.getSnapshot().output).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('resumes retrying with the same context', async () => {
+    const input: TaskInput = {
+      executionId: 'x1',
+      workflowId: 'wf',
+      step: step('b', { retry: { attempts: 3, backoffMs: 100, factor: 2, maxMs: 1e4, jitter: 0 } }),
+    };
+    const failing = fromPromise<RunStepResult, RunStepInput>(async () => ({
+      ok: false,
+      exitCode: 1,
+    }));
+    const machine = setup({
+      actors: { task: taskMachine.provide({ actors: { runStep: failing } }) },
+    }).createMachine({ invoke: { id: 'task', src: 'task', input } });
+    const first = track(createActor(machine, { clock: new SimulatedClock() }).start());
+    taskOf(first as never).send({ type: 'start' });
+    await until(() => taskOf(first as never).getSnapshot().value === 'retrying', 'retrying');
+    const snapshot = roundTrip(first);
+    const context = taskOf(first as never).getSnapshot().context;
+    first.stop();
+    const second = track(createActor(machine, { snapshot, clock: new SimulatedClock() }).start());
+    const task = taskOf(second as never);
+    expect(task.getSnapshot().value).toBe('retrying');
+    expect(task.getSnapshot().context).toEqual(context);
+    expect(context).toMatchObject({ attempt: 1, retryDelayMs: 100, error: 'exit code 1' });
+  });
+});
+
+describe('workflow rehydration through resume', () => {
+  it('runs only the unfinished steps and counts attempts on from the record', async () => {
+    const started: RunStepInput[] = [];
+    const results: Record<string, RunStepResult[]> = {
+      b: [{ ok: false, exitCode: 1 }],
+      c: [{ ok: true, exitCode: 0 }],
+    };
+    const runStep = fromPromise<RunStepResult, RunStepInput>(async ({ input }) => {
+      started.push(input);
+      return results[input.step.id]!.shift() ?? { ok: true, exitCode: 0 };
+    });
+    const retry2 = { attempts: 2, backoffMs: 100, factor: 2, maxMs: 1e4, jitter: 0 };
+    const definition = {
+      id: 'wf',
+      env: {},
+      concurrency: 4,
+      steps: [step('a'), step('b', { needs: ['a'], retry: retry2 }), step('c', { needs: ['b'] })],
+    };
+    const actor = track(
+      createActor(
+        workflowMachine.provide({
+          actors: { task: taskMachine.provide({ actors: { runStep } }) },
+        }),
+        {
+          clock: new SimulatedClock(),
+          input: {
+            executionId: 'x1',
+            workflowId: 'wf',
+            definition,
+            resume: {
+              a: { status: 'succeeded', attempts: 1 },
+              b: { status: 'pending', attempts: 1 },
+            },
+          },
+        },
+      ),
+    );
+    const events: ExecutionEvent[] = [];
+    actor.on('*', (e) => events.push(e));
+    actor.start();
+    actor.send({ type: 'start' });
+    const output = await toPromise(actor);
+    // b already used 1 of its 2 attempts: its failure on attempt 2 is final.
+    expect(started.map((s) => `${s.step.id}#${s.attempt}`)).toEqual(['b#2']);
+    expect(output.status).toBe('failed');
+    expect(events.map((e) => ('stepId' in e ? `${e.type} ${e.stepId}` : e.type))).toEqual([
+      'execution.started',
+      'step.started b',
+      'step.failed b',
+      'step.skipped c',
+      'execution.failed',
+    ]);
+    expect(events[1]).toMatchObject({ attempt: 2 });
+    expect(events[2]).toMatchObject({ attempt: 2, exitCode: 1 });
+  });
+
+  it('completes the rest of a resumed run', async () => {
+    const started: string[] = [];
+    const runStep = fromPromise<RunStepResult, RunStepInput>(async ({ input }) => {
+      started.push(`${input.step.id}#${input.attempt}`);
+      return { ok: true, exitCode: 0 };
+    });
+    const taskActors: string[] = [];
+    const actor = track(
+      createActor(
+        workflowMachine.provide({
+          actors: { task: taskMachine.provide({ actors: { runStep } }) },
+        }),
+        {
+          inspect: (e) => {
+            if (e.type === '@xstate.actor' && e.actorRef.id.startsWith('task:')) {
+              taskActors.push(e.actorRef.id);
+            }
+          },
+          input: {
+            executionId: 'x1',
+            workflowId: 'wf',
+            definition: {
+              id: 'wf',
+              env: {},
+              concurrency: 4,
+              steps: [
+                step('a'),
+                step('b', {
+                  needs: ['a'],
+                  retry: { attempts: 3, backoffMs: 100, factor: 2, maxMs: 1e4, jitter: 0 },
+                }),
+                step('c', { needs: ['b'] }),
+              ],
+            },
+            resume: {
+              a: { status: 'succeeded', attempts: 1 },
+              b: { status: 'pending', attempts: 1 },
+            },
+          },
+        },
+      ),
+    );
+    actor.start();
+    actor.send({ type: 'start' });
+    const output = await toPromise(actor);
+    expect(output).toEqual({ executionId: 'x1', status: 'completed', error: null });
+    expect(started).toEqual(['b#2', 'c#1']);
+    // One task actor per remaining step: none for a, and b not queued twice.
+    expect(taskActors).toEqual(['task:b', 'task:c']);
+  });
+});
