@@ -6,7 +6,9 @@
  * new base key and the old chunks are purged after the switch.
  * @module
  */
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { kvStreamName, kvSubject } from './jetstream-names.ts';
 import { mapBounded } from './jetstream-scan.ts';
 
 /** Where a chunked value lives: `<key>.0` .. `<key>.<chunks-1>`, `bytes` in total. */
@@ -58,10 +60,19 @@ export async function readChunks<T>(kv: KV, ref: ChunkRef): Promise<T> {
   return JSON.parse(decoder.decode(bytes)) as T;
 }
 
-/** Purges the chunks of `ref` (best effort: leftovers are unreachable, never wrong). */
-export async function purgeChunks(kv: KV, ref: ChunkRef): Promise<void> {
-  const indexes = Array.from({ length: ref.chunks }, (_, i) => i);
-  await mapBounded(indexes, IN_FLIGHT, (i) => kv.purge(`${ref.key}.${i}`).catch(() => undefined));
+/**
+ * Removes the chunks of `ref` from the bucket's stream with one subject-filtered purge, which
+ * (unlike a KV delete or purge per key) leaves no marker behind. Best effort: leftovers are
+ * unreachable, never wrong.
+ */
+export async function purgeChunks(
+  jsm: JetStreamManager,
+  bucket: string,
+  ref: ChunkRef,
+): Promise<void> {
+  await jsm.streams
+    .purge(kvStreamName(bucket), { filter: kvSubject(bucket, `${ref.key}.>`) })
+    .catch(() => undefined);
 }
 
 /** The JSON size of `value` in bytes. */

@@ -5,7 +5,8 @@
  *   to the definition's chunks and the count of steps ever added. It is claimed first with
  *   `kv.create` (`{creating: true}`, which is how a duplicate id is detected), then the chunks,
  *   steps and index entries are written, then the claim is replaced by the full value; readers
- *   treat a claim as missing, so nobody sees a half-written execution.
+ *   treat a claim as missing, so nobody sees a half-written execution. (A writer that dies
+ *   in between leaves a claim: the id stays taken and the run invisible.)
  * - Steps are `<executionId>.<stepId>` in the steps bucket, each with its ordinal; the initial
  *   steps get their definition position, a new step the next `stepCount` (a revision-checked
  *   increment that also proves the execution exists).

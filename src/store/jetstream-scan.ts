@@ -1,7 +1,7 @@
 /**
  * Reading many messages at once: `readSubjects` drains the messages of a stream that match one
  * subject filter (all of them, or the last per subject for KV values) through one ephemeral
- * ordered consumer, stopping once it has caught up with what was pending when it started;
+ * ordered consumer (in memory on the server), stopping once nothing is pending;
  * `listKeys` collects a KV bucket's live keys under a pattern; `mapBounded` runs async work over
  * a list with a bound on what is in flight (pipelined requests without flooding the socket).
  * @module

@@ -52,6 +52,7 @@ export interface JetStreamWorkflows {
 /** Workflow operations over `ctx.workflows`. */
 export function createJetStreamWorkflows(ctx: JetStreamContext): JetStreamWorkflows {
   const { workflows } = ctx;
+  const bucket = ctx.names.buckets.workflows;
   const chunkBytes = ctx.opts.maxValueBytes;
 
   const toRecord = (stored: StoredWorkflow, body: WorkflowBody): WorkflowRecord => {
@@ -101,10 +102,10 @@ export function createJetStreamWorkflows(ctx: JetStreamContext): JetStreamWorkfl
           }),
         );
         if (previous?.value.bodyRef !== undefined) {
-          await purgeChunks(workflows.kv, previous.value.bodyRef);
+          await purgeChunks(ctx.jsm, bucket, previous.value.bodyRef);
         }
       } catch (err) {
-        if (bodyRef !== undefined) await purgeChunks(workflows.kv, bodyRef);
+        if (bodyRef !== undefined) await purgeChunks(ctx.jsm, bucket, bodyRef);
         throw err;
       }
     },
@@ -132,7 +133,7 @@ export function createJetStreamWorkflows(ctx: JetStreamContext): JetStreamWorkfl
     async delete(id) {
       const removed = await workflows.remove<StoredWorkflow>(storeKeys.workflow(id));
       if (removed?.value.bodyRef !== undefined) {
-        await purgeChunks(workflows.kv, removed.value.bodyRef);
+        await purgeChunks(ctx.jsm, bucket, removed.value.bodyRef);
       }
       return removed !== null;
     },

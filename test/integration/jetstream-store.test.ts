@@ -317,7 +317,8 @@ describe('jetstream store: indexes and large values', () => {
     'chunks a workflow over the server max payload and purges old chunks',
     { timeout: 60_000 },
     async () => {
-      const store = await open(freshPrefix());
+      const prefix = freshPrefix();
+      const store = await open(prefix);
       const stepIds = Array.from({ length: 10_000 }, (_, i) => `step-${i}`);
       const big: WorkflowRecord = {
         id: 'big',
@@ -333,9 +334,17 @@ describe('jetstream store: indexes and large values', () => {
       const small = { ...big, definition: definition('big', ['a']), source: 'small' };
       await store.putWorkflow(small);
       expect(await store.getWorkflow('big')).toEqual({ ...small, version: 2 });
+      // The old chunks are gone without markers: only the record's message is left.
+      const stream = `KV_${storeNames(prefix).buckets.workflows}`;
+      expect((await jsm.streams.info(stream)).state.messages).toBe(1);
       expect((await store.listWorkflows()).items.map((w) => w.id)).toEqual(['big']);
       expect(await store.deleteWorkflow('big')).toBe(true);
       expect(await store.getWorkflow('big')).toBeUndefined();
+      const huge = { ...execution('big', ['a']), input: { blob: 'z'.repeat(600_000) } };
+      expect(await rejection(store.createExecution(huge))).toMatchObject({
+        code: 'invalid_argument',
+      });
+      expect(await store.getExecution(huge.id)).toBeUndefined();
       await store.close();
     },
   );

@@ -57,7 +57,10 @@ describe('monitor machine', () => {
   it('gives every monitor actor its own subscriber table', () => {
     // Regression: `context: { subscribers: {} }` is one object shared by all actors, and
     // addSubscriber mutates it in place, so a second monitor saw the first one's subscribers.
-    const first = createActor(monitorMachine.provide({ actions: { deliver: vi.fn() } })).start();
+    const deliverFirst = vi.fn();
+    const first = createActor(
+      monitorMachine.provide({ actions: { deliver: deliverFirst } }),
+    ).start();
     first.send({ type: 'subscribe', id: 'only-in-first', capacity: 1 });
     const deliver = vi.fn();
     const second = createActor(monitorMachine.provide({ actions: { deliver } })).start();

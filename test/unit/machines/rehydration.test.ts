@@ -13,6 +13,7 @@ import {
   type Actor,
   type AnyActorLogic,
   type AnyActorRef,
+  type Snapshot,
 } from 'xstate';
 import { engineMachine } from '../../../machines/engine.machine.ts';
 import { monitorMachine } from '../../../machines/monitor.machine.ts';
@@ -36,8 +37,17 @@ function track<T extends AnyActorRef>(a: T): T {
 }
 
 /** The JSON round trip a store performs. */
-function roundTrip(actor: { getPersistedSnapshot(): unknown }): never {
-  return JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as never;
+function roundTrip(actor: { getPersistedSnapshot(): Snapshot<unknown> }): Snapshot<unknown> {
+  return JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as Snapshot<unknown>;
+}
+
+/** `createActor(logic, { snapshot })`: the input is not needed (nor used) when restoring. */
+function rehydrate<T extends AnyActorLogic>(
+  logic: T,
+  snapshot: Snapshot<unknown>,
+  clock?: SimulatedClock,
+): Actor<T> {
+  return createActor(logic, { snapshot, ...(clock && { clock }) } as never);
 }
 
 async function until(pred: () => boolean, what: string): Promise<void> {
@@ -77,7 +87,7 @@ describe('engine rehydration', () => {
     const first = track(createActor(machine, { input: { engineId: 'e1', slots: 2 } }).start());
     const snapshot = roundTrip(first);
     first.stop();
-    const second = track(createActor(machine, { snapshot }).start());
+    const second = track(rehydrate(machine, snapshot).start());
     expect(second.getSnapshot().value).toBe('idle');
     expect(second.getSnapshot().context).toEqual(first.getSnapshot().context);
     second.send({ type: 'execute', executionId: 'x1' });
@@ -100,7 +110,7 @@ describe('engine rehydration', () => {
 
     const after = stubRun();
     const second = track(
-      createActor(engineMachine.provide({ actors: { run: after.logic } }), { snapshot }).start(),
+      rehydrate(engineMachine.provide({ actors: { run: after.logic } }), snapshot).start(),
     );
     expect(second.getSnapshot().value).toBe('paused');
     expect(second.getSnapshot().context).toEqual(context);
@@ -127,7 +137,7 @@ describe('engine rehydration', () => {
     const snapshot = roundTrip(first);
     first.stop();
     runs.clear();
-    const second = track(createActor(machine, { snapshot }).start());
+    const second = track(rehydrate(machine, snapshot).start());
     expect(second.getSnapshot().value).toBe('draining');
     await until(() => runs.has('x1'), 'run restarted');
     runs.get('x1')!.resolve({});
@@ -148,7 +158,10 @@ describe('monitor rehydration', () => {
       severity: 'info',
     } as StampedEvent;
     const deliverBefore = vi.fn();
-    const fresh = monitorMachine.provide({ actions: { deliver: deliverBefore, release: vi.fn() } });
+    const releaseBefore = vi.fn();
+    const fresh = monitorMachine.provide({
+      actions: { deliver: deliverBefore, release: releaseBefore },
+    });
     // Start from an explicit context: the machine's static context object is shared between
     // actors (see monitor.machine.test.ts, 'gives every monitor actor its own subscriber table').
     const first = track(
@@ -169,7 +182,7 @@ describe('monitor rehydration', () => {
     const deliver = vi.fn();
     const release = vi.fn();
     const second = track(
-      createActor(monitorMachine.provide({ actions: { deliver, release } }), { snapshot }).start(),
+      rehydrate(monitorMachine.provide({ actions: { deliver, release } }), snapshot).start(),
     );
     expect(second.getSnapshot().value).toBe('active');
     expect(second.getSnapshot().context).toEqual(context);
@@ -210,7 +223,7 @@ describe('task rehydration', () => {
     const snapshot = roundTrip(first);
     const context = taskOf(first as never).getSnapshot().context;
     first.stop();
-    const second = track(createActor(machine, { snapshot }).start());
+    const second = track(rehydrate(machine, snapshot).start());
     const task = taskOf(second as never);
     expect(task.getSnapshot().value).toBe('waiting');
     expect(task.getSnapshot().context).toEqual(context);
@@ -239,7 +252,7 @@ describe('task rehydration', () => {
     const snapshot = roundTrip(first);
     const context = taskOf(first as never).getSnapshot().context;
     first.stop();
-    const second = track(createActor(machine, { snapshot, clock: new SimulatedClock() }).start());
+    const second = track(rehydrate(machine, snapshot, new SimulatedClock()).start());
     const task = taskOf(second as never);
     expect(task.getSnapshot().value).toBe('retrying');
     expect(task.getSnapshot().context).toEqual(context);
@@ -317,9 +330,8 @@ describe('workflow rehydration through resume', () => {
         }),
         {
           inspect: (e) => {
-            if (e.type === '@xstate.actor' && e.actorRef.id.startsWith('task:')) {
-              taskActors.push(e.actorRef.id);
-            }
+            const id = (e.actorRef as AnyActorRef).id;
+            if (e.type === '@xstate.actor' && id.startsWith('task:')) taskActors.push(id);
           },
           input: {
             executionId: 'x1',

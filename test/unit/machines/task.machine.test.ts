@@ -5,7 +5,7 @@ import {
   setup,
   SimulatedClock,
   waitFor,
-  type Actor,
+  type AnyActorRef,
   type ActorRefFrom,
   type AnyEventObject,
   type InspectionEvent,
@@ -17,7 +17,7 @@ import {
   type TaskInput,
   type TaskOutput,
 } from '../../../machines/task.machine.ts';
-import type { RetryPolicy, StepDefinition } from '../../../src/workflow/types.ts';
+import type { ExecStep, RetryPolicy, StepDefinition } from '../../../src/workflow/types.ts';
 
 /** One call of the stub runStep, settled by the test. */
 interface Call {
@@ -36,7 +36,7 @@ function stubRunStep() {
   return { logic, calls };
 }
 
-function execStep(over: Partial<StepDefinition> & { retry?: Partial<RetryPolicy> } = {}) {
+function execStep(over: Partial<Omit<ExecStep, 'retry'>> & { retry?: Partial<RetryPolicy> } = {}) {
   const { retry, ...rest } = over;
   return {
     id: 'build',
@@ -91,13 +91,13 @@ function harness(input: Partial<TaskInput> & { step: StepDefinition }) {
     states: () =>
       inspected
         .filter((e) => e.type === '@xstate.snapshot' && e.actorRef === task)
-        .map((e) => (e as { snapshot: { value: string } }).snapshot.value)
+        .map((e) => (e as unknown as { snapshot: { value: string } }).snapshot.value)
         .filter((v, i, all) => i === 0 || all[i - 1] !== v),
     output: () => task.getSnapshot().output as TaskOutput | undefined,
   };
 }
 
-const started: Actor<never>[] = [];
+const started: AnyActorRef[] = [];
 afterEach(() => {
   for (const a of started.splice(0)) a.stop();
   vi.restoreAllMocks();

@@ -338,6 +338,41 @@ describe('workflow machine', () => {
     expect(run.events[3]).toMatchObject({ attempt: 1, error: 'run cancelled' });
   });
 
+  it('reports the attempt a live step was on when the run is cancelled', async () => {
+    // Regression: abandonRest reported ledger.attemptsUsed, which only holds attempts from a
+    // previous process, so a step cancelled on its second attempt was reported as attempt 1.
+    const retry = { attempts: 3, backoffMs: 100, factor: 2, maxMs: 1e4, jitter: 0 };
+    const run = startRun(definition([{ id: 'a', retry }]));
+    await attempts(run, 1);
+    run.call('a').resolve({ ok: false, exitCode: 1 });
+    await run.until(() => run.trace().includes('step.retrying a'));
+    run.clock.increment(100);
+    await attempts(run, 2);
+    run.actor.send({ type: 'cancel' });
+    await run.done();
+    expect(run.call('a', 2).signal.aborted).toBe(true);
+    expect(run.events.find((e) => e.type === 'step.cancelled')).toMatchObject({
+      stepId: 'a',
+      attempt: 2,
+    });
+  });
+
+  it('applies the default step timeout to steps that set none', async () => {
+    const run = startRun(definition([{ id: 'a' }], { defaultTimeoutMs: 2_000 }));
+    await attempts(run, 1);
+    run.clock.increment(2_000);
+    const output = await run.done();
+    expect(run.call('a').signal.aborted).toBe(true);
+    expect(output.status).toBe('failed');
+    expect(run.trace()).toContain('step.timed_out a');
+  });
+
+  it('completes a run without steps at once', async () => {
+    const run = startRun(definition([]));
+    expect(await run.done()).toEqual({ executionId: 'x1', status: 'completed', error: null });
+    expect(run.trace()).toEqual(['execution.started', 'execution.completed']);
+  });
+
   it('cancels before start without running anything', async () => {
     const stub = stubRunStep();
     const actor = createActor(

@@ -1,0 +1,91 @@
+/**
+ * (c) Per-step cost as DAGs grow: noop chains and fan-outs of 100, 1,000 and 10,000 steps,
+ * warm. Each sample runs the workflow enough times back to back to total 10,000 steps, so a
+ * 100-step sample is as long as a 10,000-step one. Flat means 10,000 within 1.5x of 100.
+ *
+ *   npx tsx bench/dag-scaling.ts [--reps 5] [--quick]
+ * @module
+ */
+import { register, startStator, timeRun } from './lib/stator-harness.ts';
+import { chain, fanOut, NOOP_STEP } from './lib/workflows.ts';
+import { collectGarbage, pairedRatio, summarize } from './lib/stats.ts';
+import { num, ratio, spread } from './lib/format.ts';
+import { benchMain, progress, type BenchArgs, type BenchReport } from './lib/report.ts';
+
+const TARGET_RATIO = 1.5;
+const FAN_OUT_CONCURRENCY = 16;
+
+async function dagScaling({ reps, quick }: BenchArgs): Promise<BenchReport> {
+  const sizes = quick ? [100, 1_000, 3_000] : [100, 1_000, 10_000];
+  const stepsPerSample = sizes[sizes.length - 1]!;
+  const bench = await startStator();
+  const s = bench.stator;
+  const cases: Array<{ shape: string; n: number; id: string }> = [];
+  for (const n of sizes) {
+    cases.push({ shape: 'chain', n, id: await register(s, chain(`chain-${n}`, n, NOOP_STEP)) });
+    cases.push({
+      shape: 'fan-out',
+      n,
+      id: await register(s, fanOut(`fanout-${n}`, n, FAN_OUT_CONCURRENCY, NOOP_STEP)),
+    });
+  }
+  const sample = async (c: (typeof cases)[number]): Promise<number> => {
+    const runs = Math.max(1, Math.round(stepsPerSample / c.n));
+    let ms = 0;
+    for (let r = 0; r < runs; r++) ms += await timeRun(s, c.id);
+    return (ms * 1000) / (runs * c.n); // µs per step
+  };
+  const us = new Map<string, number[]>(cases.map((c) => [c.id, []]));
+  try {
+    progress('warm-up');
+    for (const c of cases) await sample(c);
+    for (let rep = 0; rep < reps; rep++) {
+      for (let i = 0; i < cases.length; i++) {
+        const c = cases[(i + rep) % cases.length]!;
+        collectGarbage();
+        us.get(c.id)!.push(await sample(c));
+      }
+      progress(`rep ${rep + 1}/${reps} done`);
+    }
+  } finally {
+    await bench.close();
+  }
+
+  const smallest = sizes[0]!;
+  const largest = stepsPerSample;
+  const rows = cases.map((c) => {
+    const base = us.get(`${c.shape === 'chain' ? 'chain' : 'fanout'}-${smallest}`)!;
+    return [
+      c.shape === 'chain' ? 'chain' : `fan-out (c=${FAN_OUT_CONCURRENCY})`,
+      num(c.n, 0),
+      String(Math.max(1, Math.round(stepsPerSample / c.n))),
+      spread(summarize(us.get(c.id)!), (x) => num(x, 1)),
+      c.n === smallest ? '1.00x' : ratio(pairedRatio(us.get(c.id)!, base)),
+    ];
+  });
+  const targets = (['chain', 'fanout'] as const).map((shape) => {
+    const r = pairedRatio(us.get(`${shape}-${largest}`)!, us.get(`${shape}-${smallest}`)!);
+    return {
+      name: `${shape === 'chain' ? 'chain' : 'fan-out'}: µs/step at ${num(largest, 0)} / at ${smallest}`,
+      target: `<= ${TARGET_RATIO}x`,
+      measured: `${num(r.median, 2)}x`,
+      met: r.median <= TARGET_RATIO,
+    };
+  });
+  return {
+    id: 'c',
+    title: 'Per-step cost of noop DAGs as they grow',
+    command: `npx tsx bench/dag-scaling.ts --reps ${reps}${quick ? ' --quick' : ''}`,
+    setup:
+      `Noop chains and fan-outs (concurrency ${FAN_OUT_CONCURRENCY}) of ${sizes.map((n) => num(n, 0)).join(', ')} ` +
+      `steps, SQLite store in a temp dir, after a warm-up pass over every case. A sample runs the workflow ` +
+      `sequentially until ${num(stepsPerSample, 0)} steps have run (execute() to waitForExecution() each) and ` +
+      `gives µs/step. ${reps} repetitions, case order rotated; "vs ${smallest}" is the median of per-repetition ratios.`,
+    head: ['shape', 'steps', 'runs/sample', 'µs/step median (min–max)', `vs ${smallest} steps`],
+    rows,
+    targets,
+    notes: [],
+  };
+}
+
+await benchMain(dagScaling);
