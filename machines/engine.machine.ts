@@ -94,6 +94,8 @@ export const engineMachine = setup({
   },
   guards: {
     hasFreeSlot: ({ context }) => context.busy.length < context.slots,
+    isBusyWith: ({ context, event }) =>
+      context.busy.includes((event as { executionId: string }).executionId),
     isEmpty: ({ context }) => context.busy.length === 0,
     isLastRun: ({ context }) => context.busy.length <= 1,
   },
@@ -108,7 +110,10 @@ export const engineMachine = setup({
     idle: {
       entry: { type: 'announce', params: { status: 'idle' } },
       on: {
-        execute: { target: 'running', actions: 'startRun' },
+        execute: [
+          { guard: 'hasFreeSlot', target: 'running', actions: 'startRun' },
+          { actions: { type: 'reject', params: { reason: 'no free slot' } } },
+        ],
         pause: 'paused',
         drain: 'stopped',
         'health.check': { actions: { type: 'announce', params: { status: 'idle' } } },
@@ -118,6 +123,10 @@ export const engineMachine = setup({
       entry: { type: 'announce', params: { status: 'running' } },
       on: {
         execute: [
+          {
+            guard: 'isBusyWith',
+            actions: { type: 'reject', params: { reason: 'already running' } },
+          },
           { guard: 'hasFreeSlot', actions: 'startRun' },
           { actions: { type: 'reject', params: { reason: 'no free slot' } } },
         ],

@@ -56,6 +56,7 @@ export const monitorMachine = setup({
     },
     addSubscriber: assign(({ context, event }) => {
       const e = event as Extract<MonitorEventIn, { type: 'subscribe' }>;
+      const isNew = !(e.id in context.subscribers);
       // Mutated in place: the map can hold thousands of subscribers (see run-ledger.ts).
       context.subscribers[e.id] = {
         id: e.id,
@@ -66,7 +67,7 @@ export const monitorMachine = setup({
         delivered: 0,
         dropped: 0,
       };
-      return { count: context.count + 1 };
+      return { count: isNew ? context.count + 1 : context.count };
     }),
     removeSubscriber: enqueueActions(({ context, event, enqueue }) => {
       const { id } = event as { id: string };
@@ -104,7 +105,8 @@ export const monitorMachine = setup({
   },
 }).createMachine({
   id: 'monitor',
-  context: { subscribers: {}, count: 0, published: 0, dropped: 0 },
+  // A factory: each monitor actor gets its own table (the table is updated in place).
+  context: () => ({ subscribers: {}, count: 0, published: 0, dropped: 0 }),
   initial: 'idle',
   on: { stop: '.stopped' },
   states: {

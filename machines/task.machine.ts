@@ -203,7 +203,7 @@ export const taskMachine = setup({
         'reportRetrying',
       ],
       after: { retryDelay: 'running' },
-      on: { cancel: 'cancelled' },
+      on: { cancel: { target: 'cancelled', actions: assign({ error: 'cancelled' }) } },
     },
     succeeded: { type: 'final', entry: { type: 'settle', params: { status: 'succeeded' } } },
     failed: { type: 'final', entry: { type: 'settle', params: { status: 'failed' } } },

@@ -104,6 +104,11 @@ export const workflowMachine = setup({
         enqueue.sendTo(id, { type: 'start' });
       }
     }),
+    /** Remembers a live step's attempt (reported if the run ends while it runs). */
+    noteAttempt: ({ context, event }) => {
+      const e = event as Extract<TaskReport, { type: 'task.started' }>;
+      context.ledger.attemptsUsed[context.index[e.stepId]!] = e.attempt;
+    },
     forwardReport: emit(({ context, event }) => {
       const e = event as TaskReport;
       const base = { executionId: context.executionId, workflowId: context.workflowId };
@@ -244,7 +249,7 @@ export const workflowMachine = setup({
         { guard: 'runDone', target: 'completed' },
       ],
       on: {
-        'task.started': { actions: 'forwardReport' },
+        'task.started': { actions: ['noteAttempt', 'forwardReport'] },
         'task.retrying': { actions: 'forwardReport' },
         'xstate.done.actor.*': { actions: ['settleTask', 'dispatchReady'] },
         'xstate.error.actor.*': { actions: ['settleCrashedTask', 'dispatchReady'] },
