@@ -16,14 +16,21 @@ export type ExecutionEvent =
   | { type: 'execution.queued'; executionId: string; workflowId: string }
   | { type: 'execution.started'; executionId: string; workflowId: string }
   | {
-      type: 'execution.completed' | 'execution.failed' | 'execution.cancelled' | 'execution.timed_out';
+      type:
+        'execution.completed' | 'execution.failed' | 'execution.cancelled' | 'execution.timed_out';
       executionId: string;
       workflowId: string;
       status: ExecutionStatus;
       error?: WireError | null;
       durationMs?: number;
     }
-  | { type: 'step.started'; executionId: string; workflowId: string; stepId: string; attempt: number }
+  | {
+      type: 'step.started';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      attempt: number;
+    }
   | {
       type: 'step.stdout' | 'step.stderr';
       executionId: string;
@@ -59,7 +66,13 @@ export type ExecutionEvent =
       exitCode: number | null;
       error: string;
     }
-  | { type: 'step.skipped'; executionId: string; workflowId: string; stepId: string; reason: string };
+  | {
+      type: 'step.skipped';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      reason: string;
+    };
 
 /** Events an engine emits. */
 export type EngineEvent =

@@ -72,7 +72,11 @@ export class MicroService {
   start(): void {
     const { name, id } = this.info;
     for (const verb of ['PING', 'INFO', 'STATS'] as const) {
-      for (const subject of [`$SRV.${verb}`, `$SRV.${verb}.${name}`, `$SRV.${verb}.${name}.${id}`]) {
+      for (const subject of [
+        `$SRV.${verb}`,
+        `$SRV.${verb}.${name}`,
+        `$SRV.${verb}.${name}.${id}`,
+      ]) {
         this.#subs.push(this.bus.subscribe(subject, (msg) => msg.respond(this.#answer(verb))));
       }
     }

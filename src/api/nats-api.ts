@@ -84,6 +84,8 @@ function decode(name: string, msg: BusMessage): unknown {
     return msg.json();
   } catch (err) {
     if (name === 'workflow.register') return msg.string();
-    throw err instanceof MalformedPayloadError ? err : new MalformedPayloadError('payload is not JSON', err);
+    throw err instanceof MalformedPayloadError
+      ? err
+      : new MalformedPayloadError('payload is not JSON', err);
   }
 }

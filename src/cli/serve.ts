@@ -7,7 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
-import { CONFIG_FLAG_OPTIONS, resolveConfig, statorOptionsFromConfig, type Config } from '../config.ts';
+import {
+  CONFIG_FLAG_OPTIONS,
+  resolveConfig,
+  statorOptionsFromConfig,
+  type Config,
+} from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createHttpApp, startHttpServer } from '../http/index.ts';
 import { createStator } from '../runtime/index.ts';
@@ -29,7 +34,10 @@ export async function loadWorkflows(stator: Stator, dir: string, logger: Logger)
   try {
     results = await loadWorkflowDir(dir);
   } catch (e) {
-    logger.warn({ dir, reason: (e as Error).message }, 'workflows directory not readable; none loaded');
+    logger.warn(
+      { dir, reason: (e as Error).message },
+      'workflows directory not readable; none loaded',
+    );
     return;
   }
   let loaded = 0;
@@ -84,12 +92,20 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
   } catch (e) {
     return (io.printError('cannot join the NATS cluster', e), 1);
   }
-  if (cluster) Object.assign(options, { bus: cluster.bus, store: cluster.store, workQueue: cluster.workQueue });
+  if (cluster)
+    Object.assign(options, {
+      bus: cluster.bus,
+      store: cluster.store,
+      workQueue: cluster.workQueue,
+    });
   const stator = await createStator(options);
   await loadWorkflows(stator, config.workflowsDir, logger);
   const app = createHttpApp({ stator, apiToken: config.apiToken, logger });
   const server = await startHttpServer({ app, host: config.host, port: config.port });
-  logger.info({ url: server.url, auth: config.apiToken !== undefined }, `listening on ${server.url}`);
+  logger.info(
+    { url: server.url, auth: config.apiToken !== undefined },
+    `listening on ${server.url}`,
+  );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);

@@ -30,7 +30,10 @@ export const engineInboundSchema = z.discriminatedUnion('type', [
 ]);
 
 /** Handles one validated inbound event for a local actor; returns the reply data. */
-export type InboundHandler = (id: string, event: { type: string } & Record<string, unknown>) => Promise<unknown>;
+export type InboundHandler = (
+  id: string,
+  event: { type: string } & Record<string, unknown>,
+) => Promise<unknown>;
 
 /** What the router needs per kind. */
 export interface RouteTable {

@@ -25,7 +25,10 @@ export interface AdoptionDeps {
 }
 
 /** Makes `executionId` a live run here; undefined when it is finished or unknown. */
-export async function adoptRun(deps: AdoptionDeps, executionId: string): Promise<LiveRun | undefined> {
+export async function adoptRun(
+  deps: AdoptionDeps,
+  executionId: string,
+): Promise<LiveRun | undefined> {
   const existing = deps.runs.get(executionId);
   if (existing) return existing;
   const cached = deps.created.get(executionId);

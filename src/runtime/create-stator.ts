@@ -172,7 +172,13 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   queue.start(dispatcher);
   await service.activateTriggers();
   if (opts.busApi) {
-    const api = startBusApi({ bus, stator: service, logger, serviceId: opts.node, version: VERSION });
+    const api = startBusApi({
+      bus,
+      stator: service,
+      logger,
+      serviceId: opts.node,
+      version: VERSION,
+    });
     closers.push(() => api.close());
   }
   const heartbeat = setInterval(() => dispatcher.touchAll(), LEASE_TOUCH_MS);

@@ -20,7 +20,9 @@ export interface EventSink {
 }
 
 /** Called once a run's final event is persisted and published. */
-export type FinalListener = (event: Extract<ExecutionEvent, { durationMs?: number; status: unknown }>) => void;
+export type FinalListener = (
+  event: Extract<ExecutionEvent, { durationMs?: number; status: unknown }>,
+) => void;
 
 /** Dependencies of the pipeline. */
 export interface EventPipelineDeps {
@@ -80,7 +82,10 @@ export class EventPipeline {
         () => this.#publish('execution', id, stamped),
         (err: unknown) => {
           // A store failure must not silence the run: publish anyway and say so loudly.
-          this.deps.logger.error({ err, executionId: id, type: stamped.type }, 'persisting event failed');
+          this.deps.logger.error(
+            { err, executionId: id, type: stamped.type },
+            'persisting event failed',
+          );
           this.#publish('execution', id, stamped);
         },
       );

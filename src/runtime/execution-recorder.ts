@@ -127,7 +127,15 @@ export class ExecutionRecorder {
   #step(run: LiveRun, stepId: string): StepRecord {
     let step = run.steps.get(stepId);
     if (!step) {
-      step = { id: stepId, status: 'pending', attempts: 0, exitCode: null, startedAt: null, finishedAt: null, error: null };
+      step = {
+        id: stepId,
+        status: 'pending',
+        attempts: 0,
+        exitCode: null,
+        startedAt: null,
+        finishedAt: null,
+        error: null,
+      };
       run.steps.set(stepId, step);
     }
     return step;

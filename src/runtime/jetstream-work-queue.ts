@@ -44,7 +44,9 @@ const DEFAULT_STREAM = 'STATOR_WORK';
 const FETCH_EXPIRES_MS = 1000;
 
 /** Creates the stream and consumer if missing and returns the queue. */
-export async function createJetStreamWorkQueue(opts: JetStreamWorkQueueOptions): Promise<WorkQueue> {
+export async function createJetStreamWorkQueue(
+  opts: JetStreamWorkQueueOptions,
+): Promise<WorkQueue> {
   const pool = opts.pool ?? DEFAULT_POOL;
   const streamName = opts.stream ?? DEFAULT_STREAM;
   const subject = workSubject(pool);

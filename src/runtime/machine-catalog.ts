@@ -13,10 +13,26 @@ import { NotFoundError } from '../errors.ts';
 import type { MachineInfo } from './types.ts';
 
 const CATALOG: Array<{ name: string; description: string; machine: AnyStateMachine }> = [
-  { name: 'workflow', description: 'One workflow run: schedules the DAG, spawns tasks up to its concurrency.', machine: workflowMachine },
-  { name: 'task', description: 'One step: waiting, running, retrying with backoff, and its final states.', machine: taskMachine },
-  { name: 'engine', description: 'An executor with slots: idle, running, paused, draining, stopped.', machine: engineMachine },
-  { name: 'monitor', description: 'Fans outbound events out to subscribers with bounded buffers.', machine: monitorMachine },
+  {
+    name: 'workflow',
+    description: 'One workflow run: schedules the DAG, spawns tasks up to its concurrency.',
+    machine: workflowMachine,
+  },
+  {
+    name: 'task',
+    description: 'One step: waiting, running, retrying with backoff, and its final states.',
+    machine: taskMachine,
+  },
+  {
+    name: 'engine',
+    description: 'An executor with slots: idle, running, paused, draining, stopped.',
+    machine: engineMachine,
+  },
+  {
+    name: 'monitor',
+    description: 'Fans outbound events out to subscribers with bounded buffers.',
+    machine: monitorMachine,
+  },
 ];
 
 interface NodeLike {
@@ -76,13 +92,17 @@ export function toMermaid(machine: AnyStateMachine): string {
       for (const [, transitions] of child.transitions) {
         for (const t of transitions) {
           for (const target of t.target ?? []) {
-            lines.push(`${pad}${mermaidId(child)} --> ${mermaidId(target)} : ${label(t.eventType)}${guardName(t.guard)}`);
+            lines.push(
+              `${pad}${mermaidId(child)} --> ${mermaidId(target)} : ${label(t.eventType)}${guardName(t.guard)}`,
+            );
           }
         }
       }
       for (const t of child.always ?? []) {
         for (const target of t.target ?? []) {
-          lines.push(`${pad}${mermaidId(child)} --> ${mermaidId(target)} : always${guardName(t.guard)}`);
+          lines.push(
+            `${pad}${mermaidId(child)} --> ${mermaidId(target)} : always${guardName(t.guard)}`,
+          );
         }
       }
     }
@@ -105,7 +125,11 @@ export function machineInfos(): MachineInfo[] {
   return CATALOG.map(({ name, description, machine }) => ({
     name,
     description,
-    definition: JSON.parse(JSON.stringify(machine.toJSON(), (key, value) => (key === 'parent' || key === 'machine' ? undefined : value))),
+    definition: JSON.parse(
+      JSON.stringify(machine.toJSON(), (key, value) =>
+        key === 'parent' || key === 'machine' ? undefined : value,
+      ),
+    ),
     mermaid: toMermaid(machine),
   }));
 }

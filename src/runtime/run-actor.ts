@@ -29,7 +29,8 @@ export interface RunActorDeps {
 }
 
 /** What the run actor resolves with. */
-export type RunActorOutput = WorkflowOutput | { executionId: string; status: 'abandoned' | 'skipped' };
+export type RunActorOutput =
+  WorkflowOutput | { executionId: string; status: 'abandoned' | 'skipped' };
 
 /** Builds the `run` actor logic. */
 export function createRunActor(deps: RunActorDeps) {
@@ -77,7 +78,9 @@ export function createRunActor(deps: RunActorDeps) {
       });
       actor.start();
       // A cancel that arrived while the run was being handed to this slot wins over start.
-      actor.send(live.cancelled ? { type: 'cancel', reason: 'cancelled before start' } : { type: 'start' });
+      actor.send(
+        live.cancelled ? { type: 'cancel', reason: 'cancelled before start' } : { type: 'start' },
+      );
       return await done;
     } finally {
       deps.onSlotFree(engineId);

@@ -95,7 +95,10 @@ export class StatorService implements Stator {
     if (typeof definition === 'string') record.source = definition;
     await this.deps.store.putWorkflow(record);
     this.deps.triggers.sync(record);
-    this.deps.logger.info({ workflowId: record.id, version: record.version }, 'workflow registered');
+    this.deps.logger.info(
+      { workflowId: record.id, version: record.version },
+      'workflow registered',
+    );
     return record;
   }
 
@@ -222,14 +225,20 @@ export class StatorService implements Stator {
     }
     const record = created.get(id) ?? (await this.getExecution(id));
     if (FINAL_EXECUTION_STATUSES.includes(record.status)) {
-      throw new ConflictError(`execution '${id}' already ${record.status}`, { status: record.status });
+      throw new ConflictError(`execution '${id}' already ${record.status}`, {
+        status: record.status,
+      });
     }
     // Queued (here or in the cluster's queue) and not running anywhere: settle it in the store;
     // whoever takes it from the queue later finds it finished and skips it.
     queue.remove(id);
     created.delete(id);
     record.status = 'cancelled';
-    const error = { code: 'cancelled' as const, message: reason ?? 'cancelled before start', recoverable: false };
+    const error = {
+      code: 'cancelled' as const,
+      message: reason ?? 'cancelled before start',
+      recoverable: false,
+    };
     await store.updateExecution(id, {
       status: 'cancelled',
       finishedAt: new Date(this.deps.clock.now()).toISOString(),
@@ -268,16 +277,18 @@ export class StatorService implements Stator {
     const deadline = this.deps.clock.now() + (opts.timeoutMs ?? 24 * 3600_000);
     for (;;) {
       const record = await this.getExecution(id);
-      if (FINAL_EXECUTION_STATUSES.includes(record.status) && !this.deps.runs.get(id)) return record;
+      if (FINAL_EXECUTION_STATUSES.includes(record.status) && !this.deps.runs.get(id))
+        return record;
       const left = deadline - this.deps.clock.now();
       if (left <= 0) throw new TimeoutError(`execution '${id}' did not finish in time`, { id });
       const live = this.deps.runs.get(id);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, live ? left : Math.min(left, POLL_MS));
-        if (live) void this.deps.runs.waitFor(id).then(() => {
-          clearTimeout(timer);
-          resolve();
-        });
+        if (live)
+          void this.deps.runs.waitFor(id).then(() => {
+            clearTimeout(timer);
+            resolve();
+          });
       });
     }
   }
@@ -329,7 +340,8 @@ export class StatorService implements Stator {
     const drained = Promise.all(engines.map((e) => untilStopped(e)));
     for (const e of engines) e.actor.send({ type: 'drain' });
     await Promise.race([drained, delay(this.deps.opts.shutdownGraceMs)]);
-    for (const e of engines) if (e.actor.getSnapshot().status === 'active') e.actor.send({ type: 'stop' });
+    for (const e of engines)
+      if (e.actor.getSnapshot().status === 'active') e.actor.send({ type: 'stop' });
     await runner.killAll();
     await pipeline.drain();
     pipeline.stopTimers();

@@ -16,7 +16,9 @@ import type { EventPipeline } from './event-pipeline.ts';
 
 /** What a step attempt needs from its run that is not in the task's context. */
 export interface RunContextLookup {
-  (executionId: string): { definition: WorkflowDefinition; inputs: Record<string, unknown> } | undefined;
+  (
+    executionId: string,
+  ): { definition: WorkflowDefinition; inputs: Record<string, unknown> } | undefined;
 }
 
 /** Dependencies of the step actor. */
@@ -36,11 +38,13 @@ export function createStepActor(deps: StepActorDeps) {
     if (step.kind === 'sleep') return sleep(deps.clock, step.sleepMs, signal);
 
     const run = deps.runs(executionId);
-    if (!run) return { ok: false, exitCode: null, error: 'run context is gone', nonRetryable: true };
+    if (!run)
+      return { ok: false, exitCode: null, error: 'run context is gone', nonRetryable: true };
     const envInput = { def: run.definition, step, executionId, attempt, inputs: run.inputs };
     let argv: string[] | undefined;
     try {
-      argv = step.kind === 'exec' ? renderArgv(step.exec, stepTemplateContext(envInput)) : undefined;
+      argv =
+        step.kind === 'exec' ? renderArgv(step.exec, stepTemplateContext(envInput)) : undefined;
     } catch (err) {
       return { ok: false, exitCode: null, error: toStatorError(err).message, nonRetryable: true };
     }

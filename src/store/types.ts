@@ -9,13 +9,7 @@ import type { WorkflowDefinition } from '../workflow/types.ts';
 
 /** Run states of an execution. */
 export type ExecutionStatus =
-  | 'pending'
-  | 'running'
-  | 'awaiting_approval'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'timed_out';
+  'pending' | 'running' | 'awaiting_approval' | 'completed' | 'failed' | 'cancelled' | 'timed_out';
 
 /** Statuses after which an execution never changes again. */
 export const FINAL_EXECUTION_STATUSES: readonly ExecutionStatus[] = [

@@ -57,7 +57,9 @@ export class NatsTriggers {
 
   /** Subjects subscribed per workflow (for health and tests). */
   active(): Record<string, string[]> {
-    return Object.fromEntries([...this.#subs].map(([id, subs]) => [id, subs.map((s) => s.subject)]));
+    return Object.fromEntries(
+      [...this.#subs].map(([id, subs]) => [id, subs.map((s) => s.subject)]),
+    );
   }
 
   /** Drops every subscription. */

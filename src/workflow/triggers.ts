@@ -35,10 +35,8 @@ const natsTrigger = z.strictObject({
 });
 
 /** Raw (authored) trigger schema, transformed into TriggerDefinition. */
-export const triggerSchema = natsTrigger.transform(
-  (t): TriggerDefinition => ({
-    kind: 'nats',
-    subject: t.nats.subject,
-    ...(t.nats.queue !== undefined && { queue: t.nats.queue }),
-  }),
-);
+export const triggerSchema = natsTrigger.transform((t): TriggerDefinition => ({
+  kind: 'nats',
+  subject: t.nats.subject,
+  ...(t.nats.queue !== undefined && { queue: t.nats.queue }),
+}));

@@ -22,11 +22,18 @@ let client: RawClient;
 let watch: EventWatch;
 let nodes: Node[] = [];
 
-async function startNode(node: string): Promise<Stator> {
+async function startNode(node: string): Promise<Node> {
   const bus = await createNatsBus({ servers: server.url, name: `stator-${node}` });
   const stator = await createStator({ bus, store: 'memory', node, shutdownGraceMs: 0 });
-  nodes.push({ bus, stator });
-  return stator;
+  const started = { bus, stator };
+  nodes.push(started);
+  return started;
+}
+
+/** Registers `def` and waits until the server has the trigger's subscription. */
+async function register(node: Node, def: ReturnType<typeof orderWorkflow>): Promise<void> {
+  await node.stator.registerWorkflow(def);
+  await node.bus.flush();
 }
 
 /** Executions of `workflowId` whose completion has been published. */
@@ -63,8 +70,9 @@ afterEach(async () => {
 
 describe('cluster: NATS triggers', () => {
   it('starts one run per published message with the message as input', async () => {
-    const stator = await startNode('trigger-1');
-    await stator.registerWorkflow(orderWorkflow('orders', 'orders.created'));
+    const node = await startNode('trigger-1');
+    const { stator } = node;
+    await register(node, orderWorkflow('orders', 'orders.created'));
     const orders = Array.from({ length: 5 }, (_, i) => ({ order: `o${i}`, qty: i + 1 }));
     for (const o of orders) client.publish('orders.created', JSON.stringify(o));
     // Another subject starts nothing.
@@ -85,9 +93,10 @@ describe('cluster: NATS triggers', () => {
   });
 
   it('answers a request on the trigger subject with the execution id', async () => {
-    const stator = await startNode('trigger-1');
+    const node = await startNode('trigger-1');
+    const { stator } = node;
     const subject = `orders.${uniquePrefix('s')}.created`;
-    await stator.registerWorkflow(orderWorkflow('orders-rr', subject));
+    await register(node, orderWorkflow('orders-rr', subject));
     const reply = await client.request<{ ok: boolean; data: { executionId: string } }>(subject, {
       order: 'rr',
       qty: 7,
@@ -99,9 +108,10 @@ describe('cluster: NATS triggers', () => {
   });
 
   it('refuses a payload that is not a JSON object with the structured error', async () => {
-    const stator = await startNode('trigger-1');
+    const node = await startNode('trigger-1');
+    const { stator } = node;
     const subject = `orders.${uniquePrefix('s')}.created`;
-    await stator.registerWorkflow(orderWorkflow('orders-bad', subject));
+    await register(node, orderWorkflow('orders-bad', subject));
     for (const payload of ['[1,2]', '"text"', '42', 'null', '{"order": ']) {
       const reply = await client.request<{ ok: boolean; error?: WireErrorShape }>(subject, payload);
       expect(reply.ok, payload).toBe(false);
@@ -123,12 +133,13 @@ describe('cluster: NATS triggers', () => {
   });
 
   it('starts one run per message across two instances with the same workflow', async () => {
-    const a = await startNode('trigger-a');
-    const b = await startNode('trigger-b');
+    const nodeA = await startNode('trigger-a');
+    const nodeB = await startNode('trigger-b');
+    const [a, b] = [nodeA.stator, nodeB.stator];
     const subject = `orders.${uniquePrefix('s')}.created`;
     const def = orderWorkflow('orders-shared', subject);
-    await a.registerWorkflow(def);
-    await b.registerWorkflow(def);
+    await register(nodeA, def);
+    await register(nodeB, def);
     const count = 20;
     for (let i = 0; i < count; i++) client.publish(subject, { order: `m${i}`, qty: i });
 
