@@ -29,6 +29,9 @@ export const engineInboundSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** Returned by a route when another process owns the actor: it answers, this one stays silent. */
+export const NOT_MINE: unique symbol = Symbol('not mine');
+
 /** Handles one validated inbound event for a local actor; returns the reply data. */
 export type InboundHandler = (
   id: string,
@@ -62,6 +65,7 @@ export function startActorRouter(bus: Bus, routes: RouteTable, logger: Logger): 
         );
       }
       const data = await route(parsed.id, result.data as { type: string });
+      if (data === NOT_MINE) return;
       msg.respond({ ok: true, data: data ?? null });
     } catch (err) {
       // NotFound for an actor another process owns is normal in a cluster: stay quiet then.

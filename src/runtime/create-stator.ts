@@ -24,7 +24,7 @@ import { createStepActor } from './step-actor.ts';
 import { createRunActor } from './run-actor.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { MemoryWorkQueue } from './work-queue.ts';
-import { startActorRouter } from './actor-router.ts';
+import { NOT_MINE, startActorRouter } from './actor-router.ts';
 import { StatorService, type Engine } from './stator-service.ts';
 import { adoptRun } from './adopt-run.ts';
 import { NatsTriggers } from '../triggers/index.ts';
@@ -148,6 +148,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     dispatcher,
     engines,
     created,
+    notMine: NOT_MINE,
     close: async () => {
       for (const close of closers) close();
       for (const sub of routes) sub.unsubscribe();
@@ -159,7 +160,9 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     bus,
     {
       execution: async (id, event) => {
-        if (event.type === 'cancel') return service.cancel(id, event.reason as string | undefined);
+        if (event.type === 'cancel') {
+          return service.cancelInbound(id, event.reason as string | undefined);
+        }
         return undefined;
       },
       engine: async (id, event) => service.engineCommand(id, event),

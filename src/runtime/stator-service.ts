@@ -7,7 +7,7 @@ import type { Actor } from 'xstate';
 import type { Logger } from 'pino';
 import type { engineMachine } from '../../machines/engine.machine.ts';
 import type { Bus } from '../bus/types.ts';
-import { isValidToken } from '../bus/subjects.ts';
+import { actorIn, isValidToken } from '../bus/subjects.ts';
 import type { Clock } from '../clock.ts';
 import type { ProcessRunner } from '../exec/types.ts';
 import type { MonitorHub } from '../monitor/index.ts';
@@ -15,7 +15,9 @@ import {
   ConflictError,
   InvalidArgumentError,
   NotFoundError,
+  StatorError,
   TimeoutError,
+  type WireError,
   UnavailableError,
   toWire,
 } from '../errors.ts';
@@ -62,6 +64,8 @@ export interface ServiceDeps {
   queue: WorkQueue;
   dispatcher: Dispatcher;
   triggers: NatsTriggers;
+  /** What an inbound route returns to stay silent (see actor-router.ts). */
+  notMine: symbol;
   /** Records created here and not yet adopted (see adopt-run.ts). */
   created: Map<string, ExecutionRecord>;
   engines: Engine[];
@@ -70,6 +74,8 @@ export interface ServiceDeps {
 }
 
 const POLL_MS = 200;
+/** How long a cancel waits for the process that runs the execution. */
+const OWNER_TIMEOUT_MS = 5000;
 
 /** The service. */
 export class StatorService implements Stator {
@@ -229,6 +235,23 @@ export class StatorService implements Stator {
         status: record.status,
       });
     }
+    if (this.#runsElsewhere(record)) {
+      // Its owner cancels it and answers; if nobody answers, the owner is gone: settle it here.
+      try {
+        const reply = await this.deps.bus.request(
+          actorIn('execution', id),
+          { type: 'cancel', ...(reason !== undefined && { reason }) },
+          { timeoutMs: OWNER_TIMEOUT_MS },
+        );
+        const body = reply.json<{ ok: boolean; data?: ExecutionRecord; error?: WireError }>();
+        if (body.ok && body.data) return body.data;
+        if (body.error) throw new StatorError(body.error.code, body.error.message, body.error);
+      } catch (err) {
+        if (!(err instanceof StatorError) || !['timeout', 'no_responders'].includes(err.code)) {
+          throw err;
+        }
+      }
+    }
     // Queued (here or in the cluster's queue) and not running anywhere: settle it in the store;
     // whoever takes it from the queue later finds it finished and skips it.
     queue.remove(id);
@@ -265,6 +288,34 @@ export class StatorService implements Stator {
       error,
     });
     return this.getExecution(id);
+  }
+
+  /**
+   * A cancel arriving on `stator.execution.<id>.in`: every process receives it, so a process
+   * that does not hold a run running on another process stays silent and lets the owner answer.
+   */
+  async cancelInbound(id: string, reason?: string): Promise<ExecutionRecord | symbol> {
+    if (!this.deps.runs.get(id)) {
+      const record = this.deps.created.get(id) ?? (await this.deps.store.getExecution(id));
+      if (
+        record &&
+        !FINAL_EXECUTION_STATUSES.includes(record.status) &&
+        this.#runsElsewhere(record)
+      ) {
+        return this.deps.notMine;
+      }
+    }
+    return this.cancel(id, reason);
+  }
+
+  /** True when the run is in progress on another process of the cluster. */
+  #runsElsewhere(record: ExecutionRecord): boolean {
+    return (
+      this.deps.queue.kind !== 'memory' &&
+      record.status !== 'pending' &&
+      record.node !== null &&
+      record.node !== this.deps.opts.node
+    );
   }
 
   async logs(id: string, opts?: { stepId?: string }): Promise<string> {
