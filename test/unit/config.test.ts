@@ -63,6 +63,7 @@ describe('resolveConfig', () => {
       slots: 16,
       nodeName: 'node-1',
       natsUrl: 'nats://a:4222,nats://b:4222',
+      natsPrefix: 'stator',
     });
   });
 

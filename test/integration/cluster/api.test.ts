@@ -8,17 +8,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES } from '../../../src/commands/index.ts';
 import { createNatsBus, createStator, type Bus, type Stator } from '../../../src/index.ts';
-import { RawClient, type EventWatch, type WireErrorShape } from '../../fixtures/cluster/raw-client.ts';
 import {
-  ECHO_YAML,
-  GREET_WORKFLOW,
-  SLOW_WORKFLOW,
-} from '../../fixtures/cluster/workflows.ts';
+  RawClient,
+  type EventWatch,
+  type WireErrorShape,
+} from '../../fixtures/cluster/raw-client.ts';
+import { ECHO_YAML, GREET_WORKFLOW, SLOW_WORKFLOW } from '../../fixtures/cluster/workflows.ts';
 import { startNatsServer, uniquePrefix, type NatsServer } from '../../helpers/nats-server.ts';
 import { waitFor } from '../../helpers/poll.ts';
 
 const NODE = 'api-node';
-const FINAL = ['execution.completed', 'execution.failed', 'execution.cancelled', 'execution.timed_out'];
+const FINAL = [
+  'execution.completed',
+  'execution.failed',
+  'execution.cancelled',
+  'execution.timed_out',
+];
 
 let server: NatsServer;
 let bus: Bus;
@@ -71,7 +76,10 @@ describe('cluster: command API over NATS (plain client)', () => {
     expect(json).toMatchObject({ ok: true, data: { id: 'greet', version: 1 } });
     // YAML goes as raw text: the payload is not JSON at all.
     const yaml = await client.api<{ id: string; source: string }>('workflow.register', ECHO_YAML);
-    expect(yaml).toMatchObject({ ok: true, data: { id: 'echo-yaml', version: 1, source: ECHO_YAML } });
+    expect(yaml).toMatchObject({
+      ok: true,
+      data: { id: 'echo-yaml', version: 1, source: ECHO_YAML },
+    });
     // Registering again replaces and bumps the version.
     expect(await client.api('workflow.register', GREET_WORKFLOW)).toMatchObject({
       ok: true,
@@ -261,7 +269,10 @@ describe('cluster: command API over NATS (plain client)', () => {
       }
     }
     const bad = await client.api('execution.get', '{"id": ""}');
-    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_argument', recoverable: false } });
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_argument', recoverable: false },
+    });
     expect(JSON.stringify(bad)).toContain('id');
     // The service still serves valid requests.
     expect(await client.api('health')).toMatchObject({ ok: true, data: { status: 'ok' } });
@@ -323,7 +334,9 @@ describe('cluster: command API over NATS (plain client)', () => {
     const refused = await client.api('execution.get', { id: 'ex_missing' });
     expect(refused.ok).toBe(false);
     const after = await client.request<Stats>(`$SRV.STATS.stator.${NODE}`);
-    expect(endpoint(after, 'health').num_requests).toBe(endpoint(before, 'health').num_requests + 2);
+    expect(endpoint(after, 'health').num_requests).toBe(
+      endpoint(before, 'health').num_requests + 2,
+    );
     expect(endpoint(after, 'health').processing_time).toBeGreaterThan(0);
     const get = endpoint(after, 'execution.get');
     expect(get.num_requests).toBe(endpoint(before, 'execution.get').num_requests + 1);

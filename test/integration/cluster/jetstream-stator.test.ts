@@ -185,15 +185,19 @@ describe('cluster: a Stator on JetStream', () => {
     expect(await second.stator.logs(executionId)).toBe('a stdout | a\nb stdout | resumed\n');
   });
 
-  it('two services with different prefixes share one server, each with its own records', SLOW, async () => {
-    const one = await startClusterStator(freshPrefix(), 'svc-1');
-    const two = await startClusterStator(freshPrefix(), 'svc-2');
-    await one.stator.registerWorkflow(DIAMOND_WORKFLOW);
-    const { executionId } = await one.stator.execute('diamond');
-    expect(
-      (await one.stator.waitForExecution(executionId, { timeoutMs: 30_000 })).status,
-    ).toBe('completed');
-    expect((await two.stator.listExecutions()).items).toEqual([]);
-    expect((await two.stator.listWorkflows()).items).toEqual([]);
-  });
+  it(
+    'two services with different prefixes share one server, each with its own records',
+    SLOW,
+    async () => {
+      const one = await startClusterStator(freshPrefix(), 'svc-1');
+      const two = await startClusterStator(freshPrefix(), 'svc-2');
+      await one.stator.registerWorkflow(DIAMOND_WORKFLOW);
+      const { executionId } = await one.stator.execute('diamond');
+      expect((await one.stator.waitForExecution(executionId, { timeoutMs: 30_000 })).status).toBe(
+        'completed',
+      );
+      expect((await two.stator.listExecutions()).items).toEqual([]);
+      expect((await two.stator.listWorkflows()).items).toEqual([]);
+    },
+  );
 });

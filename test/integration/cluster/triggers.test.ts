@@ -6,7 +6,11 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNatsBus, createStator, type Bus, type Stator } from '../../../src/index.ts';
-import { RawClient, type EventWatch, type WireErrorShape } from '../../fixtures/cluster/raw-client.ts';
+import {
+  RawClient,
+  type EventWatch,
+  type WireErrorShape,
+} from '../../fixtures/cluster/raw-client.ts';
 import { orderWorkflow } from '../../fixtures/cluster/workflows.ts';
 import { startNatsServer, uniquePrefix, type NatsServer } from '../../helpers/nats-server.ts';
 import { waitFor } from '../../helpers/poll.ts';
@@ -78,14 +82,19 @@ describe('cluster: NATS triggers', () => {
     // Another subject starts nothing.
     client.publish('orders.updated', '{"order":"ignored","qty":0}');
 
-    const ids = await waitFor(() => completed('orders').length >= orders.length && completed('orders'), {
-      timeoutMs: 30_000,
-      message: 'five order runs completed',
-    });
+    const ids = await waitFor(
+      () => (completed('orders').length >= orders.length ? completed('orders') : undefined),
+      {
+        timeoutMs: 30_000,
+        message: 'five order runs completed',
+      },
+    );
     expect(new Set(ids).size).toBe(orders.length);
     const page = await stator.listExecutions({ workflowId: 'orders' });
     expect(page.items).toHaveLength(orders.length);
-    expect(page.items.map((e) => e.input).sort((a, b) => String(a.order).localeCompare(String(b.order)))).toEqual(orders);
+    expect(
+      page.items.map((e) => e.input).sort((a, b) => String(a.order).localeCompare(String(b.order))),
+    ).toEqual(orders);
     for (const item of page.items) {
       const logs = await stator.logs(item.id);
       expect(logs).toBe(`handle stdout | order=${item.input.order} qty=${item.input.qty}\n`);

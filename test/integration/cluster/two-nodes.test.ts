@@ -8,11 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteClusterStreams } from '../../fixtures/cluster/jetstream-cleanup.ts';
 import { RawClient, type ApiReply, type EventWatch } from '../../fixtures/cluster/raw-client.ts';
 import { startStatorNode, tail, type StatorNode } from '../../fixtures/cluster/stator-node.ts';
-import {
-  QUICK_WORKFLOW,
-  SLEEPER_ID,
-  WORKFLOWS_DIR,
-} from '../../fixtures/cluster/workflows.ts';
+import { QUICK_WORKFLOW, SLEEPER_ID, WORKFLOWS_DIR } from '../../fixtures/cluster/workflows.ts';
 import { startNatsServer, uniquePrefix, type NatsServer } from '../../helpers/nats-server.ts';
 import { waitFor } from '../../helpers/poll.ts';
 
@@ -77,7 +73,9 @@ async function enqueue(workflowId: string, label: string): Promise<string[]> {
           client.api<{ executionId: string }>('workflow.execute', { workflowId, executionId }),
         ),
     );
-    replies.forEach((reply, k) => expect(reply).toEqual({ ok: true, data: { executionId: ids[i + k] } }));
+    replies.forEach((reply, k) =>
+      expect(reply).toEqual({ ok: true, data: { executionId: ids[i + k] } }),
+    );
   }
   return ids;
 }
@@ -97,7 +95,7 @@ async function allCompleted(workflowId: string, ids: string[]): Promise<Summary[
   const done = await waitFor(
     async () => {
       const completed = await executions(workflowId, 'completed');
-      return completed.length >= ids.length && completed;
+      return completed.length >= ids.length ? completed : undefined;
     },
     { timeoutMs: 75_000, intervalMs: 250, message: `${ids.length} runs completed` },
   ).catch(async (err: Error) => {
@@ -149,43 +147,48 @@ describe('cluster: two serve processes on one NATS', () => {
     expect(detail).toMatchObject({ status: 'completed', steps: [{ status: 'succeeded' }] });
   });
 
-  it('finish every run when one node is stopped half-way, none lost or run twice', SLOW, async () => {
-    // 2 engines x 4 slots per node and 0.5 s steps: the burst lasts several seconds, so the
-    // stop comes when most of it is still queued.
-    const [n1] = await startPair(4);
-    watch = client.watch('stator.execution.*.out');
-    await client.flush();
-    // Loaded by both nodes from the --workflows directory.
-    expect(await client.api('workflow.get', { id: SLEEPER_ID })).toMatchObject({ ok: true });
+  it(
+    'finish every run when one node is stopped half-way, none lost or run twice',
+    SLOW,
+    async () => {
+      // 2 engines x 4 slots per node and 0.5 s steps: the burst lasts several seconds, so the
+      // stop comes when most of it is still queued.
+      const [n1] = await startPair(4);
+      watch = client.watch('stator.execution.*.out');
+      await client.flush();
+      // Loaded by both nodes from the --workflows directory.
+      expect(await client.api('workflow.get', { id: SLEEPER_ID })).toMatchObject({ ok: true });
 
-    const ids = await enqueue(SLEEPER_ID, uniquePrefix('s'));
-    await waitFor(() => watch!.countByExecution('execution.completed').size >= 50, {
-      timeoutMs: 60_000,
-      intervalMs: 5,
-      message: '50 runs completed before the stop',
-    });
-    const atStop = watch.countByExecution('execution.completed').size;
-    n1.signal('SIGTERM');
-    expect(atStop, 'runs completed before the stop').toBeLessThanOrEqual(BURST / 2);
-    const exit = await n1.exited;
-    expect(exit, tail(n1.output)).toEqual({ code: 0, signal: null });
-    expect(n1.output.some((l) => l.includes('"stopped"'))).toBe(true);
+      const ids = await enqueue(SLEEPER_ID, uniquePrefix('s'));
+      await waitFor(() => watch!.countByExecution('execution.completed').size >= 50, {
+        timeoutMs: 60_000,
+        intervalMs: 5,
+        message: '50 runs completed before the stop',
+      });
+      const atStop = watch.countByExecution('execution.completed').size;
+      n1.signal('SIGTERM');
+      expect(atStop, 'runs completed before the stop').toBeLessThanOrEqual(BURST / 2);
+      const exit = await n1.exited;
+      expect(exit, tail(n1.output)).toEqual({ code: 0, signal: null });
+      expect(n1.output.some((l) => l.includes('"stopped"'))).toBe(true);
 
-    const done = await allCompleted(SLEEPER_ID, ids);
-    expect(done.map((e) => e.id).sort()).toEqual(ids);
-    expect(counts('execution.completed', ids)).toEqual(ids.map(() => 1));
-    // The step ran to completion once per run, wherever the run went.
-    expect(counts('step.completed', ids)).toEqual(ids.map(() => 1));
-    for (const started of counts('execution.started', ids)) expect(started).toBeGreaterThanOrEqual(1);
-    expect(watch.events.filter((e) => e.type === 'execution.failed')).toEqual([]);
+      const done = await allCompleted(SLEEPER_ID, ids);
+      expect(done.map((e) => e.id).sort()).toEqual(ids);
+      expect(counts('execution.completed', ids)).toEqual(ids.map(() => 1));
+      // The step ran to completion once per run, wherever the run went.
+      expect(counts('step.completed', ids)).toEqual(ids.map(() => 1));
+      for (const started of counts('execution.started', ids))
+        expect(started).toBeGreaterThanOrEqual(1);
+      expect(watch.events.filter((e) => e.type === 'execution.failed')).toEqual([]);
 
-    const onN1 = done.filter((e) => e.node === 'n1').length;
-    const onN2 = done.filter((e) => e.node === 'n2').length;
-    expect(onN1 + onN2).toBe(BURST);
-    expect(onN1).toBeGreaterThan(0);
-    // n1 took part before the stop only: n2 did the rest, the bulk of the burst.
-    expect(onN2).toBeGreaterThanOrEqual(BURST - atStop - 40);
-  });
+      const onN1 = done.filter((e) => e.node === 'n1').length;
+      const onN2 = done.filter((e) => e.node === 'n2').length;
+      expect(onN1 + onN2).toBe(BURST);
+      expect(onN1).toBeGreaterThan(0);
+      // n1 took part before the stop only: n2 did the rest, the bulk of the burst.
+      expect(onN2).toBeGreaterThanOrEqual(BURST - atStop - 40);
+    },
+  );
 
   it('a node that is draining leaves the API to the other one', SLOW, async () => {
     const [n1] = await startPair();
@@ -193,9 +196,10 @@ describe('cluster: two serve processes on one NATS', () => {
     await client.flush();
     await client.call('workflow.register', { id: 'long', steps: [{ id: 'nap', run: 'sleep 4' }] });
     await client.call('workflow.register', QUICK_WORKFLOW);
-    // Enough long runs that n1 surely has some: its drain then lasts about 4 s.
+    // More long runs than one node has slots (16), so n1 surely holds some: its drain then
+    // lasts about 4 s.
     const long = await Promise.all(
-      Array.from({ length: 12 }, () =>
+      Array.from({ length: 20 }, () =>
         client.call<{ executionId: string }>('workflow.execute', { workflowId: 'long' }),
       ),
     );
@@ -227,4 +231,47 @@ describe('cluster: two serve processes on one NATS', () => {
       });
     }
   });
+
+  it(
+    'cancels runs held by either node, through the API and the inbound subject',
+    SLOW,
+    async () => {
+      await startPair();
+      watch = client.watch('stator.execution.*.out');
+      await client.flush();
+      await client.call('workflow.register', {
+        id: 'endless',
+        steps: [{ id: 'nap', run: 'sleep 30' }],
+      });
+      // More runs than one node has slots (16): both nodes hold some.
+      const ids = await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const { executionId } = await client.call<{ executionId: string }>('workflow.execute', {
+            workflowId: 'endless',
+          });
+          return executionId;
+        }),
+      );
+      await waitFor(() => ids.every((id) => watch!.typesOf(id).includes('step.started')), {
+        timeoutMs: 30_000,
+        message: 'endless runs started',
+      });
+      const owners = new Set((await executions('endless')).map((e) => e.node));
+      expect([...owners].sort()).toEqual(['n1', 'n2']);
+
+      const [byApi, byInbound] = [ids.slice(0, 10), ids.slice(10)];
+      const replies = await Promise.all(byApi.map((id) => client.api('execution.cancel', { id })));
+      for (const reply of replies)
+        expect(reply).toMatchObject({ ok: true, data: { status: 'cancelled' } });
+      for (const id of byInbound) client.publish(`stator.execution.${id}.in`, '{"type":"cancel"}');
+
+      await waitFor(() => ids.every((id) => watch!.typesOf(id).includes('execution.cancelled')), {
+        timeoutMs: 30_000,
+        message: 'every run cancelled',
+      });
+      expect(counts('execution.cancelled', ids)).toEqual(ids.map(() => 1));
+      const records = await executions('endless');
+      expect(records.map((e) => e.status)).toEqual(ids.map(() => 'cancelled'));
+    },
+  );
 });

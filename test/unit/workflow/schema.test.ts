@@ -123,7 +123,7 @@ describe('workflow schema: resolution', () => {
       timeout: '1h',
       concurrency: 4,
       defaults: { timeout: '30s', retry: { attempts: 2, backoff: '50ms' } },
-      triggers: [{ cron: '* * * * *' }],
+      triggers: [{ nats: { subject: 'orders.created', queue: 'workers' } }],
       steps: [
         { id: 'a', run: 'true', shell: 'bash' },
         { id: 'b', run: 'true', retry: { factor: 5 } },
@@ -141,7 +141,7 @@ describe('workflow schema: resolution', () => {
       timeoutMs: 3_600_000,
       concurrency: 4,
       defaultTimeoutMs: 30_000,
-      triggers: [{ cron: '* * * * *' }],
+      triggers: [{ kind: 'nats', subject: 'orders.created', queue: 'workers' }],
     });
     const [a, b] = def.steps;
     expect(a).toMatchObject({
@@ -275,5 +275,22 @@ describe('workflow schema: rejections', () => {
   it('rejects a non-object definition', () => {
     expect(issuesOf([1, 2])[0]?.path).toBe('');
     expect(issuesOf(null)[0]?.message).toMatch(/empty/);
+  });
+});
+
+describe('workflow schema: triggers', () => {
+  it('resolves a nats trigger and refuses reserved or malformed subjects', () => {
+    const base = { id: 't', steps: [{ id: 'a', noop: true }] };
+    expect(
+      workflowSchema.parse({ ...base, triggers: [{ nats: { subject: 'jobs.>' } }] }).triggers,
+    ).toEqual([{ kind: 'nats', subject: 'jobs.>' }]);
+    for (const subject of ['stator.api.x', 'a..b', 'a.>.b', '']) {
+      expect(workflowSchema.safeParse({ ...base, triggers: [{ nats: { subject } }] }).success).toBe(
+        false,
+      );
+    }
+    expect(workflowSchema.safeParse({ ...base, triggers: [{ cron: '* * * * *' }] }).success).toBe(
+      false,
+    );
   });
 });
