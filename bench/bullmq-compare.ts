@@ -10,7 +10,12 @@
  */
 import { register, startStator } from './lib/stator-harness.ts';
 import { NOOP_STEP } from './lib/workflows.ts';
-import { loadBullmq, type BullQueue, type BullWorker, type RedisOptions } from './lib/bullmq-loader.ts';
+import {
+  loadBullmq,
+  type BullQueue,
+  type BullWorker,
+  type RedisOptions,
+} from './lib/bullmq-loader.ts';
 import { collectGarbage, pairedRatio, summarize } from './lib/stats.ts';
 import { num, ratio, spread } from './lib/format.ts';
 import { benchMain, progress, type BenchArgs, type BenchReport } from './lib/report.ts';
@@ -40,7 +45,8 @@ function counter(what: string) {
       target = count;
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`${what}: ${seen} of ${count} completions after ${DEADLINE_MS} ms`)),
+          () =>
+            reject(new Error(`${what}: ${seen} of ${count} completions after ${DEADLINE_MS} ms`)),
           DEADLINE_MS,
         );
         done = () => {
@@ -52,7 +58,12 @@ function counter(what: string) {
   };
 }
 
-async function timeStator(stator: Stator, workflowId: string, jobs: number, completions: ReturnType<typeof counter>) {
+async function timeStator(
+  stator: Stator,
+  workflowId: string,
+  jobs: number,
+  completions: ReturnType<typeof counter>,
+) {
   const all = completions.arm(jobs);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: jobs }, () => stator.execute(workflowId)));
@@ -73,7 +84,11 @@ async function bullmqCompare({ reps, quick }: BenchArgs): Promise<BenchReport> {
   const bull = await loadBullmq();
   const queueName = `stator-bench-${process.pid}-${Date.now().toString(36)}`;
   const bench = await startStator({ engines: ENGINES, slotsPerEngine: SLOTS });
-  const workflowId = await register(bench.stator, { id: 'single-noop', concurrency: 1, steps: [{ id: 'only', ...NOOP_STEP }] });
+  const workflowId = await register(bench.stator, {
+    id: 'single-noop',
+    concurrency: 1,
+    steps: [{ id: 'only', ...NOOP_STEP }],
+  });
   const statorDone = counter('Stator');
   const sub = bench.stator.subscribe(() => statorDone.hit(), {
     filter: { workflowId, type: 'execution.completed' },
@@ -89,7 +104,10 @@ async function bullmqCompare({ reps, quick }: BenchArgs): Promise<BenchReport> {
     await queue.waitUntilReady().catch((err: unknown) => {
       throw new Error(`BullMQ baseline needs Redis on ${REDIS.host}:${REDIS.port}: ${String(err)}`);
     });
-    worker = new bull.Worker(queueName, async () => undefined, { connection: REDIS, concurrency: CONCURRENCY });
+    worker = new bull.Worker(queueName, async () => undefined, {
+      connection: REDIS,
+      concurrency: CONCURRENCY,
+    });
     worker.on('completed', () => bullDone.hit());
     worker.on('failed', (...args) => progress(`BullMQ job failed: ${String(args[1])}`));
     await worker.waitUntilReady();
@@ -98,10 +116,14 @@ async function bullmqCompare({ reps, quick }: BenchArgs): Promise<BenchReport> {
     await timeStator(bench.stator, workflowId, Math.min(500, jobs), statorDone);
     await timeBullmq(queue, Math.min(500, jobs), bullDone);
     for (let rep = 0; rep < reps; rep++) {
-      const order = rep % 2 === 0 ? (['stator', 'bullmq'] as const) : (['bullmq', 'stator'] as const);
+      const order =
+        rep % 2 === 0 ? (['stator', 'bullmq'] as const) : (['bullmq', 'stator'] as const);
       for (const side of order) {
         collectGarbage();
-        const ms = side === 'stator' ? await timeStator(bench.stator, workflowId, jobs, statorDone) : await timeBullmq(queue, jobs, bullDone);
+        const ms =
+          side === 'stator'
+            ? await timeStator(bench.stator, workflowId, jobs, statorDone)
+            : await timeBullmq(queue, jobs, bullDone);
         rate[side].push(jobs / (ms / 1000));
       }
       progress(`rep ${rep + 1}/${reps} done`);
@@ -130,15 +152,25 @@ async function bullmqCompare({ reps, quick }: BenchArgs): Promise<BenchReport> {
       `execution records. ${reps} repetitions, order alternated; the ratio is the median of per-repetition ratios.`,
     head: ['system', 'executions/s median (min–max)', 'µs/execution', 'vs BullMQ'],
     rows: [
-      ['Stator (single-step noop workflow)', spread(s, (x) => num(x, 0)), num(1e6 / s.median, 1), ratio(vs)],
-      [`BullMQ ${bull.version} (no-op job)`, spread(b, (x) => num(x, 0)), num(1e6 / b.median, 1), '1.00x'],
+      [
+        'Stator (single-step noop workflow)',
+        spread(s, (x) => num(x, 0)),
+        num(1e6 / s.median, 1),
+        ratio(vs),
+      ],
+      [
+        `BullMQ ${bull.version} (no-op job)`,
+        spread(b, (x) => num(x, 0)),
+        num(1e6 / b.median, 1),
+        '1.00x',
+      ],
     ],
     targets: [
       {
-        name: 'Stator executions/s relative to BullMQ jobs/s (report)',
-        target: 'reported ratio',
+        name: 'Stator executions/s ÷ BullMQ jobs/s',
+        target: 'none: report the ratio',
         measured: `${num(vs.median, 2)}x`,
-        met: true,
+        met: null,
       },
     ],
     notes: [],

@@ -8,7 +8,8 @@
  */
 import { register, startStator, timeRun } from './lib/stator-harness.ts';
 import { chain, fanOut, NOOP_STEP } from './lib/workflows.ts';
-import { collectGarbage, pairedRatio, summarize } from './lib/stats.ts';
+import { collectGarbage, pairedRatio, summarize, timed } from './lib/stats.ts';
+import { watchLoop } from './lib/loop-stall.ts';
 import { num, ratio, spread } from './lib/format.ts';
 import { benchMain, progress, type BenchArgs, type BenchReport } from './lib/report.ts';
 
@@ -29,13 +30,27 @@ async function dagScaling({ reps, quick }: BenchArgs): Promise<BenchReport> {
       id: await register(s, fanOut(`fanout-${n}`, n, FAN_OUT_CONCURRENCY, NOOP_STEP)),
     });
   }
-  const sample = async (c: (typeof cases)[number]): Promise<number> => {
+  /** One sample: wall µs/step (sum of run times), CPU µs/step, longest event-loop stall of a run. */
+  const sample = async (c: (typeof cases)[number]) => {
     const runs = Math.max(1, Math.round(stepsPerSample / c.n));
     let ms = 0;
-    for (let r = 0; r < runs; r++) ms += await timeRun(s, c.id);
-    return (ms * 1000) / (runs * c.n); // µs per step
+    const watch = watchLoop();
+    const t = await timed(async () => {
+      for (let r = 0; r < runs; r++) {
+        ms += await timeRun(s, c.id);
+        // Let timers run between runs (outside the timed span), so the stall is one run's.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    return {
+      us: (ms * 1000) / (runs * c.n),
+      cpuUs: (t.cpuMs * 1000) / (runs * c.n),
+      stall: watch.stop(),
+    };
   };
   const us = new Map<string, number[]>(cases.map((c) => [c.id, []]));
+  const cpuUs = new Map<string, number[]>(cases.map((c) => [c.id, []]));
+  const stall = new Map<string, number>();
   try {
     progress('warm-up');
     for (const c of cases) await sample(c);
@@ -43,7 +58,10 @@ async function dagScaling({ reps, quick }: BenchArgs): Promise<BenchReport> {
       for (let i = 0; i < cases.length; i++) {
         const c = cases[(i + rep) % cases.length]!;
         collectGarbage();
-        us.get(c.id)!.push(await sample(c));
+        const m = await sample(c);
+        us.get(c.id)!.push(m.us);
+        cpuUs.get(c.id)!.push(m.cpuUs);
+        stall.set(c.id, Math.max(stall.get(c.id) ?? 0, m.stall));
       }
       progress(`rep ${rep + 1}/${reps} done`);
     }
@@ -61,6 +79,8 @@ async function dagScaling({ reps, quick }: BenchArgs): Promise<BenchReport> {
       String(Math.max(1, Math.round(stepsPerSample / c.n))),
       spread(summarize(us.get(c.id)!), (x) => num(x, 1)),
       c.n === smallest ? '1.00x' : ratio(pairedRatio(us.get(c.id)!, base)),
+      num(summarize(cpuUs.get(c.id)!).median, 1),
+      num(stall.get(c.id) ?? 0, 0),
     ];
   });
   const targets = (['chain', 'fanout'] as const).map((shape) => {
@@ -80,8 +100,18 @@ async function dagScaling({ reps, quick }: BenchArgs): Promise<BenchReport> {
       `Noop chains and fan-outs (concurrency ${FAN_OUT_CONCURRENCY}) of ${sizes.map((n) => num(n, 0)).join(', ')} ` +
       `steps, SQLite store in a temp dir, after a warm-up pass over every case. A sample runs the workflow ` +
       `sequentially until ${num(stepsPerSample, 0)} steps have run (execute() to waitForExecution() each) and ` +
-      `gives µs/step. ${reps} repetitions, case order rotated; "vs ${smallest}" is the median of per-repetition ratios.`,
-    head: ['shape', 'steps', 'runs/sample', 'µs/step median (min–max)', `vs ${smallest} steps`],
+      `gives µs/step. ${reps} repetitions, case order rotated; "vs ${smallest}" is the median of per-repetition ratios. ` +
+      `CPU is this process's user+system time per step; "longest stall" is the longest time a 5 ms timer could not ` +
+      `run during any sample of the case.`,
+    head: [
+      'shape',
+      'steps',
+      'runs/sample',
+      'wall µs/step median (min–max)',
+      `vs ${smallest} steps`,
+      'CPU µs/step',
+      'longest stall ms',
+    ],
     rows,
     targets,
     notes: [],

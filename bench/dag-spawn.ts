@@ -30,7 +30,11 @@ async function dagSpawn({ reps, quick }: BenchArgs): Promise<BenchReport> {
   const n = quick ? 100 : 500;
   const bench = await startStator();
   const shapes = [
-    { name: 'chain', concurrency: 1, id: await register(bench.stator, chain('chain', n, TRUE_STEP)) },
+    {
+      name: 'chain',
+      concurrency: 1,
+      id: await register(bench.stator, chain('chain', n, TRUE_STEP)),
+    },
     {
       name: 'fan-out',
       concurrency: FAN_OUT_CONCURRENCY,

@@ -30,13 +30,20 @@ const BENCHES = [
   { id: 'd', file: 'bench/bullmq-compare.ts', needs: 'bullmq' },
 ] as const;
 
-function runChild(file: string, args: string[]): Promise<{ code: number; stdout: string; ms: number }> {
+function runChild(
+  file: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; ms: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', file, '--json', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', file, '--json', ...args],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.once('error', reject);
@@ -81,7 +88,10 @@ async function main(): Promise<number> {
     const { code, stdout, ms } = await runChild(b.file, childArgs);
     const report = parseReport(stdout);
     if (code !== 0 || !report) {
-      failures.push({ id: b.id, message: `failed (exit ${code}); run \`npx tsx ${b.file}\` to see why` });
+      failures.push({
+        id: b.id,
+        message: `failed (exit ${code}); run \`npx tsx ${b.file}\` to see why`,
+      });
       continue;
     }
     console.error(`(${b.id}) done in ${(ms / 1000).toFixed(1)} s`);

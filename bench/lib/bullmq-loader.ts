@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 export const BULLMQ_DIR = fileURLToPath(new URL('../node_modules/bullmq/', import.meta.url));
 
 /** The message shown when the bench dependencies are missing. */
-export const INSTALL_HINT = 'bullmq is not installed for the benchmarks: run `cd bench && npm install`';
+export const INSTALL_HINT =
+  'bullmq is not installed for the benchmarks: run `cd bench && npm install`';
 
 /** Redis connection options (ioredis form). */
 export interface RedisOptions {

@@ -11,7 +11,8 @@ export interface TargetCheck {
   name: string;
   target: string;
   measured: string;
-  met: boolean;
+  /** null: a figure the issue asks to report, with no threshold. */
+  met: boolean | null;
 }
 
 /** The result of one benchmark. */
@@ -47,7 +48,8 @@ export function progress(message: string): void {
 /** The report as text for a terminal. */
 export function renderReport(r: BenchReport): string {
   const targets = r.targets.map(
-    (t) => `  ${t.met ? 'MET ' : 'MISS'}  ${t.name}: ${t.measured} (target ${t.target})`,
+    (t) =>
+      `  ${t.met === null ? 'INFO' : t.met ? 'MET ' : 'MISS'}  ${t.name}: ${t.measured} (goal ${t.target})`,
   );
   return [
     `(${r.id}) ${r.title}`,

@@ -56,7 +56,12 @@ export function renderResults(
 ): string {
   const m = facts.machine;
   const targets = reports.flatMap((r) =>
-    r.targets.map((t) => [`(${r.id}) ${t.name}`, t.target, t.measured, t.met ? 'met' : '**missed**']),
+    r.targets.map((t) => [
+      `(${r.id}) ${t.name}`,
+      t.target,
+      t.measured,
+      t.met === null ? 'reported' : t.met ? 'met' : '**missed**',
+    ]),
   );
   const out: string[] = [
     '# Benchmark results',

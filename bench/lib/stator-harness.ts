@@ -38,7 +38,9 @@ export async function timeRun(stator: Stator, workflowId: string): Promise<numbe
   const record = await stator.waitForExecution(executionId, { timeoutMs: 600_000 });
   const ms = performance.now() - t0;
   if (record.status !== 'completed') {
-    throw new Error(`${workflowId}: run ${executionId} ended ${record.status}: ${record.error?.message}`);
+    throw new Error(
+      `${workflowId}: run ${executionId} ended ${record.status}: ${record.error?.message}`,
+    );
   }
   return ms;
 }
@@ -56,7 +58,8 @@ export async function timeConcurrentRuns(
   );
   const ms = performance.now() - t0;
   const bad = records.find((r) => r.status !== 'completed');
-  if (bad) throw new Error(`${workflowId}: run ${bad.id} ended ${bad.status}: ${bad.error?.message}`);
+  if (bad)
+    throw new Error(`${workflowId}: run ${bad.id} ended ${bad.status}: ${bad.error?.message}`);
   return ms;
 }
 

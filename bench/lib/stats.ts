@@ -61,3 +61,19 @@ export function since(t0: number): number {
 export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
+
+/** Wall and CPU (this process, user + system) milliseconds of one call. */
+export interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+/** Times `fn` in wall and CPU milliseconds. */
+export async function timed(fn: () => Promise<unknown>): Promise<Timing> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
+}

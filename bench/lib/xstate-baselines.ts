@@ -44,7 +44,10 @@ const parentMachine = setup({
   actors: { child: trivialMachine },
   actions: {
     fill: enqueueActions(({ context, enqueue }) => {
-      while (context.spawned - context.finished < context.concurrency && context.spawned < context.total) {
+      while (
+        context.spawned - context.finished < context.concurrency &&
+        context.spawned < context.total
+      ) {
         const id = `c${context.spawned++}`;
         enqueue.spawnChild('child', { id });
         enqueue.sendTo(id, { type: 'go' });

@@ -81,6 +81,11 @@ export function workSubject(pool: string): string {
   return `${SUBJECT_ROOT}.work.${validateToken(pool, 'pool')}`;
 }
 
+/** Wildcard over every work pool. */
+export function workWildcard(): string {
+  return `${SUBJECT_ROOT}.work.*`;
+}
+
 /** Parsed form of an actor subject. */
 export interface ParsedActorSubject {
   kind: ActorKind;

@@ -55,11 +55,18 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
     const prefix = opts.prefix ?? 'stator';
     const store = await createJetStreamStore({ connection: bus.connection, prefix });
     const jsm = await jetstreamManager(bus.connection);
-    await ensureEventStream(jsm, { prefix });
+    try {
+      await ensureEventStream(jsm, { prefix });
+    } catch (err) {
+      // Another service's stream may already capture `stator.*.*.out` on this server.
+      opts.logger.warn({ err }, 'event stream not created; outbound events are not replayable');
+    }
     const workQueue = await createJetStreamWorkQueue({
       connection: bus.connection,
       logger: opts.logger,
-      stream: `${prefix.toUpperCase()}_WORK`,
+      // One pool per prefix, so services with different prefixes never share work.
+      pool: prefix,
+      stream: `${prefix}_work`,
       limit: opts.queueLimit,
     });
     return {

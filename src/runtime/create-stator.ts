@@ -52,7 +52,8 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
         : opts.store;
   const ownsBus = !opts.bus;
   const bus: Bus = opts.bus ?? createMemoryBus();
-  const runner = opts.runner ?? createExecaRunner({ killGraceMs: opts.killGraceMs });
+  const runner =
+    opts.runner ?? createExecaRunner({ killGraceMs: opts.killGraceMs, maxLineLength: 8192 });
 
   const runs = new LiveRuns();
   const created = new Map<string, ExecutionRecord>();

@@ -35,7 +35,7 @@ export interface JetStreamWorkQueueOptions {
   limit?: number;
   /** Redelivery delay of a request whose process went silent. @default 30000 */
   ackWaitMs?: number;
-  /** Stream name. @default "STATOR_WORK" */
+  /** Stream name; holds only this pool's subject. @default "STATOR_WORK" */
   stream?: string;
 }
 
@@ -53,7 +53,7 @@ export async function createJetStreamWorkQueue(
   const jsm = await jetstreamManager(opts.connection);
   const config = {
     name: streamName,
-    subjects: [workSubject('*')],
+    subjects: [subject],
     retention: RetentionPolicy.Workqueue,
     storage: StorageType.File,
     discard: DiscardPolicy.New,

@@ -272,6 +272,18 @@ describe('cluster: two serve processes on one NATS', () => {
       expect(counts('execution.cancelled', ids)).toEqual(ids.map(() => 1));
       const records = await executions('endless');
       expect(records.map((e) => e.status)).toEqual(ids.map(() => 'cancelled'));
+      // The runs really stopped where they ran: no node still holds one (a step left running
+      // would hold it for the 30 s of its sleep).
+      for (const node of nodes) {
+        await waitFor(
+          async () => {
+            const res = await fetch(`${node.httpUrl}/health`);
+            return ((await res.json()) as { activeExecutions: number }).activeExecutions === 0;
+          },
+          { timeoutMs: 15_000, intervalMs: 200, message: `${node.name} holds no run` },
+        );
+      }
+      expect(watch.events.filter((e) => e.type === 'execution.completed')).toEqual([]);
     },
   );
 });
