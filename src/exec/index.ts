@@ -25,3 +25,4 @@ export type { ExecaRunnerOptions, ResolvedExecaRunnerOptions, Spawner } from './
 export { LineSplitter, truncationMarker } from './line-splitter.ts';
 export { isProcessGroupAlive, liveGroups, signalProcessGroup } from './process-group.ts';
 export type { ProcessResult, ProcessRunner, ProcessSpec } from './types.ts';
+export { createPidRegistry, processStartTime, type PidRegistry } from './pid-registry.ts';

@@ -173,6 +173,11 @@ function watchChild(
       if (exit !== null && groupSettled) finish();
     });
   }
+  try {
+    spec.onSpawn?.(pid);
+  } catch {
+    // A bookkeeping callback must not break the run.
+  }
   if (spec.timeoutMs !== undefined)
     timeoutTimer = setTimeout(() => stop('timeout'), spec.timeoutMs);
   spec.signal?.addEventListener('abort', onAbort, { once: true });

@@ -21,6 +21,8 @@ export interface ProcessSpec {
   killGraceMs?: number;
   /** Aborting kills the process group and reports `cancelled`. */
   signal?: AbortSignal;
+  /** Called once the process has started, with its pid (also its process group id). */
+  onSpawn?: (pid: number) => void;
   /** Called for every complete line (and a final partial line) on stdout/stderr. */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
 }

@@ -13,7 +13,8 @@ import { createMemoryBus } from '../bus/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { createMemoryStore, createSqliteStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
-import { createExecaRunner } from '../exec/index.ts';
+import { join } from 'node:path';
+import { createExecaRunner, createPidRegistry } from '../exec/index.ts';
 import { systemClock } from '../clock.ts';
 import { MonitorHub } from '../monitor/index.ts';
 import { resolveStatorOptions, type StatorOptions } from './options.ts';
@@ -55,6 +56,12 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const runner =
     opts.runner ?? createExecaRunner({ killGraceMs: opts.killGraceMs, maxLineLength: 8192 });
 
+  // With a data directory of our own, leftovers of a crashed previous process are killed
+  // before any of their steps run again.
+  const pids = opts.store === 'sqlite' ? createPidRegistry(join(opts.dataDir, 'pids')) : undefined;
+  const reaped = pids?.reapStale() ?? 0;
+  if (reaped > 0) logger.warn({ reaped }, 'killed process groups left by a previous process');
+
   const runs = new LiveRuns();
   const created = new Map<string, ExecutionRecord>();
   const recorder = new ExecutionRecorder(store, clock);
@@ -93,6 +100,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
             pipeline,
             killGraceMs: opts.killGraceMs,
             runs: (id) => runs.get(id),
+            pids,
           }),
         },
       }),

@@ -8,6 +8,7 @@
 import { fromPromise } from 'xstate';
 import type { RunStepInput, RunStepResult } from '../../machines/task.machine.ts';
 import type { ProcessRunner } from '../exec/types.ts';
+import type { PidRegistry } from '../exec/index.ts';
 import type { Clock } from '../clock.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
 import { renderArgv, stepEnvironment, stepTemplateContext } from '../workflow/index.ts';
@@ -28,6 +29,8 @@ export interface StepActorDeps {
   pipeline: EventPipeline;
   runs: RunContextLookup;
   killGraceMs: number;
+  /** Notes live process groups on disk so a restart after a crash can kill leftovers. */
+  pids?: PidRegistry;
 }
 
 /** Builds the `runStep` actor logic. */
@@ -48,6 +51,7 @@ export function createStepActor(deps: StepActorDeps) {
     } catch (err) {
       return { ok: false, exitCode: null, error: toStatorError(err).message, nonRetryable: true };
     }
+    let spawned: number | undefined;
     const result = await deps.runner.run({
       argv,
       script: step.kind === 'run' ? step.run : undefined,
@@ -56,6 +60,10 @@ export function createStepActor(deps: StepActorDeps) {
       env: stepEnvironment(envInput),
       killGraceMs: deps.killGraceMs,
       signal,
+      onSpawn: (pid) => {
+        spawned = pid;
+        deps.pids?.record(pid);
+      },
       onLine: (stream, line) =>
         deps.pipeline.emitExecution({
           type: stream === 'stdout' ? 'step.stdout' : 'step.stderr',
@@ -66,6 +74,7 @@ export function createStepActor(deps: StepActorDeps) {
           line,
         }),
     });
+    if (spawned !== undefined) deps.pids?.forget(spawned);
     if (result.spawnError) {
       return { ok: false, exitCode: null, error: result.spawnError, nonRetryable: true };
     }
