@@ -72,7 +72,9 @@ async function dagScaling({ reps, quick }: BenchArgs): Promise<BenchReport> {
   const smallest = sizes[0]!;
   const largest = stepsPerSample;
   const rows = cases.map((c) => {
-    const base = us.get(`${c.shape === 'chain' ? 'chain' : 'fanout'}-${smallest}`)!;
+    const baseId = `${c.shape === 'chain' ? 'chain' : 'fanout'}-${smallest}`;
+    const base = us.get(baseId)!;
+    const cpuBase = cpuUs.get(baseId)!;
     return [
       c.shape === 'chain' ? 'chain' : `fan-out (c=${FAN_OUT_CONCURRENCY})`,
       num(c.n, 0),
@@ -80,6 +82,7 @@ async function dagScaling({ reps, quick }: BenchArgs): Promise<BenchReport> {
       spread(summarize(us.get(c.id)!), (x) => num(x, 1)),
       c.n === smallest ? '1.00x' : ratio(pairedRatio(us.get(c.id)!, base)),
       num(summarize(cpuUs.get(c.id)!).median, 1),
+      c.n === smallest ? '1.00x' : ratio(pairedRatio(cpuUs.get(c.id)!, cpuBase)),
       num(stall.get(c.id) ?? 0, 0),
     ];
   });
@@ -110,6 +113,7 @@ async function dagScaling({ reps, quick }: BenchArgs): Promise<BenchReport> {
       'wall µs/step median (min–max)',
       `vs ${smallest} steps`,
       'CPU µs/step',
+      `CPU vs ${smallest}`,
       'longest stall ms',
     ],
     rows,

@@ -10,7 +10,7 @@
 import { execaOnce, spawnLoop, spawnOnce } from './lib/spawn-loops.ts';
 import { register, startStator, timeRun } from './lib/stator-harness.ts';
 import { chain, fanOut, TRUE_STEP } from './lib/workflows.ts';
-import { pairedRatio, summarize } from './lib/stats.ts';
+import { pairedRatio, summarize, timed, type Timing } from './lib/stats.ts';
 import { num, ratio, spread } from './lib/format.ts';
 import { benchMain, progress, type BenchArgs, type BenchReport } from './lib/report.ts';
 
@@ -41,7 +41,7 @@ async function dagSpawn({ reps, quick }: BenchArgs): Promise<BenchReport> {
       id: await register(bench.stator, fanOut('fanout', n, FAN_OUT_CONCURRENCY, TRUE_STEP)),
     },
   ];
-  const samples = new Map<string, number[]>(); // `${shape}|${variant}` → ms/step per rep
+  const samples = new Map<string, Timing[]>(); // `${shape}|${variant}` → one timing per rep
   try {
     progress('warm-up');
     await register(bench.stator, chain('warmup', 30, TRUE_STEP));
@@ -52,12 +52,13 @@ async function dagSpawn({ reps, quick }: BenchArgs): Promise<BenchReport> {
       for (const shape of shapes) {
         const order = VARIANTS.map((_, i) => VARIANTS[(i + rep) % VARIANTS.length]!);
         for (const v of order) {
-          const ms =
+          const t = await timed(() =>
             v === 'stator'
-              ? await timeRun(bench.stator, shape.id)
-              : await spawnLoop(v === 'execa' ? execaOnce : spawnOnce, ARGV, n, shape.concurrency);
+              ? timeRun(bench.stator, shape.id)
+              : spawnLoop(v === 'execa' ? execaOnce : spawnOnce, ARGV, n, shape.concurrency),
+          );
           const key = `${shape.name}|${v}`;
-          samples.set(key, [...(samples.get(key) ?? []), ms / n]);
+          samples.set(key, [...(samples.get(key) ?? []), t]);
         }
       }
       progress(`rep ${rep + 1}/${reps} done`);
@@ -70,7 +71,8 @@ async function dagSpawn({ reps, quick }: BenchArgs): Promise<BenchReport> {
   const rows: string[][] = [];
   const targets: BenchReport['targets'] = [];
   for (const shape of shapes) {
-    const get = (v: Variant) => samples.get(`${shape.name}|${v}`)!;
+    const get = (v: Variant) => samples.get(`${shape.name}|${v}`)!.map((t) => t.ms / n);
+    const cpu = (v: Variant) => samples.get(`${shape.name}|${v}`)!.map((t) => t.cpuMs / n);
     for (const v of VARIANTS) {
       const s = summarize(get(v));
       rows.push([
@@ -80,6 +82,8 @@ async function dagSpawn({ reps, quick }: BenchArgs): Promise<BenchReport> {
         num(1000 / s.median, 0),
         v === 'execa' ? '1.00x' : ratio(pairedRatio(get(v), get('execa'))),
         v === 'spawn' ? '1.00x' : ratio(pairedRatio(get(v), get('spawn'))),
+        num(summarize(cpu(v)).median, 2),
+        v === 'execa' ? '1.00x' : ratio(pairedRatio(cpu(v), cpu('execa'))),
       ]);
     }
     const vsExeca = pairedRatio(get('stator'), get('execa'));
@@ -98,8 +102,18 @@ async function dagSpawn({ reps, quick }: BenchArgs): Promise<BenchReport> {
       `${n} spawns of \`true\` per sample. Stator: one run of a ${n}-step workflow, SQLite store in a temp dir, ` +
       `timed from execute() to waitForExecution(). Baselines in the same process: execa(\`true\`) with execa's ` +
       `defaults and child_process.spawn(\`true\`) awaited on 'close', with 1 (chain) or ${FAN_OUT_CONCURRENCY} ` +
-      `(fan-out) workers. ${reps} repetitions, order rotated each repetition; ratios are medians of per-repetition ratios.`,
-    head: ['shape', 'variant', 'ms/step median (min–max)', 'steps/s', 'vs execa', 'vs spawn'],
+      `(fan-out) workers. ${reps} repetitions, order rotated each repetition; ratios are medians of per-repetition ratios. ` +
+      `CPU is this process's user+system time per step: other load on the machine disturbs it less than wall time.`,
+    head: [
+      'shape',
+      'variant',
+      'ms/step median (min–max)',
+      'steps/s',
+      'vs execa',
+      'vs spawn',
+      'CPU ms/step',
+      'CPU vs execa',
+    ],
     rows,
     targets,
     notes: [`process RSS at the end: ${rss} MiB (spawn cost grows with the parent's memory).`],

@@ -8,9 +8,14 @@
  */
 import type { Logger } from 'pino';
 import type { Bus, BusMessage, BusSubscription } from '../bus/types.ts';
-import { apiSubject } from '../bus/subjects.ts';
-import { COMMAND_NAMES, dispatchReply, type CommandReply } from '../commands/index.ts';
-import { MalformedPayloadError, toWire } from '../errors.ts';
+import { apiSubject, apiWildcard, parseApiSubject } from '../bus/subjects.ts';
+import {
+  COMMAND_NAMES,
+  dispatchReply,
+  isCommandName,
+  type CommandReply,
+} from '../commands/index.ts';
+import { MalformedPayloadError, NotFoundError, toWire } from '../errors.ts';
 import type { Stator } from '../runtime/types.ts';
 import { MicroService, type EndpointStats } from './micro-service.ts';
 
@@ -48,6 +53,18 @@ export function startBusApi(opts: BusApiOptions): BusApi {
       queue: API_QUEUE_GROUP,
     });
   });
+  // Unknown commands get a structured not_found instead of "no responders".
+  subs.push(
+    opts.bus.subscribe(
+      apiWildcard(),
+      (msg) => {
+        const name = parseApiSubject(msg.subject) ?? '';
+        if (isCommandName(name)) return;
+        msg.respond({ ok: false, error: toWire(new NotFoundError('command', name)) });
+      },
+      { queue: `${API_QUEUE_GROUP}-unknown` },
+    ),
+  );
   service.start();
   return {
     service,

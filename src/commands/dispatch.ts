@@ -22,6 +22,7 @@ import {
   executionLogs,
 } from './execution-commands.ts';
 import { health, machineGet, machineList } from './system-commands.ts';
+import { metrics, statistics } from './monitor-commands.ts';
 
 /** Every command, by name. */
 export const COMMANDS = {
@@ -37,6 +38,8 @@ export const COMMANDS = {
   health,
   'machine.list': machineList,
   'machine.get': machineGet,
+  statistics,
+  metrics,
 } as const;
 
 /** A known command name. */
@@ -69,6 +72,8 @@ export async function dispatch<N extends string>(
   name: N,
   rawInput?: unknown,
 ): Promise<N extends CommandName ? CommandResult<N> : unknown> {
+  const started = performance.now();
+  let errorCode: string | undefined;
   try {
     const command = getCommand(name);
     const input: z.output<z.ZodType> = parseInput(command.input, rawInput ?? {});
@@ -76,7 +81,13 @@ export async function dispatch<N extends string>(
       ? CommandResult<N>
       : unknown;
   } catch (err) {
-    throw toStatorError(err);
+    const e = toStatorError(err);
+    errorCode = e.code;
+    throw e;
+  } finally {
+    // Metrics: unknown names are counted as `unknown` so labels stay bounded.
+    const label = isCommandName(name) ? name : 'unknown';
+    stator.recordCommand?.(label, (performance.now() - started) / 1000, errorCode);
   }
 }
 

@@ -6,7 +6,7 @@
  * `isCommandName`, `getCommand`, `Command`, `CommandOutput`, `defineCommand`,
  * `parseEventFilter`, `eventFilterSchema`, `parseInput`, `fieldIssues`, `EXECUTION_STATUSES`,
  * `SEVERITIES`, `MAX_PAGE_LIMIT`, `ExecutionDetail`, `WorkflowSummary`, `toExecutionDetail`,
- * `toWorkflowSummary`.
+ * `toWorkflowSummary`, `MAX_STATISTICS_WINDOW_MS`.
  * @module
  */
 export {
@@ -21,6 +21,7 @@ export {
   type CommandResult,
 } from './dispatch.ts';
 export { defineCommand, type Command, type CommandOutput } from './types.ts';
+export { MAX_STATISTICS_WINDOW_MS } from './monitor-commands.ts';
 export {
   parseEventFilter,
   eventFilterSchema,

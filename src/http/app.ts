@@ -13,6 +13,8 @@ import { workflowRoutes } from './workflow-routes.ts';
 import { executionRoutes } from './execution-routes.ts';
 import { eventRoutes } from './event-routes.ts';
 import { healthRoutes, machineRoutes } from './system-routes.ts';
+import { hookRoutes } from './hook-routes.ts';
+import { metricsRoutes, statisticsRoutes } from './metrics-routes.ts';
 
 /** Builds the HTTP app over a Stator service. Serve it with `startHttpServer()` or `app.request()`. */
 export function createHttpApp(options: HttpAppOptions): Hono {
@@ -34,6 +36,8 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   }
 
   if (opts.apiToken !== undefined) app.use('/api/*', requireBearerToken(opts.apiToken));
+  // /metrics takes the API token too; /hooks/* do not (signed by their own secret, hook-routes.ts).
+  if (opts.apiToken !== undefined) app.use('/metrics', requireBearerToken(opts.apiToken));
   app.use(
     '/api/*',
     bodyLimit({
@@ -53,6 +57,9 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   app.route('/api/workflows', workflowRoutes(stator));
   app.route('/api/executions', executionRoutes(stator));
   app.route('/api/machines', machineRoutes(stator));
+  app.route('/api/statistics', statisticsRoutes(stator));
+  app.route('/metrics', metricsRoutes(stator));
+  app.route('/hooks', hookRoutes(stator, { bodyLimitBytes: opts.bodyLimitBytes }));
   app.route(
     '/api/events',
     eventRoutes(stator, {

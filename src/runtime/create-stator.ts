@@ -29,6 +29,8 @@ import { NOT_MINE, startActorRouter } from './actor-router.ts';
 import { StatorService, type Engine } from './stator-service.ts';
 import { adoptRun } from './adopt-run.ts';
 import { NatsTriggers } from '../triggers/index.ts';
+import { Webhooks } from '../triggers/index.ts';
+import { StatorMetrics } from '../monitor/index.ts';
 import { startBusApi } from '../api/index.ts';
 import type { ExecutionRecord } from '../store/types.ts';
 import type { Stator } from './types.ts';
@@ -65,12 +67,26 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const runs = new LiveRuns();
   const created = new Map<string, ExecutionRecord>();
   const recorder = new ExecutionRecorder(store, clock);
-  const monitor = new MonitorHub(logger);
+  const monitor = new MonitorHub(logger, opts.monitor);
+  // Gauges are read at scrape time from the parts built below.
+  const metrics = new StatorMetrics({
+    activeExecutions: () => runs.size,
+    queuedWork: () => queue.size(),
+    slotsInUse: () => dispatcher.busy,
+    slotsTotal: () => opts.engines * opts.slotsPerEngine,
+    eventsDropped: () => monitor.stats().dropped,
+  });
   const pipeline = new EventPipeline({
     bus,
     store,
     recorder,
-    sink: monitor,
+    // The metrics tap sees every published event; it never drops (see monitor/metrics.ts).
+    sink: {
+      publish: (event) => {
+        metrics.observeEvent(event);
+        monitor.publish(event);
+      },
+    },
     clock,
     logger,
     onFinal: (event) => {
@@ -123,6 +139,8 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   });
 
   const closers: Array<() => void> = [];
+  // Front doors closed first on shutdown, so another process takes requests while this drains.
+  const intake: Array<() => void> = [];
   const engines: Engine[] = [];
   for (let i = 1; i <= opts.engines; i++) {
     const engineId = `${opts.node}-e${i}`.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -141,8 +159,20 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     (id, input): Promise<{ executionId: string }> => service.execute(id, input),
     logger,
   );
+  const webhooks = new Webhooks({
+    store,
+    clock,
+    logger,
+    options: opts.webhooks,
+    // Integration point: fire through the trigger actors (overlap policy) once they exist.
+    fire: ({ workflowId, input, executionId }) =>
+      service.execute(workflowId, input, { executionId }),
+    onFired: (workflowId) => metrics.triggerFired(workflowId, 'http'),
+  });
   const service: StatorService = new StatorService({
     triggers,
+    webhooks,
+    metrics,
     opts,
     logger,
     clock,
@@ -158,6 +188,9 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     engines,
     created,
     notMine: NOT_MINE,
+    stopIntake: () => {
+      for (const stop of intake.splice(0)) stop();
+    },
     close: async () => {
       for (const close of closers) close();
       for (const sub of routes) sub.unsubscribe();
@@ -191,7 +224,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       serviceId: opts.node,
       version: VERSION,
     });
-    closers.push(() => api.close());
+    intake.push(() => api.close());
   }
   const heartbeat = setInterval(() => dispatcher.touchAll(), LEASE_TOUCH_MS);
   heartbeat.unref();

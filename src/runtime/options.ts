@@ -11,6 +11,8 @@ import type { Store } from '../store/types.ts';
 import type { ProcessRunner } from '../exec/types.ts';
 import type { Clock } from '../clock.ts';
 import type { WorkQueue } from './work-queue.ts';
+import type { MonitorHubOptions } from '../monitor/monitor-hub.ts';
+import type { WebhookOptions } from '../triggers/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
 /** @default "./.stator" */
@@ -58,6 +60,10 @@ export interface StatorOptions {
   busApi?: boolean;
   /** On close, how long runs in progress may take to finish before they are abandoned. @default 10000 */
   shutdownGraceMs?: number;
+  /** `POST /hooks/<path>` settings (Idempotency-Key retention). */
+  webhooks?: WebhookOptions;
+  /** The monitor: recent events kept for resumes, older history (cluster). */
+  monitor?: MonitorHubOptions;
 }
 
 /** Options after defaults and validation. */
@@ -79,6 +85,8 @@ export interface ResolvedStatorOptions {
   busApi: boolean;
   shutdownGraceMs: number;
   sqlitePath: string;
+  webhooks?: WebhookOptions;
+  monitor?: MonitorHubOptions;
 }
 
 const numbers = z.object({
@@ -118,6 +126,8 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     node: input.node ?? `${hostname()}-${process.pid}`,
     rehydrate: input.rehydrate ?? true,
     busApi: input.busApi ?? true,
+    webhooks: input.webhooks,
+    monitor: input.monitor,
     sqlitePath: join(dataDir, 'stator.db'),
   };
 }

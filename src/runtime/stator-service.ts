@@ -39,6 +39,9 @@ import type { Dispatcher } from './dispatcher.ts';
 import type { WorkQueue } from './work-queue.ts';
 import { machineInfos } from './machine-catalog.ts';
 import type { NatsTriggers } from '../triggers/index.ts';
+import type { WebhookRequest, WebhookResult, Webhooks } from '../triggers/index.ts';
+import { computeStatistics } from '../monitor/index.ts';
+import type { Statistics, StatisticsQuery, StatorMetrics } from '../monitor/index.ts';
 import { formatLogs } from './format-logs.ts';
 import type { EventListener, ExecuteOptions, Health, Stator, SubscribeOptions } from './types.ts';
 
@@ -64,11 +67,17 @@ export interface ServiceDeps {
   queue: WorkQueue;
   dispatcher: Dispatcher;
   triggers: NatsTriggers;
+  /** `POST /hooks/<path>` triggers. */
+  webhooks: Webhooks;
+  /** This instance's Prometheus metrics. */
+  metrics: StatorMetrics;
   /** What an inbound route returns to stay silent (see actor-router.ts). */
   notMine: symbol;
   /** Records created here and not yet adopted (see adopt-run.ts). */
   created: Map<string, ExecutionRecord>;
   engines: Engine[];
+  /** Stops taking requests from the bus (first step of a shutdown). */
+  stopIntake: () => void;
   /** Releases what the root created (routes, owned bus and store). */
   close: () => Promise<void>;
 }
@@ -99,8 +108,10 @@ export class StatorService implements Stator {
       updatedAt: now,
     };
     if (typeof definition === 'string') record.source = definition;
+    this.deps.webhooks.check(parsed);
     await this.deps.store.putWorkflow(record);
     this.deps.triggers.sync(record);
+    this.deps.webhooks.sync(record);
     this.deps.logger.info(
       { workflowId: record.id, version: record.version },
       'workflow registered',
@@ -121,6 +132,7 @@ export class StatorService implements Stator {
   async deleteWorkflow(id: string): Promise<void> {
     if (!(await this.deps.store.deleteWorkflow(id))) throw new NotFoundError('workflow', id);
     this.deps.triggers.remove(id);
+    this.deps.webhooks.remove(id);
   }
 
   async execute(
@@ -162,7 +174,9 @@ export class StatorService implements Stator {
       })),
     };
     await store.createExecution(record);
-    this.deps.created.set(executionId, record);
+    // Only an in-process queue is sure to hand the run to this process; in a cluster another
+    // process may take it, and a cached copy here would go stale.
+    if (queue.kind === 'memory') this.deps.created.set(executionId, record);
     try {
       await queue.push({ executionId });
     } catch (err) {
@@ -189,6 +203,7 @@ export class StatorService implements Stator {
     do {
       const page = await this.deps.store.listWorkflows({ limit: 500, cursor });
       for (const wf of page.items) this.deps.triggers.sync(wf);
+      for (const wf of page.items) this.deps.webhooks.sync(wf);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
   }
@@ -364,6 +379,23 @@ export class StatorService implements Stator {
     return machineInfos();
   }
 
+  webhook(request: WebhookRequest): Promise<WebhookResult> {
+    this.#assertOpen();
+    return this.deps.webhooks.handle(request);
+  }
+
+  metrics(): Promise<string> {
+    return this.deps.metrics.text();
+  }
+
+  statistics(query: StatisticsQuery = {}): Promise<Statistics> {
+    return computeStatistics(this.deps.store, query, { now: this.deps.clock.now() });
+  }
+
+  recordCommand(command: string, seconds: number, errorCode?: string): void {
+    this.deps.metrics.commandHandled(command, seconds, errorCode);
+  }
+
   /** Handles an inbound engine command (`stator.engine.<id>.in`). */
   async engineCommand(id: string, event: { type: string } & Record<string, unknown>) {
     const engine = this.deps.engines.find((e) => e.id === id);
@@ -384,6 +416,7 @@ export class StatorService implements Stator {
   async #close(): Promise<void> {
     const { engines, pipeline, runner, monitor, logger } = this.deps;
     // Runs still going stay unfinished in the store and resume on the next start.
+    this.deps.stopIntake();
     this.deps.triggers.close();
     await this.deps.queue.close();
     // Drain: runs in slots may finish within the grace period; what remains is abandoned

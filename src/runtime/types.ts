@@ -13,6 +13,8 @@ import type {
   WorkflowQuery,
   WorkflowRecord,
 } from '../store/types.ts';
+import type { WebhookRequest, WebhookResult } from '../triggers/webhooks.ts';
+import type { Statistics, StatisticsQuery } from '../monitor/statistics.ts';
 
 /** Filter of a subscription to outbound events; every given field must match. */
 export interface EventFilter {
@@ -27,8 +29,24 @@ export interface EventFilter {
   severity?: Severity;
 }
 
-/** A subscriber's callback. Must not throw; must not block. */
-export type EventListener = (event: StampedEvent) => void;
+/**
+ * A subscriber's callback. Must not throw; must not block. It may return a promise: the monitor
+ * then waits for it before handing over the next event, and events arriving meanwhile wait in
+ * the subscriber's bounded buffer (lost, and counted, once it is full).
+ */
+export type EventListener = (event: StampedEvent) => unknown;
+
+/** What a resumed subscription (`since`) cannot replay: told before the replayed events. */
+export interface EventGap {
+  /** The `since` asked for. */
+  since: number;
+  /** Oldest sequence number still available; the replay starts there. */
+  firstSeq: number;
+  /** At most this many events (before filtering) are lost. */
+  missed: number;
+  /** `evicted`: older than what is kept; `reset`: newer than anything published (a restart). */
+  reason: 'evicted' | 'reset';
+}
 
 /** Options of a subscription. */
 export interface SubscribeOptions {
@@ -37,6 +55,10 @@ export interface SubscribeOptions {
   bufferSize?: number;
   /** A name shown in monitor stats. */
   name?: string;
+  /** Replay the kept events with `seq > since` before live ones (resume after a disconnect). */
+  since?: number;
+  /** Told before the replay when events after `since` are no longer kept. */
+  onGap?: (gap: EventGap) => void | Promise<void>;
 }
 
 /** A live subscription. */
@@ -104,6 +126,14 @@ export interface Stator {
   subscribe(listener: EventListener, opts?: SubscribeOptions): EventSubscription;
   health(): Promise<Health>;
   machines(): MachineInfo[];
+  /** Handles `POST /hooks/<path>`: signature, input, at most one run per Idempotency-Key. */
+  webhook(request: WebhookRequest): Promise<WebhookResult>;
+  /** This instance's metrics in Prometheus text format (version 0.0.4). */
+  metrics(): Promise<string>;
+  /** Run statistics per workflow over a window (default 1 h). */
+  statistics(query?: StatisticsQuery): Promise<Statistics>;
+  /** Counts one handled command for the metrics; called by the command layer's dispatch. */
+  recordCommand?(command: string, seconds: number, errorCode?: string): void;
   /** Stops accepting work, cancels or drains runs, closes bus and store. Idempotent. */
   close(): Promise<void>;
 }

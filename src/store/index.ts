@@ -7,10 +7,12 @@
  *   `DEFAULT_CACHE_ENTRIES`, `DEFAULT_MAX_UPDATE_ATTEMPTS`: the cluster store on JetStream KV and streams.
  * - `storeNames`, `toToken`, `fromToken`, `DEFAULT_STORE_PREFIX`: JetStream bucket/stream names and key tokens.
  * - `ensureEventStream`, `resolveEventStreamOptions`, `DEFAULT_EVENT_STREAM_*`: the bounded stream of actors' outbound events.
+ * - `IDEMPOTENCY_BUCKET_MAX_AGE_MS`: the hard bound on how long JetStream keeps an idempotency claim.
+ * - `MAX_IDEMPOTENCY_TOKEN_LENGTH`: longest scope and key of an idempotency claim.
  * - `resolveStoreLimits`, `truncateLine`, `truncationMarker`: limits shared by every store.
  * - `encodeCursor`, `decodeCursor`, `resolvePageLimit`, `DEFAULT_PAGE_LIMIT`, `MAX_PAGE_LIMIT`: paging.
  * - `SQLITE_MIGRATIONS`, `SQLITE_SCHEMA_VERSION`: the SQLite schema.
- * - Types: `Store`, `StoreLimits`, records, queries and pages, from types.ts; `FINAL_EXECUTION_STATUSES`,
+ * - Types: `Store`, `StoreLimits`, records (incl. `TriggerState`, `IdempotencyClaim`), queries and pages, from types.ts; `FINAL_EXECUTION_STATUSES`,
  *   `DEFAULT_STORE_LIMITS`.
  * @module
  */
@@ -23,12 +25,14 @@ export {
   type ExecutionRecord,
   type ExecutionStatus,
   type ExecutionSummary,
+  type IdempotencyClaim,
   type LogLine,
   type Page,
   type StepRecord,
   type StepStatus,
   type Store,
   type StoreLimits,
+  type TriggerState,
   type WorkflowQuery,
   type WorkflowRecord,
 } from './types.ts';
@@ -50,6 +54,8 @@ export {
 } from './cursor.ts';
 export { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, type SqliteMigration } from './sqlite-schema.ts';
 export { createJetStreamStore } from './jetstream-store.ts';
+export { IDEMPOTENCY_BUCKET_MAX_AGE_MS } from './jetstream-context.ts';
+export { MAX_IDEMPOTENCY_TOKEN_LENGTH } from './trigger-records.ts';
 export {
   resolveJetStreamStoreOptions,
   DEFAULT_CACHE_ENTRIES,

@@ -29,7 +29,17 @@ export interface JetStreamContext {
   steps: RevisionedKv;
   /** Index entries are empty keys, written blindly and deleted as raw messages. */
   index: KV;
+  /** Trigger states (plain puts: last write wins, as in the other stores). */
+  triggers: KV;
+  /** Idempotency claims, kept at most IDEMPOTENCY_BUCKET_MAX_AGE_MS after their last write. */
+  idempotency: KV;
 }
+
+/**
+ * Hard bound on how long the idempotency bucket keeps a claim (its max_age): claims carry their
+ * own expiry, and this removes the ones nobody claims again. 7 days.
+ */
+export const IDEMPOTENCY_BUCKET_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Creates or binds every bucket and stream of `opts.prefix`. */
 export async function openJetStreamContext(
@@ -53,10 +63,11 @@ export async function openJetStreamContext(
     replicas: opts.replicas,
     storage: opts.storage === 'memory' ? StorageType.Memory : StorageType.File,
   };
-  const { workflows, executions, steps, index } = names.buckets;
-  const [wf, ex, st, ix] = await Promise.all(
-    [workflows, executions, steps, index].map((b) => kvm.create(b, bucketOpts)),
-  );
+  const { workflows, executions, steps, index, triggers, idempotency } = names.buckets;
+  const [wf, ex, st, ix, tr, idem] = await Promise.all([
+    ...[workflows, executions, steps, index, triggers].map((b) => kvm.create(b, bucketOpts)),
+    kvm.create(idempotency, { ...bucketOpts, ttl: IDEMPOTENCY_BUCKET_MAX_AGE_MS }),
+  ]);
   await ensureLogStream(jsm, names, opts, opts);
   const revisioned = (kv: KV) =>
     createRevisionedKv(kv, {
@@ -72,5 +83,7 @@ export async function openJetStreamContext(
     executions: revisioned(ex!),
     steps: revisioned(st!),
     index: ix!,
+    triggers: tr!,
+    idempotency: idem!,
   };
 }

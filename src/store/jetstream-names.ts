@@ -53,6 +53,10 @@ export interface StoreNames {
     readonly steps: string;
     /** `wf.<workflowId>.<executionId>` and `open.<executionId>`: empty index entries. */
     readonly index: string;
+    /** `<triggerId>` → trigger state. */
+    readonly triggers: string;
+    /** `<scope>.<key>` → idempotency claim. */
+    readonly idempotency: string;
   };
   /** Stream names. */
   readonly streams: {
@@ -73,6 +77,8 @@ export function storeNames(prefix: string = DEFAULT_STORE_PREFIX): StoreNames {
       executions: `${prefix}_executions`,
       steps: `${prefix}_steps`,
       index: `${prefix}_index`,
+      triggers: `${prefix}_triggers`,
+      idempotency: `${prefix}_idempotency`,
     },
     streams: { logs: `${prefix}_logs`, events: `${prefix}_events` },
   };
@@ -112,6 +118,11 @@ export const storeKeys = {
   byWorkflowAll: (workflowId: string) => `wf.${toToken(workflowId)}.*`,
   open: (executionId: string) => `open.${toToken(executionId)}`,
   openAll: 'open.*',
+
+  triggerState: (triggerId: string) => toToken(triggerId),
+  /** Matches every trigger state. */
+  allTriggerStates: '*',
+  idempotencyClaim: (scope: string, key: string) => `${toToken(scope)}.${toToken(key)}`,
 } as const;
 
 /**

@@ -15,6 +15,9 @@ import {
 import type { KV } from '@nats-io/kv';
 import { TimeoutError } from '../errors.ts';
 
+/** How often a read checks whether the server has anything left for it. */
+const IDLE_POLL_MS = 250;
+
 /** One message read back: subject, stream sequence and payload. */
 export interface ScannedMsg {
   subject: string;
@@ -65,6 +68,20 @@ export async function readSubjects(
         if (m.info.pending === 0 || out.length >= cap) void messages.close();
       },
     });
+    // A message can vanish after it was counted as pending (a KV key rewritten while it is
+    // read drops its older value), so the last delivered one may never say `pending: 0`:
+    // poll the consumer and stop once the server has nothing left for it.
+    const idle = setInterval(() => {
+      consumer.info(true).then(
+        (info) => {
+          // Nothing left on the server, and everything it sent has arrived.
+          if (info.num_pending === 0 && info.delivered.consumer_seq <= out.length) {
+            void messages.close();
+          }
+        },
+        () => {},
+      );
+    }, IDLE_POLL_MS);
     let timer: NodeJS.Timeout | undefined;
     const failed = await Promise.race([
       messages.closed(),
@@ -76,6 +93,7 @@ export async function readSubjects(
       }),
     ]);
     clearTimeout(timer);
+    clearInterval(idle);
     if (failed instanceof Error) {
       void messages.close();
       void consumer.delete().catch(() => {});

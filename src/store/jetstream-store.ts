@@ -3,7 +3,8 @@
  *
  * Design (the reasoning; details live in the helpers named here):
  * - Names: every bucket, stream, key and subject is built in jetstream-names.ts from one prefix
- *   (`<prefix>_workflows`, `_executions`, `_steps`, `_index`, streams `_logs`, `_events`), so
+ *   (`<prefix>_workflows`, `_executions`, `_steps`, `_index`, `_triggers`, `_idempotency`,
+ *   streams `_logs`, `_events`), so
  *   stores with different prefixes share a server without seeing each other (tests use that).
  * - One key per thing that changes alone: an execution's summary (`<id>`, small, rewritten by
  *   updateExecution) is apart from its definition and from each step (`<id>.<stepId>` in the steps
@@ -24,6 +25,8 @@
  *   the server keeps the newest N lines per step; dropped = appended (a per-step counter) - kept.
  * - Events: ensureEventStream (jetstream-events.ts) creates the bounded stream of every actor's
  *   outbound events; the store itself does not use it.
+ * - Triggers: trigger states and idempotency claims in buckets `_triggers` and `_idempotency`
+ *   (jetstream-triggers.ts); a claim is a `kv.create`, so exactly one concurrent claimer wins.
  * - Deletion: executions are never deleted (as in the other stores); retention of old runs is
  *   for a later sweep (delete the summary, its chunks, steps, counters, index keys and subjects).
  * @module
@@ -34,6 +37,7 @@ import { toStoreError } from './jetstream-errors.ts';
 import { createJetStreamExecutionList } from './jetstream-execution-list.ts';
 import { createJetStreamExecutions } from './jetstream-executions.ts';
 import { createJetStreamLogs } from './jetstream-logs.ts';
+import { createJetStreamTriggers } from './jetstream-triggers.ts';
 import { resolveJetStreamStoreOptions, type JetStreamStoreOptions } from './jetstream-options.ts';
 import { createJetStreamWorkflows } from './jetstream-workflows.ts';
 import type { Store } from './types.ts';
@@ -50,6 +54,7 @@ export async function createJetStreamStore(options: JetStreamStoreOptions): Prom
   const workflows = createJetStreamWorkflows(ctx);
   const executions = createJetStreamExecutions(ctx);
   const list = createJetStreamExecutionList(ctx, executions);
+  const triggers = createJetStreamTriggers(ctx);
   const logs = createJetStreamLogs({
     js: ctx.js,
     names: ctx.names,
@@ -85,6 +90,11 @@ export async function createJetStreamStore(options: JetStreamStoreOptions): Prom
     listUnfinishedExecutions: () => call(() => list.unfinished()),
     appendLogs: (executionId, lines) => call(() => logs.append(executionId, lines)),
     getLogs: (executionId, opts = {}) => call(() => logs.read(executionId, opts.stepId)),
+    getTriggerState: (triggerId) => call(() => triggers.getTriggerState(triggerId)),
+    putTriggerState: (state) => call(() => triggers.putTriggerState(state)),
+    listTriggerStates: () => call(() => triggers.listTriggerStates()),
+    deleteTriggerState: (triggerId) => call(() => triggers.deleteTriggerState(triggerId)),
+    claimIdempotencyKey: (claim) => call(() => triggers.claimIdempotencyKey(claim)),
     async close() {
       closed = true;
     },

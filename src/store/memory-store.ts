@@ -2,13 +2,14 @@
  * The in-memory store (tests, ephemeral runs): the SQLite store's semantics in Maps. Records are
  * copied in and out (JSON fields through JSON, as the durable stores do), so callers never share
  * state with the store. putStep and updateExecution are O(1); execution ids are kept sorted for
- * newest-first paging.
+ * newest-first paging. Trigger states and idempotency claims live in memory-triggers.ts.
  * @module
  */
 import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError } from '../errors.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
 import { decodeCursor, resolvePageLimit, toPage } from './cursor.ts';
 import { planLogBound, resolveStoreLimits, truncateLine } from './limits.ts';
+import { createMemoryTriggers } from './memory-triggers.ts';
 import {
   FINAL_EXECUTION_STATUSES,
   type ExecutionLogs,
@@ -91,8 +92,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     steps: Array.from(e.steps.values(), copyStep),
   });
 
+  const triggers = createMemoryTriggers(open);
+
   return {
     kind: 'memory',
+    ...triggers,
 
     async putWorkflow(rec) {
       open();

@@ -76,6 +76,31 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'trigger states, idempotency claims',
+    sql: `
+      CREATE TABLE trigger_states (
+        id            TEXT PRIMARY KEY,
+        workflow_id   TEXT NOT NULL,
+        paused        INTEGER NOT NULL,
+        last_fire_at  TEXT,
+        last_result   TEXT,
+        updated_at    TEXT NOT NULL
+      ) WITHOUT ROWID;
+      -- expires_ms (epoch ms) orders and purges claims; the ISO strings are returned as given.
+      CREATE TABLE idempotency_keys (
+        scope         TEXT NOT NULL,
+        key           TEXT NOT NULL,
+        execution_id  TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        expires_at    TEXT NOT NULL,
+        expires_ms    INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_ms);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

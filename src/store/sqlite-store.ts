@@ -2,6 +2,7 @@
  * The embedded store: one SQLite file through better-sqlite3 (WAL, synchronous=NORMAL, foreign
  * keys). Statements are prepared once; putStep and updateExecution are single-row writes by
  * primary key. The store assigns workflow versions: 1 on first put, +1 on every replace.
+ * Trigger states and idempotency claims live in sqlite-triggers.ts.
  * @module
  */
 import { mkdirSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { decodeCursor, resolvePageLimit, toPage } from './cursor.ts';
 import { resolveSqliteStoreOptions, type SqliteStoreOptions } from './sqlite-options.ts';
 import { migrateSqlite } from './sqlite-schema.ts';
 import { createSqliteLogs } from './sqlite-logs.ts';
+import { createSqliteTriggers } from './sqlite-triggers.ts';
 import {
   PATCH_COLUMNS,
   SELECT_EXECUTIONS,
@@ -98,6 +100,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const open = (): void => {
     if (closed) throw new UnavailableError('store is closed');
   };
+  const triggers = createSqliteTriggers(db, open);
   const stepArgs = (s: StepRecord) =>
     [s.status, s.attempts, s.exitCode ?? null, s.startedAt ?? null, s.finishedAt ?? null] as const;
 
@@ -155,6 +158,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     kind: 'sqlite',
+    ...triggers,
 
     async putWorkflow(rec) {
       open();

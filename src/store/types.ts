@@ -144,7 +144,56 @@ export interface Store {
   appendLogs(executionId: string, lines: LogLine[]): Promise<void>;
   getLogs(executionId: string, opts?: { stepId?: string }): Promise<ExecutionLogs>;
 
+  /** The persisted state of one trigger, if any. */
+  getTriggerState(triggerId: string): Promise<TriggerState | undefined>;
+  /** Writes (upserts) a trigger's state. */
+  putTriggerState(state: TriggerState): Promise<void>;
+  /** Every stored trigger state (bounded by the number of declared triggers). */
+  listTriggerStates(): Promise<TriggerState[]>;
+  /** Removes a trigger's state (its workflow was deleted or no longer declares it). */
+  deleteTriggerState(triggerId: string): Promise<void>;
+
+  /**
+   * Claims an idempotency key atomically: when an unexpired claim of `scope`+`key` exists,
+   * returns it with `created: false`; otherwise stores this one and returns `created: true`.
+   * Expired claims are replaced (and may be purged at any time). A stored claim is expired when
+   * its `expiresAt` is not later than the new claim's `createdAt` (the caller's clock). Throws
+   * InvalidArgumentError for an empty or over-256-character scope/key, an empty executionId, or
+   * times that are not ISO-8601 with `expiresAt` after `createdAt`.
+   */
+  claimIdempotencyKey(
+    claim: IdempotencyClaim,
+  ): Promise<{ claim: IdempotencyClaim; created: boolean }>;
+
   close(): Promise<void>;
+}
+
+/** What a trigger remembers across restarts. */
+export interface TriggerState {
+  /** Stable id: `<workflowId>.<kind>.<index>` made subject-safe, e.g. `nightly-cron-0`. */
+  id: string;
+  workflowId: string;
+  /** Paused by a person (survives restarts). */
+  paused: boolean;
+  /** Scheduled time of the last fire (cron) or time of the last fire (others). */
+  lastFireAt: string | null;
+  /** Outcome of the last fire. */
+  lastResult: {
+    status: 'started' | 'skipped' | 'queued' | 'failed';
+    executionId?: string;
+    reason?: string;
+  } | null;
+  updatedAt: string;
+}
+
+/** One idempotency claim: the first run started for a key within its retention window. */
+export interface IdempotencyClaim {
+  /** What the key is scoped to, e.g. `hook:<path>`. */
+  scope: string;
+  key: string;
+  executionId: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
 /** Options every store implementation accepts. */

@@ -20,6 +20,11 @@
  * - templates: renderArgv, renderTemplate, checkTemplates, templateReferences, hasTemplate,
  *   stepTemplateContext, TemplateContext, TemplateRef
  * - JSON Schema: workflowJsonSchema, WORKFLOW_SCHEMA_ID
+ * - triggers: triggerSchema, triggerListSchema, TriggerDefinition, TriggerKind, TRIGGER_KINDS,
+ *   NatsTriggerDefinition, CronTriggerDefinition, HttpTriggerDefinition, cronScheduleProblem,
+ *   timezoneProblem, hookSecretEnv, resolveHookSecret, OverlapPolicy, OVERLAP_POLICIES,
+ *   DEFAULT_OVERLAP, DEFAULT_MAX_QUEUED, MAX_MAX_QUEUED, CatchUpPolicy, CATCH_UP_POLICIES,
+ *   DEFAULT_CATCH_UP, MAX_CATCH_UP_FIRES
  * @module
  */
 export type {
@@ -94,5 +99,28 @@ export {
 } from './template.ts';
 export type { TemplateContext, TemplateRef } from './template.ts';
 export { WORKFLOW_SCHEMA_ID, workflowJsonSchema } from './json-schema.ts';
-export { triggerSchema } from './triggers.ts';
-export type { NatsTriggerDefinition, TriggerDefinition } from './triggers.ts';
+export {
+  CATCH_UP_POLICIES,
+  cronScheduleProblem,
+  DEFAULT_CATCH_UP,
+  DEFAULT_MAX_QUEUED,
+  DEFAULT_OVERLAP,
+  hookSecretEnv,
+  MAX_CATCH_UP_FIRES,
+  MAX_MAX_QUEUED,
+  OVERLAP_POLICIES,
+  resolveHookSecret,
+  timezoneProblem,
+  TRIGGER_KINDS,
+  triggerListSchema,
+  triggerSchema,
+} from './triggers.ts';
+export type {
+  CatchUpPolicy,
+  CronTriggerDefinition,
+  HttpTriggerDefinition,
+  NatsTriggerDefinition,
+  OverlapPolicy,
+  TriggerDefinition,
+  TriggerKind,
+} from './triggers.ts';

@@ -5,7 +5,12 @@
  * @module
  */
 import { z } from 'zod';
-import { triggerSchema } from './triggers.ts';
+import {
+  catchUpSchema,
+  maxQueuedSchema,
+  overlapSchema,
+  triggerListSchema,
+} from './triggers.ts';
 import { durationSchema, positiveDurationSchema } from './duration.ts';
 import type { InputDefinition, RetryPolicy, StepDefinition, WorkflowDefinition } from './types.ts';
 
@@ -222,9 +227,21 @@ export const rawWorkflowSchema = z.strictObject({
     .strictObject({ timeout: positiveDurationSchema.optional(), retry: retrySchema.optional() })
     .optional()
     .describe('Step timeout and retry used when a step sets none.'),
-  triggers: z.array(triggerSchema).max(64).optional().describe('What starts runs on its own.'),
+  triggers: triggerListSchema.optional(),
+  overlap: overlapSchema.optional(),
+  maxQueued: maxQueuedSchema.optional(),
+  catchUp: catchUpSchema.optional(),
   steps: z.array(rawStepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS),
-});
+})
+  .superRefine((w, ctx) => {
+    if (w.maxQueued !== undefined && w.overlap !== 'queue') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxQueued'],
+        message: 'maxQueued applies only to overlap: queue',
+      });
+    }
+  });
 type RawWorkflow = z.output<typeof rawWorkflowSchema>;
 
 function resolveRetry(step: RawRetry | undefined, defaults: RawRetry | undefined): RetryPolicy {
@@ -281,6 +298,9 @@ export function resolveWorkflow(w: RawWorkflow): WorkflowDefinition {
     ...(w.defaults?.timeout !== undefined && { defaultTimeoutMs: w.defaults.timeout }),
     steps: w.steps.map((s) => resolveStep(s, w.defaults?.retry)),
     ...(w.triggers !== undefined && { triggers: w.triggers }),
+    ...(w.overlap !== undefined && { overlap: w.overlap }),
+    ...(w.maxQueued !== undefined && { maxQueued: w.maxQueued }),
+    ...(w.catchUp !== undefined && { catchUp: w.catchUp }),
   };
 }
 

@@ -4,7 +4,7 @@
  * Machines import these as types only.
  * @module
  */
-import type { TriggerDefinition } from './triggers.ts';
+import type { CatchUpPolicy, OverlapPolicy, TriggerDefinition } from './triggers.ts';
 
 /** Retry policy of a step, resolved. `attempts` counts the first try. */
 export interface RetryPolicy {
@@ -84,4 +84,10 @@ export interface WorkflowDefinition {
   steps: StepDefinition[];
   /** What starts runs on its own (see triggers.ts). */
   triggers?: TriggerDefinition[];
+  /** What a trigger fire does while a run is pending or running; set only when declared. @default "skip" */
+  overlap?: OverlapPolicy;
+  /** Fires waiting under `overlap: queue`. @default 1 */
+  maxQueued?: number;
+  /** Missed cron ticks after downtime. @default "none" */
+  catchUp?: CatchUpPolicy;
 }

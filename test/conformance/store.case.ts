@@ -10,10 +10,12 @@ import { newId } from '../../src/ids.ts';
 import type {
   ExecutionRecord,
   ExecutionStatus,
+  IdempotencyClaim,
   LogLine,
   StepRecord,
   Store,
   StoreLimits,
+  TriggerState,
   WorkflowRecord,
 } from '../../src/store/types.ts';
 import type { WorkflowDefinition } from '../../src/workflow/types.ts';
@@ -107,6 +109,32 @@ function lines(
     line: `${stepId}-${from + i}`,
     ts: T1,
   }));
+}
+
+function triggerState(id: string, over: Partial<TriggerState> = {}): TriggerState {
+  return {
+    id,
+    workflowId: 'nightly',
+    paused: false,
+    lastFireAt: null,
+    lastResult: null,
+    updatedAt: T0,
+    ...over,
+  };
+}
+
+const HOUR_LATER = '2026-01-01T01:00:00.000Z';
+const TWO_HOURS_LATER = '2026-01-01T02:00:00.000Z';
+
+function claim(key: string, over: Partial<IdempotencyClaim> = {}): IdempotencyClaim {
+  return {
+    scope: 'hook:deploy',
+    key,
+    executionId: newId('ex'),
+    createdAt: T0,
+    expiresAt: HOUR_LATER,
+    ...over,
+  };
 }
 
 /** Registers the Store contract suite for one implementation. */
@@ -496,12 +524,154 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
       });
     });
 
+    describe('trigger states', () => {
+      it('puts, gets, replaces, lists by id and deletes', async () => {
+        const store = await open();
+        expect(await store.getTriggerState('nightly-cron-0')).toBeUndefined();
+        expect(await store.listTriggerStates()).toEqual([]);
+        const fired = triggerState('nightly-cron-0', {
+          lastFireAt: T1,
+          lastResult: { status: 'started', executionId: 'ex_1' },
+          updatedAt: T1,
+        });
+        const paused = triggerState('backup-cron-1', {
+          workflowId: 'backup',
+          paused: true,
+          lastResult: { status: 'skipped', reason: 'overlap' },
+        });
+        const hook = triggerState('deploy-http-0', { workflowId: 'deploy' });
+        for (const s of [fired, paused, hook]) await store.putTriggerState(s);
+        expect(await store.getTriggerState('nightly-cron-0')).toEqual(fired);
+        expect(await store.getTriggerState('backup-cron-1')).toEqual(paused);
+        const replaced = triggerState('nightly-cron-0', {
+          paused: true,
+          lastFireAt: T2,
+          lastResult: { status: 'failed', reason: 'boom' },
+          updatedAt: T2,
+        });
+        await store.putTriggerState(replaced);
+        expect(await store.getTriggerState('nightly-cron-0')).toEqual(replaced);
+        expect(await store.listTriggerStates()).toEqual([paused, hook, replaced]);
+        await store.deleteTriggerState('backup-cron-1');
+        await store.deleteTriggerState('never-stored');
+        expect(await store.getTriggerState('backup-cron-1')).toBeUndefined();
+        expect((await store.listTriggerStates()).map((s) => s.id)).toEqual([
+          'deploy-http-0',
+          'nightly-cron-0',
+        ]);
+        await store.putTriggerState(paused);
+        expect(await store.getTriggerState('backup-cron-1')).toEqual(paused);
+      });
+
+      it('copies states in and out, and accepts ids that are not subject-safe', async () => {
+        const store = await open();
+        const state = triggerState('odd id/with.dots', {
+          lastResult: { status: 'queued', executionId: 'ex_2' },
+        });
+        await store.putTriggerState(state);
+        state.lastResult!.status = 'failed';
+        const got = await store.getTriggerState('odd id/with.dots');
+        expect(got).toEqual(
+          triggerState('odd id/with.dots', {
+            lastResult: { status: 'queued', executionId: 'ex_2' },
+          }),
+        );
+        got!.lastResult!.executionId = 'changed';
+        expect((await store.listTriggerStates())[0]!.lastResult).toEqual({
+          status: 'queued',
+          executionId: 'ex_2',
+        });
+      });
+    });
+
+    describe('idempotency claims', () => {
+      it('creates the first claim and returns it to every later one', async () => {
+        const store = await open();
+        const first = claim('k-1');
+        expect(await store.claimIdempotencyKey(first)).toEqual({ claim: first, created: true });
+        const second = claim('k-1', { createdAt: T1 });
+        const again = await store.claimIdempotencyKey(second);
+        expect(again).toEqual({ claim: first, created: false });
+        expect(again.claim.executionId).not.toBe(second.executionId);
+      });
+
+      it('keeps scopes and keys independent', async () => {
+        const store = await open();
+        const a = claim('k');
+        const otherKey = claim('k2');
+        const otherScope = claim('k', { scope: 'hook:other' });
+        const odd = claim('key with spaces/and.dots', { scope: 'hook:a.b/c' });
+        for (const c of [a, otherKey, otherScope, odd]) {
+          expect(await store.claimIdempotencyKey(c)).toEqual({ claim: c, created: true });
+        }
+        expect(await store.claimIdempotencyKey(claim('k'))).toEqual({ claim: a, created: false });
+        expect(
+          await store.claimIdempotencyKey(
+            claim('key with spaces/and.dots', { scope: 'hook:a.b/c' }),
+          ),
+        ).toEqual({ claim: odd, created: false });
+      });
+
+      it('replaces an expired claim, judged at the new claim’s createdAt', async () => {
+        const store = await open();
+        const old = claim('k');
+        await store.claimIdempotencyKey(old);
+        // Still live one millisecond before it expires.
+        const early = claim('k', {
+          createdAt: '2026-01-01T00:59:59.999Z',
+          expiresAt: TWO_HOURS_LATER,
+        });
+        expect(await store.claimIdempotencyKey(early)).toEqual({ claim: old, created: false });
+        const late = claim('k', { createdAt: HOUR_LATER, expiresAt: TWO_HOURS_LATER });
+        expect(await store.claimIdempotencyKey(late)).toEqual({ claim: late, created: true });
+        const after = claim('k', {
+          createdAt: '2026-01-01T01:30:00.000Z',
+          expiresAt: TWO_HOURS_LATER,
+        });
+        expect(await store.claimIdempotencyKey(after)).toEqual({ claim: late, created: false });
+      });
+
+      it('lets exactly one of 10 concurrent claims of a key create it', async () => {
+        const store = await open();
+        const claims = Array.from({ length: 10 }, () => claim('race'));
+        const results = await Promise.all(claims.map((c) => store.claimIdempotencyKey(c)));
+        const winners = results.filter((r) => r.created);
+        expect(winners).toHaveLength(1);
+        const won = winners[0]!.claim;
+        expect(claims.map((c) => c.executionId)).toContain(won.executionId);
+        for (const r of results) expect(r.claim).toEqual(won);
+      });
+
+      it('rejects a malformed claim as an invalid argument', async () => {
+        const store = await open();
+        const bad: IdempotencyClaim[] = [
+          claim(''),
+          claim('k', { scope: '' }),
+          claim('x'.repeat(257)),
+          claim('k', { executionId: '' }),
+          claim('k', { createdAt: 'yesterday' }),
+          claim('k', { expiresAt: T0 }),
+        ];
+        for (const c of bad) {
+          await expect(store.claimIdempotencyKey(c)).rejects.toMatchObject({
+            code: 'invalid_argument',
+          });
+        }
+        const ok = claim('k');
+        expect(await store.claimIdempotencyKey(ok)).toEqual({ claim: ok, created: true });
+      });
+    });
+
     it('closes idempotently and then refuses calls as unavailable', async () => {
       const store = await open();
       await store.close();
       await store.close();
       await expect(store.getWorkflow('w')).rejects.toMatchObject({ code: 'unavailable' });
       await expect(store.listExecutions()).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(store.listTriggerStates()).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(store.claimIdempotencyKey(claim('k'))).rejects.toMatchObject({
+        code: 'unavailable',
+      });
     });
 
     it('creates and reads back a 10,000-step execution', { timeout: 120_000 }, async () => {
@@ -560,6 +730,26 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
         expect((await second.getLogs(live.id)).truncated).toEqual({ a: 3 });
         await second.putWorkflow(workflow('w'));
         expect((await second.getWorkflow('w'))!.version).toBe(3);
+      });
+
+      it('keeps trigger states and claims across close and reopen', async () => {
+        const first = await open();
+        const state = triggerState('nightly-cron-0', {
+          paused: true,
+          lastFireAt: T1,
+          lastResult: { status: 'started', executionId: 'ex_1' },
+        });
+        await first.putTriggerState(state);
+        const held = claim('k');
+        await first.claimIdempotencyKey(held);
+        const second = await reopen(first);
+        opened.push(second);
+        expect(await second.getTriggerState('nightly-cron-0')).toEqual(state);
+        expect(await second.listTriggerStates()).toEqual([state]);
+        expect(await second.claimIdempotencyKey(claim('k', { createdAt: T1 }))).toEqual({
+          claim: held,
+          created: false,
+        });
       });
     }
   });

@@ -8,6 +8,7 @@ import {
   createJetStreamStore,
   ensureEventStream,
   fromToken,
+  IDEMPOTENCY_BUCKET_MAX_AGE_MS,
   resolveEventStreamOptions,
   resolveJetStreamStoreOptions,
   storeNames,
@@ -283,6 +284,39 @@ describe('jetstream store: reopening and names', () => {
     expect(resolveJetStreamStoreOptions({ connection: nc }, 64 * 1024).maxValueBytes).toBeLessThan(
       64 * 1024,
     );
+  });
+});
+
+describe('jetstream store: idempotency claims across processes', () => {
+  it('lets one of many claims from two connections create a key', async () => {
+    const prefix = freshPrefix();
+    const a = await open(prefix);
+    const b = await open(prefix, undefined, await secondConnection());
+    const claimOf = (store: Store, key: string, createdAt: string, expiresAt: string) =>
+      store.claimIdempotencyKey({
+        scope: 'hook:deploy',
+        key,
+        executionId: newId('ex'),
+        createdAt,
+        expiresAt,
+      });
+    const race = async (key: string, createdAt: string, expiresAt: string) => {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => claimOf(i % 2 ? a : b, key, createdAt, expiresAt)),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const won = results.find((r) => r.created)!.claim;
+      for (const r of results) expect(r.claim).toEqual(won);
+      return won;
+    };
+    const first = await race('k', T0, '2026-01-01T01:00:00.000Z');
+    // Once expired, many replacers race again: one wins, everyone sees its claim.
+    const second = await race('k', '2026-01-01T02:00:00.000Z', '2026-01-01T03:00:00.000Z');
+    expect(second.executionId).not.toBe(first.executionId);
+    const bucket = await jsm.streams.info(`KV_${storeNames(prefix).buckets.idempotency}`);
+    expect(bucket.config.max_age).toBe(IDEMPOTENCY_BUCKET_MAX_AGE_MS * 1_000_000);
+    await a.close();
+    await b.close();
   });
 });
 

@@ -2,7 +2,9 @@
  * Two `stator serve --nats` processes sharing one NATS server and one JetStream prefix: a burst
  * of executions requested over `stator.api.workflow.execute` is shared by both nodes, each run
  * exactly once; when one node is stopped (SIGTERM) half-way, the other finishes the rest and
- * no run is lost or run twice to completion. Driven by a plain NATS client.
+ * no run is lost or run twice to completion; a draining node leaves the API to the other; runs
+ * held by either node are cancelled through the API or their inbound subject, once, and stop.
+ * Driven by a plain NATS client.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteClusterStreams } from '../../fixtures/cluster/jetstream-cleanup.ts';

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   createSqliteStore,
   resolveSqliteStoreOptions,
+  SQLITE_MIGRATIONS,
   SQLITE_SCHEMA_VERSION,
   type SqliteStoreOptions,
   type Store,
@@ -53,7 +54,15 @@ describe('createSqliteStore', () => {
         .pluck()
         .all();
       expect(tables).toEqual(
-        expect.arrayContaining(['executions', 'log_counts', 'logs', 'steps', 'workflows']),
+        expect.arrayContaining([
+          'executions',
+          'idempotency_keys',
+          'log_counts',
+          'logs',
+          'steps',
+          'trigger_states',
+          'workflows',
+        ]),
       );
     } finally {
       db.close();
@@ -87,6 +96,67 @@ describe('createSqliteStore', () => {
     db.prepare('UPDATE schema_version SET version = ?').run(SQLITE_SCHEMA_VERSION + 1);
     db.close();
     expect(() => createSqliteStore({ path })).toThrow(/newer than this build/);
+  });
+
+  it('migrates a version-1 file and keeps its data', async () => {
+    const path = join(root, 'v1', 'stator.db');
+    mkdirSync(join(root, 'v1'));
+    const db = new Database(path);
+    db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
+    db.exec(SQLITE_MIGRATIONS[0]!.sql);
+    db.prepare('INSERT INTO schema_version (version) VALUES (1)').run();
+    db.prepare(
+      `INSERT INTO workflows (id, definition, source, version, created_at, updated_at)
+       VALUES ('old', '{"id":"old","steps":[]}', NULL, 4, 't0', 't1')`,
+    ).run();
+    db.close();
+    const store = createSqliteStore({ path });
+    expect((await store.getWorkflow('old'))!.version).toBe(4);
+    await store.putTriggerState({
+      id: 'old-cron-0',
+      workflowId: 'old',
+      paused: false,
+      lastFireAt: null,
+      lastResult: null,
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(await store.listTriggerStates()).toHaveLength(1);
+    await store.close();
+    const check = new Database(path, { readonly: true });
+    try {
+      expect(check.prepare('SELECT version FROM schema_version').pluck().get()).toBe(
+        SQLITE_SCHEMA_VERSION,
+      );
+    } finally {
+      check.close();
+    }
+  });
+
+  it('purges expired idempotency claims a bounded batch at a time', async () => {
+    const path = join(root, 'purge', 'stator.db');
+    const store = createSqliteStore({ path });
+    const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 0, minutes)).toISOString();
+    const claimAt = (key: string, minutes: number) =>
+      store.claimIdempotencyKey({
+        scope: 'hook:p',
+        key,
+        executionId: `ex_${key}`,
+        createdAt: at(minutes),
+        expiresAt: at(minutes + 10),
+      });
+    // 128 claims: the purge after the 64th finds nothing expired, the one after the 128th
+    // (made 60 minutes later) removes the first 64.
+    for (let i = 0; i < 64; i++) expect((await claimAt(`a${i}`, 0)).created).toBe(true);
+    for (let i = 0; i < 64; i++) expect((await claimAt(`b${i}`, 60)).created).toBe(true);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      const keys = db.prepare('SELECT key FROM idempotency_keys ORDER BY key').pluck().all();
+      expect(keys).toHaveLength(64);
+      expect(keys.every((k) => String(k).startsWith('b'))).toBe(true);
+    } finally {
+      db.close();
+    }
   });
 
   it('works on a private in-memory database', async () => {
