@@ -108,7 +108,6 @@ export const taskMachine = setup({
     })),
   },
   guards: {
-    isNoop: ({ context }) => context.step.kind === 'noop',
     hasTimeout: ({ context }) => timeoutOf(context) !== undefined,
     canRetry: ({ context }) =>
       !context.nonRetryable && hasAttemptsLeft(context.step.retry, context.attempt),
@@ -132,14 +131,9 @@ export const taskMachine = setup({
   states: {
     waiting: {
       on: {
-        start: [
-          {
-            guard: 'isNoop',
-            target: 'succeeded',
-            actions: [assign({ attempt: ({ context }) => context.attempt + 1 }), 'reportStarted'],
-          },
-          { target: 'running' },
-        ],
+        // Every kind goes through `running`, noop included: its attempt ends on a later turn of
+        // the event loop, so a large noop DAG never runs as one synchronous burst.
+        start: 'running',
         skip: {
           target: 'skipped',
           actions: assign({ error: ({ event }) => event.reason ?? null }),

@@ -12,6 +12,7 @@ import {
   DEFAULT_SLOTS_PER_ENGINE,
   type StatorOptions,
 } from './runtime/index.ts';
+import { parseDuration } from './workflow/index.ts';
 
 /** @default "127.0.0.1" */
 export const DEFAULT_HOST = '127.0.0.1';
@@ -60,6 +61,20 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
     .default('stator'),
+  /** How long a webhook's Idempotency-Key is remembered, ms (from e.g. `24h`, at most `7d`). */
+  hookIdempotencyRetention: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        const ms = parseDuration(s);
+        if (ms >= 1000 && ms <= 7 * 86_400_000) return ms;
+        ctx.addIssue({ code: 'custom', message: 'must be between 1s and 7d' });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+      return z.NEVER;
+    })
+    .optional(),
 });
 
 /** The resolved configuration. */
@@ -86,6 +101,10 @@ export const CONFIG_SOURCES: Record<ConfigKey, { flag?: string; env: string[] }>
   natsCreds: { flag: 'nats-creds', env: ['STATOR_NATS_CREDS'] },
   natsNkeySeed: { env: ['STATOR_NATS_NKEY_SEED'] },
   natsPrefix: { flag: 'nats-prefix', env: ['STATOR_NATS_PREFIX'] },
+  hookIdempotencyRetention: {
+    flag: 'hook-idempotency-retention',
+    env: ['STATOR_HOOK_IDEMPOTENCY_RETENTION'],
+  },
 };
 
 /** `node:util` parseArgs option specs of every config flag. */
@@ -143,6 +162,9 @@ export function statorOptionsFromConfig(config: Config, logger?: Logger): Stator
     slotsPerEngine: config.slots,
   };
   if (config.nodeName !== undefined) options.node = config.nodeName;
+  if (config.hookIdempotencyRetention !== undefined) {
+    options.webhooks = { idempotencyRetentionMs: config.hookIdempotencyRetention };
+  }
   if (logger !== undefined) options.logger = logger;
   return options;
 }

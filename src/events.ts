@@ -93,8 +93,62 @@ export type MonitorEvent = {
   dropped: number;
 };
 
+/** Where a trigger fire came from. */
+export type TriggerFireSource = 'schedule' | 'catch_up' | 'manual' | 'webhook' | 'nats';
+
+/** Why a trigger fire started nothing (a bounded set: metrics label it). */
+export type TriggerSkipReason = 'overlap' | 'queue_full' | 'paused' | 'busy' | 'missed';
+
+/** Fields every trigger event carries. */
+interface TriggerEventBase {
+  triggerId: string;
+  workflowId: string;
+  /** `cron`, `http` or `nats`. */
+  kind: string;
+}
+
+/** Fields of an event about one fire. */
+interface TriggerFireBase extends TriggerEventBase {
+  /** What fired it (not `source`: every stamped event's `source` is its actor's address). */
+  origin: TriggerFireSource;
+  /** The tick (cron) or arrival time of the fire, ISO-8601. */
+  scheduledAt: string;
+}
+
+/** Events a trigger emits. */
+export type TriggerEvent =
+  | (TriggerFireBase & {
+      type: 'trigger.fired';
+      executionId: string;
+      /** The run waited in the workflow's overlap queue before it started. */
+      queued?: boolean;
+      /** Runs cancelled first (`overlap: cancel_previous`). */
+      cancelled?: string[];
+    })
+  | (TriggerFireBase & {
+      type: 'trigger.queued';
+      /** The id the run will have when it starts. */
+      executionId: string;
+      /** 1 = next to start. */
+      position: number;
+    })
+  | (TriggerFireBase & {
+      type: 'trigger.skipped';
+      reason: TriggerSkipReason;
+      message: string;
+      /** Ticks this event stands for (`missed`). */
+      count?: number;
+    })
+  | (TriggerFireBase & {
+      type: 'trigger.error';
+      error: WireError;
+      attempt: number;
+      willRetry: boolean;
+    })
+  | (TriggerEventBase & { type: 'trigger.status'; status: 'active' | 'paused' });
+
 /** Any event before stamping. */
-export type ActorEvent = ExecutionEvent | EngineEvent | MonitorEvent;
+export type ActorEvent = ExecutionEvent | EngineEvent | MonitorEvent | TriggerEvent;
 /** The dotted type names. */
 export type EventType = ActorEvent['type'];
 
@@ -121,6 +175,8 @@ const SEVERITY: Partial<Record<EventType, Severity>> = {
   'step.stderr': 'info',
   'engine.rejected': 'warning',
   'monitor.dropped': 'warning',
+  'trigger.skipped': 'warning',
+  'trigger.error': 'error',
 };
 
 /** Severity of an event type (info unless listed). */

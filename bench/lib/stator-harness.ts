@@ -4,6 +4,7 @@
  * path a library user takes.
  * @module
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,14 +18,20 @@ export interface BenchStator {
   close(): Promise<void>;
 }
 
-/** Starts a service with a SQLite store in a new temp dir (unless `store` says otherwise). */
+/**
+ * Starts a service with a SQLite store in a new temp dir (unless `store` says otherwise). The
+ * dir is removed by `close()`, or at process exit if a benchmark dies before closing.
+ */
 export async function startStator(options: StatorOptions = {}): Promise<BenchStator> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stator-bench-'));
+  const removeAtExit = () => rmSync(dataDir, { recursive: true, force: true });
+  process.once('exit', removeAtExit);
   const stator = await createStator({ dataDir, store: 'sqlite', rehydrate: false, ...options });
   return {
     stator,
     dataDir,
     close: async () => {
+      process.removeListener('exit', removeAtExit);
       await stator.close();
       await rm(dataDir, { recursive: true, force: true });
     },

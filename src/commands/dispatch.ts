@@ -23,6 +23,7 @@ import {
 } from './execution-commands.ts';
 import { health, machineGet, machineList } from './system-commands.ts';
 import { metrics, statistics } from './monitor-commands.ts';
+import { TRIGGER_COMMANDS } from './trigger-commands.ts';
 
 /** Every command, by name. */
 export const COMMANDS = {
@@ -40,6 +41,7 @@ export const COMMANDS = {
   'machine.get': machineGet,
   statistics,
   metrics,
+  ...TRIGGER_COMMANDS,
 } as const;
 
 /** A known command name. */

@@ -36,6 +36,7 @@ export const statistics = defineCommand({
 export const metrics = defineCommand({
   name: 'metrics',
   description: "This process's metrics in Prometheus text format (version 0.0.4)",
-  input: z.object({}),
+  // Strict: it takes no fields, so a payload with some is a mistake worth reporting.
+  input: z.strictObject({}),
   handler: (stator) => stator.metrics(),
 });

@@ -12,8 +12,10 @@ import { resolveHttpAppOptions, type HttpAppOptions } from './options.ts';
 import { workflowRoutes } from './workflow-routes.ts';
 import { executionRoutes } from './execution-routes.ts';
 import { eventRoutes } from './event-routes.ts';
+import { mountWebSocketRoute } from './ws-routes.ts';
 import { healthRoutes, machineRoutes } from './system-routes.ts';
 import { hookRoutes } from './hook-routes.ts';
+import { triggerRoutes } from './trigger-routes.ts';
 import { metricsRoutes, statisticsRoutes } from './metrics-routes.ts';
 
 /** Builds the HTTP app over a Stator service. Serve it with `startHttpServer()` or `app.request()`. */
@@ -35,7 +37,12 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     });
   }
 
-  if (opts.apiToken !== undefined) app.use('/api/*', requireBearerToken(opts.apiToken));
+  // Browsers cannot set headers on EventSource or WebSocket: those two also take `?token=`.
+  const streamAuth = { queryTokenPaths: ['/api/events', '/api/events/', '/ws'] };
+  if (opts.apiToken !== undefined) {
+    app.use('/api/*', requireBearerToken(opts.apiToken, streamAuth));
+    app.use('/ws', requireBearerToken(opts.apiToken, streamAuth));
+  }
   // /metrics takes the API token too; /hooks/* do not (signed by their own secret, hook-routes.ts).
   if (opts.apiToken !== undefined) app.use('/metrics', requireBearerToken(opts.apiToken));
   app.use(
@@ -57,6 +64,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   app.route('/api/workflows', workflowRoutes(stator));
   app.route('/api/executions', executionRoutes(stator));
   app.route('/api/machines', machineRoutes(stator));
+  app.route('/api/triggers', triggerRoutes(stator));
   app.route('/api/statistics', statisticsRoutes(stator));
   app.route('/metrics', metricsRoutes(stator));
   app.route('/hooks', hookRoutes(stator, { bodyLimitBytes: opts.bodyLimitBytes }));
@@ -68,6 +76,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
       ...(logger ? { logger } : {}),
     }),
   );
+  mountWebSocketRoute(app, stator, { bufferSize: opts.sseBufferSize, logger });
 
   return app;
 }

@@ -1,6 +1,7 @@
 /**
  * Bearer-token middleware: compares the presented token with the configured one in constant
  * time (both hashed first, so lengths never leak), answering 401 `unauthorized` otherwise.
+ * Streams a browser opens (SSE, WebSocket) may carry it as `?token=` instead.
  * @module
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -21,10 +22,22 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Middleware requiring `Authorization: Bearer <token>`. */
-export function requireBearerToken(token: string): MiddlewareHandler {
+/** Options of requireBearerToken. */
+export interface BearerAuthOptions {
+  /**
+   * Paths that also accept the token as `?token=` (browsers cannot set headers on EventSource
+   * and WebSocket). A query string can end up in proxy logs: prefer the header elsewhere.
+   */
+  queryTokenPaths?: readonly string[];
+}
+
+/** Middleware requiring `Authorization: Bearer <token>` (or `?token=` on the given paths). */
+export function requireBearerToken(token: string, opts: BearerAuthOptions = {}): MiddlewareHandler {
+  const queryPaths = new Set(opts.queryTokenPaths ?? []);
   return async function bearerAuth(c, next) {
-    const presented = bearerToken(c.req.header('authorization'));
+    const presented =
+      bearerToken(c.req.header('authorization')) ??
+      (queryPaths.has(c.req.path) ? c.req.query('token') || undefined : undefined);
     if (presented === undefined || !tokensEqual(presented, token)) {
       c.header('WWW-Authenticate', 'Bearer realm="stator"');
       return errorResponse(c, new UnauthorizedError());

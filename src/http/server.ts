@@ -1,7 +1,8 @@
 /**
  * Serves a Hono app on Node with @hono/node-server. Port 0 picks a free port; `close()` stops
  * accepting, lets requests in flight finish within a grace period, then cuts the rest
- * (long-lived SSE streams included).
+ * (long-lived SSE streams included). WebSocket upgrades of the app (ws-routes.ts) are attached
+ * to the server and their sockets closed with it.
  * @module
  */
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { UnavailableError } from '../errors.ts';
+import { attachWebSockets, type AttachedWebSockets } from './ws-routes.ts';
 
 /** @default "127.0.0.1" */
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
@@ -45,13 +47,14 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServerH
       { fetch: options.app.fetch, hostname: host, port: options.port ?? 0 },
       (info: AddressInfo) => {
         server.off('error', onListenError);
+        const sockets = attachWebSockets(options.app, server as Server);
         const urlHost = host.includes(':') ? `[${host}]` : host;
         let closing: Promise<void> | undefined;
         resolve({
           url: `http://${urlHost}:${info.port}`,
           port: info.port,
           host,
-          close: () => (closing ??= closeServer(server as Server, graceMs)),
+          close: () => (closing ??= closeServer(server as Server, graceMs, sockets)),
         });
       },
     );
@@ -64,9 +67,17 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServerH
   });
 }
 
-function closeServer(server: Server, graceMs: number): Promise<void> {
+function closeServer(
+  server: Server,
+  graceMs: number,
+  sockets: AttachedWebSockets | undefined,
+): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    sockets?.close();
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      sockets?.terminate();
+    }, graceMs);
     server.close(() => {
       clearTimeout(timer);
       resolve();

@@ -34,6 +34,4 @@ export interface EventHistory {
 }
 
 /** What a subscriber's replay yields: events, or the announcement of a gap before them. */
-export type ReplayItem =
-  | { kind: 'event'; event: StampedEvent }
-  | { kind: 'gap'; gap: EventGap };
+export type ReplayItem = { kind: 'event'; event: StampedEvent } | { kind: 'gap'; gap: EventGap };

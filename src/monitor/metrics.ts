@@ -1,10 +1,10 @@
 /**
  * Prometheus metrics of one Stator instance (prom-client). Every instance owns its own
  * Registry, so two services in one process never clash, and nothing touches prom-client's
- * global default registry. Counters move from three feeds: the command layer
- * (`commandHandled`), the event stream (`observeEvent`, a tap on the event pipeline that never
- * drops), and the triggers (`triggerFired`, `triggerSkipped`). Gauges are read from their
- * sources at scrape time. Label values are bounded: command names, error codes, workflow ids,
+ * global default registry. Counters move from two feeds: the command layer (`commandHandled`)
+ * and the event stream (`observeEvent`, a tap on the event pipeline that never drops: runs,
+ * steps, and triggers' `trigger.fired` / `trigger.skipped`). `triggerFired` / `triggerSkipped`
+ * are for fires that emit no trigger event. Gauges are read from their sources at scrape time. Label values are bounded: command names, error codes, workflow ids,
  * statuses and reasons, never execution ids.
  * @module
  */
@@ -115,7 +115,7 @@ export class StatorMetrics {
     );
     this.#triggerFires = new Counter({
       name: 'stator_trigger_fires_total',
-      help: 'Trigger fires that started (or queued) a run, by workflow and trigger kind.',
+      help: 'Trigger fires that started a run, by workflow and trigger kind.',
       labelNames: ['workflow', 'trigger'],
       registers,
     });
@@ -173,9 +173,9 @@ export class StatorMetrics {
 
   /** Feeds one published event (the pipeline's tap); never throws. */
   observeEvent(event: StampedEvent): void {
-    if (!('executionId' in event)) return;
     try {
       const at = Date.parse(event.ts);
+      if (event.type.startsWith('trigger.')) return this.#observeTrigger(event as TriggerFields);
       switch (event.type) {
         case 'execution.completed':
         case 'execution.failed':
@@ -215,12 +215,26 @@ export class StatorMetrics {
     }
   }
 
-  /** A trigger started (or queued) a run of `workflowId`; `trigger` is its kind. */
+  #observeTrigger(event: TriggerFields): void {
+    if (event.type === 'trigger.fired') {
+      this.#triggerFires.inc({ workflow: event.workflowId, trigger: event.kind });
+    } else if (event.type === 'trigger.skipped') {
+      this.#triggerSkips.inc(
+        { workflow: event.workflowId, reason: event.reason ?? 'unknown' },
+        event.count ?? 1,
+      );
+    }
+  }
+
+  /**
+   * A trigger started a run of `workflowId` (`trigger`: its kind). Only for fires that emit no
+   * `trigger.fired` event: those are counted from the event stream already.
+   */
   triggerFired(workflowId: string, trigger: string): void {
     this.#triggerFires.inc({ workflow: workflowId, trigger });
   }
 
-  /** A trigger fire started nothing (`overlap`, `paused`, `queue_full`, ...). */
+  /** A fire started nothing (`overlap`, ...); only where no `trigger.skipped` event is emitted. */
   triggerSkipped(workflowId: string, reason: string): void {
     this.#triggerSkips.inc({ workflow: workflowId, reason });
   }
@@ -229,6 +243,15 @@ export class StatorMetrics {
   rateLimitHit(scope = 'command'): void {
     this.#rateLimitHits.inc({ scope });
   }
+}
+
+/** What the metrics read of a trigger event (read loosely: stamping may reshape the type). */
+interface TriggerFields {
+  type: string;
+  workflowId: string;
+  kind: string;
+  reason?: string;
+  count?: number;
 }
 
 const STEP_OUTCOME = {

@@ -107,7 +107,7 @@ export class SubscriberSink {
     try {
       for await (const item of items) {
         if (this.#closed) return;
-        const result = item.kind === 'gap' ? this.onGap?.(item.gap) : this.#call(item.event);
+        const result = item.kind === 'gap' ? this.#gap(item.gap) : this.#call(item.event);
         if (result) await result.catch((err: unknown) => this.#warn(err));
       }
     } catch (err) {
@@ -128,8 +128,18 @@ export class SubscriberSink {
 
   #call(event: StampedEvent): Promise<void> | undefined {
     try {
-      const result = this.listener(event) as Promise<void> | undefined;
-      return result && typeof result.then === 'function' ? result : undefined;
+      const result = this.listener(event);
+      return result instanceof Promise ? (result as Promise<void>) : undefined;
+    } catch (err) {
+      this.#warn(err);
+      return undefined;
+    }
+  }
+
+  #gap(gap: EventGap): Promise<void> | undefined {
+    try {
+      const result = this.onGap?.(gap);
+      return result instanceof Promise ? result : undefined;
     } catch (err) {
       this.#warn(err);
       return undefined;

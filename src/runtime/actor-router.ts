@@ -29,6 +29,13 @@ export const engineInboundSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** Inbound events of triggers. */
+export const triggerInboundSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('pause') }),
+  z.object({ type: z.literal('resume') }),
+  z.object({ type: z.literal('fire'), input: z.record(z.string(), z.unknown()).optional() }),
+]);
+
 /** Returned by a route when another process owns the actor: it answers, this one stays silent. */
 export const NOT_MINE: unique symbol = Symbol('not mine');
 
@@ -36,17 +43,20 @@ export const NOT_MINE: unique symbol = Symbol('not mine');
 export type InboundHandler = (
   id: string,
   event: { type: string } & Record<string, unknown>,
+  msg?: BusMessage,
 ) => Promise<unknown>;
 
 /** What the router needs per kind. */
 export interface RouteTable {
   execution: InboundHandler;
   engine: InboundHandler;
+  trigger: InboundHandler;
 }
 
 const SCHEMAS: Partial<Record<ActorKind, z.ZodType>> = {
   execution: executionInboundSchema,
   engine: engineInboundSchema,
+  trigger: triggerInboundSchema,
 };
 
 /** Subscribes to every actor's inbound subject and dispatches to `routes`. */
@@ -64,7 +74,7 @@ export function startActorRouter(bus: Bus, routes: RouteTable, logger: Logger): 
           result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
         );
       }
-      const data = await route(parsed.id, result.data as { type: string });
+      const data = await route(parsed.id, result.data as { type: string }, msg);
       if (data === NOT_MINE) return;
       msg.respond({ ok: true, data: data ?? null });
     } catch (err) {
@@ -73,7 +83,7 @@ export function startActorRouter(bus: Bus, routes: RouteTable, logger: Logger): 
       msg.respond({ ok: false, error: toWire(err) });
     }
   };
-  return (['execution', 'engine'] as const).map((kind) =>
+  return (['execution', 'engine', 'trigger'] as const).map((kind) =>
     bus.subscribe(actorWildcard('in', kind), (msg) => void handle(msg)),
   );
 }

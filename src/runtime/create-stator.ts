@@ -28,7 +28,7 @@ import { MemoryWorkQueue } from './work-queue.ts';
 import { NOT_MINE, startActorRouter } from './actor-router.ts';
 import { StatorService, type Engine } from './stator-service.ts';
 import { adoptRun } from './adopt-run.ts';
-import { NatsTriggers } from '../triggers/index.ts';
+import { TriggerRegistry, createCronerScheduler } from '../triggers/index.ts';
 import { Webhooks } from '../triggers/index.ts';
 import { StatorMetrics } from '../monitor/index.ts';
 import { startBusApi } from '../api/index.ts';
@@ -84,6 +84,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     sink: {
       publish: (event) => {
         metrics.observeEvent(event);
+        triggers.observe(event);
         monitor.publish(event);
       },
     },
@@ -97,6 +98,19 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   });
 
   const queue = opts.workQueue ?? new MemoryWorkQueue(opts.queueLimit);
+  // One actor per declared trigger (cron, http, nats); fires pass the workflow's overlap policy.
+  const triggers = new TriggerRegistry({
+    store,
+    bus,
+    clock,
+    logger,
+    scheduler: opts.scheduler ?? createCronerScheduler(),
+    emit: (id, event) => pipeline.emit('trigger', id, event),
+    execute: (id, input, o) => service.execute(id, input, o),
+    cancel: (id, reason) => service.cancel(id, reason),
+    cluster: queue.kind !== 'memory',
+    metrics,
+  });
   const dispatcher = new Dispatcher({
     queue,
     logger,
@@ -154,20 +168,14 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     dispatcher.addEngine(engineId, actor, opts.slotsPerEngine);
   }
 
-  const triggers: NatsTriggers = new NatsTriggers(
-    bus,
-    (id, input): Promise<{ executionId: string }> => service.execute(id, input),
-    logger,
-  );
   const webhooks = new Webhooks({
     store,
     clock,
     logger,
     options: opts.webhooks,
-    // Integration point: fire through the trigger actors (overlap policy) once they exist.
-    fire: ({ workflowId, input, executionId }) =>
-      service.execute(workflowId, input, { executionId }),
-    onFired: (workflowId) => metrics.triggerFired(workflowId, 'http'),
+    // Through the trigger actors (pause, overlap policy); they count fires in the metrics.
+    fire: ({ workflowId, trigger, input, executionId }) =>
+      triggers.fireDeclared(workflowId, trigger.index, 'webhook', { input, executionId }),
   });
   const service: StatorService = new StatorService({
     triggers,
@@ -192,6 +200,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       for (const stop of intake.splice(0)) stop();
     },
     close: async () => {
+      pids?.close();
       for (const close of closers) close();
       for (const sub of routes) sub.unsubscribe();
       if (ownsBus) await bus.close();
@@ -208,6 +217,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
         return undefined;
       },
       engine: async (id, event) => service.engineCommand(id, event),
+      trigger: async (id, event, msg) => service.triggerInbound(id, event, msg?.reply),
     },
     logger,
   );

@@ -63,9 +63,12 @@ export class ExecutionRecorder {
         run.record.status = 'running';
         // A rehydrated run keeps the start time of its first life.
         run.record.startedAt ??= iso;
+        // The engine and process that took the run are written with its start, in one write.
         return this.store.updateExecution(event.executionId, {
           status: 'running',
           startedAt: run.record.startedAt,
+          engineId: run.record.engineId,
+          node: run.record.node,
         });
       case 'execution.completed':
       case 'execution.failed':

@@ -12,7 +12,7 @@ import type { ProcessRunner } from '../exec/types.ts';
 import type { Clock } from '../clock.ts';
 import type { WorkQueue } from './work-queue.ts';
 import type { MonitorHubOptions } from '../monitor/monitor-hub.ts';
-import type { WebhookOptions } from '../triggers/index.ts';
+import type { Scheduler, WebhookOptions } from '../triggers/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
 /** @default "./.stator" */
@@ -64,6 +64,8 @@ export interface StatorOptions {
   webhooks?: WebhookOptions;
   /** The monitor: recent events kept for resumes, older history (cluster). */
   monitor?: MonitorHubOptions;
+  /** Cron schedules; croner's timers when absent (tests pass a simulated one). */
+  scheduler?: Scheduler;
 }
 
 /** Options after defaults and validation. */
@@ -87,6 +89,7 @@ export interface ResolvedStatorOptions {
   sqlitePath: string;
   webhooks?: WebhookOptions;
   monitor?: MonitorHubOptions;
+  scheduler?: Scheduler;
 }
 
 const numbers = z.object({
@@ -128,6 +131,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     busApi: input.busApi ?? true,
     webhooks: input.webhooks,
     monitor: input.monitor,
+    scheduler: input.scheduler,
     sqlitePath: join(dataDir, 'stator.db'),
   };
 }

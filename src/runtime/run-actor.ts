@@ -44,7 +44,6 @@ export function createRunActor(deps: RunActorDeps) {
       if (!live) return { executionId, status: 'skipped' };
       live.record.engineId = engineId;
       live.record.node = deps.node;
-      await deps.store.updateExecution(executionId, { engineId, node: deps.node });
       const actor = createActor(deps.machine as AnyStateMachine, {
         id: `execution.${executionId}`,
         clock: deps.clock,

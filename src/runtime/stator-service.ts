@@ -38,7 +38,8 @@ import type { LiveRuns } from './live-runs.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { WorkQueue } from './work-queue.ts';
 import { machineInfos } from './machine-catalog.ts';
-import type { NatsTriggers } from '../triggers/index.ts';
+import type { TriggerRegistry } from '../triggers/index.ts';
+import type { FireOptions, FireResult, TriggerQuery, TriggerView } from '../triggers/index.ts';
 import type { WebhookRequest, WebhookResult, Webhooks } from '../triggers/index.ts';
 import { computeStatistics } from '../monitor/index.ts';
 import type { Statistics, StatisticsQuery, StatorMetrics } from '../monitor/index.ts';
@@ -66,7 +67,8 @@ export interface ServiceDeps {
   monitor: MonitorHub;
   queue: WorkQueue;
   dispatcher: Dispatcher;
-  triggers: NatsTriggers;
+  /** One actor per declared trigger (cron, http, nats). */
+  triggers: TriggerRegistry;
   /** `POST /hooks/<path>` triggers. */
   webhooks: Webhooks;
   /** This instance's Prometheus metrics. */
@@ -83,12 +85,15 @@ export interface ServiceDeps {
 }
 
 const POLL_MS = 200;
+/** Parsed definitions kept for new runs (embedded mode). */
+const WORKFLOW_CACHE_LIMIT = 1000;
 /** How long a cancel waits for the process that runs the execution. */
 const OWNER_TIMEOUT_MS = 5000;
 
 /** The service. */
 export class StatorService implements Stator {
   readonly #startedAt: number;
+  readonly #workflows = new Map<string, WorkflowRecord>();
   #closing: Promise<void> | undefined;
 
   constructor(readonly deps: ServiceDeps) {
@@ -110,12 +115,27 @@ export class StatorService implements Stator {
     if (typeof definition === 'string') record.source = definition;
     this.deps.webhooks.check(parsed);
     await this.deps.store.putWorkflow(record);
-    this.deps.triggers.sync(record);
+    this.#workflows.delete(record.id);
+    await this.deps.triggers.sync(record);
     this.deps.webhooks.sync(record);
     this.deps.logger.info(
       { workflowId: record.id, version: record.version },
       'workflow registered',
     );
+    return record;
+  }
+
+  /**
+   * The definition a new run uses. In embedded mode every registration goes through this
+   * process, so parsed definitions are cached; in a cluster another process may replace one.
+   */
+  async #workflowForRun(id: string): Promise<WorkflowRecord> {
+    if (this.deps.queue.kind !== 'memory') return this.getWorkflow(id);
+    const cached = this.#workflows.get(id);
+    if (cached) return cached;
+    const record = await this.getWorkflow(id);
+    if (this.#workflows.size >= WORKFLOW_CACHE_LIMIT) this.#workflows.clear();
+    this.#workflows.set(id, record);
     return record;
   }
 
@@ -130,8 +150,9 @@ export class StatorService implements Stator {
   }
 
   async deleteWorkflow(id: string): Promise<void> {
+    this.#workflows.delete(id);
     if (!(await this.deps.store.deleteWorkflow(id))) throw new NotFoundError('workflow', id);
-    this.deps.triggers.remove(id);
+    await this.deps.triggers.remove(id);
     this.deps.webhooks.remove(id);
   }
 
@@ -142,7 +163,7 @@ export class StatorService implements Stator {
   ): Promise<{ executionId: string }> {
     this.#assertOpen();
     const { store, queue, opts: o } = this.deps;
-    const workflow = await this.getWorkflow(workflowId);
+    const workflow = await this.#workflowForRun(workflowId);
     const inputs = resolveInputs(workflow.definition, input);
     const executionId = opts.executionId ?? newId('ex');
     if (!isValidToken(executionId)) {
@@ -199,10 +220,10 @@ export class StatorService implements Stator {
 
   /** Subscribes the triggers of every stored workflow (at start). */
   async activateTriggers(): Promise<void> {
+    await this.deps.triggers.start();
     let cursor: string | undefined;
     do {
       const page = await this.deps.store.listWorkflows({ limit: 500, cursor });
-      for (const wf of page.items) this.deps.triggers.sync(wf);
       for (const wf of page.items) this.deps.webhooks.sync(wf);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -394,6 +415,41 @@ export class StatorService implements Stator {
 
   recordCommand(command: string, seconds: number, errorCode?: string): void {
     this.deps.metrics.commandHandled(command, seconds, errorCode);
+  }
+
+  async listTriggers(query?: TriggerQuery): Promise<TriggerView[]> {
+    return this.deps.triggers.list(query);
+  }
+
+  async getTrigger(id: string): Promise<TriggerView> {
+    return this.deps.triggers.get(id).view();
+  }
+
+  pauseTrigger(id: string): Promise<TriggerView> {
+    return this.deps.triggers.pause(id);
+  }
+
+  resumeTrigger(id: string): Promise<TriggerView> {
+    return this.deps.triggers.resume(id);
+  }
+
+  fireTrigger(id: string, opts?: FireOptions): Promise<FireResult> {
+    this.#assertOpen();
+    return this.deps.triggers.fire(id, opts);
+  }
+
+  /** Handles an inbound trigger event (`stator.trigger.<id>.in`); see cluster-claims.ts. */
+  async triggerInbound(
+    id: string,
+    event: { type: string } & Record<string, unknown>,
+    replyTo?: string,
+  ) {
+    if (event.type === 'pause') return this.pauseTrigger(id);
+    if (event.type === 'resume') return this.resumeTrigger(id);
+    const won = await this.deps.triggers.claimInbound(id, replyTo);
+    if (!won) return this.deps.notMine;
+    const input = event.input as Record<string, unknown> | undefined;
+    return this.deps.triggers.fire(id, input === undefined ? {} : { input }, won.executionId);
   }
 
   /** Handles an inbound engine command (`stator.engine.<id>.in`). */

@@ -33,11 +33,14 @@ export interface StepActorDeps {
   pids?: PidRegistry;
 }
 
+const NOOP_OK: RunStepResult = { ok: true, exitCode: null };
+
 /** Builds the `runStep` actor logic. */
 export function createStepActor(deps: StepActorDeps) {
   return fromPromise<RunStepResult, RunStepInput>(async function runStep({ input, signal }) {
     const { step, executionId, workflowId, attempt } = input;
-    if (step.kind === 'noop') return { ok: true, exitCode: null };
+    // A macrotask boundary: the loop serves I/O and timers between noop steps.
+    if (step.kind === 'noop') return new Promise((resolve) => setImmediate(() => resolve(NOOP_OK)));
     if (step.kind === 'sleep') return sleep(deps.clock, step.sleepMs, signal);
 
     const run = deps.runs(executionId);

@@ -14,6 +14,7 @@ import type {
   WorkflowRecord,
 } from '../store/types.ts';
 import type { WebhookRequest, WebhookResult } from '../triggers/webhooks.ts';
+import type { FireOptions, FireResult, TriggerQuery, TriggerView } from '../triggers/types.ts';
 import type { Statistics, StatisticsQuery } from '../monitor/statistics.ts';
 
 /** Filter of a subscription to outbound events; every given field must match. */
@@ -132,6 +133,16 @@ export interface Stator {
   metrics(): Promise<string>;
   /** Run statistics per workflow over a window (default 1 h). */
   statistics(query?: StatisticsQuery): Promise<Statistics>;
+  /** Declared triggers with their state, next and last fire, ordered by id. */
+  listTriggers(query?: TriggerQuery): Promise<TriggerView[]>;
+  /** One trigger; NotFoundError when no workflow declares it. */
+  getTrigger(id: string): Promise<TriggerView>;
+  /** Pauses a trigger; the pause is stored and survives restarts. */
+  pauseTrigger(id: string): Promise<TriggerView>;
+  /** Resumes a paused trigger (or one in error). */
+  resumeTrigger(id: string): Promise<TriggerView>;
+  /** Fires a trigger now, through its workflow's overlap policy; failures are thrown. */
+  fireTrigger(id: string, opts?: FireOptions): Promise<FireResult>;
   /** Counts one handled command for the metrics; called by the command layer's dispatch. */
   recordCommand?(command: string, seconds: number, errorCode?: string): void;
   /** Stops accepting work, cancels or drains runs, closes bus and store. Idempotent. */

@@ -72,7 +72,7 @@ export async function readSubjects(
     // read drops its older value), so the last delivered one may never say `pending: 0`:
     // poll the consumer and stop once the server has nothing left for it.
     const idle = setInterval(() => {
-      consumer.info(true).then(
+      consumer.info(false).then(
         (info) => {
           // Nothing left on the server, and everything it sent has arrived.
           if (info.num_pending === 0 && info.delivered.consumer_seq <= out.length) {

@@ -15,6 +15,7 @@ import { resolveSqliteStoreOptions, type SqliteStoreOptions } from './sqlite-opt
 import { migrateSqlite } from './sqlite-schema.ts';
 import { createSqliteLogs } from './sqlite-logs.ts';
 import { createSqliteTriggers } from './sqlite-triggers.ts';
+import { WriteBatch, withGroupCommit } from './sqlite-batch.ts';
 import {
   PATCH_COLUMNS,
   SELECT_EXECUTIONS,
@@ -156,7 +157,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return stmt;
   };
 
-  return {
+  const store: Store = {
     kind: 'sqlite',
     ...triggers,
 
@@ -274,4 +275,5 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       db.close();
     },
   };
+  return withGroupCommit(store, new WriteBatch(db));
 }

@@ -1,13 +1,44 @@
 /**
  * Triggers: what starts workflow runs on its own.
- * Exports: NatsTriggers, defaultTriggerQueue, ExecuteFn.
+ * Exports: NatsTriggers, defaultTriggerQueue, NatsFireFn.
+ * Trigger actors: TriggerRegistry, TriggerRegistryDeps, TriggerMetrics, DEFAULT_RESYNC_MS,
+ * DEFAULT_QUEUE_POLL_MS, triggerId, declaredTriggers, effectivePolicy, GatePolicy, planCatchUp,
+ * catchUpReference, CatchUpPlan, DeclaredTrigger, FireCall, FireOptions, FireOutcome,
+ * FireRequest, FireResult, TriggerQuery, TriggerStatus, TriggerView.
+ * Schedulers: Scheduler, ScheduleCallback, ScheduleHandle, ScheduleOptions, createCronerScheduler,
+ * CronerSchedulerOptions, createSimulatedScheduler, SimulatedScheduler, CronExpression,
+ * validateCron, MAX_RUNS_PER_QUERY.
  * Webhooks: Webhooks, httpTriggersOf, normaliseHookPath, signWebhookBody, verifyWebhookSignature,
  * SIGNATURE_HEADER, DEFAULT_IDEMPOTENCY_RETENTION_MS, MAX_IDEMPOTENCY_RETENTION_MS,
  * MAX_IDEMPOTENCY_KEY_LENGTH, MAX_HOOK_PATH_LENGTH, and their types.
  * @module
  */
 export { NatsTriggers, defaultTriggerQueue } from './nats-triggers.ts';
-export type { ExecuteFn } from './nats-triggers.ts';
+export type { NatsFireFn } from './nats-triggers.ts';
+export { TriggerRegistry, DEFAULT_RESYNC_MS, DEFAULT_QUEUE_POLL_MS } from './trigger-registry.ts';
+export type { TriggerMetrics, TriggerRegistryDeps } from './trigger-registry.ts';
+export type { Scheduler, ScheduleCallback, ScheduleHandle, ScheduleOptions } from './scheduler.ts';
+export { createCronerScheduler } from './croner-scheduler.ts';
+export type { CronerSchedulerOptions } from './croner-scheduler.ts';
+export { createSimulatedScheduler } from './simulated-scheduler.ts';
+export type { SimulatedScheduler } from './simulated-scheduler.ts';
+export { CronExpression, validateCron, MAX_RUNS_PER_QUERY } from './cron-expression.ts';
+export { triggerId, declaredTriggers } from './trigger-ids.ts';
+export { planCatchUp, catchUpReference } from './catch-up.ts';
+export type { CatchUpPlan } from './catch-up.ts';
+export { effectivePolicy } from './workflow-gate.ts';
+export type { GatePolicy } from './workflow-gate.ts';
+export type {
+  DeclaredTrigger,
+  FireCall,
+  FireOptions,
+  FireOutcome,
+  FireRequest,
+  FireResult,
+  TriggerQuery,
+  TriggerStatus,
+  TriggerView,
+} from './types.ts';
 export {
   Webhooks,
   httpTriggersOf,

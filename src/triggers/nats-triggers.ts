@@ -1,6 +1,7 @@
 /**
  * NATS triggers: for every workflow that declares `triggers: [{nats: {subject, queue?}}]`, a
- * subscription whose messages each start a run with the message's JSON as input. The
+ * subscription whose messages each fire the trigger (its actor applies pause and the overlap
+ * policy) with the message's JSON as input. The
  * subscription joins a queue group (by default one per workflow) so that in a cluster each
  * message starts one run, not one per process. A message with a reply subject gets
  * `{ok, data: {executionId}}` or the structured error.
@@ -11,9 +12,10 @@ import type { Bus, BusMessage, BusSubscription } from '../bus/types.ts';
 import { InvalidArgumentError, toWire } from '../errors.ts';
 import type { WorkflowRecord } from '../store/types.ts';
 
-/** Starts a run; the service's `execute`. */
-export type ExecuteFn = (
+/** Fires the workflow's trigger at `index` (of its `triggers` list) with a message's input. */
+export type NatsFireFn = (
   workflowId: string,
+  index: number,
   input: Record<string, unknown>,
 ) => Promise<{ executionId: string }>;
 
@@ -28,7 +30,7 @@ export class NatsTriggers {
 
   constructor(
     private readonly bus: Bus,
-    private readonly execute: ExecuteFn,
+    private readonly fire: NatsFireFn,
     private readonly logger: Logger,
   ) {}
 
@@ -36,13 +38,15 @@ export class NatsTriggers {
   sync(workflow: WorkflowRecord): void {
     this.remove(workflow.id);
     const subs: BusSubscription[] = [];
-    for (const trigger of workflow.definition.triggers ?? []) {
-      if (trigger.kind !== 'nats') continue;
+    (workflow.definition.triggers ?? []).forEach((trigger, index) => {
+      if (trigger.kind !== 'nats') return;
       const queue = trigger.queue ?? defaultTriggerQueue(workflow.id);
       subs.push(
-        this.bus.subscribe(trigger.subject, (msg) => void this.#fire(workflow.id, msg), { queue }),
+        this.bus.subscribe(trigger.subject, (msg) => void this.#fire(workflow.id, index, msg), {
+          queue,
+        }),
       );
-    }
+    });
     if (subs.length > 0) {
       this.#subs.set(workflow.id, subs);
       this.logger.info({ workflowId: workflow.id, triggers: subs.length }, 'nats triggers active');
@@ -67,7 +71,7 @@ export class NatsTriggers {
     for (const id of [...this.#subs.keys()]) this.remove(id);
   }
 
-  async #fire(workflowId: string, msg: BusMessage): Promise<void> {
+  async #fire(workflowId: string, index: number, msg: BusMessage): Promise<void> {
     try {
       const input = msg.data.length === 0 ? {} : msg.json();
       if (input === null || typeof input !== 'object' || Array.isArray(input)) {
@@ -75,7 +79,7 @@ export class NatsTriggers {
           { path: 'input', message: 'a trigger message must be a JSON object' },
         ]);
       }
-      const result = await this.execute(workflowId, input as Record<string, unknown>);
+      const result = await this.fire(workflowId, index, input as Record<string, unknown>);
       msg.respond({ ok: true, data: result });
     } catch (err) {
       this.logger.warn({ err, workflowId, subject: msg.subject }, 'nats trigger refused a message');

@@ -15,7 +15,10 @@ export interface ScheduleOptions {
   timezone?: string;
 }
 
-/** Called at each tick with the tick's scheduled time (a whole second), not the wake-up time. */
+/**
+ * Called at each tick with the tick's scheduled time (a whole second), not the wake-up time.
+ * It must not throw; a throw is swallowed and the schedule goes on.
+ */
 export type ScheduleCallback = (scheduledAt: number) => void;
 
 /** A live schedule. */
@@ -40,5 +43,10 @@ export interface Scheduler {
   /** The first `n` ticks strictly after `from`, oldest first (catch-up after downtime). */
   nextRuns(expression: string, timezone: string | undefined, from: number, n: number): number[];
   /** The last `n` ticks at or before `before`, newest first. */
-  previousRuns(expression: string, timezone: string | undefined, before: number, n: number): number[];
+  previousRuns(
+    expression: string,
+    timezone: string | undefined,
+    before: number,
+    n: number,
+  ): number[];
 }

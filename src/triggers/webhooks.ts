@@ -12,6 +12,7 @@
  * very id, so the store's unique execution ids settle any race between repeats.
  * @module
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import {
@@ -24,8 +25,9 @@ import {
 import { newId } from '../ids.ts';
 import type { Store, WorkflowRecord } from '../store/types.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
-import { isPlainObject, resolveInputs } from '../workflow/index.ts';
+import { isPlainObject, resolveHookSecret, resolveInputs } from '../workflow/index.ts';
 import { verifyWebhookSignature } from './webhook-signature.ts';
+import { declaredTriggers } from './trigger-ids.ts';
 
 /** @default 86400000 (24 h) */
 export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 86_400_000;
@@ -33,8 +35,10 @@ export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 86_400_000;
 export const MAX_IDEMPOTENCY_RETENTION_MS = 7 * 86_400_000;
 /** Longest accepted `Idempotency-Key`. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
-/** Longest hook path (the claim scope `hook:<path>` must fit the store's 256 characters). */
-export const MAX_HOOK_PATH_LENGTH = 200;
+/** Longest hook path (as the workflow schema allows). */
+export const MAX_HOOK_PATH_LENGTH = 512;
+/** Longest path used as is in a claim scope; longer ones are hashed (scopes fit 256 chars). */
+const MAX_SCOPE_PATH = 200;
 /** Shortest interval between two rescans of the store for unknown paths, ms. */
 const RESCAN_MS = 2000;
 const PATH = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
@@ -42,10 +46,13 @@ const KEY = /^[\x21-\x7e]+$/;
 
 /** An http trigger as declared in a workflow (`{http: {path, secret?}}`). */
 export interface HttpTrigger {
+  /** The trigger's stable id (`<workflowId>-http-<n>`, see trigger-ids.ts). */
+  id: string;
   /** Position in the workflow's `triggers` list. */
   index: number;
   /** Normalised path (no leading or trailing slash). */
   path: string;
+  /** A literal secret or `${{ env.NAME }}` (resolved when a request arrives). */
   secret?: string;
 }
 
@@ -91,6 +98,8 @@ export interface WebhookDeps {
   logger: Logger;
   /** Counts fires (`stator_trigger_fires_total{trigger="http"}`). */
   onFired?: (workflowId: string) => void;
+  /** Where `${{ env.NAME }}` secrets are read. @default process.env */
+  env?: Record<string, string | undefined>;
   options?: WebhookOptions;
 }
 
@@ -104,13 +113,13 @@ export function normaliseHookPath(path: string): string | undefined {
 /** The http triggers of a definition, with normalised paths. */
 export function httpTriggersOf(definition: WorkflowDefinition): HttpTrigger[] {
   const out: HttpTrigger[] = [];
-  (definition.triggers ?? []).forEach((t, index) => {
-    const raw = t as unknown as { kind: string; path?: unknown; secret?: unknown };
-    if (raw.kind !== 'http' || typeof raw.path !== 'string') return;
-    const path = normaliseHookPath(raw.path);
-    if (path === undefined) return;
-    out.push({ index, path, ...(typeof raw.secret === 'string' && { secret: raw.secret }) });
-  });
+  for (const { id, index, definition: t } of declaredTriggers(definition)) {
+    if (t.kind !== 'http') continue;
+    const path = normaliseHookPath(t.path);
+    if (path !== undefined) {
+      out.push({ id, index, path, ...(t.secret !== undefined && { secret: t.secret }) });
+    }
+  }
   return out;
 }
 
@@ -167,12 +176,14 @@ export class Webhooks {
     const found = path === undefined ? undefined : await this.#lookup(path);
     if (path === undefined || !found) throw new NotFoundError('hook', req.path);
     const { workflow, trigger } = found;
-    if (
-      trigger.secret !== undefined &&
-      !verifyWebhookSignature(trigger.secret, req.body, req.signature)
-    ) {
-      this.deps.logger.warn({ path, workflowId: workflow.id }, 'webhook signature refused');
-      throw new UnauthorizedError('missing or invalid webhook signature');
+    if (trigger.secret !== undefined) {
+      // An env reference whose variable is unset refuses every request rather than none.
+      const key = resolveHookSecret(trigger.secret, this.deps.env ?? process.env);
+      if (key === undefined || !verifyWebhookSignature(key, req.body, req.signature)) {
+        const reason = key === undefined ? 'secret variable unset' : 'bad signature';
+        this.deps.logger.warn({ path, workflowId: workflow.id, reason }, 'webhook refused');
+        throw new UnauthorizedError('missing or invalid webhook signature');
+      }
     }
     const input = parseBody(req.body);
     // Bad input is refused before a key is claimed, so a corrected retry may reuse the key.
@@ -190,7 +201,7 @@ export class Webhooks {
     const key = checkKey(req.idempotencyKey);
     const now = this.deps.clock.now();
     const { claim, created } = await this.deps.store.claimIdempotencyKey({
-      scope: `hook:${path}`,
+      scope: claimScope(path),
       key,
       executionId: newId('ex'),
       createdAt: new Date(now).toISOString(),
@@ -258,6 +269,12 @@ function parseBody(body: Uint8Array): Record<string, unknown> {
     ]);
   }
   return value;
+}
+
+/** The claim scope of a path: `hook:<path>`, or `hook#<sha256>` for very long paths. */
+function claimScope(path: string): string {
+  if (path.length <= MAX_SCOPE_PATH) return `hook:${path}`;
+  return `hook#${createHash('sha256').update(path).digest('hex')}`;
 }
 
 function checkKey(key: string): string {

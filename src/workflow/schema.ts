@@ -5,12 +5,7 @@
  * @module
  */
 import { z } from 'zod';
-import {
-  catchUpSchema,
-  maxQueuedSchema,
-  overlapSchema,
-  triggerListSchema,
-} from './triggers.ts';
+import { catchUpSchema, maxQueuedSchema, overlapSchema, triggerListSchema } from './triggers.ts';
 import { durationSchema, positiveDurationSchema } from './duration.ts';
 import type { InputDefinition, RetryPolicy, StepDefinition, WorkflowDefinition } from './types.ts';
 
@@ -183,56 +178,57 @@ export const rawStepSchema = z
 type RawStep = z.output<typeof rawStepSchema>;
 
 /** The workflow schema before resolution (input side; durations already in ms on output). */
-export const rawWorkflowSchema = z.strictObject({
-  $schema: z.string().optional().describe('JSON Schema reference for editors; ignored.'),
-  id: idSchema.describe('Workflow id: a slug, also a NATS subject token.'),
-  name: text(256).optional(),
-  description: text(16_384).optional(),
-  inputs: z
-    .record(
-      z
-        .string()
-        .regex(
-          INPUT_NAME_PATTERN,
-          'input names are letters, digits and _, not starting with a digit',
-        ),
-      inputSchema,
-    )
-    .superRefine((inputs, ctx) => {
-      const seen = new Map<string, string>();
-      for (const name of Object.keys(inputs)) {
-        const other = seen.get(name.toUpperCase());
-        if (other !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [name],
-            message: `clashes with input '${other}' (both are INPUT_${name.toUpperCase()})`,
-          });
+export const rawWorkflowSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema reference for editors; ignored.'),
+    id: idSchema.describe('Workflow id: a slug, also a NATS subject token.'),
+    name: text(256).optional(),
+    description: text(16_384).optional(),
+    inputs: z
+      .record(
+        z
+          .string()
+          .regex(
+            INPUT_NAME_PATTERN,
+            'input names are letters, digits and _, not starting with a digit',
+          ),
+        inputSchema,
+      )
+      .superRefine((inputs, ctx) => {
+        const seen = new Map<string, string>();
+        for (const name of Object.keys(inputs)) {
+          const other = seen.get(name.toUpperCase());
+          if (other !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `clashes with input '${other}' (both are INPUT_${name.toUpperCase()})`,
+            });
+          }
+          seen.set(name.toUpperCase(), name);
         }
-        seen.set(name.toUpperCase(), name);
-      }
-    })
-    .optional()
-    .describe('Declared inputs; without this key the workflow takes any object.'),
-  env: envSchema.optional(),
-  timeout: positiveDurationSchema.optional().describe('Whole-run timeout.'),
-  concurrency: z
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_CONCURRENCY)
-    .optional()
-    .describe('Max parallel steps. Default 16.'),
-  defaults: z
-    .strictObject({ timeout: positiveDurationSchema.optional(), retry: retrySchema.optional() })
-    .optional()
-    .describe('Step timeout and retry used when a step sets none.'),
-  triggers: triggerListSchema.optional(),
-  overlap: overlapSchema.optional(),
-  maxQueued: maxQueuedSchema.optional(),
-  catchUp: catchUpSchema.optional(),
-  steps: z.array(rawStepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS),
-})
+      })
+      .optional()
+      .describe('Declared inputs; without this key the workflow takes any object.'),
+    env: envSchema.optional(),
+    timeout: positiveDurationSchema.optional().describe('Whole-run timeout.'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_CONCURRENCY)
+      .optional()
+      .describe('Max parallel steps. Default 16.'),
+    defaults: z
+      .strictObject({ timeout: positiveDurationSchema.optional(), retry: retrySchema.optional() })
+      .optional()
+      .describe('Step timeout and retry used when a step sets none.'),
+    triggers: triggerListSchema.optional(),
+    overlap: overlapSchema.optional(),
+    maxQueued: maxQueuedSchema.optional(),
+    catchUp: catchUpSchema.optional(),
+    steps: z.array(rawStepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS),
+  })
   .superRefine((w, ctx) => {
     if (w.maxQueued !== undefined && w.overlap !== 'queue') {
       ctx.addIssue({

@@ -38,7 +38,8 @@ export interface HttpTriggerDefinition {
 }
 
 /** A resolved trigger. */
-export type TriggerDefinition = NatsTriggerDefinition | CronTriggerDefinition | HttpTriggerDefinition;
+export type TriggerDefinition =
+  NatsTriggerDefinition | CronTriggerDefinition | HttpTriggerDefinition;
 /** A trigger kind. */
 export type TriggerKind = TriggerDefinition['kind'];
 /** The trigger kinds, in the order messages name them. */
@@ -147,7 +148,8 @@ const cronSpec = z
       return;
     }
     const problem = cronScheduleProblem(c.schedule, c.timezone);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['schedule'], message: problem });
+    if (problem !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['schedule'], message: problem });
   });
 
 const httpSpec = z.strictObject({
@@ -233,4 +235,6 @@ export const maxQueuedSchema = z
 /** `catchUp:` of a workflow. */
 export const catchUpSchema = z
   .enum(CATCH_UP_POLICIES)
-  .describe(`Missed cron ticks after downtime: none (default), last, or all (at most ${MAX_CATCH_UP_FIRES}).`);
+  .describe(
+    `Missed cron ticks after downtime: none (default), last, or all (at most ${MAX_CATCH_UP_FIRES}).`,
+  );

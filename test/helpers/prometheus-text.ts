@@ -24,7 +24,10 @@ export interface PromText {
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABEL = `[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"`;
-const VALUE = '(?:[+-]?(?:\\d+\\.?\\d*(?:[eE][+-]?\\d+)?|\\.\\d+(?:[eE][+-]?\\d+)?)|[+-]Inf|NaN)';
+// Special values as Prometheus reads them (Go's ParseFloat: case-insensitive; prom-client
+// writes `Nan`).
+const VALUE =
+  '(?:[+-]?(?:\\d+\\.?\\d*(?:[eE][+-]?\\d+)?|\\.\\d+(?:[eE][+-]?\\d+)?)|[+-]?[Ii][Nn][Ff]|[Nn][Aa][Nn])';
 const SAMPLE = new RegExp(
   `^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*,?)?\\})?[ \\t]+(${VALUE})(?:[ \\t]+(-?\\d+))?$`,
 );
@@ -37,7 +40,9 @@ const SUFFIXES: Record<string, string[]> = {
 };
 
 function parseValue(text: string): number {
-  if (text.endsWith('Inf')) return text.startsWith('-') ? -Infinity : Infinity;
+  const lower = text.toLowerCase();
+  if (lower === 'nan') return NaN;
+  if (lower.endsWith('inf')) return lower.startsWith('-') ? -Infinity : Infinity;
   return Number(text);
 }
 

@@ -44,7 +44,9 @@ describe('pid registry', () => {
     const dir = tempDir();
     const pid = spawnGroup();
     await waitFor(() => processStartTime(pid) !== undefined);
-    createPidRegistry(dir).record(pid);
+    const old = createPidRegistry(dir);
+    old.record(pid);
+    old.flush();
     // A new process (the restarted service) reaps what the old one left.
     expect(createPidRegistry(dir).reapStale()).toBe(1);
     await waitFor(() => {
@@ -62,7 +64,7 @@ describe('pid registry', () => {
     const dir = tempDir();
     const pid = spawnGroup();
     await waitFor(() => processStartTime(pid) !== undefined);
-    writeFileSync(join(dir, String(pid)), '1');
+    writeFileSync(join(dir, 'pids.json'), JSON.stringify([[pid, '1']]));
     expect(createPidRegistry(dir).reapStale()).toBe(0);
     expect(alive(pid)).toBe(true);
     expect(readdirSync(dir)).toEqual([]);
@@ -74,9 +76,11 @@ describe('pid registry', () => {
     await waitFor(() => processStartTime(pid) !== undefined);
     const registry = createPidRegistry(dir);
     registry.record(pid);
-    expect(readdirSync(dir)).toEqual([String(pid)]);
+    registry.flush();
+    expect(readdirSync(dir)).toEqual(['pids.json']);
     registry.forget(pid);
-    expect(registry.reapStale()).toBe(0);
+    registry.flush();
+    expect(createPidRegistry(dir).reapStale()).toBe(0);
     expect(alive(pid)).toBe(true);
   });
 });

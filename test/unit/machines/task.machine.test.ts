@@ -396,13 +396,15 @@ describe('task machine', () => {
     expect(h.calls).toHaveLength(1);
   });
 
-  it('runs a noop straight to succeeded with one attempt, reporting task.started', async () => {
+  it('runs a noop through one attempt of runStep (a later turn of the loop), reporting task.started', async () => {
     const h = harness({ step: { ...execStep(), kind: 'noop' } as StepDefinition });
     h.task.send({ type: 'start' });
+    await inState(h.task, 'running');
+    expect(h.calls).toHaveLength(1);
+    h.calls[0]!.resolve({ ok: true, exitCode: null });
     await inState(h.task, 'succeeded');
-    expect(h.calls).toHaveLength(0);
     expect(h.reports()).toEqual([{ type: 'task.started', stepId: 'build', attempt: 1 }]);
-    expect(h.states()).toEqual(['waiting', 'succeeded']);
+    expect(h.states()).toEqual(['waiting', 'running', 'succeeded']);
     expect(h.output()).toEqual({
       stepId: 'build',
       status: 'succeeded',

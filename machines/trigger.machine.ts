@@ -1,0 +1,466 @@
+/**
+ * One declared trigger (cron, http or nats): active | paused | firing | error.
+ *
+ * Every fire (a cron tick, a `fire` command, a webhook call, a NATS message) enters `firing`,
+ * where the `startRun` actor (supplied by the runtime) applies the workflow's overlap policy and
+ * resolves with the outcome: started, queued, skipped (with a reason) or failed. Fires arriving
+ * meanwhile wait in a bounded list; past it they are skipped as `busy`. Each outcome is emitted
+ * as a `trigger.*` event and handed to the runtime's `respond` action for whoever waits on it.
+ *
+ * A paused trigger ignores its own ticks, refuses fires from messages (`paused`) and still
+ * honours a manual `fire`. A tick that could not start its run (store or queue trouble) moves
+ * the trigger to `error`, from where it retries that tick with backoff while the error is
+ * recoverable; any later fire or `resume` brings it back. Context is plain JSON.
+ * @module
+ */
+import { assign, emit, enqueueActions, setup, type PromiseActorLogic } from 'xstate';
+import type { TriggerEvent, TriggerFireSource, TriggerSkipReason } from '../src/events.ts';
+import type { WireError } from '../src/errors.ts';
+import type { TriggerState } from '../src/store/types.ts';
+import { notProvided } from './not-provided.ts';
+
+/** One fire, as the runtime hands it to the trigger. */
+export interface FireRequest {
+  /** Correlates the outcome with whoever waits for it. */
+  fireId: string;
+  source: TriggerFireSource;
+  /** The tick (cron) or the arrival time, ms since the epoch. */
+  at: number;
+  /** Input of the run (messages and manual fires). */
+  input?: Record<string, unknown>;
+  /** Execution id to use (e.g. reserved by a webhook's Idempotency-Key). */
+  executionId?: string;
+  /** 1 for the first try of a tick, then 2, 3, ... for its retries. */
+  attempt?: number;
+}
+
+/** What one fire did. */
+export type FireOutcome =
+  | { status: 'started'; executionId: string; cancelled?: string[] }
+  | { status: 'queued'; executionId: string; position: number }
+  | { status: 'skipped'; reason: TriggerSkipReason; message: string }
+  | { status: 'failed'; error: WireError };
+
+/** What the `startRun` actor receives. */
+export interface StartRunInput {
+  triggerId: string;
+  workflowId: string;
+  kind: string;
+  fire: FireRequest;
+}
+
+/** The last outcome as persisted. */
+export type TriggerResult = NonNullable<TriggerState['lastResult']>;
+
+/** What a trigger starts from (its persisted state included). */
+export interface TriggerInput {
+  triggerId: string;
+  workflowId: string;
+  kind: string;
+  /** @default false */
+  paused?: boolean;
+  lastFireAt?: number | null;
+  lastResult?: TriggerResult | null;
+  /** Fires that may wait while one is in progress. @default 256 */
+  maxPending?: number;
+  /** Retries of a tick that failed recoverably. @default 3 */
+  maxRetries?: number;
+}
+
+/** Trigger context (JSON-serialisable). */
+export interface TriggerContext extends Required<Omit<TriggerInput, 'paused'>> {
+  current: FireRequest | null;
+  pending: FireRequest[];
+  /** Where `firing` goes back to. */
+  returnTo: 'active' | 'paused';
+  lastError: WireError | null;
+  /** The tick to retry from `error`. */
+  failedFire: FireRequest | null;
+  retries: number;
+  fired: number;
+  skipped: number;
+  failed: number;
+}
+
+/** Events a trigger accepts. */
+export type TriggerCommand =
+  | { type: 'fire'; fire: FireRequest }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'retry' }
+  /** A fire that waited in the overlap queue got its outcome. */
+  | { type: 'dequeued'; fire: FireRequest; outcome: FireOutcome }
+  /** Ticks missed while the service was down and not replayed (`catchUp`). */
+  | { type: 'missed'; at: number; count: number; message: string };
+
+/** The trigger's status names. */
+export type TriggerStatus = 'active' | 'paused' | 'firing' | 'error';
+
+/** @default 256 */
+export const DEFAULT_MAX_PENDING_FIRES = 256;
+/** @default 3 */
+export const DEFAULT_MAX_FIRE_RETRIES = 3;
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 60_000;
+
+const isTick = (fire: FireRequest | null | undefined): boolean =>
+  fire?.source === 'schedule' || fire?.source === 'catch_up';
+
+/** The persisted form of an outcome. */
+export function resultOf(outcome: FireOutcome): TriggerResult {
+  switch (outcome.status) {
+    case 'started':
+    case 'queued':
+      return { status: outcome.status, executionId: outcome.executionId };
+    case 'skipped':
+      return { status: 'skipped', reason: outcome.reason };
+    case 'failed':
+      return { status: 'failed', reason: outcome.error.message };
+  }
+}
+
+/** The outbound event of an outcome. */
+export function outcomeEvent(
+  ctx: Pick<TriggerContext, 'triggerId' | 'workflowId' | 'kind'>,
+  fire: FireRequest,
+  outcome: FireOutcome,
+  extra: { queued?: boolean; willRetry?: boolean } = {},
+): TriggerEvent {
+  const base = {
+    triggerId: ctx.triggerId,
+    workflowId: ctx.workflowId,
+    kind: ctx.kind,
+    origin: fire.source,
+    scheduledAt: new Date(fire.at).toISOString(),
+  };
+  switch (outcome.status) {
+    case 'started':
+      return {
+        ...base,
+        type: 'trigger.fired',
+        executionId: outcome.executionId,
+        ...(extra.queued && { queued: true }),
+        ...(outcome.cancelled?.length && { cancelled: outcome.cancelled }),
+      };
+    case 'queued':
+      return { ...base, type: 'trigger.queued', ...outcome };
+    case 'skipped':
+      return { ...base, type: 'trigger.skipped', reason: outcome.reason, message: outcome.message };
+    case 'failed':
+      return {
+        ...base,
+        type: 'trigger.error',
+        error: outcome.error,
+        attempt: fire.attempt ?? 1,
+        willRetry: extra.willRetry ?? false,
+      };
+  }
+}
+
+const SKIP_MESSAGES: Record<'paused' | 'busy', string> = {
+  paused: 'the trigger is paused',
+  busy: 'too many fires are waiting for this trigger',
+};
+
+/** The trigger machine. */
+export const triggerMachine = setup({
+  types: {
+    context: {} as TriggerContext,
+    events: {} as TriggerCommand,
+    input: {} as TriggerInput,
+    emitted: {} as TriggerEvent,
+  },
+  actors: {
+    /** Applies the overlap policy and starts (or queues, or skips) a run; supplied by the runtime. */
+    startRun: notProvided<PromiseActorLogic<FireOutcome, StartRunInput>>('startRun'),
+  },
+  actions: {
+    /** Hands an outcome to whoever waits for the fire; supplied by the runtime. */
+    respond: (_, _params: { fireId: string; outcome: FireOutcome }) => {
+      throw new Error("action 'respond' was not provided");
+    },
+    accept: assign(({ event }, params: { returnTo: 'active' | 'paused' }) => ({
+      current: (event as Extract<TriggerCommand, { type: 'fire' }>).fire,
+      returnTo: params.returnTo,
+    })),
+    takeNext: assign(({ context }, params: { returnTo: 'active' | 'paused' }) => ({
+      current: context.pending[0] ?? null,
+      pending: context.pending.slice(1),
+      returnTo: params.returnTo,
+    })),
+    retryFailed: assign(({ context }) => ({
+      current: context.failedFire && {
+        ...context.failedFire,
+        attempt: (context.failedFire.attempt ?? 1) + 1,
+      },
+      returnTo: 'active' as const,
+    })),
+    hold: assign(({ context, event }) => ({
+      pending: [...context.pending, (event as Extract<TriggerCommand, { type: 'fire' }>).fire],
+    })),
+    skip: enqueueActions(({ context, event, enqueue }, params: { reason: 'paused' | 'busy' }) => {
+      const { fire } = event as Extract<TriggerCommand, { type: 'fire' }>;
+      const outcome: FireOutcome = {
+        status: 'skipped',
+        reason: params.reason,
+        message: SKIP_MESSAGES[params.reason],
+      };
+      enqueue.assign({ skipped: context.skipped + 1 });
+      enqueue.emit(outcomeEvent(context, fire, outcome));
+      enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } } as never);
+    }),
+    /** A tick while paused: answered, not announced. */
+    dropTick: enqueueActions(({ event, enqueue }) => {
+      const { fire } = event as Extract<TriggerCommand, { type: 'fire' }>;
+      const outcome: FireOutcome = {
+        status: 'skipped',
+        reason: 'paused',
+        message: SKIP_MESSAGES.paused,
+      };
+      enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } } as never);
+    }),
+    /** Paused: drops waiting ticks, refuses waiting messages; manual fires stay. */
+    flushPaused: enqueueActions(({ context, enqueue }) => {
+      const outcome: FireOutcome = {
+        status: 'skipped',
+        reason: 'paused',
+        message: SKIP_MESSAGES.paused,
+      };
+      let refused = 0;
+      for (const fire of context.pending) {
+        if (fire.source === 'manual') continue;
+        enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } } as never);
+        if (isTick(fire)) continue;
+        refused++;
+        enqueue.emit(outcomeEvent(context, fire, outcome));
+      }
+      enqueue.assign({
+        pending: context.pending.filter((f) => f.source === 'manual'),
+        skipped: context.skipped + refused,
+      });
+    }),
+    settle: enqueueActions(({ context, event, enqueue }) => {
+      const outcome = (event as unknown as { output: FireOutcome }).output;
+      const fire = context.current!;
+      enqueue.assign({
+        current: null,
+        lastFireAt: fire.at,
+        lastResult: resultOf(outcome),
+        fired: context.fired + (outcome.status === 'started' ? 1 : 0),
+        skipped: context.skipped + (outcome.status === 'skipped' ? 1 : 0),
+        failed: context.failed + (outcome.status === 'failed' ? 1 : 0),
+        ...(outcome.status !== 'failed' && { failedFire: null, retries: 0, lastError: null }),
+      });
+      enqueue.emit(outcomeEvent(context, fire, outcome));
+      enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } } as never);
+    }),
+    fail: enqueueActions(({ context, event, enqueue }) => {
+      const fire = context.current!;
+      const output = (event as { output?: FireOutcome }).output;
+      const error: WireError =
+        output?.status === 'failed'
+          ? output.error
+          : toWireError((event as { error?: unknown }).error);
+      const outcome: FireOutcome = { status: 'failed', error };
+      const attempt = fire.attempt ?? 1;
+      const willRetry = isTick(fire) && error.recoverable && attempt <= context.maxRetries;
+      enqueue.assign({
+        current: null,
+        lastFireAt: fire.at,
+        lastResult: resultOf(outcome),
+        lastError: error,
+        failedFire: willRetry ? fire : null,
+        retries: attempt,
+        failed: context.failed + 1,
+      });
+      enqueue.emit(outcomeEvent(context, fire, outcome, { willRetry }));
+      enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } } as never);
+    }),
+    report: enqueueActions(({ context, event, enqueue }) => {
+      const { fire, outcome } = event as Extract<TriggerCommand, { type: 'dequeued' }>;
+      enqueue.assign({
+        lastResult: resultOf(outcome),
+        fired: context.fired + (outcome.status === 'started' ? 1 : 0),
+        skipped: context.skipped + (outcome.status === 'skipped' ? 1 : 0),
+        failed: context.failed + (outcome.status === 'failed' ? 1 : 0),
+      });
+      enqueue.emit(outcomeEvent(context, fire, outcome, { queued: true }));
+    }),
+    reportMissed: emit(({ context, event }) => {
+      const e = event as Extract<TriggerCommand, { type: 'missed' }>;
+      return {
+        type: 'trigger.skipped' as const,
+        triggerId: context.triggerId,
+        workflowId: context.workflowId,
+        kind: context.kind,
+        origin: 'catch_up' as const,
+        scheduledAt: new Date(e.at).toISOString(),
+        reason: 'missed' as const,
+        message: e.message,
+        count: e.count,
+      };
+    }),
+    announce: emit(({ context }, params: { status: 'active' | 'paused' }) => ({
+      type: 'trigger.status' as const,
+      triggerId: context.triggerId,
+      workflowId: context.workflowId,
+      kind: context.kind,
+      status: params.status,
+    })),
+    clearError: assign({ lastError: null, failedFire: null, retries: 0 }),
+  },
+  guards: {
+    isManual: ({ event }) => (event as { fire?: FireRequest }).fire?.source === 'manual',
+    isTick: ({ event }) => isTick((event as { fire?: FireRequest }).fire),
+    isFull: ({ context }) => context.pending.length >= context.maxPending,
+    hasPending: ({ context }) => context.pending.length > 0,
+    hasRefusablePending: ({ context }) => context.pending.some((f) => f.source !== 'manual'),
+    tickFailed: ({ context, event }) =>
+      isTick(context.current) &&
+      (event as unknown as { output: FireOutcome }).output.status === 'failed',
+    returnsPaused: ({ context }) => context.returnTo === 'paused',
+    canRetry: ({ context }) => context.failedFire !== null,
+  },
+  delays: {
+    retryDelay: ({ context }) =>
+      Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, context.retries - 1)),
+  },
+}).createMachine({
+  id: 'trigger',
+  context: ({ input }) => ({
+    triggerId: input.triggerId,
+    workflowId: input.workflowId,
+    kind: input.kind,
+    lastFireAt: input.lastFireAt ?? null,
+    lastResult: input.lastResult ?? null,
+    maxPending: input.maxPending ?? DEFAULT_MAX_PENDING_FIRES,
+    maxRetries: input.maxRetries ?? DEFAULT_MAX_FIRE_RETRIES,
+    current: null,
+    pending: [],
+    returnTo: input.paused ? 'paused' : 'active',
+    lastError: null,
+    failedFire: null,
+    retries: 0,
+    fired: 0,
+    skipped: 0,
+    failed: 0,
+  }),
+  initial: 'init',
+  states: {
+    /** Transient: resumes the persisted pause. */
+    init: {
+      always: [{ guard: 'returnsPaused', target: 'paused' }, { target: 'active' }],
+    },
+    active: {
+      always: {
+        guard: 'hasPending',
+        target: 'firing',
+        actions: { type: 'takeNext', params: { returnTo: 'active' } },
+      },
+      on: {
+        fire: { target: 'firing', actions: { type: 'accept', params: { returnTo: 'active' } } },
+        pause: { target: 'paused', actions: { type: 'announce', params: { status: 'paused' } } },
+      },
+    },
+    paused: {
+      always: [
+        { guard: 'hasRefusablePending', actions: 'flushPaused' },
+        {
+          guard: 'hasPending',
+          target: 'firing',
+          actions: { type: 'takeNext', params: { returnTo: 'paused' } },
+        },
+      ],
+      on: {
+        fire: [
+          {
+            guard: 'isManual',
+            target: 'firing',
+            actions: { type: 'accept', params: { returnTo: 'paused' } },
+          },
+          // Its own ticks pass silently while paused (resume does not replay them).
+          { guard: 'isTick', actions: 'dropTick' },
+          { actions: { type: 'skip', params: { reason: 'paused' } } },
+        ],
+        resume: { target: 'active', actions: { type: 'announce', params: { status: 'active' } } },
+      },
+    },
+    firing: {
+      invoke: {
+        src: 'startRun',
+        input: ({ context }) => ({
+          triggerId: context.triggerId,
+          workflowId: context.workflowId,
+          kind: context.kind,
+          fire: context.current!,
+        }),
+        onDone: [
+          { guard: 'tickFailed', target: 'error', actions: 'fail' },
+          { guard: 'returnsPaused', target: 'paused', actions: 'settle' },
+          { target: 'active', actions: 'settle' },
+        ],
+        onError: { target: 'error', actions: 'fail' },
+      },
+      on: {
+        fire: [
+          { guard: 'isFull', actions: { type: 'skip', params: { reason: 'busy' } } },
+          { actions: 'hold' },
+        ],
+        pause: {
+          actions: [
+            assign({ returnTo: 'paused' as const }),
+            { type: 'announce', params: { status: 'paused' } },
+          ],
+        },
+        resume: {
+          actions: [
+            assign({ returnTo: 'active' as const }),
+            { type: 'announce', params: { status: 'active' } },
+          ],
+        },
+      },
+    },
+    error: {
+      always: {
+        guard: 'hasPending',
+        target: 'firing',
+        actions: { type: 'takeNext', params: { returnTo: 'active' } },
+      },
+      after: {
+        retryDelay: { guard: 'canRetry', target: 'firing', actions: 'retryFailed' },
+      },
+      on: {
+        fire: { target: 'firing', actions: { type: 'accept', params: { returnTo: 'active' } } },
+        retry: [
+          { guard: 'canRetry', target: 'firing', actions: 'retryFailed' },
+          { target: 'active', actions: 'clearError' },
+        ],
+        resume: {
+          target: 'active',
+          actions: ['clearError', { type: 'announce', params: { status: 'active' } }],
+        },
+        pause: {
+          target: 'paused',
+          actions: ['clearError', { type: 'announce', params: { status: 'paused' } }],
+        },
+      },
+    },
+  },
+  on: {
+    dequeued: { actions: 'report' },
+    missed: { actions: 'reportMissed' },
+  },
+});
+
+function toWireError(err: unknown): WireError {
+  const e = err as Partial<WireError> & { message?: string };
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') {
+    return {
+      code: e.code as WireError['code'],
+      message: e.message,
+      recoverable: e.recoverable === true,
+      ...(e.details !== undefined && { details: e.details }),
+    };
+  }
+  return { code: 'internal', message: String(e?.message ?? err), recoverable: true };
+}

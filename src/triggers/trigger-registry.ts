@@ -1,0 +1,370 @@
+/**
+ * The trigger registry: one trigger actor per trigger a workflow declares (cron, http, nats),
+ * kept in step with registrations (`sync`, `remove`) and started for every stored workflow at
+ * start, when cron triggers also catch up on ticks missed while no process ran them. Fires of
+ * one workflow pass its WorkflowGate (overlap policy). An actor whose declaration did not
+ * change survives a re-registration. In a cluster, ticks and inbound fires are claimed in the
+ * store, and the workflow list is re-read periodically so registrations made on another
+ * process arm here too.
+ * @module
+ */
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/types.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
+import { NotFoundError } from '../errors.ts';
+import type { StampedEvent, TriggerEvent } from '../events.ts';
+import { newId } from '../ids.ts';
+import type { Store, TriggerState, WorkflowRecord } from '../store/types.ts';
+import { DEFAULT_CATCH_UP, hookSecretEnv } from '../workflow/index.ts';
+import { ActiveRuns } from './active-runs.ts';
+import { catchUpReference, missedMessage, planCatchUp } from './catch-up.ts';
+import { claim, createTickClaim } from './cluster-claims.ts';
+import { toFireResult, toStartedRun } from './fire-result.ts';
+import { NatsTriggers } from './nats-triggers.ts';
+import type { Scheduler } from './scheduler.ts';
+import { TriggerActor } from './trigger-actor.ts';
+import { declaredTriggers } from './trigger-ids.ts';
+import type { FireCall, FireOptions, FireResult, TriggerQuery, TriggerView } from './types.ts';
+import { WorkflowGate, effectivePolicy } from './workflow-gate.ts';
+
+/** @default 30000 */
+export const DEFAULT_RESYNC_MS = 30_000;
+/** @default 1000 */
+export const DEFAULT_QUEUE_POLL_MS = 1000;
+
+/** Counters the registry moves (the metrics module's). */
+export interface TriggerMetrics {
+  triggerFired(workflowId: string, kind: string): void;
+  triggerSkipped(workflowId: string, reason: string): void;
+}
+
+/** Dependencies of the registry. */
+export interface TriggerRegistryDeps {
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+  logger: Logger;
+  scheduler: Scheduler;
+  /** Publishes a trigger's outbound event (the event pipeline's `emit('trigger', id, e)`). */
+  emit(triggerId: string, event: TriggerEvent): void;
+  execute(
+    workflowId: string,
+    input: Record<string, unknown>,
+    opts: { executionId: string },
+  ): Promise<{ executionId: string }>;
+  cancel(executionId: string, reason: string): Promise<unknown>;
+  /** Several processes share the store and the work (cluster mode). */
+  cluster: boolean;
+  metrics?: TriggerMetrics;
+  /** Cluster: re-read the workflow list this often. @default 30000 */
+  resyncMs?: number;
+  /** Cluster: re-check overlap queues this often. @default 1000 */
+  queuePollMs?: number;
+}
+
+/** One actor per declared trigger. */
+export class TriggerRegistry {
+  readonly #triggers = new Map<string, TriggerActor>();
+  readonly #workflows = new Map<string, WorkflowRecord>();
+  readonly #gates = new Map<string, WorkflowGate>();
+  readonly #runs: ActiveRuns;
+  readonly #nats: NatsTriggers;
+  readonly #background = new Set<Promise<unknown>>();
+  #resync: TimerHandle | undefined;
+  #closed = false;
+  /** Registrations change the actor set one at a time. */
+  #lock: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: TriggerRegistryDeps) {
+    const { store, logger, cluster } = deps;
+    this.#runs = new ActiveRuns({ store, logger, mode: cluster ? 'store' : 'index' });
+    this.#runs.onEnded((workflowId) => this.#kick(workflowId));
+    this.#nats = new NatsTriggers(
+      deps.bus,
+      (workflowId, index, input) => this.fireDeclared(workflowId, index, 'nats', { input }),
+      logger,
+    );
+  }
+
+  /** Takes every outbound event (tap of the event pipeline; must stay cheap). */
+  observe(event: StampedEvent): void {
+    this.#runs.observe(event);
+  }
+
+  /** Starts the triggers of every stored workflow, catching up missed cron ticks. */
+  async start(): Promise<void> {
+    await this.#runs.start();
+    await this.#locked(() => this.#syncAll(true));
+    this.#armResync();
+  }
+
+  /** (Re)creates the triggers of a registered workflow; unchanged ones keep running. */
+  sync(record: WorkflowRecord): Promise<void> {
+    return this.#locked(() => this.#sync(record, false));
+  }
+
+  /** Stops and forgets a deleted workflow's triggers (their stored state included). */
+  remove(workflowId: string): Promise<void> {
+    return this.#locked(() => this.#remove(workflowId));
+  }
+
+  async #sync(record: WorkflowRecord, catchUp: boolean): Promise<void> {
+    if (this.#closed) return;
+    const declared = declaredTriggers(record.definition);
+    const ids = new Set(declared.map((d) => d.id));
+    const previous = this.#workflows.get(record.id);
+    this.#workflows.set(record.id, record);
+    for (const old of previous ? declaredTriggers(previous.definition) : []) {
+      if (!ids.has(old.id)) await this.#drop(old.id, true);
+    }
+    for (const d of declared) {
+      const live = this.#triggers.get(d.id);
+      if (live && JSON.stringify(live.declared.definition) === JSON.stringify(d.definition)) {
+        continue;
+      }
+      if (live) await this.#drop(d.id, false);
+      let state = await this.deps.store.getTriggerState(d.id);
+      const trigger = this.#create(d, state);
+      if (!state) {
+        state = trigger.state();
+        await this.deps.store.putTriggerState(state);
+      } else if (catchUp) this.#track(this.#catchUp(trigger, record, state));
+      const env = d.definition.kind === 'http' && d.definition.secret;
+      const name = env ? hookSecretEnv(env) : undefined;
+      if (name !== undefined && !process.env[name]) {
+        this.deps.logger.warn({ triggerId: d.id, env: name }, 'hook secret variable is not set');
+      }
+    }
+    this.#nats.sync(record);
+  }
+
+  async #remove(workflowId: string): Promise<void> {
+    const record = this.#workflows.get(workflowId);
+    this.#workflows.delete(workflowId);
+    this.#nats.remove(workflowId);
+    for (const d of record ? declaredTriggers(record.definition) : []) await this.#drop(d.id, true);
+    for (const waiting of this.#gates.get(workflowId)?.close() ?? []) {
+      this.deps.logger.info({ ...waiting, workflowId }, 'queued fire dropped: workflow deleted');
+    }
+    this.#gates.delete(workflowId);
+  }
+
+  /** Every trigger, ordered by id. */
+  list(query: TriggerQuery = {}): TriggerView[] {
+    return [...this.#triggers.values()]
+      .filter((t) => query.workflowId === undefined || t.declared.workflowId === query.workflowId)
+      .map((t) => t.view())
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** One trigger; NotFoundError when no workflow declares it. */
+  get(id: string): TriggerActor {
+    const trigger = this.#triggers.get(id);
+    if (!trigger) throw new NotFoundError('trigger', id);
+    return trigger;
+  }
+
+  /** Pauses a trigger (stored: it stays paused across restarts). */
+  async pause(id: string): Promise<TriggerView> {
+    const trigger = this.get(id);
+    await trigger.pause();
+    return trigger.view();
+  }
+
+  /** Resumes a trigger (also clears an error). */
+  async resume(id: string): Promise<TriggerView> {
+    const trigger = this.get(id);
+    await trigger.resume();
+    return trigger.view();
+  }
+
+  /** A manual fire: the outcome, or the failure thrown. */
+  async fire(id: string, opts: FireOptions = {}, executionId?: string): Promise<FireResult> {
+    const outcome = await this.get(id).fire({
+      source: 'manual',
+      ...(opts.input !== undefined && { input: opts.input }),
+      ...(executionId !== undefined && { executionId }),
+    });
+    return toFireResult(id, outcome);
+  }
+
+  /**
+   * Decides which process answers a `fire` sent to `stator.trigger.<id>.in`, which reaches
+   * every process: embedded, this one; in a cluster, the one that claims the request's reply
+   * subject (false elsewhere). Without a reply subject, every process fires.
+   */
+  async claimInbound(
+    id: string,
+    replyTo: string | undefined,
+  ): Promise<{ executionId?: string } | false> {
+    this.get(id);
+    if (!this.deps.cluster || replyTo === undefined) return {};
+    return claim(this.#claimDeps(), `trigger-in:${id}`, replyTo);
+  }
+
+  /** Fires the trigger at `index` of a workflow's list for a message (NATS, webhook). */
+  async fireDeclared(
+    workflowId: string,
+    index: number,
+    source: 'nats' | 'webhook',
+    call: Omit<FireCall, 'source'>,
+  ): Promise<{ executionId: string; queued?: true }> {
+    const record = this.#workflows.get(workflowId);
+    const d = record && declaredTriggers(record.definition)[index];
+    if (!d) throw new NotFoundError('trigger', `${workflowId}[${index}]`);
+    return toStartedRun(d.id, await this.get(d.id).fire({ ...call, source }));
+  }
+
+  /** Stops every trigger and timer (stored state stays). */
+  close(): void {
+    this.#closed = true;
+    if (this.#resync !== undefined) this.deps.clock.clearTimeout(this.#resync);
+    this.#nats.close();
+    for (const t of this.#triggers.values()) t.stop();
+    for (const gate of this.#gates.values()) gate.close();
+  }
+
+  /** Resolves when background work (catch-up, state writes) started so far is done. */
+  async settled(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+    await Promise.all([...this.#triggers.values()].map((t) => t.flushed()));
+  }
+
+  #create(d: TriggerActor['declared'], state: TriggerState | undefined): TriggerActor {
+    const { store, clock, logger, scheduler, cluster } = this.deps;
+    const trigger = new TriggerActor(d, state, {
+      scheduler,
+      clock,
+      logger: logger.child({ triggerId: d.id }),
+      newFireId: () => newId('fire'),
+      persist: (s) => store.putTriggerState(s),
+      emit: (id, event) => this.#emit(id, event),
+      startRun: async (input) => {
+        const record = this.#workflows.get(input.workflowId);
+        if (!record) throw new NotFoundError('workflow', input.workflowId);
+        const policy = effectivePolicy(record.definition, input.fire.source);
+        return this.#gate(input.workflowId).start(input.triggerId, input.fire, policy);
+      },
+      ...(cluster && { claimTick: createTickClaim(this.#claimDeps()) }),
+    });
+    this.#triggers.set(d.id, trigger);
+    trigger.start();
+    return trigger;
+  }
+
+  async #drop(id: string, forget: boolean): Promise<void> {
+    const trigger = this.#triggers.get(id);
+    this.#triggers.delete(id);
+    trigger?.stop();
+    await trigger?.flushed();
+    if (forget) await this.deps.store.deleteTriggerState(id);
+  }
+
+  #gate(workflowId: string): WorkflowGate {
+    let gate = this.#gates.get(workflowId);
+    if (!gate) {
+      const { execute, cancel, clock, logger, cluster } = this.deps;
+      gate = new WorkflowGate(workflowId, {
+        runs: this.#runs,
+        execute,
+        cancel,
+        clock,
+        logger,
+        newExecutionId: () => newId('ex'),
+        onDequeued: (waiting, outcome) =>
+          this.#triggers.get(waiting.triggerId)?.dequeued(waiting.fire, outcome),
+        ...(cluster && { pollMs: this.deps.queuePollMs ?? DEFAULT_QUEUE_POLL_MS }),
+      });
+      this.#gates.set(workflowId, gate);
+    }
+    return gate;
+  }
+
+  #kick(workflowId: string): void {
+    const gate = this.#gates.get(workflowId);
+    if (gate && gate.waiting > 0) this.#track(gate.kick());
+  }
+
+  #emit(triggerId: string, event: TriggerEvent): void {
+    this.deps.emit(triggerId, event);
+    const { metrics } = this.deps;
+    if (event.type === 'trigger.fired') metrics?.triggerFired(event.workflowId, event.kind);
+    if (event.type === 'trigger.skipped') metrics?.triggerSkipped(event.workflowId, event.reason);
+  }
+
+  async #catchUp(
+    trigger: TriggerActor,
+    record: WorkflowRecord,
+    state: TriggerState,
+  ): Promise<void> {
+    const def = trigger.declared.definition;
+    const since = catchUpReference(state);
+    if (def.kind !== 'cron' || state.paused || since === undefined) return;
+    // Begins once the service is up, so subscribers attached after createStator() see it.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.#closed) return;
+    const policy = record.definition.catchUp ?? DEFAULT_CATCH_UP;
+    const now = this.deps.clock.now();
+    const plan = planCatchUp({
+      scheduler: this.deps.scheduler,
+      schedule: def.schedule,
+      ...(def.timezone !== undefined && { timezone: def.timezone }),
+      policy,
+      since,
+      now,
+    });
+    if (plan.missed > 0) trigger.missed(now, plan.missed, missedMessage(plan, policy));
+    const claimTick = this.deps.cluster ? createTickClaim(this.#claimDeps()) : undefined;
+    for (const at of plan.replay) {
+      if (this.#closed) return;
+      const won = claimTick ? await claimTick(trigger, at) : {};
+      if (won === false) continue;
+      await trigger.fire({ source: 'catch_up', at, ...won });
+    }
+  }
+
+  async #syncAll(catchUp: boolean): Promise<void> {
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.store.listWorkflows({ limit: 500, cursor });
+      for (const wf of page.items) {
+        seen.add(wf.id);
+        const known = this.#workflows.get(wf.id);
+        if (!known || known.version !== wf.version) await this.#sync(wf, catchUp);
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    for (const id of [...this.#workflows.keys()]) if (!seen.has(id)) await this.#remove(id);
+  }
+
+  #armResync(): void {
+    if (!this.deps.cluster || this.#closed) return;
+    this.#resync = this.deps.clock.setTimeout(() => {
+      this.#resync = undefined;
+      this.#track(
+        this.#locked(() => this.#syncAll(false))
+          .catch((err: unknown) => this.deps.logger.warn({ err }, 'trigger resync failed'))
+          .finally(() => this.#armResync()),
+      );
+    }, this.deps.resyncMs ?? DEFAULT_RESYNC_MS);
+  }
+
+  #claimDeps() {
+    return { store: this.deps.store, clock: this.deps.clock, newExecutionId: () => newId('ex') };
+  }
+
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  #track(work: Promise<unknown>): void {
+    const tracked = work.catch((err: unknown) =>
+      this.deps.logger.error({ err }, 'trigger background work failed'),
+    );
+    this.#background.add(tracked);
+    void tracked.finally(() => this.#background.delete(tracked));
+  }
+}
