@@ -14,43 +14,22 @@
  * @module
  */
 import { assign, emit, enqueueActions, setup, type PromiseActorLogic } from 'xstate';
-import type { TriggerEvent, TriggerFireSource, TriggerSkipReason } from '../src/events.ts';
+import type { TriggerEvent } from '../src/events.ts';
 import type { WireError } from '../src/errors.ts';
-import type { TriggerState } from '../src/store/types.ts';
 import { notProvided } from './not-provided.ts';
+import {
+  isTick,
+  outcomeEvent,
+  resultOf,
+  toWireError,
+  type FireOutcome,
+  type FireRequest,
+  type StartRunInput,
+  type TriggerResult,
+} from './trigger-outcome.ts';
 
-/** One fire, as the runtime hands it to the trigger. */
-export interface FireRequest {
-  /** Correlates the outcome with whoever waits for it. */
-  fireId: string;
-  source: TriggerFireSource;
-  /** The tick (cron) or the arrival time, ms since the epoch. */
-  at: number;
-  /** Input of the run (messages and manual fires). */
-  input?: Record<string, unknown>;
-  /** Execution id to use (e.g. reserved by a webhook's Idempotency-Key). */
-  executionId?: string;
-  /** 1 for the first try of a tick, then 2, 3, ... for its retries. */
-  attempt?: number;
-}
-
-/** What one fire did. */
-export type FireOutcome =
-  | { status: 'started'; executionId: string; cancelled?: string[] }
-  | { status: 'queued'; executionId: string; position: number }
-  | { status: 'skipped'; reason: TriggerSkipReason; message: string }
-  | { status: 'failed'; error: WireError };
-
-/** What the `startRun` actor receives. */
-export interface StartRunInput {
-  triggerId: string;
-  workflowId: string;
-  kind: string;
-  fire: FireRequest;
-}
-
-/** The last outcome as persisted. */
-export type TriggerResult = NonNullable<TriggerState['lastResult']>;
+export { outcomeEvent, resultOf } from './trigger-outcome.ts';
+export type { FireOutcome, FireRequest, StartRunInput, TriggerResult } from './trigger-outcome.ts';
 
 /** What a trigger starts from (its persisted state included). */
 export interface TriggerInput {
@@ -102,60 +81,6 @@ export const DEFAULT_MAX_PENDING_FIRES = 256;
 export const DEFAULT_MAX_FIRE_RETRIES = 3;
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 60_000;
-
-const isTick = (fire: FireRequest | null | undefined): boolean =>
-  fire?.source === 'schedule' || fire?.source === 'catch_up';
-
-/** The persisted form of an outcome. */
-export function resultOf(outcome: FireOutcome): TriggerResult {
-  switch (outcome.status) {
-    case 'started':
-    case 'queued':
-      return { status: outcome.status, executionId: outcome.executionId };
-    case 'skipped':
-      return { status: 'skipped', reason: outcome.reason };
-    case 'failed':
-      return { status: 'failed', reason: outcome.error.message };
-  }
-}
-
-/** The outbound event of an outcome. */
-export function outcomeEvent(
-  ctx: Pick<TriggerContext, 'triggerId' | 'workflowId' | 'kind'>,
-  fire: FireRequest,
-  outcome: FireOutcome,
-  extra: { queued?: boolean; willRetry?: boolean } = {},
-): TriggerEvent {
-  const base = {
-    triggerId: ctx.triggerId,
-    workflowId: ctx.workflowId,
-    kind: ctx.kind,
-    origin: fire.source,
-    scheduledAt: new Date(fire.at).toISOString(),
-  };
-  switch (outcome.status) {
-    case 'started':
-      return {
-        ...base,
-        type: 'trigger.fired',
-        executionId: outcome.executionId,
-        ...(extra.queued && { queued: true }),
-        ...(outcome.cancelled?.length && { cancelled: outcome.cancelled }),
-      };
-    case 'queued':
-      return { ...base, type: 'trigger.queued', ...outcome };
-    case 'skipped':
-      return { ...base, type: 'trigger.skipped', reason: outcome.reason, message: outcome.message };
-    case 'failed':
-      return {
-        ...base,
-        type: 'trigger.error',
-        error: outcome.error,
-        attempt: fire.attempt ?? 1,
-        willRetry: extra.willRetry ?? false,
-      };
-  }
-}
 
 const SKIP_MESSAGES: Record<'paused' | 'busy', string> = {
   paused: 'the trigger is paused',
@@ -451,16 +376,3 @@ export const triggerMachine = setup({
     missed: { actions: 'reportMissed' },
   },
 });
-
-function toWireError(err: unknown): WireError {
-  const e = err as Partial<WireError> & { message?: string };
-  if (e && typeof e.code === 'string' && typeof e.message === 'string') {
-    return {
-      code: e.code as WireError['code'],
-      message: e.message,
-      recoverable: e.recoverable === true,
-      ...(e.details !== undefined && { details: e.details }),
-    };
-  }
-  return { code: 'internal', message: String(e?.message ?? err), recoverable: true };
-}

@@ -75,6 +75,10 @@ export const configSchema = z.object({
       return z.NEVER;
     })
     .optional(),
+  /** Commands per second per client and per session (token bucket refill); 0 turns limits off. */
+  rateLimit: z.coerce.number().finite().min(0).max(1_000_000).optional(),
+  /** Commands a client or session may send in one burst (bucket size). */
+  rateBurst: z.coerce.number().int().min(1).max(1_000_000).optional(),
 });
 
 /** The resolved configuration. */
@@ -105,6 +109,8 @@ export const CONFIG_SOURCES: Record<ConfigKey, { flag?: string; env: string[] }>
     flag: 'hook-idempotency-retention',
     env: ['STATOR_HOOK_IDEMPOTENCY_RETENTION'],
   },
+  rateLimit: { flag: 'rate-limit', env: ['STATOR_RATE_LIMIT'] },
+  rateBurst: { flag: 'rate-burst', env: ['STATOR_RATE_BURST'] },
 };
 
 /** `node:util` parseArgs option specs of every config flag. */
@@ -164,6 +170,12 @@ export function statorOptionsFromConfig(config: Config, logger?: Logger): Stator
   if (config.nodeName !== undefined) options.node = config.nodeName;
   if (config.hookIdempotencyRetention !== undefined) {
     options.webhooks = { idempotencyRetentionMs: config.hookIdempotencyRetention };
+  }
+  if (config.rateLimit !== undefined || config.rateBurst !== undefined) {
+    options.rateLimit = {
+      ...(config.rateLimit !== undefined && { ratePerSecond: config.rateLimit }),
+      ...(config.rateBurst !== undefined && { burst: config.rateBurst }),
+    };
   }
   if (logger !== undefined) options.logger = logger;
   return options;

@@ -7,6 +7,7 @@
 import type { WireError } from './errors.ts';
 import type { ActorAddress } from './bus/subjects.ts';
 import type { ExecutionStatus } from './store/types.ts';
+import type { SessionActivity, SessionStatus } from './sessions/types.ts';
 
 /** Severity carried by every event. */
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
@@ -147,8 +148,32 @@ export type TriggerEvent =
     })
   | (TriggerEventBase & { type: 'trigger.status'; status: 'active' | 'paused' });
 
+/** Events a session emits (status changes, activity changes, output lines, deletion). */
+export type SessionEvent =
+  | {
+      type: 'session.status';
+      sessionId: string;
+      status: SessionStatus;
+      pid: number | null;
+      restarts: number;
+      exitCode: number | null;
+      error: string | null;
+      /** Delay before the next start (status `restarting`). */
+      delayMs?: number;
+    }
+  | { type: 'session.activity'; sessionId: string; activity: SessionActivity }
+  | {
+      type: 'session.stdout' | 'session.stderr';
+      sessionId: string;
+      /** Position in the session's output buffer (see `logs`). */
+      seq: number;
+      line: string;
+    }
+  | { type: 'session.deleted'; sessionId: string };
+
 /** Any event before stamping. */
-export type ActorEvent = ExecutionEvent | EngineEvent | MonitorEvent | TriggerEvent;
+export type ActorEvent =
+  ExecutionEvent | EngineEvent | MonitorEvent | TriggerEvent | SessionEvent;
 /** The dotted type names. */
 export type EventType = ActorEvent['type'];
 

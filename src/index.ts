@@ -6,6 +6,7 @@
 export { createStator, machineInfos, resolveStatorOptions } from './runtime/index.ts';
 export type {
   EventFilter,
+  EventGap,
   EventListener,
   EventSubscription,
   ExecuteOptions,

@@ -18,6 +18,7 @@ import {
 import { MalformedPayloadError, NotFoundError, toWire } from '../errors.ts';
 import type { Stator } from '../runtime/types.ts';
 import { MicroService, type EndpointStats } from './micro-service.ts';
+import { natsClientId } from './nats-client-id.ts';
 
 /** Queue group of the API subscriptions. */
 export const API_QUEUE_GROUP = 'stator-api';
@@ -85,7 +86,10 @@ async function handle(
   const started = performance.now();
   let reply: CommandReply;
   try {
-    reply = await dispatchReply(opts.stator, name, decode(name, msg));
+    // The same rate limiter as HTTP; the caller is named by its reply inbox (nats-client-id.ts).
+    reply = await dispatchReply(opts.stator, name, decode(name, msg), {
+      client: natsClientId(msg.reply),
+    });
   } catch (err) {
     reply = { ok: false, error: toWire(err) };
   }
@@ -94,13 +98,13 @@ async function handle(
   msg.respond(reply);
 }
 
-/** Payload of a request: JSON; `workflow.register` also takes YAML text. */
+/** Payload of a request: JSON; `workflow.register` and `session.create` also take YAML text. */
 function decode(name: string, msg: BusMessage): unknown {
   if (msg.data.length === 0) return undefined;
   try {
     return msg.json();
   } catch (err) {
-    if (name === 'workflow.register') return msg.string();
+    if (name === 'workflow.register' || name === 'session.create') return msg.string();
     throw err instanceof MalformedPayloadError
       ? err
       : new MalformedPayloadError('payload is not JSON', err);

@@ -17,6 +17,7 @@ import { createLogger } from '../logger.ts';
 import { createHttpApp, startHttpServer } from '../http/index.ts';
 import { createStator } from '../runtime/index.ts';
 import { connectCluster, type ClusterSeams } from '../runtime/cluster.ts';
+import { createJetStreamHistory } from '../monitor/index.ts';
 import { loadWorkflowDir, type LoadedWorkflowFile } from '../workflow/index.ts';
 import { toWire } from '../errors.ts';
 import type { Stator, StatorOptions } from '../runtime/index.ts';
@@ -97,6 +98,13 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
       bus: cluster.bus,
       store: cluster.store,
       workQueue: cluster.workQueue,
+      // SSE/WS resumes older than the monitor's recent events read the JetStream event stream.
+      monitor: {
+        history: createJetStreamHistory({
+          connection: cluster.bus.connection,
+          prefix: config.natsPrefix,
+        }),
+      },
     });
   const stator = await createStator(options);
   await loadWorkflows(stator, config.workflowsDir, logger);

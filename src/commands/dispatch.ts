@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Stator } from '../runtime/types.ts';
-import type { Command, CommandOutput } from './types.ts';
+import type { Command, CommandContext, CommandOutput } from './types.ts';
 import { NotFoundError, toStatorError, toWire, type WireError } from '../errors.ts';
 import { parseInput } from './schemas.ts';
 import {
@@ -24,6 +24,8 @@ import {
 import { health, machineGet, machineList } from './system-commands.ts';
 import { metrics, statistics } from './monitor-commands.ts';
 import { TRIGGER_COMMANDS } from './trigger-commands.ts';
+import { SESSION_COMMANDS } from './session-commands.ts';
+import { clientRateKey } from './rate-limiter.ts';
 
 /** Every command, by name. */
 export const COMMANDS = {
@@ -42,6 +44,7 @@ export const COMMANDS = {
   statistics,
   metrics,
   ...TRIGGER_COMMANDS,
+  ...SESSION_COMMANDS,
 } as const;
 
 /** A known command name. */
@@ -66,19 +69,27 @@ export function getCommand(name: string): Command {
 
 /**
  * Validates `rawInput` (absent means `{}`) and runs the command. Always rejects with a
- * StatorError: InvalidArgumentError with field paths, NotFoundError for an unknown command, or
- * whatever the service raised.
+ * StatorError: InvalidArgumentError with field paths, NotFoundError for an unknown command,
+ * RateLimitedError for a state-changing command over its rate (`context.client`'s bucket, and
+ * its target's), or whatever the service raised.
  */
 export async function dispatch<N extends string>(
   stator: Stator,
   name: N,
   rawInput?: unknown,
+  context: CommandContext = {},
 ): Promise<N extends CommandName ? CommandResult<N> : unknown> {
   const started = performance.now();
   let errorCode: string | undefined;
   try {
     const command = getCommand(name);
     const input: z.output<z.ZodType> = parseInput(command.input, rawInput ?? {});
+    if (command.rateLimit && stator.rateLimiter) {
+      const target = command.rateLimit.target?.(input);
+      const keys = context.client === undefined ? [] : [clientRateKey(context.client)];
+      if (target !== undefined) keys.push(target);
+      stator.rateLimiter.check(keys);
+    }
     return (await command.handler(stator, input)) as N extends CommandName
       ? CommandResult<N>
       : unknown;
@@ -101,9 +112,10 @@ export async function dispatchReply(
   stator: Stator,
   name: string,
   rawInput?: unknown,
+  context?: CommandContext,
 ): Promise<CommandReply> {
   try {
-    return { ok: true, data: await dispatch(stator, name, rawInput) };
+    return { ok: true, data: await dispatch(stator, name, rawInput, context) };
   } catch (err) {
     return { ok: false, error: toWire(err) };
   }

@@ -6,7 +6,11 @@
  * `isCommandName`, `getCommand`, `Command`, `CommandOutput`, `defineCommand`,
  * `parseEventFilter`, `eventFilterSchema`, `parseInput`, `fieldIssues`, `EXECUTION_STATUSES`,
  * `SEVERITIES`, `MAX_PAGE_LIMIT`, `ExecutionDetail`, `WorkflowSummary`, `toExecutionDetail`,
- * `toWorkflowSummary`, `MAX_STATISTICS_WINDOW_MS`.
+ * `toWorkflowSummary`, `MAX_STATISTICS_WINDOW_MS`, `CommandContext`, `RateLimiter`,
+ * `RateLimiterOptions`, `ResolvedRateLimiterOptions`, `RateDecision`, `resolveRateLimiterOptions`,
+ * `clientRateKey`, `DEFAULT_RATE_PER_SECOND`, `DEFAULT_RATE_BURST`, `DEFAULT_RATE_MAX_BUCKETS`,
+ * `SESSION_COMMANDS`, `SESSION_STATUSES`, `sessionsOf`, `sessionRateKey`,
+ * `MAX_SESSION_INPUT_CHARS`, `MAX_SESSION_LOG_LINES`.
  * @module
  */
 export {
@@ -20,7 +24,26 @@ export {
   type CommandName,
   type CommandResult,
 } from './dispatch.ts';
-export { defineCommand, type Command, type CommandOutput } from './types.ts';
+export { defineCommand, type Command, type CommandContext, type CommandOutput } from './types.ts';
+export {
+  RateLimiter,
+  resolveRateLimiterOptions,
+  clientRateKey,
+  DEFAULT_RATE_PER_SECOND,
+  DEFAULT_RATE_BURST,
+  DEFAULT_RATE_MAX_BUCKETS,
+  type RateLimiterOptions,
+  type ResolvedRateLimiterOptions,
+  type RateDecision,
+} from './rate-limiter.ts';
+export {
+  SESSION_COMMANDS,
+  SESSION_STATUSES,
+  sessionsOf,
+  sessionRateKey,
+  MAX_SESSION_INPUT_CHARS,
+  MAX_SESSION_LOG_LINES,
+} from './session-commands.ts';
 export { MAX_STATISTICS_WINDOW_MS } from './monitor-commands.ts';
 export {
   parseEventFilter,

@@ -16,6 +16,18 @@ export interface Command<S extends z.ZodType = z.ZodType, O = unknown> {
   readonly input: S;
   /** Runs the command against the service. Throws StatorErrors. */
   readonly handler: (stator: Stator, input: z.output<S>) => Promise<O>;
+  /**
+   * Set on commands that change state: `dispatch` passes them through the rate limiter, in the
+   * caller's bucket and, when `target` names one (e.g. `session:<id>`), in that bucket too.
+   * Reads leave it unset.
+   */
+  readonly rateLimit?: { readonly target?: (input: z.output<S>) => string | undefined };
+}
+
+/** Who sends a command, as its front door tells (the rate limiter's per-client bucket). */
+export interface CommandContext {
+  /** Caller identity: `http:<token hash or address>`, `nats:<reply inbox prefix>`. */
+  client?: string;
 }
 
 /** Declares a command with its input type inferred from the schema. */

@@ -60,13 +60,13 @@ export function eventRoutes(stator: Stator, opts: EventRouteOptions): Hono {
 
     return streamSSE(c, async (stream) => {
       const writer = new PacedWriter((text) => stream.write(text));
-      let sub: EventSubscription | undefined;
       let reported = 0;
       const listener = (event: StampedEvent): Promise<void> | undefined => {
-        const lost = sub?.dropped() ?? 0;
+        // Called on a later turn than subscribe(): `sub` is set by then.
+        const lost = sub.dropped();
         if (lost > reported) {
           reported = lost;
-          const notice = { type: 'monitor.dropped', subscriberId: sub!.id, dropped: lost };
+          const notice = { type: 'monitor.dropped', subscriberId: sub.id, dropped: lost };
           void writer.push(sseMessage(notice.type, JSON.stringify(notice)));
         }
         return writer.push(sseMessage(event.type, eventJson(event), event.seq));
@@ -74,7 +74,7 @@ export function eventRoutes(stator: Stator, opts: EventRouteOptions): Hono {
       const onGap = (gap: EventGap): Promise<void> | undefined =>
         writer.push(sseMessage('monitor.gap', JSON.stringify({ type: 'monitor.gap', ...gap })));
 
-      sub = stator.subscribe(listener, {
+      const sub: EventSubscription = stator.subscribe(listener, {
         filter,
         bufferSize: opts.bufferSize,
         name: 'sse',

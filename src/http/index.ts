@@ -6,6 +6,10 @@
  * `startHttpServer`, `HttpServerOptions`, `HttpServerHandle`, `DEFAULT_HTTP_HOST`,
  * `DEFAULT_CLOSE_GRACE_MS`, `errorResponse`, `tokensEqual`, `bearerToken`, `EventQueue`,
  * `REPLAYED_HEADER`, `PROMETHEUS_CONTENT_TYPE`.
+ * Monitor streams: `mountWebSocketRoute`, `attachWebSockets`, `WebSocketRouteOptions`,
+ * `AttachedWebSockets`, `DEFAULT_WS_MAX_BUFFERED_BYTES`, `DEFAULT_WS_MAX_SUBSCRIPTIONS`,
+ * `DEFAULT_WS_MAX_PAYLOAD_BYTES`, `PacedWriter`, `DEFAULT_PACED_HIGH_WATER`, `parseLastEventId`,
+ * `BearerAuthOptions`.
  * @module
  */
 export { createHttpApp } from './app.ts';
@@ -29,3 +33,15 @@ export { tokensEqual, bearerToken } from './auth.ts';
 export { EventQueue, type QueueItem } from './event-queue.ts';
 export { REPLAYED_HEADER } from './hook-routes.ts';
 export { PROMETHEUS_CONTENT_TYPE } from './metrics-routes.ts';
+export {
+  mountWebSocketRoute,
+  attachWebSockets,
+  DEFAULT_WS_MAX_BUFFERED_BYTES,
+  DEFAULT_WS_MAX_SUBSCRIPTIONS,
+  DEFAULT_WS_MAX_PAYLOAD_BYTES,
+  type WebSocketRouteOptions,
+  type AttachedWebSockets,
+} from './ws-routes.ts';
+export { PacedWriter, DEFAULT_PACED_HIGH_WATER } from './paced-writer.ts';
+export { parseLastEventId } from './event-routes.ts';
+export type { BearerAuthOptions } from './auth.ts';

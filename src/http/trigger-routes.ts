@@ -48,7 +48,10 @@ export function triggerRoutes(stator: Stator): Hono {
     const body = fireBody(await readJsonBody(c));
     const result = await dispatch(stator, 'trigger.fire', { ...body, id: c.req.param('id') });
     if (result.status === 'skipped') return c.json(result, 200);
-    c.header('Location', `/api/executions/${encodeURIComponent(result.executionId)}`);
+    // A queued run has its id already but no record until it starts.
+    if (result.status === 'started') {
+      c.header('Location', `/api/executions/${encodeURIComponent(result.executionId)}`);
+    }
     return c.json(result, 202);
   });
 

@@ -30,6 +30,7 @@ export {
 } from './ws-protocol.ts';
 export { WsSession, type WsSessionOptions, type WsSocket } from './ws-session.ts';
 export { eventJson } from './event-json.ts';
+export { createJetStreamHistory, type JetStreamHistoryOptions } from './jetstream-history.ts';
 export { StatorMetrics, COMMAND_BUCKETS, RUN_BUCKETS } from './metrics.ts';
 export type { MetricsSources, MetricsOptions } from './metrics.ts';
 export { StepTimer, DEFAULT_STEP_TIMER_RUNS } from './step-timer.ts';

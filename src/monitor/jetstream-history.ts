@@ -39,8 +39,12 @@ export interface JetStreamHistoryOptions {
 
 interface Checkpoint {
   seq: number;
+  /** When the event was stamped. */
   ms: number;
 }
+
+/** Where a read starts: a little before the checkpoint, against clock skew with the server. */
+const START_EARLY_MS = 1000;
 
 const EMPTY: AsyncIterable<StampedEvent> = (async function* () {})();
 
@@ -58,8 +62,7 @@ export function createJetStreamHistory(opts: JetStreamHistoryOptions): EventHist
   function record(event: StampedEvent): void {
     const last = checkpoints.at(-1);
     if (!last || event.seq - last.seq >= every) {
-      // Slightly early, so clock steps between processes never start the read too late.
-      checkpoints.push({ seq: event.seq, ms: Date.parse(event.ts) - 1000 });
+      checkpoints.push({ seq: event.seq, ms: Date.parse(event.ts) });
       if (checkpoints.length > maxCheckpoints) checkpoints.shift();
     }
     // Most recently used last: the oldest addresses are forgotten first.
@@ -88,7 +91,14 @@ export function createJetStreamHistory(opts: JetStreamHistoryOptions): EventHist
     const firstMs = info.state.first_ts
       ? Date.parse(info.state.first_ts)
       : Number.POSITIVE_INFINITY;
-    const complete = start.covers && info.state.messages > 0 && firstMs <= start.at.ms;
+    // Retention drops the oldest first: the range is whole when the stream still holds a
+    // message older than the checkpoint, or its first message is one of ours not after `after+1`.
+    let complete = start.covers && info.state.messages > 0 && firstMs < start.at.ms;
+    if (start.covers && !complete && info.state.messages > 0) {
+      const first = await jsm.streams.getMessage(stream, { seq: info.state.first_seq });
+      const event = first?.json<StampedEvent>();
+      complete = !!event && sources.has(event.source) && event.seq <= query.after + 1;
+    }
     const { kind, id } = query.filter;
     const subject =
       kind !== undefined && id !== undefined
@@ -99,7 +109,7 @@ export function createJetStreamHistory(opts: JetStreamHistoryOptions): EventHist
     const consumer = await jetstream(opts.connection).consumers.get(stream, {
       filter_subjects: subject,
       deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: new Date(start.at.ms).toISOString(),
+      opt_start_time: new Date(start.at.ms - START_EARLY_MS).toISOString(),
     });
     async function* events(): AsyncGenerator<StampedEvent> {
       let read = 0;

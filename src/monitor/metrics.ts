@@ -1,10 +1,10 @@
 /**
  * Prometheus metrics of one Stator instance (prom-client). Every instance owns its own
  * Registry, so two services in one process never clash, and nothing touches prom-client's
- * global default registry. Counters move from two feeds: the command layer (`commandHandled`)
- * and the event stream (`observeEvent`, a tap on the event pipeline that never drops: runs,
- * steps, and triggers' `trigger.fired` / `trigger.skipped`). `triggerFired` / `triggerSkipped`
- * are for fires that emit no trigger event. Gauges are read from their sources at scrape time. Label values are bounded: command names, error codes, workflow ids,
+ * global default registry. Counters move from three feeds: the command layer
+ * (`commandHandled`), the event stream (`observeEvent`, a tap on the event pipeline that never
+ * drops: runs and steps), and the trigger registry (`triggerFired`, `triggerSkipped`, called
+ * where it emits `trigger.fired` / `trigger.skipped`). Gauges are read at scrape time. Label values are bounded: command names, error codes, workflow ids,
  * statuses and reasons, never execution ids.
  * @module
  */
@@ -175,7 +175,6 @@ export class StatorMetrics {
   observeEvent(event: StampedEvent): void {
     try {
       const at = Date.parse(event.ts);
-      if (event.type.startsWith('trigger.')) return this.#observeTrigger(event as TriggerFields);
       switch (event.type) {
         case 'execution.completed':
         case 'execution.failed':
@@ -215,26 +214,12 @@ export class StatorMetrics {
     }
   }
 
-  #observeTrigger(event: TriggerFields): void {
-    if (event.type === 'trigger.fired') {
-      this.#triggerFires.inc({ workflow: event.workflowId, trigger: event.kind });
-    } else if (event.type === 'trigger.skipped') {
-      this.#triggerSkips.inc(
-        { workflow: event.workflowId, reason: event.reason ?? 'unknown' },
-        event.count ?? 1,
-      );
-    }
-  }
-
-  /**
-   * A trigger started a run of `workflowId` (`trigger`: its kind). Only for fires that emit no
-   * `trigger.fired` event: those are counted from the event stream already.
-   */
+  /** A trigger started a run of `workflowId` (`trigger`: its kind); the trigger registry calls it. */
   triggerFired(workflowId: string, trigger: string): void {
     this.#triggerFires.inc({ workflow: workflowId, trigger });
   }
 
-  /** A fire started nothing (`overlap`, ...); only where no `trigger.skipped` event is emitted. */
+  /** A trigger fire started nothing (`overlap`, `paused`, `busy`, `missed`, ...). */
   triggerSkipped(workflowId: string, reason: string): void {
     this.#triggerSkips.inc({ workflow: workflowId, reason });
   }
@@ -243,15 +228,6 @@ export class StatorMetrics {
   rateLimitHit(scope = 'command'): void {
     this.#rateLimitHits.inc({ scope });
   }
-}
-
-/** What the metrics read of a trigger event (read loosely: stamping may reshape the type). */
-interface TriggerFields {
-  type: string;
-  workflowId: string;
-  kind: string;
-  reason?: string;
-  count?: number;
 }
 
 const STEP_OUTCOME = {

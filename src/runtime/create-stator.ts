@@ -32,6 +32,7 @@ import { TriggerRegistry, createCronerScheduler } from '../triggers/index.ts';
 import { Webhooks } from '../triggers/index.ts';
 import { StatorMetrics } from '../monitor/index.ts';
 import { startBusApi } from '../api/index.ts';
+import { RateLimiter } from '../commands/index.ts';
 import type { ExecutionRecord } from '../store/types.ts';
 import type { Stator } from './types.ts';
 
@@ -46,6 +47,8 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const opts = resolveStatorOptions(options);
   const logger = opts.logger ?? pino({ level: 'silent' });
   const clock = opts.clock ?? systemClock;
+  // Built first: bad limits are refused before anything starts.
+  const rateLimiter = new RateLimiter({ ...opts.rateLimit, clock });
   const ownsStore = typeof opts.store === 'string';
   const store: Store =
     opts.store === 'memory'
@@ -181,6 +184,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     triggers,
     webhooks,
     metrics,
+    rateLimiter,
     opts,
     logger,
     clock,

@@ -19,6 +19,7 @@ export { MemoryWorkQueue } from './work-queue.ts';
 export type { WorkQueue, WorkItem } from './work-queue.ts';
 export type {
   EventFilter,
+  EventGap,
   EventListener,
   EventSubscription,
   ExecuteOptions,

@@ -9,6 +9,7 @@ import { taskMachine } from '../../machines/task.machine.ts';
 import { workflowMachine } from '../../machines/workflow.machine.ts';
 import { engineMachine } from '../../machines/engine.machine.ts';
 import { monitorMachine } from '../../machines/monitor.machine.ts';
+import { triggerMachine } from '../../machines/trigger.machine.ts';
 import { NotFoundError } from '../errors.ts';
 import type { MachineInfo } from './types.ts';
 
@@ -32,6 +33,11 @@ const CATALOG: Array<{ name: string; description: string; machine: AnyStateMachi
     name: 'monitor',
     description: 'Fans outbound events out to subscribers with bounded buffers.',
     machine: monitorMachine,
+  },
+  {
+    name: 'trigger',
+    description: 'One cron, http or nats trigger: active, paused, firing (overlap policy), error.',
+    machine: triggerMachine,
   },
 ];
 

@@ -13,6 +13,7 @@ import type { Clock } from '../clock.ts';
 import type { WorkQueue } from './work-queue.ts';
 import type { MonitorHubOptions } from '../monitor/monitor-hub.ts';
 import type { Scheduler, WebhookOptions } from '../triggers/index.ts';
+import type { RateLimiterOptions } from '../commands/rate-limiter.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
 /** @default "./.stator" */
@@ -66,6 +67,11 @@ export interface StatorOptions {
   monitor?: MonitorHubOptions;
   /** Cron schedules; croner's timers when absent (tests pass a simulated one). */
   scheduler?: Scheduler;
+  /**
+   * Token buckets of state-changing commands, per client and per session (the clock is the
+   * service's). @default { ratePerSecond: 10, burst: 20, maxBuckets: 10000 }
+   */
+  rateLimit?: Omit<RateLimiterOptions, 'clock'>;
 }
 
 /** Options after defaults and validation. */
@@ -90,6 +96,7 @@ export interface ResolvedStatorOptions {
   webhooks?: WebhookOptions;
   monitor?: MonitorHubOptions;
   scheduler?: Scheduler;
+  rateLimit?: Omit<RateLimiterOptions, 'clock'>;
 }
 
 const numbers = z.object({
@@ -132,6 +139,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     webhooks: input.webhooks,
     monitor: input.monitor,
     scheduler: input.scheduler,
+    rateLimit: input.rateLimit,
     sqlitePath: join(dataDir, 'stator.db'),
   };
 }

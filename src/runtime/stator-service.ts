@@ -44,6 +44,7 @@ import type { WebhookRequest, WebhookResult, Webhooks } from '../triggers/index.
 import { computeStatistics } from '../monitor/index.ts';
 import type { Statistics, StatisticsQuery, StatorMetrics } from '../monitor/index.ts';
 import { formatLogs } from './format-logs.ts';
+import type { RateLimiter } from '../commands/index.ts';
 import type { EventListener, ExecuteOptions, Health, Stator, SubscribeOptions } from './types.ts';
 
 /** An engine of this process. */
@@ -73,6 +74,8 @@ export interface ServiceDeps {
   webhooks: Webhooks;
   /** This instance's Prometheus metrics. */
   metrics: StatorMetrics;
+  /** Token buckets of state-changing commands (checked by the command layer's dispatch). */
+  rateLimiter?: RateLimiter;
   /** What an inbound route returns to stay silent (see actor-router.ts). */
   notMine: symbol;
   /** Records created here and not yet adopted (see adopt-run.ts). */
@@ -415,6 +418,10 @@ export class StatorService implements Stator {
 
   recordCommand(command: string, seconds: number, errorCode?: string): void {
     this.deps.metrics.commandHandled(command, seconds, errorCode);
+  }
+
+  get rateLimiter(): RateLimiter | undefined {
+    return this.deps.rateLimiter;
   }
 
   async listTriggers(query?: TriggerQuery): Promise<TriggerView[]> {

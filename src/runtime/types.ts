@@ -16,6 +16,7 @@ import type {
 import type { WebhookRequest, WebhookResult } from '../triggers/webhooks.ts';
 import type { FireOptions, FireResult, TriggerQuery, TriggerView } from '../triggers/types.ts';
 import type { Statistics, StatisticsQuery } from '../monitor/statistics.ts';
+import type { RateLimiter } from '../commands/rate-limiter.ts';
 
 /** Filter of a subscription to outbound events; every given field must match. */
 export interface EventFilter {
@@ -145,6 +146,8 @@ export interface Stator {
   fireTrigger(id: string, opts?: FireOptions): Promise<FireResult>;
   /** Counts one handled command for the metrics; called by the command layer's dispatch. */
   recordCommand?(command: string, seconds: number, errorCode?: string): void;
+  /** Token buckets of state-changing commands (per client, per session); dispatch checks them. */
+  readonly rateLimiter?: RateLimiter;
   /** Stops accepting work, cancels or drains runs, closes bus and store. Idempotent. */
   close(): Promise<void>;
 }

@@ -69,7 +69,19 @@ export class MemoryWorkQueue implements WorkQueue {
 
   async push(item: WorkItem): Promise<void> {
     this.#add(item);
-    this.poke();
+    // Deliver on the next turn: `execute()` answers without waiting for the run's first spawn.
+    this.#pokeSoon();
+  }
+
+  #pokeScheduled = false;
+
+  #pokeSoon(): void {
+    if (this.#pokeScheduled) return;
+    this.#pokeScheduled = true;
+    setImmediate(() => {
+      this.#pokeScheduled = false;
+      this.poke();
+    });
   }
 
   start(consumer: WorkConsumer): void {

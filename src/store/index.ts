@@ -12,7 +12,7 @@
  * - `resolveStoreLimits`, `truncateLine`, `truncationMarker`: limits shared by every store.
  * - `encodeCursor`, `decodeCursor`, `resolvePageLimit`, `DEFAULT_PAGE_LIMIT`, `MAX_PAGE_LIMIT`: paging.
  * - `SQLITE_MIGRATIONS`, `SQLITE_SCHEMA_VERSION`: the SQLite schema.
- * - Types: `Store`, `StoreLimits`, records (incl. `TriggerState`, `IdempotencyClaim`), queries and pages, from types.ts; `FINAL_EXECUTION_STATUSES`,
+ * - Types: `Store`, `StoreLimits`, records (incl. `TriggerState`, `IdempotencyClaim`, `SessionRecord`), queries and pages, from types.ts; `FINAL_EXECUTION_STATUSES`,
  *   `DEFAULT_STORE_LIMITS`.
  * @module
  */
@@ -27,6 +27,7 @@ export {
   type ExecutionSummary,
   type IdempotencyClaim,
   type LogLine,
+  type SessionRecord,
   type Page,
   type StepRecord,
   type StepStatus,

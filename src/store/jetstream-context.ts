@@ -33,6 +33,8 @@ export interface JetStreamContext {
   triggers: KV;
   /** Idempotency claims, kept at most IDEMPOTENCY_BUCKET_MAX_AGE_MS after their last write. */
   idempotency: KV;
+  /** Session records (plain puts: last write wins). */
+  sessions: KV;
 }
 
 /**
@@ -63,9 +65,11 @@ export async function openJetStreamContext(
     replicas: opts.replicas,
     storage: opts.storage === 'memory' ? StorageType.Memory : StorageType.File,
   };
-  const { workflows, executions, steps, index, triggers, idempotency } = names.buckets;
-  const [wf, ex, st, ix, tr, idem] = await Promise.all([
-    ...[workflows, executions, steps, index, triggers].map((b) => kvm.create(b, bucketOpts)),
+  const { workflows, executions, steps, index, triggers, idempotency, sessions } = names.buckets;
+  const [wf, ex, st, ix, tr, ses, idem] = await Promise.all([
+    ...[workflows, executions, steps, index, triggers, sessions].map((b) =>
+      kvm.create(b, bucketOpts),
+    ),
     kvm.create(idempotency, { ...bucketOpts, ttl: IDEMPOTENCY_BUCKET_MAX_AGE_MS }),
   ]);
   await ensureLogStream(jsm, names, opts, opts);
@@ -85,5 +89,6 @@ export async function openJetStreamContext(
     index: ix!,
     triggers: tr!,
     idempotency: idem!,
+    sessions: ses!,
   };
 }

@@ -57,6 +57,8 @@ export interface StoreNames {
     readonly triggers: string;
     /** `<scope>.<key>` → idempotency claim. */
     readonly idempotency: string;
+    /** `<sessionId>` → session record. */
+    readonly sessions: string;
   };
   /** Stream names. */
   readonly streams: {
@@ -79,6 +81,7 @@ export function storeNames(prefix: string = DEFAULT_STORE_PREFIX): StoreNames {
       index: `${prefix}_index`,
       triggers: `${prefix}_triggers`,
       idempotency: `${prefix}_idempotency`,
+      sessions: `${prefix}_sessions`,
     },
     streams: { logs: `${prefix}_logs`, events: `${prefix}_events` },
   };
@@ -123,6 +126,10 @@ export const storeKeys = {
   /** Matches every trigger state. */
   allTriggerStates: '*',
   idempotencyClaim: (scope: string, key: string) => `${toToken(scope)}.${toToken(key)}`,
+
+  session: (id: string) => toToken(id),
+  /** Matches every session record. */
+  allSessions: '*',
 } as const;
 
 /**

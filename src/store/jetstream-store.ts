@@ -27,6 +27,7 @@
  *   outbound events; the store itself does not use it.
  * - Triggers: trigger states and idempotency claims in buckets `_triggers` and `_idempotency`
  *   (jetstream-triggers.ts); a claim is a `kv.create`, so exactly one concurrent claimer wins.
+ * - Sessions: one record per session in bucket `_sessions` (jetstream-sessions.ts), plain puts.
  * - Deletion: executions are never deleted (as in the other stores); retention of old runs is
  *   for a later sweep (delete the summary, its chunks, steps, counters, index keys and subjects).
  * @module
@@ -38,6 +39,7 @@ import { createJetStreamExecutionList } from './jetstream-execution-list.ts';
 import { createJetStreamExecutions } from './jetstream-executions.ts';
 import { createJetStreamLogs } from './jetstream-logs.ts';
 import { createJetStreamTriggers } from './jetstream-triggers.ts';
+import { createJetStreamSessions } from './jetstream-sessions.ts';
 import { resolveJetStreamStoreOptions, type JetStreamStoreOptions } from './jetstream-options.ts';
 import { createJetStreamWorkflows } from './jetstream-workflows.ts';
 import type { Store } from './types.ts';
@@ -55,6 +57,7 @@ export async function createJetStreamStore(options: JetStreamStoreOptions): Prom
   const executions = createJetStreamExecutions(ctx);
   const list = createJetStreamExecutionList(ctx, executions);
   const triggers = createJetStreamTriggers(ctx);
+  const sessions = createJetStreamSessions(ctx);
   const logs = createJetStreamLogs({
     js: ctx.js,
     names: ctx.names,
@@ -95,6 +98,10 @@ export async function createJetStreamStore(options: JetStreamStoreOptions): Prom
     listTriggerStates: () => call(() => triggers.listTriggerStates()),
     deleteTriggerState: (triggerId) => call(() => triggers.deleteTriggerState(triggerId)),
     claimIdempotencyKey: (claim) => call(() => triggers.claimIdempotencyKey(claim)),
+    putSession: (record) => call(() => sessions.putSession(record)),
+    getSession: (id) => call(() => sessions.getSession(id)),
+    listSessions: () => call(() => sessions.listSessions()),
+    deleteSession: (id) => call(() => sessions.deleteSession(id)),
     async close() {
       closed = true;
     },

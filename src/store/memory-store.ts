@@ -2,7 +2,8 @@
  * The in-memory store (tests, ephemeral runs): the SQLite store's semantics in Maps. Records are
  * copied in and out (JSON fields through JSON, as the durable stores do), so callers never share
  * state with the store. putStep and updateExecution are O(1); execution ids are kept sorted for
- * newest-first paging. Trigger states and idempotency claims live in memory-triggers.ts.
+ * newest-first paging. Trigger states and idempotency claims live in memory-triggers.ts,
+ * sessions in memory-sessions.ts.
  * @module
  */
 import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError } from '../errors.ts';
@@ -10,6 +11,7 @@ import type { WorkflowDefinition } from '../workflow/types.ts';
 import { decodeCursor, resolvePageLimit, toPage } from './cursor.ts';
 import { planLogBound, resolveStoreLimits, truncateLine } from './limits.ts';
 import { createMemoryTriggers } from './memory-triggers.ts';
+import { createMemorySessions } from './memory-sessions.ts';
 import {
   FINAL_EXECUTION_STATUSES,
   type ExecutionLogs,
@@ -93,10 +95,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   });
 
   const triggers = createMemoryTriggers(open);
+  const sessions = createMemorySessions(open);
 
   return {
     kind: 'memory',
     ...triggers,
+    ...sessions,
 
     async putWorkflow(rec) {
       open();

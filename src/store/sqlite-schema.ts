@@ -101,6 +101,18 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_ms);
     `,
   },
+  {
+    version: 3,
+    description: 'sessions',
+    sql: `
+      CREATE TABLE sessions (
+        id          TEXT PRIMARY KEY,
+        status      TEXT NOT NULL,
+        record      TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -2,7 +2,7 @@
  * The embedded store: one SQLite file through better-sqlite3 (WAL, synchronous=NORMAL, foreign
  * keys). Statements are prepared once; putStep and updateExecution are single-row writes by
  * primary key. The store assigns workflow versions: 1 on first put, +1 on every replace.
- * Trigger states and idempotency claims live in sqlite-triggers.ts.
+ * Trigger states and idempotency claims live in sqlite-triggers.ts, sessions in sqlite-sessions.ts.
  * @module
  */
 import { mkdirSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { resolveSqliteStoreOptions, type SqliteStoreOptions } from './sqlite-opt
 import { migrateSqlite } from './sqlite-schema.ts';
 import { createSqliteLogs } from './sqlite-logs.ts';
 import { createSqliteTriggers } from './sqlite-triggers.ts';
+import { createSqliteSessions } from './sqlite-sessions.ts';
 import { WriteBatch, withGroupCommit } from './sqlite-batch.ts';
 import {
   PATCH_COLUMNS,
@@ -102,6 +103,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     if (closed) throw new UnavailableError('store is closed');
   };
   const triggers = createSqliteTriggers(db, open);
+  const sessions = createSqliteSessions(db, open);
   const stepArgs = (s: StepRecord) =>
     [s.status, s.attempts, s.exitCode ?? null, s.startedAt ?? null, s.finishedAt ?? null] as const;
 
@@ -160,6 +162,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const store: Store = {
     kind: 'sqlite',
     ...triggers,
+    ...sessions,
 
     async putWorkflow(rec) {
       open();

@@ -6,6 +6,7 @@
  */
 import type { WireError } from '../errors.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
+import type { SessionDefinition, SessionActivity, SessionStatus } from '../sessions/types.ts';
 
 /** Run states of an execution. */
 export type ExecutionStatus =
@@ -165,6 +166,14 @@ export interface Store {
     claim: IdempotencyClaim,
   ): Promise<{ claim: IdempotencyClaim; created: boolean }>;
 
+  /** Writes (upserts) a session's definition and last known state. */
+  putSession(record: SessionRecord): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Every stored session, ordered by id (bounded by the sessions' limit). */
+  listSessions(): Promise<SessionRecord[]>;
+  /** Returns false when there was none. */
+  deleteSession(id: string): Promise<boolean>;
+
   close(): Promise<void>;
 }
 
@@ -194,6 +203,27 @@ export interface IdempotencyClaim {
   executionId: string;
   createdAt: string;
   expiresAt: string;
+}
+
+/** A session's definition and last known state, as stored. */
+export interface SessionRecord {
+  id: string;
+  /** The process (node) that runs it. */
+  node: string | null;
+  definition: SessionDefinition;
+  status: SessionStatus;
+  activity: SessionActivity | null;
+  pid: number | null;
+  /** Automatic restarts so far. */
+  restarts: number;
+  /** Times of the automatic restarts within the restart window. */
+  recentRestarts: string[];
+  exitCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  awaitingSince: string | null;
 }
 
 /** Options every store implementation accepts. */

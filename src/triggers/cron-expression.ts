@@ -64,3 +64,18 @@ function checkCount(n: number): number {
   }
   return n;
 }
+
+const CACHE_SIZE = 256;
+const cache = new Map<string, CronExpression>();
+
+/** A checked expression, compiled once per (expression, timezone) and kept (at most 256). */
+export function compileCron(expression: string, timezone?: string): CronExpression {
+  const key = `${timezone ?? ''}\u0000${expression}`;
+  let compiled = cache.get(key);
+  if (!compiled) {
+    compiled = new CronExpression(expression, timezone);
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(key, compiled);
+  }
+  return compiled;
+}

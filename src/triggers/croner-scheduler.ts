@@ -5,7 +5,7 @@
  * @module
  */
 import { Cron } from 'croner';
-import { CronExpression, validateCron } from './cron-expression.ts';
+import { compileCron, validateCron } from './cron-expression.ts';
 import type { ScheduleCallback, ScheduleHandle, ScheduleOptions, Scheduler } from './scheduler.ts';
 
 /** Options of the croner scheduler. */
@@ -25,7 +25,7 @@ export function createCronerScheduler(options: CronerSchedulerOptions = {}): Sch
       opts: ScheduleOptions,
       callback: ScheduleCallback,
     ): ScheduleHandle {
-      const ticks = new CronExpression(expression, opts.timezone);
+      const ticks = compileCron(expression, opts.timezone);
       let stopped = false;
       let last = Number.NEGATIVE_INFINITY;
       const job = new Cron(
@@ -49,8 +49,8 @@ export function createCronerScheduler(options: CronerSchedulerOptions = {}): Sch
       };
     },
     nextRuns: (expression, timezone, from, n) =>
-      new CronExpression(expression, timezone).nextRuns(from, n),
+      compileCron(expression, timezone).nextRuns(from, n),
     previousRuns: (expression, timezone, before, n) =>
-      new CronExpression(expression, timezone).previousRuns(before, n),
+      compileCron(expression, timezone).previousRuns(before, n),
   };
 }

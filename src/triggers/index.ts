@@ -7,7 +7,7 @@
  * FireRequest, FireResult, TriggerQuery, TriggerStatus, TriggerView.
  * Schedulers: Scheduler, ScheduleCallback, ScheduleHandle, ScheduleOptions, createCronerScheduler,
  * CronerSchedulerOptions, createSimulatedScheduler, SimulatedScheduler, CronExpression,
- * validateCron, MAX_RUNS_PER_QUERY.
+ * compileCron, validateCron, MAX_RUNS_PER_QUERY.
  * Webhooks: Webhooks, httpTriggersOf, normaliseHookPath, signWebhookBody, verifyWebhookSignature,
  * SIGNATURE_HEADER, DEFAULT_IDEMPOTENCY_RETENTION_MS, MAX_IDEMPOTENCY_RETENTION_MS,
  * MAX_IDEMPOTENCY_KEY_LENGTH, MAX_HOOK_PATH_LENGTH, and their types.
@@ -22,7 +22,12 @@ export { createCronerScheduler } from './croner-scheduler.ts';
 export type { CronerSchedulerOptions } from './croner-scheduler.ts';
 export { createSimulatedScheduler } from './simulated-scheduler.ts';
 export type { SimulatedScheduler } from './simulated-scheduler.ts';
-export { CronExpression, validateCron, MAX_RUNS_PER_QUERY } from './cron-expression.ts';
+export {
+  CronExpression,
+  compileCron,
+  validateCron,
+  MAX_RUNS_PER_QUERY,
+} from './cron-expression.ts';
 export { triggerId, declaredTriggers } from './trigger-ids.ts';
 export { planCatchUp, catchUpReference } from './catch-up.ts';
 export type { CatchUpPlan } from './catch-up.ts';

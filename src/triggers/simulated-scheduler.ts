@@ -6,7 +6,7 @@
  * @module
  */
 import type { Clock, TimerHandle } from '../clock.ts';
-import { CronExpression, validateCron } from './cron-expression.ts';
+import { compileCron, validateCron } from './cron-expression.ts';
 import type { ScheduleCallback, ScheduleHandle, ScheduleOptions, Scheduler } from './scheduler.ts';
 
 /** The simulated scheduler, with a count of its live schedules. */
@@ -27,7 +27,7 @@ export function createSimulatedScheduler(clock: Clock): SimulatedScheduler {
       opts: ScheduleOptions,
       callback: ScheduleCallback,
     ): ScheduleHandle {
-      const ticks = new CronExpression(expression, opts.timezone);
+      const ticks = compileCron(expression, opts.timezone);
       let next = ticks.next(clock.now());
       let timer: TimerHandle | undefined;
       let stopped = false;
@@ -65,8 +65,8 @@ export function createSimulatedScheduler(clock: Clock): SimulatedScheduler {
       };
     },
     nextRuns: (expression, timezone, from, n) =>
-      new CronExpression(expression, timezone).nextRuns(from, n),
+      compileCron(expression, timezone).nextRuns(from, n),
     previousRuns: (expression, timezone, before, n) =>
-      new CronExpression(expression, timezone).previousRuns(before, n),
+      compileCron(expression, timezone).previousRuns(before, n),
   };
 }

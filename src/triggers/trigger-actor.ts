@@ -102,6 +102,11 @@ export class TriggerActor {
     );
   }
 
+  /** True once stopped (removed, replaced or shut down). */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
   /** The actor, for inspection. */
   get actor(): Actor<typeof triggerMachine> {
     return this.#actor;

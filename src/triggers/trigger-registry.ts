@@ -17,7 +17,7 @@ import { newId } from '../ids.ts';
 import type { Store, TriggerState, WorkflowRecord } from '../store/types.ts';
 import { DEFAULT_CATCH_UP, hookSecretEnv } from '../workflow/index.ts';
 import { ActiveRuns } from './active-runs.ts';
-import { catchUpReference, missedMessage, planCatchUp } from './catch-up.ts';
+import { replayMissed } from './catch-up.ts';
 import { claim, createTickClaim } from './cluster-claims.ts';
 import { toFireResult, toStartedRun } from './fire-result.ts';
 import { NatsTriggers } from './nats-triggers.ts';
@@ -25,7 +25,7 @@ import type { Scheduler } from './scheduler.ts';
 import { TriggerActor } from './trigger-actor.ts';
 import { declaredTriggers } from './trigger-ids.ts';
 import type { FireCall, FireOptions, FireResult, TriggerQuery, TriggerView } from './types.ts';
-import { WorkflowGate, effectivePolicy } from './workflow-gate.ts';
+import { WorkflowGates, effectivePolicy } from './workflow-gate.ts';
 
 /** @default 30000 */
 export const DEFAULT_RESYNC_MS = 30_000;
@@ -66,7 +66,7 @@ export interface TriggerRegistryDeps {
 export class TriggerRegistry {
   readonly #triggers = new Map<string, TriggerActor>();
   readonly #workflows = new Map<string, WorkflowRecord>();
-  readonly #gates = new Map<string, WorkflowGate>();
+  readonly #gates: WorkflowGates;
   readonly #runs: ActiveRuns;
   readonly #nats: NatsTriggers;
   readonly #background = new Set<Promise<unknown>>();
@@ -78,7 +78,21 @@ export class TriggerRegistry {
   constructor(private readonly deps: TriggerRegistryDeps) {
     const { store, logger, cluster } = deps;
     this.#runs = new ActiveRuns({ store, logger, mode: cluster ? 'store' : 'index' });
-    this.#runs.onEnded((workflowId) => this.#kick(workflowId));
+    this.#gates = new WorkflowGates({
+      runs: this.#runs,
+      execute: deps.execute,
+      cancel: deps.cancel,
+      clock: deps.clock,
+      logger,
+      newExecutionId: () => newId('ex'),
+      onDequeued: (waiting, outcome) =>
+        this.#triggers.get(waiting.triggerId)?.dequeued(waiting.fire, outcome),
+      ...(cluster && { pollMs: deps.queuePollMs ?? DEFAULT_QUEUE_POLL_MS }),
+    });
+    this.#runs.onEnded((workflowId) => {
+      const kicked = this.#gates.kick(workflowId);
+      if (kicked) this.#track(kicked);
+    });
     this.#nats = new NatsTriggers(
       deps.bus,
       (workflowId, index, input) => this.fireDeclared(workflowId, index, 'nats', { input }),
@@ -128,7 +142,18 @@ export class TriggerRegistry {
       if (!state) {
         state = trigger.state();
         await this.deps.store.putTriggerState(state);
-      } else if (catchUp) this.#track(this.#catchUp(trigger, record, state));
+      } else if (catchUp) {
+        const { scheduler, clock, cluster } = this.deps;
+        const work = replayMissed(trigger, {
+          state,
+          policy: record.definition.catchUp ?? DEFAULT_CATCH_UP,
+          scheduler,
+          clock,
+          closed: () => this.#closed,
+          ...(cluster && { claimTick: createTickClaim(this.#claimDeps()) }),
+        });
+        this.#track(work);
+      }
       const env = d.definition.kind === 'http' && d.definition.secret;
       const name = env ? hookSecretEnv(env) : undefined;
       if (name !== undefined && !process.env[name]) {
@@ -143,10 +168,10 @@ export class TriggerRegistry {
     this.#workflows.delete(workflowId);
     this.#nats.remove(workflowId);
     for (const d of record ? declaredTriggers(record.definition) : []) await this.#drop(d.id, true);
-    for (const waiting of this.#gates.get(workflowId)?.close() ?? []) {
-      this.deps.logger.info({ ...waiting, workflowId }, 'queued fire dropped: workflow deleted');
+    for (const { triggerId, executionId } of this.#gates.drop(workflowId)) {
+      const fields = { workflowId, triggerId, executionId };
+      this.deps.logger.info(fields, 'queued fire dropped: workflow deleted');
     }
-    this.#gates.delete(workflowId);
   }
 
   /** Every trigger, ordered by id. */
@@ -209,8 +234,19 @@ export class TriggerRegistry {
     source: 'nats' | 'webhook',
     call: Omit<FireCall, 'source'>,
   ): Promise<{ executionId: string; queued?: true }> {
-    const record = this.#workflows.get(workflowId);
-    const d = record && declaredTriggers(record.definition)[index];
+    const kind = source === 'nats' ? 'nats' : 'http';
+    const find = () => {
+      const record = this.#workflows.get(workflowId);
+      const d = record && declaredTriggers(record.definition)[index];
+      return d?.definition.kind === kind ? d : undefined;
+    };
+    let d = find();
+    if (!d) {
+      // Registered or changed by another process of the cluster since the last resync.
+      const stored = await this.deps.store.getWorkflow(workflowId);
+      if (stored) await this.sync(stored);
+      d = find();
+    }
     if (!d) throw new NotFoundError('trigger', `${workflowId}[${index}]`);
     return toStartedRun(d.id, await this.get(d.id).fire({ ...call, source }));
   }
@@ -221,7 +257,7 @@ export class TriggerRegistry {
     if (this.#resync !== undefined) this.deps.clock.clearTimeout(this.#resync);
     this.#nats.close();
     for (const t of this.#triggers.values()) t.stop();
-    for (const gate of this.#gates.values()) gate.close();
+    this.#gates.close();
   }
 
   /** Resolves when background work (catch-up, state writes) started so far is done. */
@@ -243,7 +279,7 @@ export class TriggerRegistry {
         const record = this.#workflows.get(input.workflowId);
         if (!record) throw new NotFoundError('workflow', input.workflowId);
         const policy = effectivePolicy(record.definition, input.fire.source);
-        return this.#gate(input.workflowId).start(input.triggerId, input.fire, policy);
+        return this.#gates.get(input.workflowId).start(input.triggerId, input.fire, policy);
       },
       ...(cluster && { claimTick: createTickClaim(this.#claimDeps()) }),
     });
@@ -260,67 +296,11 @@ export class TriggerRegistry {
     if (forget) await this.deps.store.deleteTriggerState(id);
   }
 
-  #gate(workflowId: string): WorkflowGate {
-    let gate = this.#gates.get(workflowId);
-    if (!gate) {
-      const { execute, cancel, clock, logger, cluster } = this.deps;
-      gate = new WorkflowGate(workflowId, {
-        runs: this.#runs,
-        execute,
-        cancel,
-        clock,
-        logger,
-        newExecutionId: () => newId('ex'),
-        onDequeued: (waiting, outcome) =>
-          this.#triggers.get(waiting.triggerId)?.dequeued(waiting.fire, outcome),
-        ...(cluster && { pollMs: this.deps.queuePollMs ?? DEFAULT_QUEUE_POLL_MS }),
-      });
-      this.#gates.set(workflowId, gate);
-    }
-    return gate;
-  }
-
-  #kick(workflowId: string): void {
-    const gate = this.#gates.get(workflowId);
-    if (gate && gate.waiting > 0) this.#track(gate.kick());
-  }
-
   #emit(triggerId: string, event: TriggerEvent): void {
     this.deps.emit(triggerId, event);
     const { metrics } = this.deps;
     if (event.type === 'trigger.fired') metrics?.triggerFired(event.workflowId, event.kind);
     if (event.type === 'trigger.skipped') metrics?.triggerSkipped(event.workflowId, event.reason);
-  }
-
-  async #catchUp(
-    trigger: TriggerActor,
-    record: WorkflowRecord,
-    state: TriggerState,
-  ): Promise<void> {
-    const def = trigger.declared.definition;
-    const since = catchUpReference(state);
-    if (def.kind !== 'cron' || state.paused || since === undefined) return;
-    // Begins once the service is up, so subscribers attached after createStator() see it.
-    await new Promise((resolve) => setImmediate(resolve));
-    if (this.#closed) return;
-    const policy = record.definition.catchUp ?? DEFAULT_CATCH_UP;
-    const now = this.deps.clock.now();
-    const plan = planCatchUp({
-      scheduler: this.deps.scheduler,
-      schedule: def.schedule,
-      ...(def.timezone !== undefined && { timezone: def.timezone }),
-      policy,
-      since,
-      now,
-    });
-    if (plan.missed > 0) trigger.missed(now, plan.missed, missedMessage(plan, policy));
-    const claimTick = this.deps.cluster ? createTickClaim(this.#claimDeps()) : undefined;
-    for (const at of plan.replay) {
-      if (this.#closed) return;
-      const won = claimTick ? await claimTick(trigger, at) : {};
-      if (won === false) continue;
-      await trigger.fire({ source: 'catch_up', at, ...won });
-    }
   }
 
   async #syncAll(catchUp: boolean): Promise<void> {

@@ -21,6 +21,7 @@ import {
   MalformedPayloadError,
   NotFoundError,
   UnauthorizedError,
+  toStatorError,
 } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Store, WorkflowRecord } from '../store/types.ts';
@@ -96,8 +97,6 @@ export interface WebhookDeps {
   fire: WebhookFire;
   clock: Clock;
   logger: Logger;
-  /** Counts fires (`stator_trigger_fires_total{trigger="http"}`). */
-  onFired?: (workflowId: string) => void;
   /** Where `${{ env.NAME }}` secrets are read. @default process.env */
   env?: Record<string, string | undefined>;
   options?: WebhookOptions;
@@ -192,7 +191,6 @@ export class Webhooks {
       this.deps.fire({ workflowId: workflow.id, trigger, input, executionId });
     const result = (executionId: string, replayed: boolean): WebhookResult => {
       this.deps.logger.info({ path, workflowId: workflow.id, executionId, replayed }, 'webhook');
-      if (!replayed) this.deps.onFired?.(workflow.id);
       return { executionId, workflowId: workflow.id, replayed };
     };
     if (req.idempotencyKey === undefined) {
@@ -215,7 +213,8 @@ export class Webhooks {
       await fire(id);
       return result(id, false);
     } catch (err) {
-      if (err instanceof ConflictError && (await this.deps.store.getExecution(id))) {
+      // By code: errors that crossed the trigger actor arrive as plain StatorErrors.
+      if (toStatorError(err).code === 'conflict' && (await this.deps.store.getExecution(id))) {
         return result(id, true);
       }
       throw err;

@@ -217,3 +217,35 @@ export class WorkflowGate {
     return run;
   }
 }
+
+/** The gates of every workflow, created on first use. */
+export class WorkflowGates {
+  readonly #gates = new Map<string, WorkflowGate>();
+
+  constructor(private readonly deps: WorkflowGateDeps) {}
+
+  /** The gate of a workflow. */
+  get(workflowId: string): WorkflowGate {
+    let gate = this.#gates.get(workflowId);
+    if (!gate) this.#gates.set(workflowId, (gate = new WorkflowGate(workflowId, this.deps)));
+    return gate;
+  }
+
+  /** Starts the workflow's waiting fires if no run is unfinished; undefined when none wait. */
+  kick(workflowId: string): Promise<void> | undefined {
+    const gate = this.#gates.get(workflowId);
+    return gate && gate.waiting > 0 ? gate.kick() : undefined;
+  }
+
+  /** Closes and forgets a workflow's gate; returns the fires that still waited. */
+  drop(workflowId: string): WaitingFire[] {
+    const waiting = this.#gates.get(workflowId)?.close() ?? [];
+    this.#gates.delete(workflowId);
+    return waiting;
+  }
+
+  /** Closes every gate. */
+  close(): void {
+    for (const gate of this.#gates.values()) gate.close();
+  }
+}

@@ -15,6 +15,7 @@ import type {
   StepRecord,
   Store,
   StoreLimits,
+  SessionRecord,
   TriggerState,
   WorkflowRecord,
 } from '../../src/store/types.ts';
@@ -119,6 +120,39 @@ function triggerState(id: string, over: Partial<TriggerState> = {}): TriggerStat
     lastFireAt: null,
     lastResult: null,
     updatedAt: T0,
+    ...over,
+  };
+}
+
+function sessionRecord(id: string, over: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id,
+    node: 'n1',
+    definition: {
+      name: `repl ${id}`,
+      command: ['sh', '-c', 'cat'],
+      env: { MODE: 'test' },
+      tags: ['agent', 'dev'],
+      restart: 'on_failure',
+      maxRestarts: 5,
+      restartWindowMs: 60_000,
+      backoffMs: 500,
+      backoffMaxMs: 30_000,
+      autostart: false,
+      attention: { prompt: '^> $' },
+      preferences: { color: 'blue', pinned: { order: 1 } },
+    },
+    status: 'running',
+    activity: 'awaiting_input',
+    pid: 4242,
+    restarts: 1,
+    recentRestarts: [T1],
+    exitCode: null,
+    lastError: null,
+    createdAt: T0,
+    updatedAt: T1,
+    startedAt: T1,
+    awaitingSince: T2,
     ...over,
   };
 }
@@ -582,6 +616,84 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
           executionId: 'ex_2',
         });
       });
+    });
+
+    describe('sessions', () => {
+      it('puts, gets, replaces, lists by id and deletes', async () => {
+        const store = await open();
+        expect(await store.getSession('ses_b')).toBeUndefined();
+        expect(await store.listSessions()).toEqual([]);
+        const b = sessionRecord('ses_b');
+        const a = sessionRecord('ses_a', {
+          status: 'stopped',
+          activity: null,
+          pid: null,
+          exitCode: 0,
+          startedAt: null,
+          awaitingSince: null,
+        });
+        await store.putSession(b);
+        await store.putSession(a);
+        expect(await store.getSession('ses_b')).toEqual(b);
+        expect(await store.listSessions()).toEqual([a, b]);
+        const replaced = sessionRecord('ses_b', {
+          status: 'crashed',
+          activity: null,
+          lastError: 'exited with code 1',
+          exitCode: 1,
+          restarts: 2,
+          recentRestarts: [T1, T2],
+          updatedAt: T2,
+        });
+        await store.putSession(replaced);
+        expect(await store.getSession('ses_b')).toEqual(replaced);
+        expect(await store.deleteSession('ses_a')).toBe(true);
+        expect(await store.deleteSession('ses_a')).toBe(false);
+        expect(await store.deleteSession('never-stored')).toBe(false);
+        expect(await store.listSessions()).toEqual([replaced]);
+        await store.putSession(a);
+        expect(await store.getSession('ses_a')).toEqual(a);
+      });
+
+      it('copies records in and out', async () => {
+        const store = await open();
+        const record = sessionRecord('ses_c');
+        await store.putSession(record);
+        record.definition.tags.push('changed');
+        record.recentRestarts.push(T2);
+        const got = await store.getSession('ses_c');
+        expect(got).toEqual(sessionRecord('ses_c'));
+        (got!.definition.preferences.pinned as { order: number }).order = 9;
+        expect((await store.listSessions())[0]!.definition.preferences).toEqual({
+          color: 'blue',
+          pinned: { order: 1 },
+        });
+      });
+
+      it('fills optional fields and refuses an empty id', async () => {
+        const store = await open();
+        const sparse = { ...sessionRecord('ses_d') } as Partial<SessionRecord>;
+        delete sparse.awaitingSince;
+        delete sparse.node;
+        await store.putSession(sparse as SessionRecord);
+        expect(await store.getSession('ses_d')).toMatchObject({ awaitingSince: null, node: null });
+        await expect(store.putSession(sessionRecord(''))).rejects.toMatchObject({
+          code: 'invalid_argument',
+        });
+      });
+
+      if (opts.reopen !== undefined) {
+        const reopen = opts.reopen;
+        it('keeps sessions across close and reopen', async () => {
+          const first = await open();
+          const record = sessionRecord('ses_e');
+          await first.putSession(record);
+          const second = await reopen(first);
+          opened.push(second);
+          expect(await second.getSession('ses_e')).toEqual(record);
+          expect(await second.listSessions()).toEqual([record]);
+        });
+      }
     });
 
     describe('idempotency claims', () => {

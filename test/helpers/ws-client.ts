@@ -4,7 +4,6 @@
  * and `next(pred)` resolves with the first received message (past or future) that matches.
  * @module
  */
-// @ts-expect-error `ws` ships no type declarations and @types/ws is not installed.
 import WebSocketCtor from 'ws';
 
 /** The part of `ws`'s WebSocket the tests use. */

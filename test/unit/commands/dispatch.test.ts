@@ -49,7 +49,7 @@ describe('command layer', () => {
     await stator?.close();
   });
 
-  it('lists the twelve commands of both front doors', () => {
+  it('lists the commands of both front doors, each a valid subject suffix', () => {
     expect(COMMAND_NAMES).toEqual(
       expect.arrayContaining([
         'workflow.register',
@@ -64,9 +64,13 @@ describe('command layer', () => {
         'health',
         'machine.list',
         'machine.get',
+        'trigger.list',
+        'trigger.fire',
+        'statistics',
       ]),
     );
-    expect(COMMAND_NAMES).toHaveLength(12);
+    expect(new Set(COMMAND_NAMES).size).toBe(COMMAND_NAMES.length);
+    for (const name of COMMAND_NAMES) expect(name).toMatch(/^[a-z-]+(\.[a-z-]+)*$/);
     expect(isCommandName('workflow.get')).toBe(true);
     expect(isCommandName('toString')).toBe(false);
   });

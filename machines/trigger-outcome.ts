@@ -1,0 +1,111 @@
+/**
+ * What a trigger fire is and what it did: the request the runtime hands the trigger machine,
+ * the outcome its `startRun` actor resolves with, and the pure mappings from an outcome to the
+ * persisted last result and to the outbound `trigger.*` event. No I/O.
+ * @module
+ */
+import type { TriggerEvent, TriggerFireSource, TriggerSkipReason } from '../src/events.ts';
+import type { WireError } from '../src/errors.ts';
+import type { TriggerState } from '../src/store/types.ts';
+
+/** One fire, as the runtime hands it to the trigger. */
+export interface FireRequest {
+  /** Correlates the outcome with whoever waits for it. */
+  fireId: string;
+  source: TriggerFireSource;
+  /** The tick (cron) or the arrival time, ms since the epoch. */
+  at: number;
+  /** Input of the run (messages and manual fires). */
+  input?: Record<string, unknown>;
+  /** Execution id to use (e.g. reserved by a webhook's Idempotency-Key). */
+  executionId?: string;
+  /** 1 for the first try of a tick, then 2, 3, ... for its retries. */
+  attempt?: number;
+}
+
+/** What one fire did. */
+export type FireOutcome =
+  | { status: 'started'; executionId: string; cancelled?: string[] }
+  | { status: 'queued'; executionId: string; position: number }
+  | { status: 'skipped'; reason: TriggerSkipReason; message: string }
+  | { status: 'failed'; error: WireError };
+
+/** What the `startRun` actor receives. */
+export interface StartRunInput {
+  triggerId: string;
+  workflowId: string;
+  kind: string;
+  fire: FireRequest;
+}
+
+/** The last outcome as persisted. */
+export type TriggerResult = NonNullable<TriggerState['lastResult']>;
+
+/** True for a fire of the trigger's own schedule (a tick or a catch-up of one). */
+export const isTick = (fire: FireRequest | null | undefined): boolean =>
+  fire?.source === 'schedule' || fire?.source === 'catch_up';
+
+/** The persisted form of an outcome. */
+export function resultOf(outcome: FireOutcome): TriggerResult {
+  switch (outcome.status) {
+    case 'started':
+    case 'queued':
+      return { status: outcome.status, executionId: outcome.executionId };
+    case 'skipped':
+      return { status: 'skipped', reason: outcome.reason };
+    case 'failed':
+      return { status: 'failed', reason: outcome.error.message };
+  }
+}
+
+/** The outbound event of an outcome. */
+export function outcomeEvent(
+  ctx: { triggerId: string; workflowId: string; kind: string },
+  fire: FireRequest,
+  outcome: FireOutcome,
+  extra: { queued?: boolean; willRetry?: boolean } = {},
+): TriggerEvent {
+  const base = {
+    triggerId: ctx.triggerId,
+    workflowId: ctx.workflowId,
+    kind: ctx.kind,
+    origin: fire.source,
+    scheduledAt: new Date(fire.at).toISOString(),
+  };
+  switch (outcome.status) {
+    case 'started':
+      return {
+        ...base,
+        type: 'trigger.fired',
+        executionId: outcome.executionId,
+        ...(extra.queued && { queued: true }),
+        ...(outcome.cancelled?.length && { cancelled: outcome.cancelled }),
+      };
+    case 'queued':
+      return { ...base, type: 'trigger.queued', ...outcome };
+    case 'skipped':
+      return { ...base, type: 'trigger.skipped', reason: outcome.reason, message: outcome.message };
+    case 'failed':
+      return {
+        ...base,
+        type: 'trigger.error',
+        error: outcome.error,
+        attempt: fire.attempt ?? 1,
+        willRetry: extra.willRetry ?? false,
+      };
+  }
+}
+
+/** A rejection of `startRun` as a wire error (a StatorError keeps its code). */
+export function toWireError(err: unknown): WireError {
+  const e = err as Partial<WireError> & { message?: string };
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') {
+    return {
+      code: e.code as WireError['code'],
+      message: e.message,
+      recoverable: e.recoverable === true,
+      ...(e.details !== undefined && { details: e.details }),
+    };
+  }
+  return { code: 'internal', message: String(e?.message ?? err), recoverable: true };
+}

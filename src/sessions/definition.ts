@@ -1,0 +1,188 @@
+/**
+ * The session definition as written (JSON or YAML), checked once by zod and resolved into the
+ * stored SessionDefinition: durations in ms, defaults filled in. Unknown fields are refused.
+ * Durations may be given by their written names (`backoff: "1s"`, `attention.idle: "5s"`) or by
+ * the resolved ones (`backoffMs: 1000`, `attention.idleMs: 5000`), so a stored definition parses
+ * back to itself. The attention prompt is compiled here, so a bad expression never gets stored.
+ * @module
+ */
+import { z } from 'zod';
+import { InvalidArgumentError, type FieldIssue } from '../errors.ts';
+import { durationSchema, positiveDurationSchema } from '../workflow/index.ts';
+import type { SessionDefinition } from './types.ts';
+
+/** @default "on_failure" */
+export const DEFAULT_RESTART_POLICY = 'on_failure';
+/** @default 5 */
+export const DEFAULT_MAX_RESTARTS = 5;
+/** @default 60000 */
+export const DEFAULT_RESTART_WINDOW_MS = 60_000;
+/** @default 500 */
+export const DEFAULT_BACKOFF_MS = 500;
+/** @default 30000 */
+export const DEFAULT_BACKOFF_MAX_MS = 30_000;
+/** Tags of a session: 1-64 letters, digits and `_ - . : /`. */
+export const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$/;
+/** Most tags per session. */
+export const MAX_TAGS = 32;
+/** Most preferences per session, and their size as JSON. */
+export const MAX_PREFERENCES = 64;
+/** @default 65536 */
+export const MAX_PREFERENCES_BYTES = 64 * 1024;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const noNul = (s: string) => !s.includes('\0');
+const text = (max: number) => z.string().max(max).refine(noNul, 'must not contain NUL');
+
+/** A session's name: 1-128 characters, no control characters. */
+export const sessionNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(128)
+  // eslint-disable-next-line no-control-regex
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+
+/** A session's tags (distinct, at most MAX_TAGS). */
+export const sessionTagsSchema = z
+  .array(z.string().regex(TAG_PATTERN, "tags are 1-64 letters, digits, '_', '-', '.', ':' or '/'"))
+  .max(MAX_TAGS)
+  .transform((tags) => [...new Set(tags)]);
+
+/** Free-form preferences: a JSON object of bounded size. */
+export const sessionPreferencesSchema = z
+  .record(z.string().min(1).max(128), z.unknown())
+  .refine((p) => Object.keys(p).length <= MAX_PREFERENCES, `at most ${MAX_PREFERENCES} keys`)
+  .refine(
+    (p) => JSON.stringify(p).length <= MAX_PREFERENCES_BYTES,
+    `at most ${MAX_PREFERENCES_BYTES} bytes as JSON`,
+  );
+
+const envSchema = z
+  .record(
+    z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _'),
+    z.union([text(131_072), z.number(), z.boolean()], {
+      error: 'environment values must be strings, numbers or booleans',
+    }),
+  )
+  .transform((env) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])));
+
+const attentionSchema = z.strictObject({
+  prompt: z.string().min(1).max(1000).optional(),
+  idle: positiveDurationSchema.optional(),
+  idleMs: positiveDurationSchema.optional(),
+});
+
+const inputSchema = z.strictObject({
+  name: sessionNameSchema,
+  command: z.array(text(131_072)).min(1).max(4096).optional(),
+  run: text(131_072).min(1).optional(),
+  cwd: text(4096).min(1).optional(),
+  env: envSchema.default({}),
+  tags: sessionTagsSchema.default([]),
+  restart: z.enum(['never', 'on_failure', 'always']).default(DEFAULT_RESTART_POLICY),
+  maxRestarts: z.number().int().min(0).max(1000).default(DEFAULT_MAX_RESTARTS),
+  restartWindow: positiveDurationSchema.optional(),
+  restartWindowMs: positiveDurationSchema.optional(),
+  backoff: durationSchema.optional(),
+  backoffMs: durationSchema.optional(),
+  backoffMax: durationSchema.optional(),
+  backoffMaxMs: durationSchema.optional(),
+  autostart: z.boolean().default(false),
+  attention: attentionSchema.optional(),
+  preferences: sessionPreferencesSchema.default({}),
+});
+
+type Input = z.output<typeof inputSchema>;
+
+/** Parses and resolves a definition; throws InvalidArgumentError naming every bad field. */
+export function parseSessionDefinition(input: unknown): SessionDefinition {
+  const parsed = inputSchema.safeParse(input);
+  if (!parsed.success) throw InvalidArgumentError.format(zodIssues(parsed.error));
+  const d = parsed.data;
+  const issues: FieldIssue[] = [];
+  const pick = (written: keyof Input, resolved: keyof Input, fallback: number): number => {
+    const a = d[written] as number | undefined;
+    const b = d[resolved] as number | undefined;
+    if (a !== undefined && b !== undefined) {
+      issues.push({ path: written, message: `give either ${written} or ${resolved}, not both` });
+    }
+    return a ?? b ?? fallback;
+  };
+  if ((d.command === undefined) === (d.run === undefined)) {
+    issues.push({ path: 'command', message: 'exactly one of command (argv) or run (script)' });
+  }
+  if (d.command?.[0] === '') issues.push({ path: 'command.0', message: 'must not be empty' });
+  const restartWindowMs = pick('restartWindow', 'restartWindowMs', DEFAULT_RESTART_WINDOW_MS);
+  const backoffMs = pick('backoff', 'backoffMs', DEFAULT_BACKOFF_MS);
+  const backoffMaxMs = pick('backoffMax', 'backoffMaxMs', Math.max(DEFAULT_BACKOFF_MAX_MS, backoffMs));
+  if (backoffMaxMs < backoffMs) {
+    issues.push({ path: 'backoffMax', message: 'must not be shorter than backoff' });
+  }
+  const attention = resolveAttention(d.attention, issues);
+  if (issues.length > 0) throw InvalidArgumentError.format(issues);
+  const def: SessionDefinition = {
+    name: d.name,
+    env: d.env,
+    tags: d.tags,
+    restart: d.restart,
+    maxRestarts: d.maxRestarts,
+    restartWindowMs,
+    backoffMs,
+    backoffMaxMs,
+    autostart: d.autostart,
+    preferences: d.preferences,
+  };
+  if (d.command !== undefined) def.command = d.command;
+  if (d.run !== undefined) def.run = d.run;
+  if (d.cwd !== undefined) def.cwd = d.cwd;
+  if (attention !== undefined) def.attention = attention;
+  return def;
+}
+
+function resolveAttention(
+  a: Input['attention'],
+  issues: FieldIssue[],
+): SessionDefinition['attention'] {
+  if (a === undefined) return undefined;
+  if (a.idle !== undefined && a.idleMs !== undefined) {
+    issues.push({ path: 'attention.idle', message: 'give either idle or idleMs, not both' });
+  }
+  const idleMs = a.idle ?? a.idleMs;
+  if (a.prompt === undefined && idleMs === undefined) {
+    issues.push({ path: 'attention', message: 'give a prompt (regular expression) or idle' });
+  }
+  if (a.prompt !== undefined) {
+    try {
+      new RegExp(a.prompt);
+    } catch (err) {
+      issues.push({ path: 'attention.prompt', message: (err as Error).message });
+    }
+  }
+  return {
+    ...(a.prompt !== undefined && { prompt: a.prompt }),
+    ...(idleMs !== undefined && { idleMs }),
+  };
+}
+
+const patchSchema = z
+  .strictObject({
+    name: sessionNameSchema.optional(),
+    tags: sessionTagsSchema.optional(),
+    preferences: sessionPreferencesSchema.optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, 'give at least one of name, tags, preferences');
+
+/** What `update` may change. */
+export type SessionPatch = z.output<typeof patchSchema>;
+
+/** Parses an update; throws InvalidArgumentError naming every bad field. */
+export function parseSessionPatch(input: unknown): SessionPatch {
+  const parsed = patchSchema.safeParse(input);
+  if (!parsed.success) throw InvalidArgumentError.format(zodIssues(parsed.error));
+  return parsed.data;
+}
+
+function zodIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
