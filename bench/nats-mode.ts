@@ -4,8 +4,7 @@
  * random port with a temp store dir, and a fresh JetStream prefix.
  *
  * Throughput: single-step noop executions/s, requested as `stator.api.workflow.execute` by a
- * plain NATS client (64 in flight) and, for attribution, through the library's `execute()`;
- * against BullMQ on the local Redis (127.0.0.1:6379) processing as many no-op jobs at the same
+ * plain NATS client (64 in flight), against BullMQ on the local Redis (127.0.0.1:6379) processing as many no-op jobs at the same
  * concurrency (engines × slots), added one by one with the same bound in flight; embedded
  * mode (SQLite store, in-process bus and queue) for context.
  * Latency: `workflow.execute` request to the step's `step.started` on
@@ -45,7 +44,11 @@ type WorkerCtor = new (
   name: string,
   processor: JobProcessor,
   opts: { connection: RedisOptions; concurrency: number },
-) => { waitUntilReady(): Promise<unknown>; on(e: string, fn: () => void): unknown; close(): Promise<void> };
+) => {
+  waitUntilReady(): Promise<unknown>;
+  on(e: string, fn: () => void): unknown;
+  close(): Promise<void>;
+};
 
 /** Counts a Stator's `execution.completed` events for `workflowId`. */
 function completions(stator: Stator, what: string, capacity: number) {
@@ -144,10 +147,6 @@ async function natsMode({ reps, quick }: BenchArgs): Promise<BenchReport> {
       natsApi: (n) => {
         created += n;
         return timeItems(n, clusterDone.done, () => apiExecute(client));
-      },
-      natsLibrary: (n) => {
-        created += n;
-        return timeItems(n, clusterDone.done, () => cluster.stator.execute(WORKFLOW.id));
       },
       embedded: (n) => timeItems(n, embeddedDone.done, () => embedded.stator.execute(WORKFLOW.id)),
       bullmq: (n) => timeItems(n, bullDone, (i) => queue.add('noop', { i })),

@@ -28,6 +28,8 @@ const BENCHES = [
   { id: 'b', file: 'bench/noop-throughput.ts' },
   { id: 'c', file: 'bench/dag-scaling.ts' },
   { id: 'd', file: 'bench/bullmq-compare.ts', needs: 'bullmq' },
+  // Issue 3: NATS mode (starts its own nats-server; BullMQ baseline).
+  { id: 'nats', file: 'bench/nats-mode.ts', needs: 'bullmq' },
 ] as const;
 
 function runChild(

@@ -33,13 +33,24 @@ const MiB = 2 ** 20;
 type Msg =
   | { kind: 'ready'; url: string; bareUrl: string }
   | { kind: 'memory'; sessions: number }
-  | { kind: 'memory.result'; rssBefore: number; rssAfter: number; heapBefore: number; heapAfter: number; pss: number; ids: string[]; createMs: number }
+  | {
+      kind: 'memory.result';
+      rssBefore: number;
+      rssAfter: number;
+      heapBefore: number;
+      heapAfter: number;
+      pss: number;
+      ids: string[];
+      createMs: number;
+    }
   | { kind: 'dispatch'; id: string; count: number }
   | { kind: 'dispatch.result'; samples: number[] }
   | { kind: 'stop' };
 
 function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return sorted[
+    Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  ]!;
 }
 
 // ---------------------------------------------------------------- server process
@@ -94,7 +105,10 @@ async function server(): Promise<void> {
       const t0 = performance.now();
       const ids: string[] = [];
       for (let i = 0; i < m.sessions; i++) {
-        const view = await dispatch(stator, 'session.create', { name: `cat-${i}`, command: ['cat'] });
+        const view = await dispatch(stator, 'session.create', {
+          name: `cat-${i}`,
+          command: ['cat'],
+        });
         ids.push(view.id);
       }
       // Every session running with its process.
@@ -160,7 +174,10 @@ function post(agent: Agent, url: string, body: string): Promise<number> {
   });
 }
 
-function next<K extends Msg['kind']>(child: ChildProcess, kind: K): Promise<Extract<Msg, { kind: K }>> {
+function next<K extends Msg['kind']>(
+  child: ChildProcess,
+  kind: K,
+): Promise<Extract<Msg, { kind: K }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: Msg) => {
       if (m.kind !== kind) return;
@@ -168,7 +185,8 @@ function next<K extends Msg['kind']>(child: ChildProcess, kind: K): Promise<Extr
       child.off('exit', onExit);
       resolve(m as Extract<Msg, { kind: K }>);
     };
-    const onExit = (code: number | null) => reject(new Error(`server exited (${code}) before ${kind}`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`server exited (${code}) before ${kind}`));
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
@@ -253,7 +271,14 @@ async function main(): Promise<void> {
     process.stderr.write(`repetition ${r + 1}/${reps} done\n`);
   }
   const pct = (key: 'bare' | 'input' | 'dispatch', p: number) =>
-    summarize(results.map((r) => percentile([...r[key]].sort((a, b) => a - b), p)));
+    summarize(
+      results.map((r) =>
+        percentile(
+          [...r[key]].sort((a, b) => a - b),
+          p,
+        ),
+      ),
+    );
   const m = machineFacts();
   const lines = [
     `machine: ${m.cpus} cores (${m.cpuModel}), node ${m.node}; load ${(await import('node:os')).loadavg()[0]!.toFixed(2)}`,

@@ -91,13 +91,13 @@ export const sessionMachine = setup({
   },
   actors: {
     /** Starts the process (stdin piped, own process group). */
-    spawnProcess: notProvided<PromiseActorLogic<SpawnResult, { sessionId: string }>>(
-      'spawnProcess',
-    ),
+    spawnProcess:
+      notProvided<PromiseActorLogic<SpawnResult, { sessionId: string }>>('spawnProcess'),
     /** Ends the process group: SIGTERM, SIGKILL after the grace period; resolves when gone. */
-    stopProcess: notProvided<PromiseActorLogic<void, { sessionId: string; pid: number | null }>>(
-      'stopProcess',
-    ),
+    stopProcess:
+      notProvided<PromiseActorLogic<void, { sessionId: string; pid: number | null }>>(
+        'stopProcess',
+      ),
   },
   actions: {
     announce: emit(({ context }, params: { status: SessionStatus }) => ({
@@ -150,6 +150,13 @@ export const sessionMachine = setup({
     canRestart: ({ context }) => context.restartTimes.length < context.maxRestarts,
     idleMeansAttention: ({ context }) => context.idleMs > 0 && context.stdinOpen,
     startAfterStop: ({ context }) => context.startAfterStop,
+    restartsOnCrash: ({ context }) => context.restart !== 'never',
+    spawned: ({ event }) => (event as { output?: SpawnResult }).output?.ok === true,
+    promptSeen: ({ event }) => (event as { prompt?: boolean }).prompt === true,
+    processWasLive: ({ event }) =>
+      LIVE.includes((event as { status?: SessionStatus }).status ?? 'created'),
+    restoredAs: ({ event }, params: { status: SessionStatus }) =>
+      (event as { status?: SessionStatus }).status === params.status,
   },
   delays: {
     restartDelay: ({ context }) => context.restartDelayMs,
@@ -183,7 +190,7 @@ export const sessionMachine = setup({
         stop: 'stopped',
         restore: [
           {
-            guard: ({ event }) => LIVE.includes(event.status),
+            guard: 'processWasLive',
             target: 'crashed',
             actions: assign({
               crashedAt: ({ event }) => event.at,
@@ -192,9 +199,9 @@ export const sessionMachine = setup({
               signal: null,
             }),
           },
-          { guard: ({ event }) => event.status === 'stopped', target: 'stopped' },
-          { guard: ({ event }) => event.status === 'failed', target: 'failed' },
-          { guard: ({ event }) => event.status === 'crashed', target: 'crashed' },
+          { guard: { type: 'restoredAs', params: { status: 'stopped' } }, target: 'stopped' },
+          { guard: { type: 'restoredAs', params: { status: 'failed' } }, target: 'failed' },
+          { guard: { type: 'restoredAs', params: { status: 'crashed' } }, target: 'crashed' },
         ],
       },
     },
@@ -208,7 +215,7 @@ export const sessionMachine = setup({
         input: ({ context }) => ({ sessionId: context.sessionId }),
         onDone: [
           {
-            guard: ({ event }) => event.output.ok,
+            guard: 'spawned',
             target: 'running',
             actions: assign({
               pid: ({ event }) => (event.output as { pid: number }).pid,
@@ -239,10 +246,7 @@ export const sessionMachine = setup({
       exit: assign({ activity: null, stdinOpen: false }),
       initial: 'busy',
       on: {
-        output: [
-          { guard: ({ event }) => event.prompt, target: '.awaiting_input' },
-          { target: '.busy' },
-        ],
+        output: [{ guard: 'promptSeen', target: '.awaiting_input' }, { target: '.busy' }],
         'input.sent': '.busy',
         'stdin.closed': { actions: assign({ stdinOpen: false }) },
         exited: { target: 'exited', actions: 'recordExit' },
@@ -262,10 +266,7 @@ export const sessionMachine = setup({
     },
     /** The process ended on its own: decide by its exit and the policy. */
     exited: {
-      always: [
-        { guard: 'exitedCleanly', target: 'decideClean' },
-        { target: 'crashed' },
-      ],
+      always: [{ guard: 'exitedCleanly', target: 'decideClean' }, { target: 'crashed' }],
     },
     decideClean: {
       always: [
@@ -275,7 +276,7 @@ export const sessionMachine = setup({
     },
     crashed: {
       entry: [assign({ pid: null }), { type: 'announce', params: { status: 'crashed' } }],
-      always: { guard: ({ context }) => context.restart !== 'never', target: 'retry' },
+      always: { guard: 'restartsOnCrash', target: 'retry' },
       on: { start: 'starting', restart: 'starting', stop: 'stopped' },
     },
     /** Another restart, unless the window already holds `maxRestarts` of them. */
@@ -301,10 +302,7 @@ export const sessionMachine = setup({
       invoke: {
         src: 'stopProcess',
         input: ({ context }) => ({ sessionId: context.sessionId, pid: context.pid }),
-        onDone: [
-          { guard: 'startAfterStop', target: 'starting' },
-          { target: 'stopped' },
-        ],
+        onDone: [{ guard: 'startAfterStop', target: 'starting' }, { target: 'stopped' }],
         onError: [
           { guard: 'startAfterStop', target: 'starting' },
           {

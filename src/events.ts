@@ -172,8 +172,7 @@ export type SessionEvent =
   | { type: 'session.deleted'; sessionId: string };
 
 /** Any event before stamping. */
-export type ActorEvent =
-  ExecutionEvent | EngineEvent | MonitorEvent | TriggerEvent | SessionEvent;
+export type ActorEvent = ExecutionEvent | EngineEvent | MonitorEvent | TriggerEvent | SessionEvent;
 /** The dotted type names. */
 export type EventType = ActorEvent['type'];
 

@@ -48,3 +48,5 @@ export type { ProcessRunner, ProcessSpec, ProcessResult } from './exec/index.ts'
 export { parseWorkflow, workflowJsonSchema } from './workflow/index.ts';
 export type { WorkflowDefinition, StepDefinition } from './workflow/types.ts';
 export type { Clock } from './clock.ts';
+export { createCronerScheduler, createSimulatedScheduler } from './triggers/index.ts';
+export type { Scheduler } from './triggers/index.ts';

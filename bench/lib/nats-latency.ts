@@ -32,7 +32,10 @@ export interface ExecuteTiming {
 function within<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${what}: nothing after ${TIMEOUT_MS} ms`)),
+      TIMEOUT_MS,
+    );
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

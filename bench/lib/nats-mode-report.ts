@@ -9,7 +9,7 @@ import type { BenchReport } from './report.ts';
 import { pairedRatio, summarize } from './stats.ts';
 
 /** Throughput variants. */
-export type Side = 'natsApi' | 'natsLibrary' | 'embedded' | 'bullmq';
+export type Side = 'natsApi' | 'embedded' | 'bullmq';
 /** Latency series. */
 export type LatencyKind = 'executeToStep' | 'executeReply' | 'natsRtt' | 'bullmqStart';
 
@@ -44,11 +44,10 @@ export function natsModeReport(samples: Samples, f: NatsModeFacts): BenchReport 
   const conc = f.engines * f.slots;
   const label: Record<Side, string> = {
     natsApi: 'NATS mode (JetStream store): `stator.api.workflow.execute` from a plain client',
-    natsLibrary: 'NATS mode (JetStream store): library `execute()` (attribution)',
     embedded: 'embedded mode (SQLite store): library `execute()` (context)',
     bullmq: `BullMQ ${f.bullmqVersion}: \`queue.add\` of a no-op job (baseline)`,
   };
-  const rateRows = (['natsApi', 'natsLibrary', 'embedded', 'bullmq'] as const).map((s) => {
+  const rateRows = (['natsApi', 'embedded', 'bullmq'] as const).map((s) => {
     const r = summarize(rate(s));
     return [
       '(a) throughput',
@@ -80,7 +79,8 @@ export function natsModeReport(samples: Samples, f: NatsModeFacts): BenchReport 
   const step99 = summarize(lat('executeToStep', 'p99')).median;
   return {
     id: 'nats',
-    title: 'Issue 3: NATS mode (JetStream store) — throughput vs BullMQ, execute → step.started latency',
+    title:
+      'Issue 3: NATS mode (JetStream store) — throughput vs BullMQ, execute → step.started latency',
     command: `(cd bench && npm install) && node --expose-gc --import tsx bench/nats-mode.ts --reps ${f.reps}${f.quick ? ' --quick' : ''}`,
     setup:
       `A private \`nats-server -js\` (${f.natsVersion}, random port, temp store dir, fresh JetStream prefix) started by ` +
@@ -94,7 +94,14 @@ export function natsModeReport(samples: Samples, f: NatsModeFacts): BenchReport 
       `repetition from a plain \`@nats-io/transport-node\` connection, each with its own \`executionId\`, subscribed ` +
       `(and flushed) before the request, next request after the run's final event; p50 and p99 per repetition, ` +
       `shown as the median (min–max) over ${f.reps} repetitions; the baselines take as many samples.`,
-    head: ['part', 'system / path', 'metric', 'median (min–max)', 'p99 ms median (min–max)', 'vs baseline'],
+    head: [
+      'part',
+      'system / path',
+      'metric',
+      'median (min–max)',
+      'p99 ms median (min–max)',
+      'vs baseline',
+    ],
     rows: [...rateRows, ...latRows],
     targets: [
       {

@@ -369,6 +369,8 @@ async function connectionOptions(o: ResolvedNatsBusOptions): Promise<NodeConnect
     servers: o.servers,
     name: o.name,
     maxReconnectAttempts: -1,
+    // Stack captures for every request cost ~12 % of the client's CPU on the hot path.
+    noAsyncTraces: true,
     reconnectTimeWait: o.reconnectWaitMs,
   };
   if (o.tls !== undefined) opts.tls = o.tls;

@@ -9,7 +9,7 @@
  * `toWorkflowSummary`, `MAX_STATISTICS_WINDOW_MS`, `CommandContext`, `RateLimiter`,
  * `RateLimiterOptions`, `ResolvedRateLimiterOptions`, `RateDecision`, `resolveRateLimiterOptions`,
  * `clientRateKey`, `DEFAULT_RATE_PER_SECOND`, `DEFAULT_RATE_BURST`, `DEFAULT_RATE_MAX_BUCKETS`,
- * `SESSION_COMMANDS`, `SESSION_STATUSES`, `sessionsOf`, `sessionRateKey`,
+ * `SESSION_COMMANDS`, `sessionsOf`, `sessionRateKey`,
  * `MAX_SESSION_INPUT_CHARS`, `MAX_SESSION_LOG_LINES`.
  * @module
  */
@@ -38,7 +38,6 @@ export {
 } from './rate-limiter.ts';
 export {
   SESSION_COMMANDS,
-  SESSION_STATUSES,
   sessionsOf,
   sessionRateKey,
   MAX_SESSION_INPUT_CHARS,

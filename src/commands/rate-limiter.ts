@@ -45,7 +45,9 @@ const schema = z.object({
 });
 
 /** Merges defaults and validates once; names the offending field on error. */
-export function resolveRateLimiterOptions(input: RateLimiterOptions = {}): ResolvedRateLimiterOptions {
+export function resolveRateLimiterOptions(
+  input: RateLimiterOptions = {},
+): ResolvedRateLimiterOptions {
   const parsed = schema.safeParse({
     ratePerSecond: input.ratePerSecond,
     burst: input.burst,
@@ -53,7 +55,10 @@ export function resolveRateLimiterOptions(input: RateLimiterOptions = {}): Resol
   });
   if (!parsed.success) {
     throw InvalidArgumentError.format(
-      parsed.error.issues.map((i) => ({ path: `rateLimit.${i.path.join('.')}`, message: i.message })),
+      parsed.error.issues.map((i) => ({
+        path: `rateLimit.${i.path.join('.')}`,
+        message: i.message,
+      })),
     );
   }
   return { ...parsed.data, clock: input.clock ?? systemClock };
@@ -103,7 +108,8 @@ export class RateLimiter {
         1,
         Math.ceil(((1 - bucket.tokens) * 1000) / this.options.ratePerSecond),
       );
-      if (!refused || retryAfterMs > refused.retryAfterMs) refused = { retryAfterMs, key: unique[i]! };
+      if (!refused || retryAfterMs > refused.retryAfterMs)
+        refused = { retryAfterMs, key: unique[i]! };
     });
     if (refused) return { allowed: false, ...refused };
     for (const bucket of buckets) bucket.tokens -= 1;

@@ -8,31 +8,27 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import type { Stator } from '../runtime/types.ts';
-import type { SessionManager, SessionStatus } from '../sessions/types.ts';
+import {
+  SESSION_STATUSES,
+  parseSessionDefinition,
+  sessionNameSchema,
+  sessionPreferencesSchema,
+  sessionTagsSchema,
+  type SessionManager,
+  type SessionStatus,
+} from '../sessions/index.ts';
 import { MalformedPayloadError, UnavailableError } from '../errors.ts';
 import { defineCommand } from './types.ts';
 import { cursorSchema, idSchema, limitSchema, optionalString } from './schemas.ts';
 
-/** Every session status, in lifecycle order. */
-export const SESSION_STATUSES = [
-  'created',
-  'starting',
-  'running',
-  'stopping',
-  'stopped',
-  'crashed',
-  'restarting',
-  'failed',
-] as const satisfies readonly SessionStatus[];
-
-/** Largest text one `session.input` writes to stdin, characters. */
-export const MAX_SESSION_INPUT_CHARS = 64 * 1024;
+/** Upper bound of one `session.input` text, characters (the manager's `maxInputBytes` is the real limit). */
+export const MAX_SESSION_INPUT_CHARS = 1024 * 1024;
 /** Upper bound of `session.logs` lines per call. */
 export const MAX_SESSION_LOG_LINES = 10_000;
 
-/** The session runtime of a service; UnavailableError when it has none. */
+/** The session runtime of a service; UnavailableError when it has none (a partial Stator). */
 export function sessionsOf(stator: Stator): SessionManager {
-  const manager = (stator as { sessions?: SessionManager }).sessions;
+  const manager: SessionManager | undefined = stator.sessions;
   if (!manager) throw new UnavailableError('sessions are not available on this service');
   return manager;
 }
@@ -47,7 +43,7 @@ const perClient = {};
 
 const idInput = z.object({ id: idSchema });
 const emptyAsUndefined = (v: unknown): unknown => (v === '' || v === null ? undefined : v);
-const tagSchema = z.string().trim().min(1).max(128);
+const statusSchema = z.enum(SESSION_STATUSES as [SessionStatus, ...SessionStatus[]]);
 
 /** Parses a definition sent as YAML or JSON text into an object. */
 function definitionObject(definition: string | Record<string, unknown>): unknown {
@@ -63,11 +59,11 @@ function definitionObject(definition: string | Record<string, unknown>): unknown
 export const sessionCreate = defineCommand({
   name: 'session.create',
   description: 'Creates a session from a definition (object or YAML/JSON text)',
-  input: z.union([
-    z.string().min(1, 'the definition text is empty'),
-    z.record(z.string(), z.unknown()),
-  ]),
-  handler: (stator, definition) => sessionsOf(stator).create(definitionObject(definition)),
+  // Checked here, before the rate limiter: a bad definition costs the caller no token.
+  input: z
+    .union([z.string().min(1, 'the definition text is empty'), z.record(z.string(), z.unknown())])
+    .transform((definition) => parseSessionDefinition(definitionObject(definition))),
+  handler: (stator, definition) => sessionsOf(stator).create(definition),
   rateLimit: perClient,
 });
 
@@ -77,9 +73,9 @@ export const sessionUpdate = defineCommand({
   description: 'Updates the name, tags or preferences of a session',
   input: z.strictObject({
     id: idSchema,
-    name: z.string().trim().min(1).max(256).optional(),
-    tags: z.array(tagSchema).max(64).optional(),
-    preferences: z.record(z.string(), z.unknown()).optional(),
+    name: sessionNameSchema.optional(),
+    tags: sessionTagsSchema.optional(),
+    preferences: sessionPreferencesSchema.optional(),
   }),
   handler: (stator, { id, ...patch }) => sessionsOf(stator).update(id, patch),
   rateLimit: perSession,
@@ -102,7 +98,7 @@ export const sessionList = defineCommand({
   name: 'session.list',
   description: 'Lists sessions, filtered by status and tag',
   input: z.object({
-    status: z.preprocess(emptyAsUndefined, z.enum(SESSION_STATUSES).optional()),
+    status: z.preprocess(emptyAsUndefined, statusSchema.optional()),
     tag: optionalString,
     limit: limitSchema,
     cursor: cursorSchema,
@@ -166,14 +162,14 @@ export const sessionNextActionable = defineCommand({
   handler: (stator) => sessionsOf(stator).nextActionable(),
 });
 
-/** `session.set-preference`: sets one key of the session's preferences. */
+/** `session.set-preference`: sets one key of the session's preferences (no value: removes it). */
 export const sessionSetPreference = defineCommand({
   name: 'session.set-preference',
-  description: 'Sets one preference of a session',
+  description: 'Sets one preference of a session; without a value, removes it',
   input: z.object({
     id: idSchema,
     key: z.string().trim().min(1).max(128),
-    value: z.unknown().refine((v) => v !== undefined, 'is required'),
+    value: z.unknown().optional(),
   }),
   handler: (stator, { id, key, value }) => sessionsOf(stator).setPreference(id, key, value),
   rateLimit: perSession,

@@ -26,7 +26,7 @@ export interface Command<S extends z.ZodType = z.ZodType, O = unknown> {
 
 /** Who sends a command, as its front door tells (the rate limiter's per-client bucket). */
 export interface CommandContext {
-  /** Caller identity: `http:<token hash or address>`, `nats:<reply inbox prefix>`. */
+  /** Caller identity: `http:<remote address>`, `nats:<reply inbox prefix>`. */
   client?: string;
 }
 

@@ -88,7 +88,7 @@ export function followSessionLogs(
     };
 
     // Any event of the session wakes the reader; a deleted session ends the stream there.
-    const sub = stator.subscribe(wake, {
+    const sub = stator.subscribe((event) => (event.type === 'session.deleted' ? end() : wake()), {
       filter: { kind: 'session', id },
       bufferSize,
       name: `session-logs:${id}`,

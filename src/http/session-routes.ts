@@ -80,7 +80,17 @@ export function sessionRoutes(stator: Stator, opts: SessionRouteOptions = {}): H
 
   app.put('/:id/preferences/:key', async (c) => {
     const body = await objectBody(c, '{"value": ...}');
+    if (body.value === undefined) {
+      throw InvalidArgumentError.format([
+        { path: 'value', message: 'is required (DELETE removes a preference)' },
+      ]);
+    }
     const input = { id: c.req.param('id'), key: c.req.param('key'), value: body.value };
+    return c.json(await dispatch(stator, 'session.set-preference', input, ctx(c)));
+  });
+
+  app.delete('/:id/preferences/:key', async (c) => {
+    const input = { id: c.req.param('id'), key: c.req.param('key') };
     return c.json(await dispatch(stator, 'session.set-preference', input, ctx(c)));
   });
 
@@ -93,7 +103,14 @@ export function sessionRoutes(stator: Stator, opts: SessionRouteOptions = {}): H
     const { since, limit, follow, format } = c.req.query();
     const { items } = await dispatch(stator, 'session.logs', { id, since, limit });
     if (follow !== undefined && isTrue(follow)) {
-      return followSessionLogs(c, stator, id, items, since === undefined ? undefined : Number(since), opts);
+      return followSessionLogs(
+        c,
+        stator,
+        id,
+        items,
+        since === undefined ? undefined : Number(since),
+        opts,
+      );
     }
     if (format === 'json') return c.json({ items });
     return c.text(items.map(formatSessionLine).join(''));

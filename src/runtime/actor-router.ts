@@ -36,6 +36,18 @@ export const triggerInboundSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fire'), input: z.record(z.string(), z.unknown()).optional() }),
 ]);
 
+/** Inbound events of sessions. */
+export const sessionInboundSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('start') }),
+  z.object({ type: z.literal('stop') }),
+  z.object({ type: z.literal('restart') }),
+  z.object({
+    type: z.literal('input'),
+    text: z.string().max(1024 * 1024),
+    newline: z.boolean().optional(),
+  }),
+]);
+
 /** Returned by a route when another process owns the actor: it answers, this one stays silent. */
 export const NOT_MINE: unique symbol = Symbol('not mine');
 
@@ -51,12 +63,14 @@ export interface RouteTable {
   execution: InboundHandler;
   engine: InboundHandler;
   trigger: InboundHandler;
+  session: InboundHandler;
 }
 
 const SCHEMAS: Partial<Record<ActorKind, z.ZodType>> = {
   execution: executionInboundSchema,
   engine: engineInboundSchema,
   trigger: triggerInboundSchema,
+  session: sessionInboundSchema,
 };
 
 /** Subscribes to every actor's inbound subject and dispatches to `routes`. */
@@ -83,7 +97,7 @@ export function startActorRouter(bus: Bus, routes: RouteTable, logger: Logger): 
       msg.respond({ ok: false, error: toWire(err) });
     }
   };
-  return (['execution', 'engine', 'trigger'] as const).map((kind) =>
+  return (['execution', 'engine', 'trigger', 'session'] as const).map((kind) =>
     bus.subscribe(actorWildcard('in', kind), (msg) => void handle(msg)),
   );
 }

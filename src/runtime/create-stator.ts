@@ -33,6 +33,7 @@ import { Webhooks } from '../triggers/index.ts';
 import { StatorMetrics } from '../monitor/index.ts';
 import { startBusApi } from '../api/index.ts';
 import { RateLimiter } from '../commands/index.ts';
+import { createSessionManager, type SessionInbound } from '../sessions/index.ts';
 import type { ExecutionRecord } from '../store/types.ts';
 import type { Stator } from './types.ts';
 
@@ -180,11 +181,23 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     fire: ({ workflowId, trigger, input, executionId }) =>
       triggers.fireDeclared(workflowId, trigger.index, 'webhook', { input, executionId }),
   });
+  // Supervised long-lived processes; in a cluster, commands for another process's go to it.
+  const sessions = createSessionManager({
+    store,
+    emit: (id, event) => pipeline.emit('session', id, event),
+    clock,
+    logger,
+    node: opts.node,
+    ...(pids && { pids }),
+    ...(queue.kind !== 'memory' && { cluster: { bus } }),
+    options: { ...opts.sessions, maxSessions: opts.maxSessions },
+  });
   const service: StatorService = new StatorService({
     triggers,
     webhooks,
     metrics,
     rateLimiter,
+    sessions,
     opts,
     logger,
     clock,
@@ -222,6 +235,8 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       },
       engine: async (id, event) => service.engineCommand(id, event),
       trigger: async (id, event, msg) => service.triggerInbound(id, event, msg?.reply),
+      session: async (id, event) =>
+        (await sessions.inbound(id, event as SessionInbound)) ?? NOT_MINE,
     },
     logger,
   );
@@ -230,6 +245,8 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   if (opts.rehydrate && queue.kind === 'memory') await service.requeueUnfinished();
   queue.start(dispatcher);
   await service.activateTriggers();
+  // Sessions whose process died with the previous server are reported crashed; autostart ones start.
+  await sessions.restore();
   if (opts.busApi) {
     const api = startBusApi({
       bus,

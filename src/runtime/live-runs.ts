@@ -22,6 +22,8 @@ export interface LiveRun {
   cancelled?: boolean;
 }
 
+const MAX_WAITERS_PER_RUN = 64;
+
 /** The registry of live runs, with end-of-run waiters. */
 export class LiveRuns {
   readonly #runs = new Map<string, LiveRun>();
@@ -47,10 +49,12 @@ export class LiveRuns {
     for (const w of waiters ?? []) w();
   }
 
-  /** Resolves when `finish(id)` is called. */
+  /** Resolves when `finish(id)` is called (the run may not be live yet). */
   waitFor(id: string): Promise<void> {
     return new Promise((resolve) => {
       const list = this.#waiters.get(id) ?? [];
+      // Bounded: a waiter whose run never finishes here must not pile up without end.
+      if (list.length >= MAX_WAITERS_PER_RUN) list.shift()?.();
       list.push(resolve);
       this.#waiters.set(id, list);
     });

@@ -10,6 +10,7 @@ import { workflowMachine } from '../../machines/workflow.machine.ts';
 import { engineMachine } from '../../machines/engine.machine.ts';
 import { monitorMachine } from '../../machines/monitor.machine.ts';
 import { triggerMachine } from '../../machines/trigger.machine.ts';
+import { sessionMachine } from '../../machines/session.machine.ts';
 import { NotFoundError } from '../errors.ts';
 import type { MachineInfo } from './types.ts';
 
@@ -38,6 +39,12 @@ const CATALOG: Array<{ name: string; description: string; machine: AnyStateMachi
     name: 'trigger',
     description: 'One cron, http or nats trigger: active, paused, firing (overlap policy), error.',
     machine: triggerMachine,
+  },
+  {
+    name: 'session',
+    description:
+      'A supervised process: starting, running (busy, idle, awaiting_input), stopping, crashed, restarting with backoff, failed.',
+    machine: sessionMachine,
   },
 ];
 

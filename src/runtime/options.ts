@@ -13,6 +13,7 @@ import type { Clock } from '../clock.ts';
 import type { WorkQueue } from './work-queue.ts';
 import type { MonitorHubOptions } from '../monitor/monitor-hub.ts';
 import type { Scheduler, WebhookOptions } from '../triggers/index.ts';
+import type { SessionManagerOptions } from '../sessions/index.ts';
 import type { RateLimiterOptions } from '../commands/rate-limiter.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
@@ -28,6 +29,8 @@ export const DEFAULT_QUEUE_LIMIT = 10_000;
 export const DEFAULT_KILL_GRACE_MS = 2000;
 /** @default 10000 */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** @default 50 */
+export const DEFAULT_MAX_SESSIONS = 50;
 
 /** Options of the service. Seams not given are built from the rest. */
 export interface StatorOptions {
@@ -72,6 +75,10 @@ export interface StatorOptions {
    * service's). @default { ratePerSecond: 10, burst: 20, maxBuckets: 10000 }
    */
   rateLimit?: Omit<RateLimiterOptions, 'clock'>;
+  /** Sessions this process holds; one more is refused with a conflict (409). @default 50 */
+  maxSessions?: number;
+  /** Other session settings (ring buffer, kill grace, quiet time); `maxSessions` above wins. */
+  sessions?: SessionManagerOptions;
 }
 
 /** Options after defaults and validation. */
@@ -97,6 +104,8 @@ export interface ResolvedStatorOptions {
   monitor?: MonitorHubOptions;
   scheduler?: Scheduler;
   rateLimit?: Omit<RateLimiterOptions, 'clock'>;
+  maxSessions: number;
+  sessions?: SessionManagerOptions;
 }
 
 const numbers = z.object({
@@ -106,6 +115,7 @@ const numbers = z.object({
   killGraceMs: z.number().int().min(0).default(DEFAULT_KILL_GRACE_MS),
   maxLogLinesPerStep: z.number().int().min(1).default(1000),
   shutdownGraceMs: z.number().int().min(0).default(DEFAULT_SHUTDOWN_GRACE_MS),
+  maxSessions: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_SESSIONS),
 });
 
 /** Merges defaults, validates once, and names the offending field on error. */
@@ -117,6 +127,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     killGraceMs: input.killGraceMs,
     maxLogLinesPerStep: input.maxLogLinesPerStep,
     shutdownGraceMs: input.shutdownGraceMs,
+    maxSessions: input.maxSessions ?? input.sessions?.maxSessions,
   });
   if (!parsed.success) {
     throw InvalidArgumentError.format(
@@ -139,6 +150,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     webhooks: input.webhooks,
     monitor: input.monitor,
     scheduler: input.scheduler,
+    sessions: input.sessions,
     rateLimit: input.rateLimit,
     sqlitePath: join(dataDir, 'stator.db'),
   };

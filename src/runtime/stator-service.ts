@@ -45,6 +45,7 @@ import { computeStatistics } from '../monitor/index.ts';
 import type { Statistics, StatisticsQuery, StatorMetrics } from '../monitor/index.ts';
 import { formatLogs } from './format-logs.ts';
 import type { RateLimiter } from '../commands/index.ts';
+import type { SessionManager } from '../sessions/index.ts';
 import type { EventListener, ExecuteOptions, Health, Stator, SubscribeOptions } from './types.ts';
 
 /** An engine of this process. */
@@ -76,6 +77,8 @@ export interface ServiceDeps {
   metrics: StatorMetrics;
   /** Token buckets of state-changing commands (checked by the command layer's dispatch). */
   rateLimiter?: RateLimiter;
+  /** The sessions of this process. */
+  sessions: SessionManager;
   /** What an inbound route returns to stay silent (see actor-router.ts). */
   notMine: symbol;
   /** Records created here and not yet adopted (see adopt-run.ts). */
@@ -88,6 +91,7 @@ export interface ServiceDeps {
 }
 
 const POLL_MS = 200;
+const LOCAL_POLL_MS = 1000;
 /** Parsed definitions kept for new runs (embedded mode). */
 const WORKFLOW_CACHE_LIMIT = 1000;
 /** How long a cancel waits for the process that runs the execution. */
@@ -326,6 +330,7 @@ export class StatorService implements Stator {
       status: 'cancelled',
       error,
     });
+    this.deps.runs.finish(id);
     return this.getExecution(id);
   }
 
@@ -371,10 +376,13 @@ export class StatorService implements Stator {
         return record;
       const left = deadline - this.deps.clock.now();
       if (left <= 0) throw new TimeoutError(`execution '${id}' did not finish in time`, { id });
-      const live = this.deps.runs.get(id);
+      // With an in-process queue the run ends here, queued or live: wait for its end (a slow
+      // poll only guards against a run that never became live). In a cluster it may end on
+      // another process: poll the store.
+      const local = this.deps.queue.kind === 'memory' || this.deps.runs.get(id) !== undefined;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, live ? left : Math.min(left, POLL_MS));
-        if (live)
+        const timer = setTimeout(resolve, Math.min(left, local ? LOCAL_POLL_MS : POLL_MS));
+        if (local)
           void this.deps.runs.waitFor(id).then(() => {
             clearTimeout(timer);
             resolve();
@@ -422,6 +430,10 @@ export class StatorService implements Stator {
 
   get rateLimiter(): RateLimiter | undefined {
     return this.deps.rateLimiter;
+  }
+
+  get sessions(): SessionManager {
+    return this.deps.sessions;
   }
 
   async listTriggers(query?: TriggerQuery): Promise<TriggerView[]> {
@@ -481,6 +493,8 @@ export class StatorService implements Stator {
     // Runs still going stay unfinished in the store and resume on the next start.
     this.deps.stopIntake();
     this.deps.triggers.close();
+    // Session processes end now; their stored state stays, so the next start restores them.
+    const sessionsClosed = this.deps.sessions.close();
     await this.deps.queue.close();
     // Drain: runs in slots may finish within the grace period; what remains is abandoned
     // (stays unfinished in the store, its queue lease goes back for another process).
@@ -490,6 +504,7 @@ export class StatorService implements Stator {
     for (const e of engines)
       if (e.actor.getSnapshot().status === 'active') e.actor.send({ type: 'stop' });
     await runner.killAll();
+    await sessionsClosed;
     await pipeline.drain();
     pipeline.stopTimers();
     monitor.stop();

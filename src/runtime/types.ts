@@ -17,6 +17,7 @@ import type { WebhookRequest, WebhookResult } from '../triggers/webhooks.ts';
 import type { FireOptions, FireResult, TriggerQuery, TriggerView } from '../triggers/types.ts';
 import type { Statistics, StatisticsQuery } from '../monitor/statistics.ts';
 import type { RateLimiter } from '../commands/rate-limiter.ts';
+import type { SessionManager } from '../sessions/types.ts';
 
 /** Filter of a subscription to outbound events; every given field must match. */
 export interface EventFilter {
@@ -148,6 +149,8 @@ export interface Stator {
   recordCommand?(command: string, seconds: number, errorCode?: string): void;
   /** Token buckets of state-changing commands (per client, per session); dispatch checks them. */
   readonly rateLimiter?: RateLimiter;
+  /** Supervised long-lived processes (create, start, input, next-actionable, ...). */
+  readonly sessions: SessionManager;
   /** Stops accepting work, cancels or drains runs, closes bus and store. Idempotent. */
   close(): Promise<void>;
 }

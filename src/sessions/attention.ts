@@ -10,8 +10,9 @@
 export const MAX_TESTED_CHARS = 4096;
 
 // CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), and two-character escapes.
-// eslint-disable-next-line no-control-regex
-const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-_]/g;
+const ESCAPES =
+  // eslint-disable-next-line no-control-regex
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-_]/g;
 
 /** Removes terminal escape sequences. */
 export function stripEscapes(text: string): string {
@@ -43,6 +44,13 @@ export class LatestOutput {
     const line = prev === -1 ? this.#partial + head : head.slice(prev + 1);
     this.#lastLine = tail(line).replace(/\r$/, '');
     this.#partial = tail(chunk.slice(nl + 1));
+  }
+
+  /** Takes the partial line as complete (it was emitted as a line of its own). */
+  endLine(): void {
+    if (this.#partial.length === 0) return;
+    this.#lastLine = this.#partial.replace(/\r$/, '');
+    this.#partial = '';
   }
 
   /** The partial last line when there is one, else the last complete line. */

@@ -115,7 +115,11 @@ export function parseSessionDefinition(input: unknown): SessionDefinition {
   if (d.command?.[0] === '') issues.push({ path: 'command.0', message: 'must not be empty' });
   const restartWindowMs = pick('restartWindow', 'restartWindowMs', DEFAULT_RESTART_WINDOW_MS);
   const backoffMs = pick('backoff', 'backoffMs', DEFAULT_BACKOFF_MS);
-  const backoffMaxMs = pick('backoffMax', 'backoffMaxMs', Math.max(DEFAULT_BACKOFF_MAX_MS, backoffMs));
+  const backoffMaxMs = pick(
+    'backoffMax',
+    'backoffMaxMs',
+    Math.max(DEFAULT_BACKOFF_MAX_MS, backoffMs),
+  );
   if (backoffMaxMs < backoffMs) {
     issues.push({ path: 'backoffMax', message: 'must not be shorter than backoff' });
   }

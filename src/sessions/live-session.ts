@@ -18,7 +18,7 @@ import type { Clock } from '../clock.ts';
 import type { SessionEvent } from '../events.ts';
 import type { PidRegistry } from '../exec/index.ts';
 import type { SessionRecord } from '../store/types.ts';
-import { TimeoutError } from '../errors.ts';
+import { ConflictError, TimeoutError } from '../errors.ts';
 import { promptMatcher } from './attention.ts';
 import { OutputBuffer } from './output-buffer.ts';
 import type { ResolvedSessionManagerOptions } from './options.ts';
@@ -59,8 +59,8 @@ export class LiveSession {
     this.#isPrompt = promptMatcher(def.attention?.prompt);
     const machine = sessionMachine.provide({
       actors: {
-        spawnProcess: fromPromise<SpawnResult>(() => this.#spawn()),
-        stopProcess: fromPromise<void>(async () => {
+        spawnProcess: fromPromise<SpawnResult, { sessionId: string }>(() => this.#spawn()),
+        stopProcess: fromPromise<void, { sessionId: string; pid: number | null }>(async () => {
           await this.#process?.stop(options.killGraceMs);
         }),
       },
@@ -129,12 +129,17 @@ export class LiveSession {
     this.#touch();
   }
 
-  /** Writes input to the process; the machine hears of it once it was handed over. */
+  /**
+   * Writes input to the process. The machine hears of it first: the answer may arrive before
+   * the write is confirmed, and must find the session busy, not still awaiting input.
+   */
   async write(text: string): Promise<void> {
     const proc = this.#process;
-    if (proc === null) throw new Error('no process');
-    await proc.write(text);
+    if (proc === null || !proc.stdinOpen) {
+      throw new ConflictError(`session '${this.id}' does not read input (stdin is closed)`);
+    }
     this.send({ type: 'input.sent' });
+    await proc.write(text);
   }
 
   /** Buffered output with seq > since. */
@@ -234,9 +239,10 @@ export class LiveSession {
           this.#actor.send({ type: 'exited', code, signal, at: this.deps.clock.now() });
         },
       });
-      if (this.#closed) {
+      if (this.#closed || this.status !== 'starting') {
+        // Closed or stopped while spawning: the new process must not outlive that.
         await proc.kill();
-        return { ok: false, error: 'session closed', at: this.deps.clock.now() };
+        return { ok: false, error: 'stopped while starting', at: this.deps.clock.now() };
       }
       this.#process = proc;
       return { ok: true, pid: proc.pid };

@@ -58,8 +58,14 @@ export class SessionProcess {
   #exited = false;
   #stdinOpen = true;
   #ending: Promise<void> | undefined;
+  /** Ends the pending partial line of each stream (a prompt being answered). */
+  readonly #endPartials: Array<() => void> = [];
 
-  private constructor(child: ChildProcess, launch: SessionLaunch, handlers: SessionProcessHandlers) {
+  private constructor(
+    child: ChildProcess,
+    launch: SessionLaunch,
+    handlers: SessionProcessHandlers,
+  ) {
     this.#child = child;
     this.#launch = launch;
     this.#handlers = handlers;
@@ -109,12 +115,17 @@ export class SessionProcess {
     return isProcessGroupAlive(this.pid);
   }
 
-  /** Writes to stdin; ConflictError when stdin is closed. Resolves once handed to the pipe. */
+  /**
+   * Writes to stdin; ConflictError when stdin is closed. Resolves once handed to the pipe. A
+   * pending partial line (the prompt being answered) becomes a line of its own first, so the
+   * answer starts a new line in the log as it would on a terminal.
+   */
   write(text: string): Promise<void> {
     const stdin = this.#child.stdin;
     if (!this.stdinOpen || stdin === null || stdin.destroyed || !stdin.writable) {
       return Promise.reject(new ConflictError('the session does not read input (stdin is closed)'));
     }
+    for (const end of this.#endPartials) end();
     return new Promise((resolve, reject) => {
       stdin.write(text, (err) =>
         err ? reject(new ConflictError(`input not delivered: ${err.message}`)) : resolve(),
@@ -164,6 +175,10 @@ export class SessionProcess {
         splitter.push(chunk);
         latest.push(chunk);
         this.#handlers.output(name, latest.latest);
+      });
+      this.#endPartials.push(() => {
+        splitter.end();
+        latest.endLine();
       });
       stream.once('close', () => {
         splitter.end();

@@ -40,7 +40,9 @@ describe('RateLimiter', () => {
 
   it('rejects bad options naming the field', () => {
     expect(() => resolveRateLimiterOptions({ burst: 0 })).toThrow(InvalidArgumentError);
-    expect(() => resolveRateLimiterOptions({ ratePerSecond: -1 })).toThrow(/rateLimit.ratePerSecond/);
+    expect(() => resolveRateLimiterOptions({ ratePerSecond: -1 })).toThrow(
+      /rateLimit.ratePerSecond/,
+    );
     expect(() => resolveRateLimiterOptions({ maxBuckets: 1.5 })).toThrow(/rateLimit.maxBuckets/);
   });
 
@@ -99,7 +101,12 @@ describe('RateLimiter', () => {
   });
 
   it('forgets the least recently used bucket beyond maxBuckets', () => {
-    const limiter = new RateLimiter({ ratePerSecond: 1, burst: 1, maxBuckets: 3, clock: fakeClock() });
+    const limiter = new RateLimiter({
+      ratePerSecond: 1,
+      burst: 1,
+      maxBuckets: 3,
+      clock: fakeClock(),
+    });
     for (const k of ['a', 'b', 'c']) expect(limiter.take([k]).allowed).toBe(true);
     expect(limiter.take(['a']).allowed).toBe(false); // a is now the most recently used
     expect(limiter.take(['d']).allowed).toBe(true); // evicts b
