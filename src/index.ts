@@ -50,3 +50,13 @@ export type { WorkflowDefinition, StepDefinition } from './workflow/types.ts';
 export type { Clock } from './clock.ts';
 export { createCronerScheduler, createSimulatedScheduler } from './triggers/index.ts';
 export type { Scheduler } from './triggers/index.ts';
+export type {
+  SessionManager,
+  SessionView,
+  SessionDefinition,
+  SessionStatus,
+  SessionActivity,
+  SessionQuery,
+  SessionLogLine,
+} from './sessions/types.ts';
+export type { SessionEvent } from './events.ts';
