@@ -21,7 +21,7 @@ import { MalformedPayloadError, UnavailableError } from '../errors.ts';
 import { defineCommand } from './types.ts';
 import { cursorSchema, idSchema, limitSchema, optionalString } from './schemas.ts';
 
-/** Upper bound of one `session.input` text, characters (the manager's `maxInputBytes` is the real limit). */
+/** Upper bound of one `session.input` text, characters (the manager enforces `maxInputBytes`). */
 export const MAX_SESSION_INPUT_CHARS = 1024 * 1024;
 /** Upper bound of `session.logs` lines per call. */
 export const MAX_SESSION_LOG_LINES = 10_000;

@@ -264,7 +264,10 @@ describe('cluster: two serve processes on one NATS', () => {
       const [byApi, byInbound] = [ids.slice(0, 10), ids.slice(10)];
       const replies = await Promise.all(byApi.map((id) => client.api('execution.cancel', { id })));
       for (const reply of replies)
-        expect(reply, JSON.stringify(reply)).toMatchObject({ ok: true, data: { status: 'cancelled' } });
+        expect(reply, JSON.stringify(reply)).toMatchObject({
+          ok: true,
+          data: { status: 'cancelled' },
+        });
       for (const id of byInbound) client.publish(`stator.execution.${id}.in`, '{"type":"cancel"}');
 
       await waitFor(() => ids.every((id) => watch!.typesOf(id).includes('execution.cancelled')), {
