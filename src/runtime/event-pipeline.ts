@@ -75,9 +75,15 @@ export class EventPipeline {
         ts: stamped.ts,
       });
     }
+    // Writes are issued now, in emission order (the store applies them in order, batched);
+    // the chain only orders publication: each event goes out after its own write and after
+    // the run's previous event. Chaining the writes themselves would allow one write per
+    // run per turn of the event loop and defeat the store's group commit.
+    const persisted = this.#persist(stamped);
+    persisted.catch(() => {}); // handled below, once the chain reaches it
     const prev = this.#chains.get(id) ?? Promise.resolve();
     const next = prev
-      .then(() => this.#persist(stamped))
+      .then(() => persisted)
       .then(
         () => this.#publish('execution', id, stamped),
         (err: unknown) => {
@@ -109,13 +115,15 @@ export class EventPipeline {
     await this.#flushAllLogs();
   }
 
-  async #persist(event: StampedEvent & ExecutionEvent): Promise<void> {
-    if (event.type === 'step.stdout' || event.type === 'step.stderr') return;
-    // A step's or run's end is reported only once its output is stored.
-    if (event.type !== 'step.started' && event.type !== 'execution.started') {
-      await this.#flushLogs(event.executionId);
-    }
-    await this.deps.recorder.apply(event);
+  #persist(event: StampedEvent & ExecutionEvent): Promise<void> {
+    if (event.type === 'step.stdout' || event.type === 'step.stderr') return Promise.resolve();
+    // A step's or run's end is published only once its output is stored too.
+    const logs =
+      event.type !== 'step.started' && event.type !== 'execution.started'
+        ? this.#flushLogs(event.executionId)
+        : undefined;
+    const record = this.deps.recorder.apply(event);
+    return logs ? Promise.all([logs, record]).then(() => undefined) : record;
   }
 
   #publish(kind: ActorKind, id: string, event: StampedEvent): void {
