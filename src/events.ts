@@ -212,3 +212,13 @@ export function severityOf(type: EventType): Severity {
 export function eventType<K extends string, N extends string>(kind: K, name: N): `${K}.${N}` {
   return `${kind}.${name}`;
 }
+
+/** The step status each step event leaves behind (one table for records and metrics). */
+export const STEP_STATUS_OF = {
+  'step.retrying': 'retrying',
+  'step.completed': 'succeeded',
+  'step.failed': 'failed',
+  'step.timed_out': 'timed_out',
+  'step.cancelled': 'cancelled',
+  'step.interrupted': 'interrupted',
+} as const;

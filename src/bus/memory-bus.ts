@@ -5,6 +5,7 @@
  * and every subscription sees messages in publish order.
  * @module
  */
+import { callHandler } from './handler-call.ts';
 import { z } from 'zod';
 import { systemClock, type Clock, type TimerHandle } from '../clock.ts';
 import {
@@ -360,23 +361,7 @@ class InProcessBus implements MemoryBus {
 
   #deliver(sub: Sub, msg: MemoryMessage): void {
     sub.received++;
-    try {
-      const result: unknown = sub.handler(msg);
-      if (result instanceof Promise) result.catch((err: unknown) => this.#handlerError(err, msg));
-      this.#stats.delivered++;
-    } catch (err) {
-      this.#handlerError(err, msg);
-    }
-  }
-
-  #handlerError(err: unknown, msg: BusMessage): void {
-    this.#stats.handlerErrors++;
-    this.#stats.dropped++;
-    try {
-      this.#o.onHandlerError?.(err, msg);
-    } catch {
-      // A failing error hook must not break delivery.
-    }
+    callHandler(sub.handler, msg, this.#stats, this.#o.onHandlerError);
   }
 
   #wakeFlushWaiters(): void {

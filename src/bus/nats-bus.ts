@@ -7,6 +7,7 @@
  * once the client has reconnected and restored its subscriptions.
  * @module
  */
+import { callHandler } from './handler-call.ts';
 import { readFile } from 'node:fs/promises';
 import {
   connect,
@@ -343,24 +344,7 @@ class NatsBusImpl implements NatsBus {
   #deliver(wrapper: NatsSub, msg: Msg): void {
     if (!wrapper.active) return;
     wrapper.received++;
-    const m = new NatsMessage(msg, this);
-    try {
-      const result: unknown = wrapper.handler(m);
-      if (result instanceof Promise) result.catch((err: unknown) => this.#handlerError(err, m));
-      this.#stats.delivered++;
-    } catch (err) {
-      this.#handlerError(err, m);
-    }
-  }
-
-  #handlerError(err: unknown, msg: BusMessage): void {
-    this.#stats.handlerErrors++;
-    this.#stats.dropped++;
-    try {
-      this.o.onHandlerError?.(err, msg);
-    } catch {
-      // A failing error hook must not break delivery.
-    }
+    callHandler(wrapper.handler, new NatsMessage(msg, this), this.#stats, this.o.onHandlerError);
   }
 }
 

@@ -26,3 +26,4 @@ export { LineSplitter, truncationMarker } from './line-splitter.ts';
 export { isProcessGroupAlive, liveGroups, signalProcessGroup } from './process-group.ts';
 export type { ProcessResult, ProcessRunner, ProcessSpec } from './types.ts';
 export { createPidRegistry, processStartTime, type PidRegistry } from './pid-registry.ts';
+export { describeSpawnError } from './process-run.ts';

@@ -218,7 +218,7 @@ function mergeEnv(
 }
 
 /** A spawn failure as one readable message; names a missing cwd, which Node reports as ENOENT. */
-function describeSpawnError(err: NodeJS.ErrnoException, cwd: string | undefined): string {
+export function describeSpawnError(err: NodeJS.ErrnoException, cwd: string | undefined): string {
   if (
     err.code === 'ENOENT' &&
     cwd !== undefined &&

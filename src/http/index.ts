@@ -4,7 +4,7 @@
  * Exports: `createHttpApp`, `HttpAppOptions`, `ResolvedHttpAppOptions`, `resolveHttpAppOptions`,
  * `DEFAULT_BODY_LIMIT_BYTES`, `DEFAULT_SSE_HEARTBEAT_MS`, `DEFAULT_SSE_BUFFER_SIZE`,
  * `startHttpServer`, `HttpServerOptions`, `HttpServerHandle`, `DEFAULT_HTTP_HOST`,
- * `DEFAULT_CLOSE_GRACE_MS`, `errorResponse`, `tokensEqual`, `bearerToken`, `EventQueue`,
+ * `DEFAULT_CLOSE_GRACE_MS`, `errorResponse`, `tokensEqual`, `bearerToken`,
  * `REPLAYED_HEADER`, `PROMETHEUS_CONTENT_TYPE`.
  * Monitor streams: `mountWebSocketRoute`, `attachWebSockets`, `WebSocketRouteOptions`,
  * `AttachedWebSockets`, `DEFAULT_WS_MAX_BUFFERED_BYTES`, `DEFAULT_WS_MAX_SUBSCRIPTIONS`,
@@ -30,7 +30,6 @@ export {
 } from './server.ts';
 export { errorResponse } from './error-response.ts';
 export { tokensEqual, bearerToken } from './auth.ts';
-export { EventQueue, type QueueItem } from './event-queue.ts';
 export { REPLAYED_HEADER } from './hook-routes.ts';
 export { PROMETHEUS_CONTENT_TYPE } from './metrics-routes.ts';
 export {

@@ -10,6 +10,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StampedEvent } from '../events.ts';
+import { STEP_STATUS_OF } from '../events.ts';
 import { StepTimer } from './step-timer.ts';
 
 /** Duration buckets of commands, seconds. */
@@ -199,7 +200,7 @@ export class StatorMetrics {
         case 'step.interrupted': {
           const started = this.#steps.end(event.executionId, event.stepId);
           if (started === undefined) return;
-          const status = STEP_OUTCOME[event.type];
+          const status = STEP_STATUS_OF[event.type];
           this.#stepDuration.observe(
             { workflow: event.workflowId, status },
             Math.max(0, at - started) / 1000,
@@ -229,15 +230,6 @@ export class StatorMetrics {
     this.#rateLimitHits.inc({ scope });
   }
 }
-
-const STEP_OUTCOME = {
-  'step.retrying': 'retrying',
-  'step.completed': 'succeeded',
-  'step.failed': 'failed',
-  'step.timed_out': 'timed_out',
-  'step.cancelled': 'cancelled',
-  'step.interrupted': 'interrupted',
-} as const;
 
 function gauge(registers: Registry[], name: string, help: string, read: () => number): void {
   new Gauge({

@@ -5,7 +5,9 @@
  * @module
  */
 import type { ExecutionEvent } from '../events.ts';
+import { STEP_STATUS_OF } from '../events.ts';
 import type { ExecutionRecord, StepRecord, Store } from '../store/types.ts';
+import { pendingStep } from '../store/index.ts';
 import type { Clock } from '../clock.ts';
 
 interface LiveRun {
@@ -106,7 +108,7 @@ export class ExecutionRecorder {
         const step = this.#step(run, event.stepId);
         const started = run.stepStartMs.get(event.stepId);
         if (event.type === 'step.completed') event.durationMs = started ? now - started : 0;
-        step.status = STEP_STATUS[event.type];
+        step.status = STEP_STATUS_OF[event.type];
         step.attempts = Math.max(step.attempts, event.attempt);
         step.exitCode = event.exitCode;
         step.startedAt ??= iso;
@@ -130,25 +132,9 @@ export class ExecutionRecorder {
   #step(run: LiveRun, stepId: string): StepRecord {
     let step = run.steps.get(stepId);
     if (!step) {
-      step = {
-        id: stepId,
-        status: 'pending',
-        attempts: 0,
-        exitCode: null,
-        startedAt: null,
-        finishedAt: null,
-        error: null,
-      };
+      step = pendingStep(stepId);
       run.steps.set(stepId, step);
     }
     return step;
   }
 }
-
-const STEP_STATUS = {
-  'step.completed': 'succeeded',
-  'step.failed': 'failed',
-  'step.timed_out': 'timed_out',
-  'step.cancelled': 'cancelled',
-  'step.interrupted': 'interrupted',
-} as const;

@@ -24,6 +24,7 @@ import {
 import { newId } from '../ids.ts';
 import {
   FINAL_EXECUTION_STATUSES,
+  pendingStep,
   type ExecutionQuery,
   type ExecutionRecord,
   type Store,
@@ -191,15 +192,7 @@ export class StatorService implements Stator {
       engineId: null,
       node: null,
       definition: workflow.definition,
-      steps: workflow.definition.steps.map((s) => ({
-        id: s.id,
-        status: 'pending',
-        attempts: 0,
-        exitCode: null,
-        startedAt: null,
-        finishedAt: null,
-        error: null,
-      })),
+      steps: workflow.definition.steps.map((s) => pendingStep(s.id)),
     };
     await store.createExecution(record);
     // Only an in-process queue is sure to hand the run to this process; in a cluster another

@@ -11,7 +11,7 @@ import type { ProcessRunner } from '../exec/types.ts';
 import type { PidRegistry } from '../exec/index.ts';
 import type { Clock } from '../clock.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
-import { renderArgv, stepEnvironment, stepTemplateContext } from '../workflow/index.ts';
+import { renderArgv, stepEnvironment } from '../workflow/index.ts';
 import { toStatorError } from '../errors.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 
@@ -46,11 +46,26 @@ export function createStepActor(deps: StepActorDeps) {
     const run = deps.runs(executionId);
     if (!run)
       return { ok: false, exitCode: null, error: 'run context is gone', nonRetryable: true };
-    const envInput = { def: run.definition, step, executionId, attempt, inputs: run.inputs };
+    // Built once: the process gets it, and `${{ env.X }}` in argv items reads it.
+    const env = stepEnvironment({
+      def: run.definition,
+      step,
+      executionId,
+      attempt,
+      inputs: run.inputs,
+    });
     let argv: string[] | undefined;
     try {
       argv =
-        step.kind === 'exec' ? renderArgv(step.exec, stepTemplateContext(envInput)) : undefined;
+        step.kind === 'exec'
+          ? renderArgv(step.exec, {
+              inputs: run.inputs,
+              env,
+              executionId,
+              workflowId,
+              stepId: step.id,
+            })
+          : undefined;
     } catch (err) {
       return { ok: false, exitCode: null, error: toStatorError(err).message, nonRetryable: true };
     }
@@ -60,7 +75,7 @@ export function createStepActor(deps: StepActorDeps) {
       script: step.kind === 'run' ? step.run : undefined,
       shell: step.kind === 'run' ? step.shell : undefined,
       cwd: step.cwd,
-      env: stepEnvironment(envInput),
+      env,
       killGraceMs: deps.killGraceMs,
       signal,
       onSpawn: (pid) => {

@@ -23,6 +23,7 @@ import { promptMatcher } from './attention.ts';
 import { OutputBuffer } from './output-buffer.ts';
 import type { ResolvedSessionManagerOptions } from './options.ts';
 import { SessionProcess, type SessionLaunch } from './session-process.ts';
+import { recordView } from './session-list.ts';
 import type { SessionLogLine, SessionStatus, SessionView } from './types.ts';
 
 /** What a live session needs from its manager. */
@@ -149,23 +150,8 @@ export class LiveSession {
 
   /** The session as the API shows it. */
   view(): SessionView {
-    const r = this.#record;
-    return {
-      id: r.id,
-      name: r.definition.name,
-      status: r.status,
-      activity: r.activity,
-      pid: r.pid,
-      restarts: r.restarts,
-      tags: [...r.definition.tags],
-      createdAt: r.createdAt,
-      updatedAt: r.updatedAt,
-      startedAt: r.startedAt,
-      awaitingSince: r.awaitingSince,
-      exitCode: r.exitCode,
-      lastError: r.lastError,
-      definition: structuredClone(r.definition),
-    };
+    // The live record keeps changing: hand out a copy of its definition.
+    return { ...recordView(this.#record), definition: structuredClone(this.#record.definition) };
   }
 
   /** Resolves once `pred(status)` holds; TimeoutError after `timeoutMs`. */

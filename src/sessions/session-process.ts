@@ -12,10 +12,14 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ConflictError } from '../errors.ts';
-import { isProcessGroupAlive, LineSplitter, signalProcessGroup } from '../exec/index.ts';
+import {
+  describeSpawnError,
+  isProcessGroupAlive,
+  LineSplitter,
+  signalProcessGroup,
+} from '../exec/index.ts';
 import type { PidRegistry } from '../exec/index.ts';
 import { LatestOutput } from './attention.ts';
 
@@ -233,20 +237,4 @@ async function groupGone(pgid: number, ms: number): Promise<boolean> {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** A spawn failure as one message; names a missing cwd, which Node reports as ENOENT. */
-function describeSpawnError(err: NodeJS.ErrnoException, cwd: string | undefined): string {
-  if (err.code === 'ENOENT' && cwd !== undefined && !isDirectory(cwd)) {
-    return `cwd '${cwd}' is not an existing directory`;
-  }
-  return err.message;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -82,3 +82,4 @@ export {
   type EventStreamOptions,
   type ResolvedEventStreamOptions,
 } from './jetstream-events.ts';
+export { copyStep, copySummary, jsonCopy, pendingStep } from './record-copy.ts';

@@ -34,36 +34,9 @@ export interface StoredStep extends StepRecord {
   n: number;
 }
 
-const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+import { jsonCopy } from './record-copy.ts';
 
-/** A copy of a step record with every field present. */
-export function copyStep(s: StepRecord): StepRecord {
-  return {
-    id: s.id,
-    status: s.status,
-    attempts: s.attempts,
-    exitCode: s.exitCode ?? null,
-    startedAt: s.startedAt ?? null,
-    finishedAt: s.finishedAt ?? null,
-    error: s.error ?? null,
-  };
-}
-
-/** A copy of an execution summary with every field present. */
-export function copySummary(e: ExecutionSummary): ExecutionSummary {
-  return {
-    id: e.id,
-    workflowId: e.workflowId,
-    status: e.status,
-    input: json(e.input ?? {}),
-    createdAt: e.createdAt,
-    startedAt: e.startedAt ?? null,
-    finishedAt: e.finishedAt ?? null,
-    error: e.error == null ? null : json(e.error),
-    engineId: e.engineId ?? null,
-    node: e.node ?? null,
-  };
-}
+export { copyStep, copySummary } from './record-copy.ts';
 
 /** The patchable fields, in a fixed order. */
 const PATCH_FIELDS = ['status', 'startedAt', 'finishedAt', 'error', 'engineId', 'node'] as const;
@@ -79,7 +52,7 @@ export function applyPatch(s: ExecutionSummary, patch: ExecutionPatch): Executio
   if (patch.status !== undefined) next.status = patch.status;
   if (patch.startedAt !== undefined) next.startedAt = patch.startedAt;
   if (patch.finishedAt !== undefined) next.finishedAt = patch.finishedAt;
-  if (patch.error !== undefined) next.error = patch.error === null ? null : json(patch.error);
+  if (patch.error !== undefined) next.error = patch.error === null ? null : jsonCopy(patch.error);
   if (patch.engineId !== undefined) next.engineId = patch.engineId;
   if (patch.node !== undefined) next.node = patch.node;
   return next;

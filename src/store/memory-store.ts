@@ -6,6 +6,7 @@
  * sessions in memory-sessions.ts.
  * @module
  */
+import { copyStep, copySummary, jsonCopy } from './record-copy.ts';
 import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError } from '../errors.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
 import { decodeCursor, resolvePageLimit, toPage } from './cursor.ts';
@@ -33,31 +34,6 @@ interface ExecutionEntry {
   steps: Map<string, StepRecord>;
   logs: { seq: number; steps: Map<string, { lines: [number, LogLine][]; dropped: number }> };
 }
-
-const json = <T>(value: T): T => (value === undefined ? value : JSON.parse(JSON.stringify(value)));
-
-const copyStep = (s: StepRecord): StepRecord => ({
-  id: s.id,
-  status: s.status,
-  attempts: s.attempts,
-  exitCode: s.exitCode ?? null,
-  startedAt: s.startedAt ?? null,
-  finishedAt: s.finishedAt ?? null,
-  error: s.error ?? null,
-});
-
-const copySummary = (e: ExecutionSummary): ExecutionSummary => ({
-  id: e.id,
-  workflowId: e.workflowId,
-  status: e.status,
-  input: json(e.input ?? {}),
-  createdAt: e.createdAt,
-  startedAt: e.startedAt ?? null,
-  finishedAt: e.finishedAt ?? null,
-  error: e.error == null ? null : json(e.error),
-  engineId: e.engineId ?? null,
-  node: e.node ?? null,
-});
 
 /** Index of the first element of sorted `ids` that is >= `id`. */
 function lowerBound(ids: string[], id: string): number {
@@ -90,7 +66,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   };
   const readExecution = (e: ExecutionEntry) => ({
     ...copySummary(e.summary),
-    definition: json(e.definition),
+    definition: jsonCopy(e.definition),
     steps: Array.from(e.steps.values(), copyStep),
   });
 
@@ -107,7 +83,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       const prev = workflows.get(rec.id);
       const copy: WorkflowRecord = {
         id: rec.id,
-        definition: json(rec.definition),
+        definition: jsonCopy(rec.definition),
         version: prev === undefined ? 1 : prev.version + 1,
         createdAt: prev === undefined ? rec.createdAt : prev.createdAt,
         updatedAt: rec.updatedAt,
@@ -119,7 +95,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async getWorkflow(id) {
       open();
       const w = workflows.get(id);
-      return w === undefined ? undefined : json(w);
+      return w === undefined ? undefined : jsonCopy(w);
     },
 
     async listWorkflows(query = {}) {
@@ -127,7 +103,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       const limit = resolvePageLimit(query.limit);
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       const ids = [...workflows.keys()].sort().filter((id) => after === undefined || id > after);
-      const rows = ids.slice(0, limit + 1).map((id) => json(workflows.get(id)!));
+      const rows = ids.slice(0, limit + 1).map((id) => jsonCopy(workflows.get(id)!));
       return toPage(rows, limit, (w) => w.id);
     },
 
@@ -153,7 +129,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       const logs = { seq: 0, steps: new Map() };
       executions.set(rec.id, {
         summary: copySummary(rec),
-        definition: json(rec.definition),
+        definition: jsonCopy(rec.definition),
         steps,
         logs,
       });
@@ -168,7 +144,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       if (patch.status !== undefined) s.status = patch.status;
       if (patch.startedAt !== undefined) s.startedAt = patch.startedAt;
       if (patch.finishedAt !== undefined) s.finishedAt = patch.finishedAt;
-      if (patch.error !== undefined) s.error = patch.error === null ? null : json(patch.error);
+      if (patch.error !== undefined) s.error = patch.error === null ? null : jsonCopy(patch.error);
       if (patch.engineId !== undefined) s.engineId = patch.engineId;
       if (patch.node !== undefined) s.node = patch.node;
     },

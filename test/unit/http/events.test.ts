@@ -2,12 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStator } from '../../../src/index.ts';
 import type { EventSubscription, Stator } from '../../../src/runtime/types.ts';
 import type { StampedEvent } from '../../../src/events.ts';
-import {
-  EventQueue,
-  createHttpApp,
-  startHttpServer,
-  type HttpServerHandle,
-} from '../../../src/http/index.ts';
+import { createHttpApp, startHttpServer, type HttpServerHandle } from '../../../src/http/index.ts';
 import { waitFor } from '../../helpers/poll.ts';
 
 const TOKEN = 'sse-token-0123456789abcdef';
@@ -161,45 +156,5 @@ describe('GET /api/events (SSE)', () => {
     expect(anon.status).toBe(401);
     await anon.body?.cancel();
     expect(live.size).toBe(0);
-  });
-});
-
-describe('EventQueue', () => {
-  const event = (seq: number) =>
-    ({
-      type: 'monitor.dropped',
-      subscriberId: 's',
-      dropped: 0,
-      seq,
-      ts: '',
-      source: 'monitor.m',
-      severity: 'info',
-    }) as StampedEvent;
-
-  it('keeps order, drops the newest when full and counts the loss', async () => {
-    const q = new EventQueue(2);
-    q.push(event(1));
-    q.push(event(2));
-    q.push(event(3));
-    expect(q.dropped).toBe(1);
-    expect(await q.take()).toEqual({ kind: 'event', event: event(1) });
-    expect(await q.take()).toEqual({ kind: 'event', event: event(2) });
-    q.push(event(4));
-    expect(await q.take()).toEqual({ kind: 'event', event: event(4) });
-  });
-
-  it('wakes a waiting taker for events, heartbeats and close', async () => {
-    const q = new EventQueue(4);
-    const next = q.take();
-    q.push(event(7));
-    expect(await next).toMatchObject({ kind: 'event' });
-    const beat = q.take();
-    q.heartbeat();
-    expect(await beat).toEqual({ kind: 'heartbeat' });
-    const end = q.take();
-    q.close();
-    expect(await end).toEqual({ kind: 'closed' });
-    q.push(event(8));
-    expect(await q.take()).toEqual({ kind: 'closed' });
   });
 });
