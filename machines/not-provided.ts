@@ -11,3 +11,10 @@ export function notProvided<T extends AnyActorLogic>(name: string): T {
     throw new Error(`actor '${name}' was not provided: supply it with machine.provide()`);
   }) as unknown as T;
 }
+
+/** An action placeholder that throws "not provided" when executed. */
+export function notProvidedAction(name: string): () => void {
+  return () => {
+    throw new Error(`action '${name}' was not provided: supply it with machine.provide()`);
+  };
+}

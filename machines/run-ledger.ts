@@ -28,6 +28,14 @@ export interface RunLedger {
   settled: number;
   /** Index of the first step whose failure fails the run, or -1. */
   failedAt: number;
+  /**
+   * Step index held by each task slot, or -1 when the slot is free. Task actors are named by
+   * slot, not by step: a fixed, small set of child ids keeps the parent's children map the same
+   * shape from one spawn to the next (a new key per step costs V8 a new object shape each time).
+   */
+  slotStep: number[];
+  /** Free slots, reused before a new slot is opened. */
+  freeSlots: number[];
 }
 
 /** Prior state of a step when a run is resumed after a restart. */
@@ -72,6 +80,8 @@ export function createLedger(
     live: 0,
     settled: 0,
     failedAt: -1,
+    slotStep: [],
+    freeSlots: [],
   };
   // Settle what a previous process finished, then queue every step whose needs are met.
   for (let i = 0; i < steps.length; i++) {
@@ -107,6 +117,22 @@ export function takeReady(ledger: RunLedger): number | undefined {
     ledger.ready = ledger.ready.slice(ledger.readyHead);
     ledger.readyHead = 0;
   }
+  return i;
+}
+
+/** Gives step `i` a task slot (a free one, or a new one) and returns the slot. */
+export function occupySlot(ledger: RunLedger, i: number): number {
+  const slot = ledger.freeSlots.pop() ?? ledger.slotStep.length;
+  ledger.slotStep[slot] = i;
+  return slot;
+}
+
+/** Frees `slot`; returns the step index it held, or undefined if it held none. */
+export function releaseSlot(ledger: RunLedger, slot: number): number | undefined {
+  const i = ledger.slotStep[slot];
+  if (i === undefined || i < 0) return undefined;
+  ledger.slotStep[slot] = -1;
+  ledger.freeSlots.push(slot);
   return i;
 }
 

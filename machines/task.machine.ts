@@ -1,12 +1,12 @@
 /**
  * One step of a run: waiting → running → (retrying → running)* → succeeded | failed | skipped |
- * cancelled | timed_out. The step's work is the `runStep` actor, supplied by the runtime; a
+ * cancelled | timed_out; a noop goes waiting → passing → succeeded. The step's work is the `runStep` actor, supplied by the runtime; a
  * timeout or a cancel leaves `running`, which stops that actor and so kills its process group.
  * The task reports to its parent workflow with `task.*` events and ends with a TaskOutput.
  * @module
  */
 import { assign, sendParent, setup, type PromiseActorLogic } from 'xstate';
-import { notProvided } from './not-provided.ts';
+import { notProvided, notProvidedAction } from './not-provided.ts';
 import type { StepDefinition } from '../src/workflow/types.ts';
 import type { StepStatus } from '../src/store/types.ts';
 import { backoffDelay, hasAttemptsLeft } from './backoff.ts';
@@ -65,7 +65,11 @@ export interface TaskContext extends TaskInput {
 }
 
 /** Events a task accepts. */
-export type TaskEvent = { type: 'start' } | { type: 'skip'; reason?: string } | { type: 'cancel' };
+export type TaskEvent =
+  | { type: 'start' }
+  | { type: 'skip'; reason?: string }
+  | { type: 'cancel' }
+  | { type: 'turn.passed' };
 
 /** Events a task sends its parent. */
 export type TaskReport =
@@ -85,6 +89,8 @@ export const taskMachine = setup({
     runStep: notProvided<PromiseActorLogic<RunStepResult, RunStepInput>>('runStep'),
   },
   actions: {
+    /** Sends the task `turn.passed` on a later turn of the event loop; supplied by the runtime. */
+    passTurn: notProvidedAction('passTurn'),
     reportStarted: sendParent(({ context }) => ({
       type: 'task.started',
       stepId: context.step.id,
@@ -108,6 +114,7 @@ export const taskMachine = setup({
     })),
   },
   guards: {
+    isNoop: ({ context }) => context.step.kind === 'noop',
     hasTimeout: ({ context }) => timeoutOf(context) !== undefined,
     canRetry: ({ context }) =>
       !context.nonRetryable && hasAttemptsLeft(context.step.retry, context.attempt),
@@ -131,9 +138,10 @@ export const taskMachine = setup({
   states: {
     waiting: {
       on: {
-        // Every kind goes through `running`, noop included: its attempt ends on a later turn of
-        // the event loop, so a large noop DAG never runs as one synchronous burst.
-        start: 'running',
+        // A noop has no work to run: it passes one turn of the event loop and succeeds, without
+        // a runStep actor (an actor per attempt is most of a noop's cost). The turn keeps a
+        // large noop DAG from running as one synchronous burst.
+        start: [{ guard: 'isNoop', target: 'passing' }, { target: 'running' }],
         skip: {
           target: 'skipped',
           actions: assign({ error: ({ event }) => event.reason ?? null }),
@@ -181,6 +189,10 @@ export const taskMachine = setup({
         },
       },
       on: { cancel: 'cancelled' },
+    },
+    passing: {
+      entry: [assign({ attempt: ({ context }) => context.attempt + 1 }), 'reportStarted', 'passTurn'],
+      on: { 'turn.passed': 'succeeded', cancel: 'cancelled' },
     },
     attemptFailed: {
       always: [{ guard: 'canRetry', target: 'retrying' }, { target: 'failed' }],

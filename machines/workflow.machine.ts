@@ -17,6 +17,8 @@ import {
   allSettled,
   createLedger,
   liveSteps,
+  occupySlot,
+  releaseSlot,
   settle,
   takeReady,
   unstartedSteps,
@@ -61,10 +63,21 @@ export type WorkflowEvent =
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
 const TASK_PREFIX = 'task:';
+const DONE_PREFIX = `xstate.done.actor.${TASK_PREFIX}`;
+const ERROR_PREFIX = `xstate.error.actor.${TASK_PREFIX}`;
 
-/** The XState child id of a step's task actor. */
-export function taskChildId(stepId: string): string {
-  return `${TASK_PREFIX}${stepId}`;
+/**
+ * The XState child id of the task actor in `slot`. Tasks are named by slot (see
+ * RunLedger.slotStep); the step a task runs is in its input and its output.
+ */
+export function taskChildId(slot: number): string {
+  return `${TASK_PREFIX}${slot}`;
+}
+
+/** The slot named by a task's `xstate.done.actor.*` or `xstate.error.actor.*` event. */
+function slotOfEvent(type: string): number {
+  const prefix = type.startsWith(DONE_PREFIX) ? DONE_PREFIX : ERROR_PREFIX;
+  return Number(type.slice(prefix.length));
 }
 
 /** The workflow-run machine. */
@@ -90,7 +103,7 @@ export const workflowMachine = setup({
         const i = takeReady(ledger);
         if (i === undefined) break;
         const step = definition.steps[i]!;
-        const id = taskChildId(step.id);
+        const id = taskChildId(occupySlot(ledger, i));
         enqueue.spawnChild('task', {
           id,
           input: {
@@ -126,11 +139,13 @@ export const workflowMachine = setup({
     /** Settles a finished task into the ledger and emits its final step event. */
     settleTask: enqueueActions(({ context, event, enqueue }) => {
       const out = (event as { output: TaskOutput }).output;
-      const i = context.index[out.stepId]!;
+      const slot = slotOfEvent(event.type);
+      const i = releaseSlot(context.ledger, slot);
+      if (i === undefined || context.definition.steps[i]!.id !== out.stepId) return;
       settle(context.ledger, context.definition.steps, i, out.status);
       // A finished child stays in the parent's children map until stopped; keeping the map as
       // small as the live set keeps spawn/stop O(concurrency) instead of O(steps).
-      enqueue.stopChild(taskChildId(out.stepId));
+      enqueue.stopChild(taskChildId(slot));
       enqueue.emit(stepFinishedEvent(context, out));
       if (context.ledger.failedAt === i) {
         enqueue.assign({
@@ -145,12 +160,13 @@ export const workflowMachine = setup({
     }),
     /** A task actor crashed (a bug, not a step failure): settle it as failed. */
     settleCrashedTask: enqueueActions(({ context, event, enqueue }) => {
-      const stepId = event.type.slice(`xstate.error.actor.${TASK_PREFIX}`.length);
-      const i = context.index[stepId];
+      const slot = slotOfEvent(event.type);
+      const i = releaseSlot(context.ledger, slot);
       if (i === undefined) return;
+      const stepId = context.definition.steps[i]!.id;
       const message = String((event as { error: unknown }).error);
       settle(context.ledger, context.definition.steps, i, 'failed');
-      enqueue.stopChild(taskChildId(stepId));
+      enqueue.stopChild(taskChildId(slot));
       enqueue.emit(
         stepFinishedEvent(context, {
           stepId,

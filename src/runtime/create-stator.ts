@@ -21,6 +21,7 @@ import { resolveStatorOptions, type StatorOptions } from './options.ts';
 import { ExecutionRecorder } from './execution-recorder.ts';
 import { EventPipeline } from './event-pipeline.ts';
 import { LiveRuns } from './live-runs.ts';
+import { passTurn } from './pass-turn.ts';
 import { createStepActor } from './step-actor.ts';
 import { createRunActor } from './run-actor.ts';
 import { Dispatcher } from './dispatcher.ts';
@@ -127,6 +128,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const provided = workflowMachine.provide({
     actors: {
       task: taskMachine.provide({
+        actions: { passTurn },
         actors: {
           runStep: createStepActor({
             runner,

@@ -1,7 +1,8 @@
 /**
  * The `runStep` actor supplied to task machines: one attempt of one step. `exec` and `run`
  * go to the process runner (stopping the actor aborts its signal, which kills the process
- * group), `sleep` waits on the injected clock, `noop` never gets here (the task settles it).
+ * group), `sleep` waits on the injected clock, `noop` never gets here (the task's `passing` state
+ * settles it).
  * Output lines become `step.stdout` / `step.stderr` events straight into the pipeline.
  * @module
  */
@@ -39,8 +40,8 @@ const NOOP_OK: RunStepResult = { ok: true, exitCode: null };
 export function createStepActor(deps: StepActorDeps) {
   return fromPromise<RunStepResult, RunStepInput>(async function runStep({ input, signal }) {
     const { step, executionId, workflowId, attempt } = input;
-    // A macrotask boundary: the loop serves I/O and timers between noop steps.
-    if (step.kind === 'noop') return new Promise((resolve) => setImmediate(() => resolve(NOOP_OK)));
+    if (step.kind === 'noop') return NOOP_OK; // the task machine passes noops itself
+
     if (step.kind === 'sleep') return sleep(deps.clock, step.sleepMs, signal);
 
     const run = deps.runs(executionId);
