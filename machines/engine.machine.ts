@@ -19,6 +19,11 @@ export interface EngineInput {
 /** Engine context. `busy` lists execution ids in slots (bounded by `slots`). */
 export interface EngineContext extends EngineInput {
   busy: string[];
+  /**
+   * The execution id each slot holds, or null. Run actors are named by slot, not by execution:
+   * a fixed set of child ids keeps the children map the same shape from one run to the next.
+   */
+  held: Array<string | null>;
   /** Executions this engine has finished since it started. */
   completed: number;
 }
@@ -39,9 +44,9 @@ export type EngineStatus = 'idle' | 'running' | 'paused' | 'draining' | 'stopped
 
 const RUN_PREFIX = 'run:';
 
-/** The XState child id of a run in an engine slot. */
-export function runChildId(executionId: string): string {
-  return `${RUN_PREFIX}${executionId}`;
+/** The XState child id of the run in engine slot `slot`. */
+export function runChildId(slot: number): string {
+  return `${RUN_PREFIX}${slot}`;
 }
 
 /** The engine machine. */
@@ -59,9 +64,12 @@ export const engineMachine = setup({
   actions: {
     startRun: enqueueActions(({ context, event, enqueue }) => {
       const { executionId } = event as { executionId: string };
-      enqueue.assign({ busy: [...context.busy, executionId] });
+      const slot = context.held.indexOf(null);
+      const held = [...context.held];
+      held[slot] = executionId;
+      enqueue.assign({ busy: [...context.busy, executionId], held });
       enqueue.spawnChild('run', {
-        id: runChildId(executionId),
+        id: runChildId(slot),
         input: { executionId, engineId: context.engineId },
       });
     }),
@@ -70,9 +78,13 @@ export const engineMachine = setup({
         ? 'xstate.done.actor.'
         : 'xstate.error.actor.';
       const childId = event.type.slice(prefix.length);
-      const executionId = childId.slice(RUN_PREFIX.length);
+      const slot = Number(childId.slice(RUN_PREFIX.length));
+      const executionId = context.held[slot];
+      const held = [...context.held];
+      held[slot] = null;
       enqueue.stopChild(childId);
       enqueue.assign({
+        held,
         busy: context.busy.filter((id) => id !== executionId),
         completed: context.completed + 1,
       });
@@ -101,7 +113,12 @@ export const engineMachine = setup({
   },
 }).createMachine({
   id: 'engine',
-  context: ({ input }) => ({ ...input, busy: [], completed: 0 }),
+  context: ({ input }) => ({
+    ...input,
+    busy: [],
+    held: Array.from({ length: input.slots }, () => null),
+    completed: 0,
+  }),
   initial: 'idle',
   on: {
     stop: '.stopped',
@@ -166,7 +183,10 @@ export const engineMachine = setup({
     },
     stopped: {
       type: 'final',
-      entry: [assign({ busy: [] }), { type: 'announce', params: { status: 'stopped' } }],
+      entry: [
+        assign(({ context }) => ({ busy: [], held: context.held.map(() => null) })),
+        { type: 'announce', params: { status: 'stopped' } },
+      ],
     },
   },
 });

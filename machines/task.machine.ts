@@ -191,7 +191,11 @@ export const taskMachine = setup({
       on: { cancel: 'cancelled' },
     },
     passing: {
-      entry: [assign({ attempt: ({ context }) => context.attempt + 1 }), 'reportStarted', 'passTurn'],
+      entry: [
+        assign({ attempt: ({ context }) => context.attempt + 1 }),
+        'reportStarted',
+        'passTurn',
+      ],
       on: { 'turn.passed': 'succeeded', cancel: 'cancelled' },
     },
     attemptFailed: {

@@ -44,6 +44,9 @@ export class EventPipeline {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #logs = new Map<string, LogLine[]>();
   #logTimer: unknown = undefined;
+  // Events come in bursts within one millisecond: format each millisecond's ISO time once.
+  #isoMs = Number.NaN;
+  #iso = '';
 
   constructor(private readonly deps: EventPipelineDeps) {}
 
@@ -53,10 +56,15 @@ export class EventPipeline {
   }
 
   /** Stamps an event of the actor `<kind>.<id>`; `seq` is given when it is published. */
-  stamp(kind: ActorKind, id: string, event: ActorEvent): StampedEvent {
+  stamp(
+    kind: ActorKind,
+    id: string,
+    event: ActorEvent,
+    atMs = this.deps.clock.now(),
+  ): StampedEvent {
     return {
       ...event,
-      ts: new Date(this.deps.clock.now()).toISOString(),
+      ts: this.#isoAt(atMs),
       seq: 0,
       source: actorAddress(kind, id),
       severity: severityOf(event.type),
@@ -66,7 +74,8 @@ export class EventPipeline {
   /** An event of a run: persisted in order, then published. */
   emitExecution(event: ExecutionEvent): void {
     const id = event.executionId;
-    const stamped = this.stamp('execution', id, event) as StampedEvent & ExecutionEvent;
+    const atMs = this.deps.clock.now();
+    const stamped = this.stamp('execution', id, event, atMs) as StampedEvent & ExecutionEvent;
     if (stamped.type === 'step.stdout' || stamped.type === 'step.stderr') {
       this.#bufferLog(id, {
         stepId: stamped.stepId,
@@ -79,7 +88,7 @@ export class EventPipeline {
     // the chain only orders publication: each event goes out after its own write and after
     // the run's previous event. Chaining the writes themselves would allow one write per
     // run per turn of the event loop and defeat the store's group commit.
-    const persisted = this.#persist(stamped);
+    const persisted = this.#persist(stamped, atMs);
     persisted.catch(() => {}); // handled below, once the chain reaches it
     const prev = this.#chains.get(id) ?? Promise.resolve();
     const next = prev
@@ -115,14 +124,22 @@ export class EventPipeline {
     await this.#flushAllLogs();
   }
 
-  #persist(event: StampedEvent & ExecutionEvent): Promise<void> {
+  #isoAt(ms: number): string {
+    if (ms !== this.#isoMs) {
+      this.#isoMs = ms;
+      this.#iso = new Date(ms).toISOString();
+    }
+    return this.#iso;
+  }
+
+  #persist(event: StampedEvent & ExecutionEvent, atMs: number): Promise<void> {
     if (event.type === 'step.stdout' || event.type === 'step.stderr') return Promise.resolve();
     // A step's or run's end is published only once its output is stored too.
     const logs =
       event.type !== 'step.started' && event.type !== 'execution.started'
         ? this.#flushLogs(event.executionId)
         : undefined;
-    const record = this.deps.recorder.apply(event);
+    const record = this.deps.recorder.apply(event, atMs);
     return logs ? Promise.all([logs, record]).then(() => undefined) : record;
   }
 

@@ -50,14 +50,14 @@ export class ExecutionRecorder {
 
   /**
    * Persists what `event` changes. Mutates `event` to add `durationMs` where it applies.
-   * Resolves once the store has the change (persist before publish).
+   * Resolves once the store has the change (persist before publish). `atMs` is the time the
+   * event was stamped with (its `ts`), which records carry rather than the time of the write.
    */
-  async apply(event: ExecutionEvent): Promise<void> {
+  async apply(event: ExecutionEvent, atMs?: number): Promise<void> {
     const run = this.#runs.get(event.executionId);
     if (!run) return;
-    // Records carry the time the event was emitted (its stamp), not the time of the write.
     const stampedAt = (event as { ts?: string }).ts;
-    const now = stampedAt ? Date.parse(stampedAt) : this.clock.now();
+    const now = atMs ?? (stampedAt ? Date.parse(stampedAt) : this.clock.now());
     const iso = stampedAt ?? new Date(now).toISOString();
     switch (event.type) {
       case 'execution.started':

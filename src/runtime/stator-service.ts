@@ -363,10 +363,18 @@ export class StatorService implements Stator {
 
   async waitForExecution(id: string, opts: { timeoutMs?: number } = {}): Promise<ExecutionRecord> {
     const deadline = this.deps.clock.now() + (opts.timeoutMs ?? 24 * 3600_000);
+    // A run this process holds (live, or created here for the in-process queue) is not
+    // finished: wait for its end before the first read instead of reading it twice.
+    let unfinished =
+      this.deps.runs.get(id) !== undefined ||
+      (this.deps.queue.kind === 'memory' && this.deps.created.has(id));
     for (;;) {
-      const record = await this.getExecution(id);
-      if (FINAL_EXECUTION_STATUSES.includes(record.status) && !this.deps.runs.get(id))
-        return record;
+      if (!unfinished) {
+        const record = await this.getExecution(id);
+        if (FINAL_EXECUTION_STATUSES.includes(record.status) && !this.deps.runs.get(id))
+          return record;
+      }
+      unfinished = false;
       const left = deadline - this.deps.clock.now();
       if (left <= 0) throw new TimeoutError(`execution '${id}' did not finish in time`, { id });
       // With an in-process queue the run ends here, queued or live: wait for its end (a slow

@@ -71,7 +71,13 @@ describe('engine machine', () => {
     expect(e.events).toEqual([
       { type: 'engine.status', engineId: 'e1', status: 'idle', slots: 2, busy: 0, queued: 0 },
     ]);
-    expect(e.ctx()).toEqual({ engineId: 'e1', slots: 2, busy: [], completed: 0 });
+    expect(e.ctx()).toEqual({
+      engineId: 'e1',
+      slots: 2,
+      busy: [],
+      held: [null, null],
+      completed: 0,
+    });
   });
 
   it('goes idle -> running on execute and runs the execution in a slot', () => {
@@ -80,7 +86,8 @@ describe('engine machine', () => {
     expect(e.value()).toBe('running');
     expect(e.ctx().busy).toEqual(['x1']);
     expect(e.calls.get('x1')?.input).toEqual({ executionId: 'x1', engineId: 'e1' });
-    expect(Object.keys(e.actor.getSnapshot().children)).toEqual([runChildId('x1')]);
+    expect(Object.keys(e.actor.getSnapshot().children)).toEqual([runChildId(0)]);
+    expect(e.ctx().held).toEqual(['x1', null]);
     expect(e.statuses()).toEqual(['idle/0', 'running/1']);
   });
 

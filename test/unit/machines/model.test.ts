@@ -89,6 +89,7 @@ const taskEvents = [
   { type: TASK_ERROR, error: new Error('spawn failed') },
   { type: STEP_TIMEOUT },
   { type: RETRY_DELAY },
+  { type: 'turn.passed' },
 ] as unknown as TaskEvent[];
 
 type TaskSnapshot = SnapshotFrom<typeof taskMachine>;
@@ -100,8 +101,9 @@ function realTask(input: TaskInput) {
   const runStep = fromPromise<RunStepResult, RunStepInput>(
     () => new Promise((resolve, reject) => pending.push({ resolve, reject })),
   );
+  // The runtime's passTurn sends `turn.passed` on a later turn; here the path sends it.
   const parent = setup({
-    actors: { task: taskMachine.provide({ actors: { runStep } }) },
+    actors: { task: taskMachine.provide({ actors: { runStep }, actions: { passTurn: () => {} } }) },
   }).createMachine({ invoke: { id: 'task', src: 'task', input } });
   const clock = new SimulatedClock();
   const actor = createActor(parent, { clock }).start();
@@ -115,6 +117,7 @@ function realTask(input: TaskInput) {
       start: send,
       skip: send,
       cancel: send,
+      'turn.passed': send,
       [TASK_DONE]: async ({ event }: { event: ModelEvent }) => {
         pending.at(-1)!.resolve(event.output!);
         await leaveRunning('runStep result handled');
@@ -136,7 +139,7 @@ function taskPaths(kind: 'exec' | 'noop') {
   // traversal has no parent to report to, so the model's reports are no-ops (the replay runs
   // the real ones, under a parent).
   const modelMachine = taskMachine.provide({
-    actions: { reportStarted: () => {}, reportRetrying: () => {} },
+    actions: { reportStarted: () => {}, reportRetrying: () => {}, passTurn: () => {} },
   });
   const model = new TestModel(modelMachine, {
     input,
@@ -161,6 +164,7 @@ describe('task model', () => {
     expect(stableStates(taskMachine)).toEqual([
       'cancelled',
       'failed',
+      'passing',
       'retrying',
       'running',
       'skipped',
@@ -201,6 +205,11 @@ const IDS = ['x1', 'x2'];
 type EngineSnapshot = SnapshotFrom<typeof engineMachine>;
 
 /** Events offered in a state: commands, execute for ids not in a slot, and run endings. */
+/** The child id of the run actor that holds `id`. */
+function runChildOf(state: EngineSnapshot, id: string): string {
+  return runChildId(state.context.held.indexOf(id));
+}
+
 function engineEvents(state: EngineSnapshot) {
   const busy = state.context.busy;
   return [
@@ -213,9 +222,9 @@ function engineEvents(state: EngineSnapshot) {
     { type: 'drain' as const },
     { type: 'stop' as const },
     { type: 'health.check' as const },
-    ...busy.map((id) => ({ type: `xstate.done.actor.${runChildId(id)}` as const })),
+    ...busy.map((id) => ({ type: `xstate.done.actor.${runChildOf(state, id)}` as const })),
     ...busy.map((id) => ({
-      type: `xstate.error.actor.${runChildId(id)}` as const,
+      type: `xstate.error.actor.${runChildOf(state, id)}` as const,
       error: 'crashed',
     })),
   ];
@@ -239,17 +248,18 @@ function realEngine() {
     stop: send,
     'health.check': send,
   };
-  for (const id of IDS) {
-    const freed = () =>
-      until(() => !actor.getSnapshot().context.busy.includes(id), `slot of ${id} freed`);
-    events[`xstate.done.actor.${runChildId(id)}`] = async () => {
-      runs.get(id)!.resolve({});
-      await freed();
+  // Run actors are named by slot; the slot a run lands in is the same in model and engine.
+  for (const slot of [0, 1]) {
+    const settled = async (
+      how: (run: { resolve(v: unknown): void; reject(e: unknown): void }) => void,
+    ) => {
+      const id = actor.getSnapshot().context.held[slot]!;
+      how(runs.get(id)!);
+      await until(() => !actor.getSnapshot().context.busy.includes(id), `slot of ${id} freed`);
     };
-    events[`xstate.error.actor.${runChildId(id)}`] = async () => {
-      runs.get(id)!.reject(new Error('crashed'));
-      await freed();
-    };
+    events[`xstate.done.actor.${runChildId(slot)}`] = () => settled((run) => run.resolve({}));
+    events[`xstate.error.actor.${runChildId(slot)}`] = () =>
+      settled((run) => run.reject(new Error('crashed')));
   }
   return { actor, events };
 }
@@ -260,7 +270,7 @@ describe('engine model', () => {
     // `completed` only grows: keep just whether a run has ended, so the state space stays
     // finite and paths through run endings (done/error) are distinct targets.
     serializeState: (s) =>
-      JSON.stringify([s.value, s.context.busy, Math.min(1, s.context.completed)]),
+      JSON.stringify([s.value, s.context.busy, s.context.held, Math.min(1, s.context.completed)]),
   });
   // Passed here (not to createTestModel) so wildcard `xstate.done.actor.*` handlers get
   // concrete per-child events instead of the literal wildcard.
@@ -281,7 +291,7 @@ describe('engine model', () => {
 
   it('walks through run endings', () => {
     const types = paths.flatMap((p) => p.steps.map((s) => s.event.type));
-    expect(types).toContain(`xstate.done.actor.${runChildId('x1')}`);
+    expect(types).toContain(`xstate.done.actor.${runChildId(0)}`);
   });
 
   it('never holds more runs than slots on any path', () => {

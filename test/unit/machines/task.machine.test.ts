@@ -58,8 +58,15 @@ type TaskRef = ActorRefFrom<typeof taskMachine>;
  */
 function harness(input: Partial<TaskInput> & { step: StepDefinition }) {
   const { logic, calls } = stubRunStep();
+  let turnsAsked = 0;
   const parentMachine = setup({
-    actors: { task: taskMachine.provide({ actors: { runStep: logic } }) },
+    actors: {
+      task: taskMachine.provide({
+        actors: { runStep: logic },
+        // The runtime sends `turn.passed` on a later turn; the tests send it themselves.
+        actions: { passTurn: () => void turnsAsked++ },
+      }),
+    },
   }).createMachine({
     invoke: {
       id: 'task',
@@ -78,6 +85,8 @@ function harness(input: Partial<TaskInput> & { step: StepDefinition }) {
     task,
     clock,
     calls,
+    /** How many times the task asked for a turn to pass (noop steps). */
+    turnsAsked: () => turnsAsked,
     /** Events the task sent its parent, in order. */
     reports: () =>
       inspected
@@ -396,15 +405,18 @@ describe('task machine', () => {
     expect(h.calls).toHaveLength(1);
   });
 
-  it('runs a noop through one attempt of runStep (a later turn of the loop), reporting task.started', async () => {
+  it('passes a noop after one turn of the loop without a runStep attempt, reporting task.started', async () => {
     const h = harness({ step: { ...execStep(), kind: 'noop' } as StepDefinition });
     h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
-    expect(h.calls).toHaveLength(1);
-    h.calls[0]!.resolve({ ok: true, exitCode: null });
+    await inState(h.task, 'passing');
+    expect(h.turnsAsked()).toBe(1);
+    await turn();
+    expect(h.task.getSnapshot().value).toBe('passing');
+    h.task.send({ type: 'turn.passed' });
     await inState(h.task, 'succeeded');
+    expect(h.calls).toHaveLength(0);
     expect(h.reports()).toEqual([{ type: 'task.started', stepId: 'build', attempt: 1 }]);
-    expect(h.states()).toEqual(['waiting', 'running', 'succeeded']);
+    expect(h.states()).toEqual(['waiting', 'passing', 'succeeded']);
     expect(h.output()).toEqual({
       stepId: 'build',
       status: 'succeeded',
@@ -412,6 +424,15 @@ describe('task machine', () => {
       exitCode: null,
       error: null,
     });
+  });
+
+  it('cancels a noop waiting for its turn', async () => {
+    const h = harness({ step: { ...execStep(), kind: 'noop' } as StepDefinition });
+    h.task.send({ type: 'start' });
+    await inState(h.task, 'passing');
+    h.task.send({ type: 'cancel' });
+    await inState(h.task, 'cancelled');
+    expect(h.output()).toMatchObject({ status: 'cancelled', attempts: 1, error: 'cancelled' });
   });
 
   it('counts attempts on from attemptsUsed (an interrupted step resumed)', async () => {

@@ -20,6 +20,7 @@ import {
 import type { ResumedStep } from '../../../machines/run-ledger.ts';
 import type { ExecutionEvent } from '../../../src/events.ts';
 import type { StepDefinition, WorkflowDefinition } from '../../../src/workflow/types.ts';
+import { passTurn } from '../../../src/runtime/pass-turn.ts';
 
 interface Call {
   input: RunStepInput;
@@ -32,8 +33,6 @@ function stubRunStep() {
   const calls: Call[] = [];
   const stats = { running: 0, maxRunning: 0 };
   const logic = fromPromise<RunStepResult, RunStepInput>(({ input, signal }) => {
-    // The runtime's noop attempt succeeds on its own; the stub does the same.
-    if (input.step.kind === 'noop') return Promise.resolve({ ok: true, exitCode: null });
     stats.running++;
     stats.maxRunning = Math.max(stats.maxRunning, stats.running);
     let done = false;
@@ -89,7 +88,9 @@ function startRun(def: WorkflowDefinition, opts: { resume?: Record<string, Resum
   const stub = stubRunStep();
   const clock = new SimulatedClock();
   const machine = workflowMachine.provide({
-    actors: { task: taskMachine.provide({ actors: { runStep: stub.logic } }) },
+    actors: {
+      task: taskMachine.provide({ actors: { runStep: stub.logic }, actions: { passTurn } }),
+    },
   });
   const input: WorkflowInput = {
     executionId: 'x1',
@@ -475,8 +476,24 @@ describe('workflow machine', () => {
     ]);
   });
 
-  it('names each task child after its step', () => {
-    expect(taskChildId('build')).toBe('task:build');
+  it('names task children by slot, reusing freed slots', async () => {
+    expect(taskChildId(3)).toBe('task:3');
+    const steps = Array.from({ length: 12 }, (_, i) => ({ id: `s${i}` }));
+    const run = startRun(definition(steps, { concurrency: 3 }));
+    const seen = new Set<string>();
+    const sub = run.actor.subscribe((s) => Object.keys(s.children).forEach((k) => seen.add(k)));
+    let settled = 0;
+    while (run.actor.getSnapshot().status === 'active') {
+      await run.until(() => run.calls.length > settled, 'a live step');
+      for (const c of run.calls.slice(settled)) c.resolve({ ok: true, exitCode: 0 });
+      settled = run.calls.length;
+      await run.until(
+        () => run.calls.length > settled || run.actor.getSnapshot().status !== 'active',
+      );
+    }
+    sub.unsubscribe();
+    expect([...seen].sort()).toEqual(['task:0', 'task:1', 'task:2']);
+    expect(run.actor.getSnapshot().output?.status).toBe('completed');
   });
 });
 
@@ -491,7 +508,12 @@ describe('workflow machine at scale', () => {
     const def = definition(steps, { concurrency: 8 });
     const actor = createActor(
       workflowMachine.provide({
-        actors: { task: taskMachine.provide({ actors: { runStep: stubRunStep().logic } }) },
+        actors: {
+          task: taskMachine.provide({
+            actors: { runStep: stubRunStep().logic },
+            actions: { passTurn },
+          }),
+        },
       }),
       { input: { executionId: 'big', workflowId: 'wf', definition: def } },
     );
