@@ -95,10 +95,11 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     },
     clock,
     logger,
-    onFinal: (event) => {
-      recorder.forget(event.executionId);
-      dispatcher.finished(event.executionId);
-      runs.finish(event.executionId);
+    onFinal: ({ executionId }) => {
+      // Waiters get the final record from memory (before the recorder forgets it), not a read.
+      runs.finish(executionId, () => recorder.record(executionId));
+      recorder.forget(executionId);
+      dispatcher.finished(executionId);
     },
   });
 

@@ -7,7 +7,7 @@
 import type { ExecutionEvent } from '../events.ts';
 import { STEP_STATUS_OF } from '../events.ts';
 import type { ExecutionRecord, StepRecord, Store } from '../store/types.ts';
-import { pendingStep } from '../store/index.ts';
+import { copyStep, copySummary, pendingStep } from '../store/index.ts';
 import type { Clock } from '../clock.ts';
 
 interface LiveRun {
@@ -41,6 +41,20 @@ export class ExecutionRecorder {
   /** Current in-memory step record, if the run is live here. */
   step(executionId: string, stepId: string): StepRecord | undefined {
     return this.#runs.get(executionId)?.steps.get(stepId);
+  }
+
+  /**
+   * The run's whole record as written so far (what the store returns for it), as a copy; its
+   * definition is shared (definitions a process runs are frozen). Undefined if not tracked.
+   */
+  record(executionId: string): ExecutionRecord | undefined {
+    const run = this.#runs.get(executionId);
+    if (!run) return undefined;
+    return {
+      ...copySummary(run.record),
+      definition: run.record.definition,
+      steps: Array.from(run.steps.values(), copyStep),
+    };
   }
 
   /** True while the run is tracked. */
@@ -78,6 +92,9 @@ export class ExecutionRecorder {
       case 'execution.timed_out':
         event.durationMs = now - run.startMs;
         run.record.status = event.status;
+        run.record.finishedAt = iso;
+        run.record.error = event.error ?? null;
+        run.record.startedAt ??= iso;
         return this.store.updateExecution(event.executionId, {
           status: event.status,
           finishedAt: iso,

@@ -27,7 +27,7 @@ const MAX_WAITERS_PER_RUN = 64;
 /** The registry of live runs, with end-of-run waiters. */
 export class LiveRuns {
   readonly #runs = new Map<string, LiveRun>();
-  readonly #waiters = new Map<string, Array<() => void>>();
+  readonly #waiters = new Map<string, Array<(record?: ExecutionRecord) => void>>();
 
   get size(): number {
     return this.#runs.size;
@@ -41,16 +41,22 @@ export class LiveRuns {
     this.#runs.set(run.record.id, run);
   }
 
-  /** Removes a finished run and wakes whoever waits for it. */
-  finish(id: string): void {
+  /**
+   * Removes a finished run and wakes whoever waits for it, handing each waiter its own copy of
+   * the final record when the caller can build one (built only if someone waits).
+   */
+  finish(id: string, finalRecord?: () => ExecutionRecord | undefined): void {
     this.#runs.delete(id);
     const waiters = this.#waiters.get(id);
     this.#waiters.delete(id);
-    for (const w of waiters ?? []) w();
+    for (const w of waiters ?? []) w(finalRecord?.());
   }
 
-  /** Resolves when `finish(id)` is called (the run may not be live yet). */
-  waitFor(id: string): Promise<void> {
+  /**
+   * Resolves when `finish(id)` is called (the run may not be live yet), with the final record
+   * if `finish` was given one.
+   */
+  waitFor(id: string): Promise<ExecutionRecord | undefined> {
     return new Promise((resolve) => {
       const list = this.#waiters.get(id) ?? [];
       // Bounded: a waiter whose run never finishes here must not pile up without end.

@@ -31,7 +31,7 @@ import {
   type WorkflowQuery,
   type WorkflowRecord,
 } from '../store/index.ts';
-import { parseWorkflow, resolveInputs } from '../workflow/index.ts';
+import { freezeDefinition, parseWorkflow, resolveInputs } from '../workflow/index.ts';
 import type { ResolvedStatorOptions } from './options.ts';
 import type { ExecutionRecorder } from './execution-recorder.ts';
 import type { EventPipeline } from './event-pipeline.ts';
@@ -142,6 +142,8 @@ export class StatorService implements Stator {
     const cached = this.#workflows.get(id);
     if (cached) return cached;
     const record = await this.getWorkflow(id);
+    // Every run of it shares this definition (records, live runs, actors): frozen, not copied.
+    freezeDefinition(record.definition);
     if (this.#workflows.size >= WORKFLOW_CACHE_LIMIT) this.#workflows.clear();
     this.#workflows.set(id, record);
     return record;
@@ -262,8 +264,7 @@ export class StatorService implements Stator {
       const ended = runs.waitFor(id);
       if (live.actor) live.actor.send({ type: 'cancel', reason: reason ?? 'cancelled on request' });
       else live.cancelled = true;
-      await ended;
-      return this.getExecution(id);
+      return (await ended) ?? this.getExecution(id);
     }
     const record = created.get(id) ?? (await this.getExecution(id));
     if (FINAL_EXECUTION_STATUSES.includes(record.status)) {
@@ -381,14 +382,19 @@ export class StatorService implements Stator {
       // poll only guards against a run that never became live). In a cluster it may end on
       // another process: poll the store.
       const local = this.deps.queue.kind === 'memory' || this.deps.runs.get(id) !== undefined;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, local ? LOCAL_POLL_MS : POLL_MS));
+      const ended = await new Promise<ExecutionRecord | undefined>((resolve) => {
+        const timer = setTimeout(
+          () => resolve(undefined),
+          Math.min(left, local ? LOCAL_POLL_MS : POLL_MS),
+        );
         if (local)
-          void this.deps.runs.waitFor(id).then(() => {
+          void this.deps.runs.waitFor(id).then((record) => {
             clearTimeout(timer);
-            resolve();
+            resolve(record);
           });
       });
+      // The run ended here: its final record comes from memory, already stored.
+      if (ended && !this.deps.runs.get(id)) return ended;
     }
   }
 

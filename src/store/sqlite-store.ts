@@ -113,6 +113,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     steps: (q.stepsOf.all(row.id) as StepRow[]).map(toStep),
   });
 
+  // Runs of one workflow share its definition; a frozen one cannot change, so its JSON is
+  // computed once for all of them.
+  const frozenJson = new WeakMap<object, string>();
+  const definitionJson = (definition: ExecutionRecord['definition']): string => {
+    if (!Object.isFrozen(definition)) return JSON.stringify(definition);
+    let json = frozenJson.get(definition);
+    if (json === undefined) frozenJson.set(definition, (json = JSON.stringify(definition)));
+    return json;
+  };
+
   const create = db.transaction((rec: ExecutionRecord) => {
     try {
       q.exInsert.run(
@@ -132,7 +142,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }
       throw err;
     }
-    q.payloadInsert.run(rec.id, JSON.stringify(rec.input ?? {}), JSON.stringify(rec.definition));
+    q.payloadInsert.run(rec.id, JSON.stringify(rec.input ?? {}), definitionJson(rec.definition));
     rec.steps.forEach((s, i) => q.stepInsert.run(rec.id, s.id, i, ...stepArgs(s), s.error ?? null));
   });
 

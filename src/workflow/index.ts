@@ -79,6 +79,7 @@ export {
   positiveDurationSchema,
 } from './duration.ts';
 export { checkDag, planDag } from './dag.ts';
+export { freezeDefinition } from './freeze.ts';
 export type { DagIssue, DagNode, DagPlan, PlanOptions } from './dag.ts';
 export { isPlainObject, MAX_INPUT_BYTES, MAX_INPUTS_TOTAL_BYTES, resolveInputs } from './inputs.ts';
 export {

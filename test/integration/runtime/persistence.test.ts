@@ -94,3 +94,68 @@ describe('runtime: persistence across restarts (SQLite)', () => {
     },
   );
 });
+
+describe.each(['sqlite', 'memory'] as const)(
+  'runtime: the record waitForExecution hands back (%s store)',
+  (store) => {
+    let t: TestStator;
+    beforeEach(async () => {
+      t = await startStator({ store });
+    });
+    afterEach(() => t.close());
+
+    const cases = {
+      completed: {
+        id: 'mixed-outcomes',
+        steps: [
+          { id: 'flaky', run: 'test "$STATOR_ATTEMPT" -ge 2', retry: { attempts: 2, backoff: 10 } },
+          { id: 'tolerated', needs: ['flaky'], run: 'exit 3', continueOnError: true },
+          { id: 'pass', needs: ['tolerated'], noop: true },
+        ],
+      },
+      failed: {
+        id: 'fails',
+        steps: [
+          { id: 'bad', exec: ['false'] },
+          { id: 'never', needs: ['bad'], noop: true },
+        ],
+      },
+      timed_out: {
+        id: 'slow',
+        timeout: '150ms',
+        steps: [{ id: 'sleeper', run: 'sleep 5' }],
+      },
+    };
+
+    it.each(Object.entries(cases))(
+      'equals the stored record of a run that ended %s',
+      { timeout: SLOW },
+      async (status, workflow) => {
+        await t.stator.registerWorkflow(workflow);
+        const { executionId } = await t.stator.execute(workflow.id);
+        const waited = await t.stator.waitForExecution(executionId, { timeoutMs: 20_000 });
+        expect(waited.status).toBe(status);
+        expect(waited).toEqual(await t.stator.getExecution(executionId));
+        expect(waited.finishedAt).not.toBeNull();
+        // The caller owns what it got: changing it changes neither the store nor later runs.
+        expect(() => {
+          (waited.definition.steps[0] as { id: string }).id = 'changed';
+        }).toThrow(TypeError);
+        waited.steps[0]!.status = 'pending';
+        expect((await t.stator.getExecution(executionId)).steps[0]!.status).not.toBe('pending');
+      },
+    );
+
+    it('gives a cancelled run the stored record too', { timeout: SLOW }, async () => {
+      await t.stator.registerWorkflow({ id: 'long', steps: [{ id: 'wait', run: 'sleep 5' }] });
+      const { executionId } = await t.stator.execute('long');
+      await t.waitForEvent((e) => e.type === 'step.started' && e.executionId === executionId);
+      const waiting = t.stator.waitForExecution(executionId, { timeoutMs: 20_000 });
+      const cancelled = await t.stator.cancel(executionId);
+      const waited = await waiting;
+      expect(waited.status).toBe('cancelled');
+      expect(waited).toEqual(cancelled);
+      expect(waited).toEqual(await t.stator.getExecution(executionId));
+    });
+  },
+);
