@@ -110,7 +110,9 @@ export class MonitorHub {
 
   /** True when nobody listens. */
   get idle(): boolean {
-    return !this.#actor.getSnapshot().matches('active');
+    // A plain comparison: `matches()` parses the state value on every call, and this is read
+    // for every event published.
+    return this.#actor.getSnapshot().value !== 'active';
   }
 
   /** The sequence number of the last event published. */

@@ -151,7 +151,6 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     clock,
     node: opts.node,
     logger,
-    onSlotFree: (engineId) => dispatcher.release(engineId),
     onAbandoned: (id) => {
       dispatcher.abandoned(id);
       runs.drop(id);

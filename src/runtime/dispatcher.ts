@@ -1,9 +1,14 @@
 /**
  * Matches the work queue to engine slots. The dispatcher is the queue's consumer: its capacity
  * is the free slots of engines that are open (idle or running), counted by the dispatcher
- * itself (taken on delivery, given back when the run leaves the slot), so it never takes more
- * than the engines can start even while they are still processing earlier offers. Each item
- * is adopted (made a live run) before its engine is told to execute it.
+ * itself (taken on delivery, given back when the engine has freed the slot), so it never takes
+ * more than the engines can start even while they are still processing earlier offers. Each
+ * item is adopted (made a live run) before its engine is told to execute it.
+ *
+ * A slot is given back when the engine's own count of finished runs grows, not when the run's
+ * promise settles: the engine learns of the end a few microtasks later, and an offer made in
+ * between was refused ("no free slot"), re-queued and adopted again (a store read) — for
+ * nearly every run under load.
  * @module
  */
 import type { ActorRefFrom } from 'xstate';
@@ -19,6 +24,8 @@ interface EngineSlot {
   ref: EngineRef;
   slots: number;
   inFlight: number;
+  /** The engine's `completed` count when last seen. */
+  completed: number;
 }
 
 /** Dependencies of the dispatcher. */
@@ -40,7 +47,13 @@ export class Dispatcher implements WorkConsumer {
 
   /** Adds an engine; pumps whenever it changes state (resume, drain...). */
   addEngine(id: string, ref: EngineRef, slots: number): void {
-    const slot: EngineSlot = { id, ref, slots, inFlight: 0 };
+    const slot: EngineSlot = {
+      id,
+      ref,
+      slots,
+      inFlight: 0,
+      completed: ref.getSnapshot().context.completed,
+    };
     this.#engines.push(slot);
     ref.on('engine.rejected', (e) => {
       slot.inFlight = Math.max(0, slot.inFlight - 1);
@@ -48,7 +61,14 @@ export class Dispatcher implements WorkConsumer {
       this.#leases.get(e.executionId)?.release();
       this.#leases.delete(e.executionId);
     });
-    ref.subscribe(() => this.deps.queue.poke());
+    ref.subscribe((snap) => {
+      const freed = snap.context.completed - slot.completed;
+      if (freed > 0) {
+        slot.completed = snap.context.completed;
+        slot.inFlight = Math.max(0, slot.inFlight - freed);
+      }
+      this.deps.queue.poke();
+    });
   }
 
   /** Free slots across open engines. */
@@ -87,13 +107,6 @@ export class Dispatcher implements WorkConsumer {
     );
   }
 
-  /** A run left its slot on `engineId`. */
-  release(engineId: string): void {
-    const slot = this.#engines.find((e) => e.id === engineId);
-    if (slot) slot.inFlight = Math.max(0, slot.inFlight - 1);
-    this.deps.queue.poke();
-  }
-
   /** The run finished and its record is stored: settle its lease for good. */
   finished(executionId: string): void {
     this.#leases.get(executionId)?.done();
@@ -126,5 +139,6 @@ export class Dispatcher implements WorkConsumer {
 
 function isOpen(slot: EngineSlot): boolean {
   const snap = slot.ref.getSnapshot();
-  return snap.status === 'active' && (snap.matches('idle') || snap.matches('running'));
+  // Engine states are flat: compare values (`matches()` parses them on every call).
+  return snap.status === 'active' && (snap.value === 'idle' || snap.value === 'running');
 }

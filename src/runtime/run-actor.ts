@@ -3,6 +3,7 @@
  * workflow actor, forwards what the run emits into the event pipeline and resolves when the
  * run ends. Stopping it (engine stop, service shutdown) stops the workflow actor without a
  * final status, so the run stays unfinished in the store and is rehydrated on the next start.
+ * The slot is counted free by the dispatcher when the engine has freed it (dispatcher.ts).
  * @module
  */
 import { createActor, fromPromise, type AnyStateMachine } from 'xstate';
@@ -22,8 +23,6 @@ export interface RunActorDeps {
   clock: Clock;
   node: string;
   logger: Logger;
-  /** Called when the run leaves its slot, finished or not. */
-  onSlotFree: (engineId: string) => void;
   /** Called when the run was stopped before its end (shutdown). */
   onAbandoned: (executionId: string) => void;
 }
@@ -39,50 +38,46 @@ export function createRunActor(deps: RunActorDeps) {
     signal,
   }) {
     const { executionId, engineId } = input;
-    try {
-      const live = deps.runs.get(executionId);
-      if (!live) return { executionId, status: 'skipped' };
-      live.record.engineId = engineId;
-      live.record.node = deps.node;
-      const actor = createActor(deps.machine as AnyStateMachine, {
-        id: `execution.${executionId}`,
-        clock: deps.clock,
-        input: {
-          executionId,
-          workflowId: live.record.workflowId,
-          definition: live.definition,
-          resume: live.resume,
+    const live = deps.runs.get(executionId);
+    if (!live) return { executionId, status: 'skipped' };
+    live.record.engineId = engineId;
+    live.record.node = deps.node;
+    const actor = createActor(deps.machine as AnyStateMachine, {
+      id: `execution.${executionId}`,
+      clock: deps.clock,
+      input: {
+        executionId,
+        workflowId: live.record.workflowId,
+        definition: live.definition,
+        resume: live.resume,
+      },
+    }) as NonNullable<typeof live.actor>;
+    live.actor = actor;
+    actor.on('*', (event) => deps.pipeline.emitExecution(event));
+    const done = new Promise<RunActorOutput>((resolve) => {
+      actor.subscribe({
+        complete: () => resolve(actor.getSnapshot().output as WorkflowOutput),
+        error: (err) => {
+          deps.logger.error({ err, executionId }, 'workflow actor crashed');
+          resolve({ executionId, status: 'abandoned' });
         },
-      }) as NonNullable<typeof live.actor>;
-      live.actor = actor;
-      actor.on('*', (event) => deps.pipeline.emitExecution(event));
-      const done = new Promise<RunActorOutput>((resolve) => {
-        actor.subscribe({
-          complete: () => resolve(actor.getSnapshot().output as WorkflowOutput),
-          error: (err) => {
-            deps.logger.error({ err, executionId }, 'workflow actor crashed');
-            resolve({ executionId, status: 'abandoned' });
-          },
-        });
-        signal.addEventListener(
-          'abort',
-          () => {
-            if (actor.getSnapshot().status !== 'active') return;
-            actor.stop();
-            deps.onAbandoned(executionId);
-            resolve({ executionId, status: 'abandoned' });
-          },
-          { once: true },
-        );
       });
-      actor.start();
-      // A cancel that arrived while the run was being handed to this slot wins over start.
-      actor.send(
-        live.cancelled ? { type: 'cancel', reason: 'cancelled before start' } : { type: 'start' },
+      signal.addEventListener(
+        'abort',
+        () => {
+          if (actor.getSnapshot().status !== 'active') return;
+          actor.stop();
+          deps.onAbandoned(executionId);
+          resolve({ executionId, status: 'abandoned' });
+        },
+        { once: true },
       );
-      return await done;
-    } finally {
-      deps.onSlotFree(engineId);
-    }
+    });
+    actor.start();
+    // A cancel that arrived while the run was being handed to this slot wins over start.
+    actor.send(
+      live.cancelled ? { type: 'cancel', reason: 'cancelled before start' } : { type: 'start' },
+    );
+    return await done;
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Group commit for SQLite: the run-time writes (execution updates, step states, log lines)
- * issued during one turn of the event loop are applied in one transaction on the next turn,
+ * issued during one turn of the event loop are applied in one transaction two turns later,
  * and each caller's promise settles only after that commit, so "persisted before published"
  * still holds. One write costs ~25 µs in its own transaction here and ~2-4 µs in a batch.
  * Reads flush first, so a process always reads its own writes. Writes of the same row (a step's
@@ -56,7 +56,11 @@ export class WriteBatch {
     const op: PendingWrite = { apply, promise, resolve, reject };
     this.#pending.push(op);
     if (row !== undefined) this.#byRow.set(row, op);
-    this.#scheduled ??= setImmediate(() => this.flush());
+    // Committed two turns on: a step that starts in one turn and ends in the next (a noop, a
+    // fast command) has both writes in one batch, so its row is written once.
+    this.#scheduled ??= setImmediate(() => {
+      this.#scheduled = setImmediate(() => this.flush());
+    });
     return promise;
   }
 

@@ -65,6 +65,25 @@ describe('runtime: engines and the work queue', () => {
   );
 
   it(
+    'hands freed slots to queued runs without an engine ever refusing one',
+    { timeout: SLOW },
+    async () => {
+      t = await startStator({ engines: 2, slotsPerEngine: 3 });
+      await t.stator.registerWorkflow({ id: 'tiny', steps: [{ id: 'n', noop: true }] });
+      const ids = await Promise.all(
+        Array.from({ length: 300 }, () => t!.stator.execute('tiny').then((r) => r.executionId)),
+      );
+      const records = await Promise.all(ids.map((id) => t!.finish(id, 45_000)));
+      expect(records.map((r) => r.status)).toEqual(Array(300).fill('completed'));
+      // A refusal means the dispatcher offered a slot the engine had not freed yet: the run
+      // went back to the queue and was adopted a second time.
+      expect(t.events.filter((e) => e.type === 'engine.rejected')).toEqual([]);
+      const after = await t.stator.health();
+      for (const e of after.engines) expect(e.busy).toBe(0);
+    },
+  );
+
+  it(
     'refuses execute with unavailable once queueLimit runs are waiting',
     { timeout: SLOW },
     async () => {
