@@ -142,7 +142,7 @@ async function bullmqCompare({ reps, quick }: BenchArgs): Promise<BenchReport> {
   return {
     id: 'd',
     title: 'Single-step noop executions per second: Stator vs BullMQ',
-    command: `(cd bench && npm install) && node --expose-gc --import tsx bench/bullmq-compare.ts --reps ${reps}${quick ? ' --quick' : ''}`,
+    command: `(cd bench && npm install) && node --expose-gc --max-semi-space-size=64 --import tsx bench/bullmq-compare.ts --reps ${reps}${quick ? ' --quick' : ''}`,
     setup:
       `${num(jobs, 0)} items per sample at concurrency ${CONCURRENCY}. Stator: ${ENGINES} engines × ${SLOTS} slots, ` +
       `SQLite store in a temp dir, ${num(jobs, 0)} execute() calls of a one-step noop workflow, done when the last ` +

@@ -98,7 +98,7 @@ async function dagScaling({ reps, quick }: BenchArgs): Promise<BenchReport> {
   return {
     id: 'c',
     title: 'Per-step cost of noop DAGs as they grow',
-    command: `node --expose-gc --import tsx bench/dag-scaling.ts --reps ${reps}${quick ? ' --quick' : ''}`,
+    command: `node --expose-gc --max-semi-space-size=64 --import tsx bench/dag-scaling.ts --reps ${reps}${quick ? ' --quick' : ''}`,
     setup:
       `Noop chains and fan-outs (concurrency ${FAN_OUT_CONCURRENCY}) of ${sizes.map((n) => num(n, 0)).join(', ')} ` +
       `steps, SQLite store in a temp dir, after a warm-up pass over every case. A sample runs the workflow ` +

@@ -97,7 +97,7 @@ async function dagSpawn({ reps, quick }: BenchArgs): Promise<BenchReport> {
   return {
     id: 'a',
     title: `${n}-step chain and fan-out of \`exec: [true]\` vs raw spawn loops`,
-    command: `node --expose-gc --import tsx bench/dag-spawn.ts --reps ${reps}${quick ? ' --quick' : ''}`,
+    command: `node --expose-gc --max-semi-space-size=64 --import tsx bench/dag-spawn.ts --reps ${reps}${quick ? ' --quick' : ''}`,
     setup:
       `${n} spawns of \`true\` per sample. Stator: one run of a ${n}-step workflow, SQLite store in a temp dir, ` +
       `timed from execute() to waitForExecution(). Baselines in the same process: execa(\`true\`) with execa's ` +

@@ -119,7 +119,7 @@ function report(
   return {
     id: 'b',
     title: 'Noop steps per second through the actors and the SQLite store',
-    command: `node --expose-gc --import tsx bench/noop-throughput.ts --reps ${reps}${quick ? ' --quick' : ''}`,
+    command: `node --expose-gc --max-semi-space-size=64 --import tsx bench/noop-throughput.ts --reps ${reps}${quick ? ' --quick' : ''}`,
     setup:
       `${num(total, 0)} noop steps per sample. Stator with a SQLite store in a temp dir, timed from the first ` +
       `execute() to the last waitForExecution(). Baseline in the same process: a bare XState loop creating, ` +

@@ -10,6 +10,7 @@
  * @module
  */
 import { spawn } from 'node:child_process';
+import { SERVICE_NODE_FLAGS } from '../bin/node-flags.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +41,8 @@ function runChild(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', file, '--json', ...args],
+      // The service's own V8 flags (bin/stator.js, `npm start`): a 64 MiB young generation.
+      ['--expose-gc', ...SERVICE_NODE_FLAGS, '--import', 'tsx', file, '--json', ...args],
       {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'inherit'],

@@ -16,7 +16,7 @@
  *    on, with a rate high enough never to refuse; the text goes to a `cat`'s stdin). Also the
  *    command alone in the server: `dispatch('session.input')` without HTTP.
  *
- * Run: `node --expose-gc --import tsx bench/sessions.ts [--reps 3] [--sessions 200] [--requests 2000]`
+ * Run: `node --expose-gc --max-semi-space-size=64 --import tsx bench/sessions.ts [--reps 3] [--sessions 200] [--requests 2000]`
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';

@@ -81,7 +81,7 @@ export function natsModeReport(samples: Samples, f: NatsModeFacts): BenchReport 
     id: 'nats',
     title:
       'Issue 3: NATS mode (JetStream store) — throughput vs BullMQ, execute → step.started latency',
-    command: `(cd bench && npm install) && node --expose-gc --import tsx bench/nats-mode.ts --reps ${f.reps}${f.quick ? ' --quick' : ''}`,
+    command: `(cd bench && npm install) && node --expose-gc --max-semi-space-size=64 --import tsx bench/nats-mode.ts --reps ${f.reps}${f.quick ? ' --quick' : ''}`,
     setup:
       `A private \`nats-server -js\` (${f.natsVersion}, random port, temp store dir, fresh JetStream prefix) started by ` +
       `the benchmark; Stator on \`connectCluster()\`'s seams (NATS bus, JetStream store, JetStream work queue, event ` +
