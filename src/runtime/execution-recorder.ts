@@ -99,7 +99,7 @@ export class ExecutionRecorder {
           status: event.status,
           finishedAt: iso,
           error: event.error ?? null,
-          startedAt: run.record.startedAt ?? iso,
+          startedAt: run.record.startedAt,
         });
       case 'step.started': {
         const step = this.#step(run, event.stepId);
