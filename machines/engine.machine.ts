@@ -1,6 +1,6 @@
 /**
  * An executor with a number of slots: idle | running | paused | draining | stopped.
- * `execute` starts a run in a free slot as a child `run` actor (supplied by the runtime); when a
+ * `execute` starts a run in a free slot as a child `execution` actor (supplied by the runtime); when a
  * run ends its slot frees. A paused engine keeps its runs going but takes no new work; a
  * draining one finishes what it has and stops. Work waits in the shared work queue, not here:
  * the dispatcher offers an engine work only while it reports free slots.
@@ -42,11 +42,11 @@ export type EngineCommand =
 /** Engine status names. */
 export type EngineStatus = 'idle' | 'running' | 'paused' | 'draining' | 'stopped';
 
-const RUN_PREFIX = 'run:';
+const EXECUTION_PREFIX = 'execution:';
 
 /** The XState child id of the run in engine slot `slot`. */
 export function runChildId(slot: number): string {
-  return `${RUN_PREFIX}${slot}`;
+  return `${EXECUTION_PREFIX}${slot}`;
 }
 
 /** The engine machine. */
@@ -59,7 +59,10 @@ export const engineMachine = setup({
   },
   actors: {
     /** Runs one execution to its end; supplied by the runtime. */
-    run: notProvided<PromiseActorLogic<unknown, { executionId: string; engineId: string }>>('run'),
+    execution:
+      notProvided<PromiseActorLogic<unknown, { executionId: string; engineId: string }>>(
+        'execution',
+      ),
   },
   actions: {
     startRun: enqueueActions(({ context, event, enqueue }) => {
@@ -68,7 +71,7 @@ export const engineMachine = setup({
       const held = [...context.held];
       held[slot] = executionId;
       enqueue.assign({ busy: [...context.busy, executionId], held });
-      enqueue.spawnChild('run', {
+      enqueue.spawnChild('execution', {
         id: runChildId(slot),
         input: { executionId, engineId: context.engineId },
       });
@@ -78,7 +81,7 @@ export const engineMachine = setup({
         ? 'xstate.done.actor.'
         : 'xstate.error.actor.';
       const childId = event.type.slice(prefix.length);
-      const slot = Number(childId.slice(RUN_PREFIX.length));
+      const slot = Number(childId.slice(EXECUTION_PREFIX.length));
       const executionId = context.held[slot];
       const held = [...context.held];
       held[slot] = null;

@@ -13,7 +13,7 @@ export const ACTOR_KINDS = [
   'engine',
   'session',
   'execution',
-  'task',
+  'step',
   'trigger',
   'monitor',
 ] as const;

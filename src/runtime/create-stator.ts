@@ -6,8 +6,8 @@
  */
 import { createActor, type Actor } from 'xstate';
 import pino from 'pino';
-import { taskMachine } from '../../machines/task.machine.ts';
-import { workflowMachine } from '../../machines/workflow.machine.ts';
+import { stepMachine } from '../../machines/step.machine.ts';
+import { executionMachine } from '../../machines/execution.machine.ts';
 import { engineMachine } from '../../machines/engine.machine.ts';
 import { createMemoryBus } from '../bus/index.ts';
 import type { Bus } from '../bus/types.ts';
@@ -20,15 +20,15 @@ import { MonitorHub } from '../monitor/index.ts';
 import { resolveStatorOptions, type StatorOptions } from './options.ts';
 import { ExecutionRecorder } from './execution-recorder.ts';
 import { EventPipeline } from './event-pipeline.ts';
-import { LiveRuns } from './live-runs.ts';
+import { LiveExecutions } from './live-executions.ts';
 import { passTurn } from './pass-turn.ts';
-import { createStepActor } from './step-actor.ts';
-import { createRunActor } from './run-actor.ts';
+import { createAttemptActor } from './attempt-actor.ts';
+import { createExecutionActor } from './execution-actor.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { MemoryWorkQueue } from './work-queue.ts';
 import { NOT_MINE, startActorRouter } from './actor-router.ts';
 import { StatorService, type Engine } from './stator-service.ts';
-import { adoptRun } from './adopt-run.ts';
+import { adoptExecution } from './adopt-execution.ts';
 import { TriggerRegistry, createCronerScheduler } from '../triggers/index.ts';
 import { Webhooks } from '../triggers/index.ts';
 import { StatorMetrics } from '../monitor/index.ts';
@@ -69,13 +69,13 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const reaped = pids?.reapStale() ?? 0;
   if (reaped > 0) logger.warn({ reaped }, 'killed process groups left by a previous process');
 
-  const runs = new LiveRuns();
+  const executions = new LiveExecutions();
   const created = new Map<string, ExecutionRecord>();
   const recorder = new ExecutionRecorder(store, clock);
   const monitor = new MonitorHub(logger, opts.monitor);
   // Gauges are read at scrape time from the parts built below.
   const metrics = new StatorMetrics({
-    activeExecutions: () => runs.size,
+    activeExecutions: () => executions.size,
     queuedWork: () => queue.size(),
     slotsInUse: () => dispatcher.busy,
     slotsTotal: () => opts.engines * opts.slotsPerEngine,
@@ -97,7 +97,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     logger,
     onFinal: ({ executionId }) => {
       // Waiters get the final record from memory (before the recorder forgets it), not a read.
-      runs.finish(executionId, () => recorder.record(executionId));
+      executions.finish(executionId, () => recorder.record(executionId));
       recorder.forget(executionId);
       dispatcher.finished(executionId);
     },
@@ -120,32 +120,32 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const dispatcher = new Dispatcher({
     queue,
     logger,
-    adopt: (id) => adoptRun({ store, runs, recorder, pipeline, created }, id),
+    adopt: (id) => adoptExecution({ store, executions, recorder, pipeline, created }, id),
     forget: (id) => {
-      runs.drop(id);
+      executions.drop(id);
       recorder.forget(id);
     },
   });
-  const provided = workflowMachine.provide({
+  const provided = executionMachine.provide({
     actors: {
-      task: taskMachine.provide({
+      step: stepMachine.provide({
         actions: { passTurn },
         actors: {
-          runStep: createStepActor({
+          runAttempt: createAttemptActor({
             runner,
             clock,
             pipeline,
             killGraceMs: opts.killGraceMs,
-            runs: (id) => runs.get(id),
+            executions: (id) => executions.get(id),
             pids,
           }),
         },
       }),
     },
   });
-  const runActor = createRunActor({
+  const executionActor = createExecutionActor({
     machine: provided,
-    runs,
+    executions,
     pipeline,
     store,
     clock,
@@ -153,7 +153,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     logger,
     onAbandoned: (id) => {
       dispatcher.abandoned(id);
-      runs.drop(id);
+      executions.drop(id);
       recorder.forget(id);
     },
   });
@@ -165,7 +165,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   for (let i = 1; i <= opts.engines; i++) {
     const engineId = `${opts.node}-e${i}`.replace(/[^A-Za-z0-9_-]/g, '_');
     const actor: Actor<typeof engineMachine> = createActor(
-      engineMachine.provide({ actors: { run: runActor as never } }),
+      engineMachine.provide({ actors: { execution: executionActor as never } }),
       { input: { engineId, slots: opts.slotsPerEngine }, clock },
     );
     actor.on('*', (event) => pipeline.emit('engine', engineId, event));
@@ -206,7 +206,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     store,
     bus,
     runner,
-    runs,
+    executions,
     recorder,
     pipeline,
     monitor,

@@ -15,7 +15,7 @@ import type { ActorRefFrom } from 'xstate';
 import type { Logger } from 'pino';
 import type { engineMachine } from '../../machines/engine.machine.ts';
 import type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './work-queue.ts';
-import type { LiveRun } from './live-runs.ts';
+import type { LiveExecution } from './live-executions.ts';
 
 type EngineRef = ActorRefFrom<typeof engineMachine>;
 
@@ -31,7 +31,7 @@ interface EngineSlot {
 /** Dependencies of the dispatcher. */
 export interface DispatcherDeps {
   queue: WorkQueue;
-  adopt: (executionId: string) => Promise<LiveRun | undefined>;
+  adopt: (executionId: string) => Promise<LiveExecution | undefined>;
   /** Forgets an adopted run that goes back to the queue. */
   forget: (executionId: string) => void;
   logger: Logger;

@@ -10,7 +10,7 @@ import type { ExecutionRecord, StepRecord, Store } from '../store/types.ts';
 import { copyStep, copySummary, pendingStep } from '../store/index.ts';
 import type { Clock } from '../clock.ts';
 
-interface LiveRun {
+interface LiveExecution {
   record: ExecutionRecord;
   steps: Map<string, StepRecord>;
   stepStartMs: Map<string, number>;
@@ -19,7 +19,7 @@ interface LiveRun {
 
 /** Applies execution events to the store, in the order they are given. */
 export class ExecutionRecorder {
-  readonly #runs = new Map<string, LiveRun>();
+  readonly #runs = new Map<string, LiveExecution>();
 
   constructor(
     private readonly store: Store,
@@ -146,7 +146,7 @@ export class ExecutionRecorder {
     }
   }
 
-  #step(run: LiveRun, stepId: string): StepRecord {
+  #step(run: LiveExecution, stepId: string): StepRecord {
     let step = run.steps.get(stepId);
     if (!step) {
       step = pendingStep(stepId);

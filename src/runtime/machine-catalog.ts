@@ -5,8 +5,8 @@
  * @module
  */
 import type { AnyStateMachine } from 'xstate';
-import { taskMachine } from '../../machines/task.machine.ts';
-import { workflowMachine } from '../../machines/workflow.machine.ts';
+import { stepMachine } from '../../machines/step.machine.ts';
+import { executionMachine } from '../../machines/execution.machine.ts';
 import { engineMachine } from '../../machines/engine.machine.ts';
 import { monitorMachine } from '../../machines/monitor.machine.ts';
 import { triggerMachine } from '../../machines/trigger.machine.ts';
@@ -16,14 +16,14 @@ import type { MachineInfo } from './types.ts';
 
 const CATALOG: Array<{ name: string; description: string; machine: AnyStateMachine }> = [
   {
-    name: 'workflow',
-    description: 'One workflow run: schedules the DAG, spawns tasks up to its concurrency.',
-    machine: workflowMachine,
+    name: 'execution',
+    description: 'One run of a workflow: schedules the DAG, spawns steps up to its concurrency.',
+    machine: executionMachine,
   },
   {
-    name: 'task',
+    name: 'step',
     description: 'One step: waiting, running, retrying with backoff, and its final states.',
-    machine: taskMachine,
+    machine: stepMachine,
   },
   {
     name: 'engine',

@@ -35,7 +35,7 @@ import { freezeDefinition, parseWorkflow, resolveInputs } from '../workflow/inde
 import type { ResolvedStatorOptions } from './options.ts';
 import type { ExecutionRecorder } from './execution-recorder.ts';
 import type { EventPipeline } from './event-pipeline.ts';
-import type { LiveRuns } from './live-runs.ts';
+import type { LiveExecutions } from './live-executions.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { WorkQueue } from './work-queue.ts';
 import { machineInfos } from './machine-catalog.ts';
@@ -64,7 +64,7 @@ export interface ServiceDeps {
   store: Store;
   bus: Bus;
   runner: ProcessRunner;
-  runs: LiveRuns;
+  executions: LiveExecutions;
   recorder: ExecutionRecorder;
   pipeline: EventPipeline;
   monitor: MonitorHub;
@@ -258,10 +258,10 @@ export class StatorService implements Stator {
   }
 
   async cancel(id: string, reason?: string): Promise<ExecutionRecord> {
-    const { runs, queue, pipeline, store, created } = this.deps;
-    const live = runs.get(id);
+    const { executions, queue, pipeline, store, created } = this.deps;
+    const live = executions.get(id);
     if (live) {
-      const ended = runs.waitFor(id);
+      const ended = executions.waitFor(id);
       if (live.actor) live.actor.send({ type: 'cancel', reason: reason ?? 'cancelled on request' });
       else live.cancelled = true;
       return (await ended) ?? this.getExecution(id);
@@ -324,7 +324,7 @@ export class StatorService implements Stator {
       status: 'cancelled',
       error,
     });
-    this.deps.runs.finish(id);
+    this.deps.executions.finish(id);
     return this.getExecution(id);
   }
 
@@ -333,7 +333,7 @@ export class StatorService implements Stator {
    * that does not hold a run running on another process stays silent and lets the owner answer.
    */
   async cancelInbound(id: string, reason?: string): Promise<ExecutionRecord | symbol> {
-    if (!this.deps.runs.get(id)) {
+    if (!this.deps.executions.get(id)) {
       const record = this.deps.created.get(id) ?? (await this.deps.store.getExecution(id));
       if (
         record &&
@@ -367,12 +367,12 @@ export class StatorService implements Stator {
     // A run this process holds (live, or created here for the in-process queue) is not
     // finished: wait for its end before the first read instead of reading it twice.
     let unfinished =
-      this.deps.runs.get(id) !== undefined ||
+      this.deps.executions.get(id) !== undefined ||
       (this.deps.queue.kind === 'memory' && this.deps.created.has(id));
     for (;;) {
       if (!unfinished) {
         const record = await this.getExecution(id);
-        if (FINAL_EXECUTION_STATUSES.includes(record.status) && !this.deps.runs.get(id))
+        if (FINAL_EXECUTION_STATUSES.includes(record.status) && !this.deps.executions.get(id))
           return record;
       }
       unfinished = false;
@@ -381,20 +381,20 @@ export class StatorService implements Stator {
       // With an in-process queue the run ends here, queued or live: wait for its end (a slow
       // poll only guards against a run that never became live). In a cluster it may end on
       // another process: poll the store.
-      const local = this.deps.queue.kind === 'memory' || this.deps.runs.get(id) !== undefined;
+      const local = this.deps.queue.kind === 'memory' || this.deps.executions.get(id) !== undefined;
       const ended = await new Promise<ExecutionRecord | undefined>((resolve) => {
         const timer = setTimeout(
           () => resolve(undefined),
           Math.min(left, local ? LOCAL_POLL_MS : POLL_MS),
         );
         if (local)
-          void this.deps.runs.waitFor(id).then((record) => {
+          void this.deps.executions.waitFor(id).then((record) => {
             clearTimeout(timer);
             resolve(record);
           });
       });
       // The run ended here: its final record comes from memory, already stored.
-      if (ended && !this.deps.runs.get(id)) return ended;
+      if (ended && !this.deps.executions.get(id)) return ended;
     }
   }
 
@@ -403,14 +403,14 @@ export class StatorService implements Stator {
   }
 
   async health(): Promise<Health> {
-    const { engines, runs, clock, opts } = this.deps;
+    const { engines, executions, clock, opts } = this.deps;
     return {
       status: this.#closing ? 'closing' : 'ok',
       uptimeSeconds: Math.round((clock.now() - this.#startedAt) / 1000),
       node: opts.node,
       mode: this.deps.bus.kind === 'memory' ? 'embedded' : 'cluster',
       engines: engines.map((e) => engineView(e, this.deps.queue.size())),
-      activeExecutions: runs.size,
+      activeExecutions: executions.size,
     };
   }
 

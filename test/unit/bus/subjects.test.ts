@@ -54,9 +54,9 @@ describe('subject builders', () => {
     expect(actorAddress('engine', 'e1')).toBe('engine.e1');
     expect(actorIn('session', 's1')).toBe('stator.session.s1.in');
     expect(actorOut('execution', 'x1')).toBe('stator.execution.x1.out');
-    expect(() => actorIn('task', 'a.b')).toThrow(InvalidArgumentError);
-    expect(() => actorOut('task', '')).toThrow(InvalidArgumentError);
-    expect(() => actorAddress('task', '*')).toThrow(InvalidArgumentError);
+    expect(() => actorIn('step', 'a.b')).toThrow(InvalidArgumentError);
+    expect(() => actorOut('step', '')).toThrow(InvalidArgumentError);
+    expect(() => actorAddress('step', '*')).toThrow(InvalidArgumentError);
   });
 
   it('builds wildcards that match the subjects they cover', () => {

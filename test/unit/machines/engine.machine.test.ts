@@ -29,7 +29,7 @@ afterEach(() => {
 
 function startEngine(slots = 2) {
   const stub = stubRun();
-  const actor = createActor(engineMachine.provide({ actors: { run: stub.logic } }), {
+  const actor = createActor(engineMachine.provide({ actors: { execution: stub.logic } }), {
     input: { engineId: 'e1', slots },
   });
   const events: EngineEvent[] = [];

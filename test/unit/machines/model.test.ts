@@ -1,6 +1,6 @@
 /**
- * Shortest-path model tests: xstate/graph walks the task and engine machines, and every path
- * it finds is replayed on a real actor (with stubbed runStep/run and a simulated clock); the
+ * Shortest-path model tests: xstate/graph walks the step and engine machines, and every path
+ * it finds is replayed on a real actor (with stubbed runAttempt/run and a simulated clock); the
  * real actor must reach the same state value (and context) after every step.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,12 +16,12 @@ import {
 } from 'xstate';
 import { createTestModel, TestModel } from 'xstate/graph';
 import {
-  taskMachine,
-  type RunStepInput,
-  type RunStepResult,
-  type TaskEvent,
-  type TaskInput,
-} from '../../../machines/task.machine.ts';
+  stepMachine,
+  type AttemptInput,
+  type AttemptResult,
+  type StepMachineEvent,
+  type StepInput,
+} from '../../../machines/step.machine.ts';
 import { engineMachine, runChildId } from '../../../machines/engine.machine.ts';
 import type { StepDefinition } from '../../../src/workflow/types.ts';
 
@@ -43,7 +43,7 @@ function stableStates(machine: AnyStateMachine): string[] {
 
 /** A short readable name for a path: its events, then the state it ends in. */
 function pathName(path: { steps: { event: EventObject }[]; state: { value: unknown } }): string {
-  const label = (e: EventObject & { output?: RunStepResult; executionId?: string }) => {
+  const label = (e: EventObject & { output?: AttemptResult; executionId?: string }) => {
     if (e.type.startsWith('xstate.done.actor.')) {
       const out = e.output;
       if (!out) return `done ${e.type.slice('xstate.done.actor.'.length)}`;
@@ -58,14 +58,14 @@ function pathName(path: { steps: { event: EventObject }[]; state: { value: unkno
 }
 
 // ---------------------------------------------------------------------------------------------
-// task
+// step
 
-const TASK_DONE = 'xstate.done.actor.0.task.running';
-const TASK_ERROR = 'xstate.error.actor.0.task.running';
-const STEP_TIMEOUT = 'xstate.after.stepTimeout.task.running';
-const RETRY_DELAY = 'xstate.after.retryDelay.task.retrying';
+const STEP_DONE = 'xstate.done.actor.0.step.running';
+const STEP_ERROR = 'xstate.error.actor.0.step.running';
+const STEP_TIMEOUT = 'xstate.after.stepTimeout.step.running';
+const RETRY_DELAY = 'xstate.after.retryDelay.step.retrying';
 
-function taskInput(kind: 'exec' | 'noop'): TaskInput {
+function stepInput(kind: 'exec' | 'noop'): StepInput {
   const step = {
     id: 'build',
     kind,
@@ -79,79 +79,81 @@ function taskInput(kind: 'exec' | 'noop'): TaskInput {
   return { executionId: 'x1', workflowId: 'wf', step };
 }
 
-const taskEvents = [
+const stepEvents = [
   { type: 'start' },
   { type: 'skip', reason: 'condition false' },
   { type: 'cancel' },
-  { type: TASK_DONE, output: { ok: true, exitCode: 0 } },
-  { type: TASK_DONE, output: { ok: false, exitCode: 1 } },
-  { type: TASK_DONE, output: { ok: false, exitCode: 127, error: 'ENOENT', nonRetryable: true } },
-  { type: TASK_ERROR, error: new Error('spawn failed') },
+  { type: STEP_DONE, output: { ok: true, exitCode: 0 } },
+  { type: STEP_DONE, output: { ok: false, exitCode: 1 } },
+  { type: STEP_DONE, output: { ok: false, exitCode: 127, error: 'ENOENT', nonRetryable: true } },
+  { type: STEP_ERROR, error: new Error('spawn failed') },
   { type: STEP_TIMEOUT },
   { type: RETRY_DELAY },
   { type: 'turn.passed' },
-] as unknown as TaskEvent[];
+] as unknown as StepMachineEvent[];
 
-type TaskSnapshot = SnapshotFrom<typeof taskMachine>;
-type ModelEvent = EventObject & { output?: RunStepResult; error?: Error };
+type StepSnapshot = SnapshotFrom<typeof stepMachine>;
+type ModelEvent = EventObject & { output?: AttemptResult; error?: Error };
 
-/** A real task under a tiny parent, with a stub runStep and a simulated clock. */
-function realTask(input: TaskInput) {
-  const pending: { resolve(r: RunStepResult): void; reject(e: unknown): void }[] = [];
-  const runStep = fromPromise<RunStepResult, RunStepInput>(
+/** A real step under a tiny parent, with a stub runAttempt and a simulated clock. */
+function realTask(input: StepInput) {
+  const pending: { resolve(r: AttemptResult): void; reject(e: unknown): void }[] = [];
+  const runAttempt = fromPromise<AttemptResult, AttemptInput>(
     () => new Promise((resolve, reject) => pending.push({ resolve, reject })),
   );
   // The runtime's passTurn sends `turn.passed` on a later turn; here the path sends it.
   const parent = setup({
-    actors: { task: taskMachine.provide({ actors: { runStep }, actions: { passTurn: () => {} } }) },
-  }).createMachine({ invoke: { id: 'task', src: 'task', input } });
+    actors: {
+      step: stepMachine.provide({ actors: { runAttempt }, actions: { passTurn: () => {} } }),
+    },
+  }).createMachine({ invoke: { id: 'step', src: 'step', input } });
   const clock = new SimulatedClock();
   const actor = createActor(parent, { clock }).start();
-  const task = actor.getSnapshot().children.task as ActorRefFrom<typeof taskMachine>;
-  const leaveRunning = (what: string) => until(() => task.getSnapshot().value !== 'running', what);
-  const send = (step: { event: EventObject }) => task.send(step.event as TaskEvent);
+  const step = actor.getSnapshot().children.step as ActorRefFrom<typeof stepMachine>;
+  const leaveRunning = (what: string) => until(() => step.getSnapshot().value !== 'running', what);
+  const send = (path: { event: EventObject }) => step.send(path.event as StepMachineEvent);
   return {
-    task,
+    step,
     stop: () => actor.stop(),
     events: {
       start: send,
       skip: send,
       cancel: send,
       'turn.passed': send,
-      [TASK_DONE]: async ({ event }: { event: ModelEvent }) => {
+      [STEP_DONE]: async ({ event }: { event: ModelEvent }) => {
         pending.at(-1)!.resolve(event.output!);
-        await leaveRunning('runStep result handled');
+        await leaveRunning('runAttempt result handled');
       },
-      [TASK_ERROR]: async ({ event }: { event: ModelEvent }) => {
+      [STEP_ERROR]: async ({ event }: { event: ModelEvent }) => {
         pending.at(-1)!.reject(event.error);
-        await leaveRunning('runStep rejection handled');
+        await leaveRunning('runAttempt rejection handled');
       },
       [STEP_TIMEOUT]: () => clock.increment(input.step.timeoutMs!),
-      [RETRY_DELAY]: () => clock.increment(task.getSnapshot().context.retryDelayMs),
+      [RETRY_DELAY]: () => clock.increment(step.getSnapshot().context.retryDelayMs),
     },
   };
 }
 
-function taskPaths(kind: 'exec' | 'noop') {
-  const input = taskInput(kind);
-  // createTestModel refuses machines with `invoke` or `after` (both are the task's point), so
+function stepPaths(kind: 'exec' | 'noop') {
+  const input = stepInput(kind);
+  // createTestModel refuses machines with `invoke` or `after` (both are the step's point), so
   // the model is built directly; the replay below drives them with a stub and a clock. The
   // traversal has no parent to report to, so the model's reports are no-ops (the replay runs
   // the real ones, under a parent).
-  const modelMachine = taskMachine.provide({
+  const modelMachine = stepMachine.provide({
     actions: { reportStarted: () => {}, reportRetrying: () => {}, passTurn: () => {} },
   });
   const model = new TestModel(modelMachine, {
     input,
-    events: taskEvents,
+    events: stepEvents,
     serializeState: (s) => JSON.stringify([s.value, s.context]),
   });
   return { input, paths: model.getShortestPaths() };
 }
 
-describe('task model', () => {
-  const exec = taskPaths('exec');
-  const noop = taskPaths('noop');
+describe('step model', () => {
+  const exec = stepPaths('exec');
+  const noop = stepPaths('noop');
   const all = [...exec.paths, ...noop.paths];
 
   it('reaches every state that can rest', () => {
@@ -160,8 +162,8 @@ describe('task model', () => {
       for (const s of p.steps) seen.add(s.state.value as string);
       seen.add(p.state.value as string);
     }
-    expect([...seen].sort()).toEqual(stableStates(taskMachine));
-    expect(stableStates(taskMachine)).toEqual([
+    expect([...seen].sort()).toEqual(stableStates(stepMachine));
+    expect(stableStates(stepMachine)).toEqual([
       'cancelled',
       'failed',
       'passing',
@@ -179,13 +181,13 @@ describe('task model', () => {
     ...noop.paths.map((p) => ['noop', p] as const),
   ]) {
     it(`${kind}: ${pathName(path)}`, async () => {
-      const real = realTask(taskInput(kind));
+      const real = realTask(stepInput(kind));
       try {
         await path.test({
           events: real.events,
           states: {
-            '*': (expected: TaskSnapshot) => {
-              const actual = real.task.getSnapshot();
+            '*': (expected: StepSnapshot) => {
+              const actual = real.step.getSnapshot();
               expect(actual.value).toEqual(expected.value);
               expect(actual.context).toEqual(expected.context);
             },
@@ -206,7 +208,7 @@ type EngineSnapshot = SnapshotFrom<typeof engineMachine>;
 
 /** Events offered in a state: commands, execute for ids not in a slot, and run endings. */
 /** The child id of the run actor that holds `id`. */
-function runChildOf(state: EngineSnapshot, id: string): string {
+function executionChildOf(state: EngineSnapshot, id: string): string {
   return runChildId(state.context.held.indexOf(id));
 }
 
@@ -222,9 +224,9 @@ function engineEvents(state: EngineSnapshot) {
     { type: 'drain' as const },
     { type: 'stop' as const },
     { type: 'health.check' as const },
-    ...busy.map((id) => ({ type: `xstate.done.actor.${runChildOf(state, id)}` as const })),
+    ...busy.map((id) => ({ type: `xstate.done.actor.${executionChildOf(state, id)}` as const })),
     ...busy.map((id) => ({
-      type: `xstate.error.actor.${runChildOf(state, id)}` as const,
+      type: `xstate.error.actor.${executionChildOf(state, id)}` as const,
       error: 'crashed',
     })),
   ];
@@ -236,7 +238,7 @@ function realEngine() {
     ({ input }) =>
       new Promise((resolve, reject) => runs.set(input.executionId, { resolve, reject })),
   );
-  const actor = createActor(engineMachine.provide({ actors: { run } }), {
+  const actor = createActor(engineMachine.provide({ actors: { execution: run } }), {
     input: { engineId: 'e1', slots: 2 },
   }).start();
   const send = ({ event }: { event: EventObject }) => actor.send(event as never);

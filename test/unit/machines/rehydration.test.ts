@@ -18,12 +18,12 @@ import {
 import { engineMachine } from '../../../machines/engine.machine.ts';
 import { monitorMachine } from '../../../machines/monitor.machine.ts';
 import {
-  taskMachine,
-  type RunStepInput,
-  type RunStepResult,
-  type TaskInput,
-} from '../../../machines/task.machine.ts';
-import { workflowMachine } from '../../../machines/workflow.machine.ts';
+  stepMachine,
+  type AttemptInput,
+  type AttemptResult,
+  type StepInput,
+} from '../../../machines/step.machine.ts';
+import { executionMachine } from '../../../machines/execution.machine.ts';
 import type { ExecutionEvent, StampedEvent } from '../../../src/events.ts';
 import type { StepDefinition } from '../../../src/workflow/types.ts';
 
@@ -83,7 +83,7 @@ describe('engine rehydration', () => {
 
   it('resumes idle with the same context', () => {
     const { logic } = stubRun();
-    const machine = engineMachine.provide({ actors: { run: logic } });
+    const machine = engineMachine.provide({ actors: { execution: logic } });
     const first = track(createActor(machine, { input: { engineId: 'e1', slots: 2 } }).start());
     const snapshot = roundTrip(first);
     first.stop();
@@ -97,7 +97,7 @@ describe('engine rehydration', () => {
   it('resumes running and paused engines with their runs in their slots', async () => {
     const before = stubRun();
     const first = track(
-      createActor(engineMachine.provide({ actors: { run: before.logic } }), {
+      createActor(engineMachine.provide({ actors: { execution: before.logic } }), {
         input: { engineId: 'e1', slots: 2 },
       }).start(),
     );
@@ -110,11 +110,14 @@ describe('engine rehydration', () => {
 
     const after = stubRun();
     const second = track(
-      rehydrate(engineMachine.provide({ actors: { run: after.logic } }), snapshot).start(),
+      rehydrate(engineMachine.provide({ actors: { execution: after.logic } }), snapshot).start(),
     );
     expect(second.getSnapshot().value).toBe('paused');
     expect(second.getSnapshot().context).toEqual(context);
-    expect(Object.keys(second.getSnapshot().children).sort()).toEqual(['run:0', 'run:1']);
+    expect(Object.keys(second.getSnapshot().children).sort()).toEqual([
+      'execution:0',
+      'execution:1',
+    ]);
     // The rehydrated slots run their executions again (the run actor is restarted).
     await until(() => after.runs.size === 2, 'runs restarted');
     second.send({ type: 'execute', executionId: 'x3' });
@@ -130,7 +133,7 @@ describe('engine rehydration', () => {
 
   it('resumes a draining engine that stops when its last run ends', async () => {
     const { logic, runs } = stubRun();
-    const machine = engineMachine.provide({ actors: { run: logic } });
+    const machine = engineMachine.provide({ actors: { execution: logic } });
     const first = track(createActor(machine, { input: { engineId: 'e1', slots: 1 } }).start());
     first.send({ type: 'execute', executionId: 'x1' });
     first.send({ type: 'drain' });
@@ -202,72 +205,74 @@ describe('monitor rehydration', () => {
   });
 });
 
-describe('task rehydration', () => {
-  /** A parent holding one task (the task reports with sendParent). */
-  function parentOf(input: TaskInput, calls: RunStepInput[]) {
-    const runStep = fromPromise<RunStepResult, RunStepInput>(({ input: i }) => {
+describe('step rehydration', () => {
+  /** A parent holding one step (the step reports with sendParent). */
+  function parentOf(input: StepInput, calls: AttemptInput[]) {
+    const runAttempt = fromPromise<AttemptResult, AttemptInput>(({ input: i }) => {
       calls.push(i);
       return Promise.resolve({ ok: true, exitCode: 0 });
     });
-    return setup({ actors: { task: taskMachine.provide({ actors: { runStep } }) } }).createMachine({
-      invoke: { id: 'task', src: 'task', input },
+    return setup({
+      actors: { step: stepMachine.provide({ actors: { runAttempt } }) },
+    }).createMachine({
+      invoke: { id: 'step', src: 'step', input },
     });
   }
-  const taskOf = (a: Actor<AnyActorLogic>) => a.getSnapshot().children.task as AnyActorRef;
+  const stepOf = (a: Actor<AnyActorLogic>) => a.getSnapshot().children.step as AnyActorRef;
 
   it('resumes waiting with the same context and then runs', async () => {
-    const input: TaskInput = { executionId: 'x1', workflowId: 'wf', step: step('b') };
-    const calls: RunStepInput[] = [];
+    const input: StepInput = { executionId: 'x1', workflowId: 'wf', step: step('b') };
+    const calls: AttemptInput[] = [];
     const machine = parentOf(input, calls);
     const first = track(createActor(machine).start());
     const snapshot = roundTrip(first);
-    const context = taskOf(first as never).getSnapshot().context;
+    const context = stepOf(first as never).getSnapshot().context;
     first.stop();
     const second = track(rehydrate(machine, snapshot).start());
-    const task = taskOf(second as never);
-    expect(task.getSnapshot().value).toBe('waiting');
-    expect(task.getSnapshot().context).toEqual(context);
-    task.send({ type: 'start' });
-    await until(() => task.getSnapshot().status === 'done', 'task done');
-    expect(task.getSnapshot().output).toMatchObject({ status: 'succeeded', attempts: 1 });
+    const child = stepOf(second as never);
+    expect(child.getSnapshot().value).toBe('waiting');
+    expect(child.getSnapshot().context).toEqual(context);
+    child.send({ type: 'start' });
+    await until(() => child.getSnapshot().status === 'done', 'step done');
+    expect(child.getSnapshot().output).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(calls).toHaveLength(1);
   });
 
   it('resumes retrying with the same context', async () => {
-    const input: TaskInput = {
+    const input: StepInput = {
       executionId: 'x1',
       workflowId: 'wf',
       step: step('b', { retry: { attempts: 3, backoffMs: 100, factor: 2, maxMs: 1e4, jitter: 0 } }),
     };
-    const failing = fromPromise<RunStepResult, RunStepInput>(async () => ({
+    const failing = fromPromise<AttemptResult, AttemptInput>(async () => ({
       ok: false,
       exitCode: 1,
     }));
     const machine = setup({
-      actors: { task: taskMachine.provide({ actors: { runStep: failing } }) },
-    }).createMachine({ invoke: { id: 'task', src: 'task', input } });
+      actors: { step: stepMachine.provide({ actors: { runAttempt: failing } }) },
+    }).createMachine({ invoke: { id: 'step', src: 'step', input } });
     const first = track(createActor(machine, { clock: new SimulatedClock() }).start());
-    taskOf(first as never).send({ type: 'start' });
-    await until(() => taskOf(first as never).getSnapshot().value === 'retrying', 'retrying');
+    stepOf(first as never).send({ type: 'start' });
+    await until(() => stepOf(first as never).getSnapshot().value === 'retrying', 'retrying');
     const snapshot = roundTrip(first);
-    const context = taskOf(first as never).getSnapshot().context;
+    const context = stepOf(first as never).getSnapshot().context;
     first.stop();
     const second = track(rehydrate(machine, snapshot, new SimulatedClock()).start());
-    const task = taskOf(second as never);
-    expect(task.getSnapshot().value).toBe('retrying');
-    expect(task.getSnapshot().context).toEqual(context);
+    const child = stepOf(second as never);
+    expect(child.getSnapshot().value).toBe('retrying');
+    expect(child.getSnapshot().context).toEqual(context);
     expect(context).toMatchObject({ attempt: 1, retryDelayMs: 100, error: 'exit code 1' });
   });
 });
 
 describe('workflow rehydration through resume', () => {
   it('runs only the unfinished steps and counts attempts on from the record', async () => {
-    const started: RunStepInput[] = [];
-    const results: Record<string, RunStepResult[]> = {
+    const started: AttemptInput[] = [];
+    const results: Record<string, AttemptResult[]> = {
       b: [{ ok: false, exitCode: 1 }],
       c: [{ ok: true, exitCode: 0 }],
     };
-    const runStep = fromPromise<RunStepResult, RunStepInput>(async ({ input }) => {
+    const runAttempt = fromPromise<AttemptResult, AttemptInput>(async ({ input }) => {
       started.push(input);
       return results[input.step.id]!.shift() ?? { ok: true, exitCode: 0 };
     });
@@ -280,8 +285,8 @@ describe('workflow rehydration through resume', () => {
     };
     const actor = track(
       createActor(
-        workflowMachine.provide({
-          actors: { task: taskMachine.provide({ actors: { runStep } }) },
+        executionMachine.provide({
+          actors: { step: stepMachine.provide({ actors: { runAttempt } }) },
         }),
         {
           clock: new SimulatedClock(),
@@ -318,20 +323,20 @@ describe('workflow rehydration through resume', () => {
 
   it('completes the rest of a resumed run', async () => {
     const started: string[] = [];
-    const runStep = fromPromise<RunStepResult, RunStepInput>(async ({ input }) => {
+    const runAttempt = fromPromise<AttemptResult, AttemptInput>(async ({ input }) => {
       started.push(`${input.step.id}#${input.attempt}`);
       return { ok: true, exitCode: 0 };
     });
-    const taskActors: string[] = [];
+    const stepActors: string[] = [];
     const actor = track(
       createActor(
-        workflowMachine.provide({
-          actors: { task: taskMachine.provide({ actors: { runStep } }) },
+        executionMachine.provide({
+          actors: { step: stepMachine.provide({ actors: { runAttempt } }) },
         }),
         {
           inspect: (e) => {
             const id = (e.actorRef as AnyActorRef).id;
-            if (e.type === '@xstate.actor' && id.startsWith('task:')) taskActors.push(id);
+            if (e.type === '@xstate.actor' && id.startsWith('step:')) stepActors.push(id);
           },
           input: {
             executionId: 'x1',
@@ -362,8 +367,8 @@ describe('workflow rehydration through resume', () => {
     const output = await toPromise(actor);
     expect(output).toEqual({ executionId: 'x1', status: 'completed', error: null });
     expect(started).toEqual(['b#2', 'c#1']);
-    // One task actor per remaining step (none for a, b not queued twice), each in slot 0 once
+    // One step actor per remaining step (none for a, b not queued twice), each in slot 0 once
     // the one before it left it.
-    expect(taskActors).toEqual(['task:0', 'task:0']);
+    expect(stepActors).toEqual(['step:0', 'step:0']);
   });
 });

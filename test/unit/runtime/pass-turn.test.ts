@@ -37,7 +37,7 @@ describe('passTurn', () => {
     expect(order).toEqual(['earlier immediate', 'passed']);
   });
 
-  it('sends nothing to a task stopped before its turn came', async () => {
+  it('sends nothing to a step stopped before its turn came', async () => {
     const actor = createActor(machine).start();
     const send = vi.spyOn(actor, 'send');
     actor.stop();

@@ -1,8 +1,8 @@
 /**
  * One step of a run: waiting → running → (retrying → running)* → succeeded | failed | skipped |
- * cancelled | timed_out; a noop goes waiting → passing → succeeded. The step's work is the `runStep` actor, supplied by the runtime; a
+ * cancelled | timed_out; a noop goes waiting → passing → succeeded. The step's work is the `runAttempt` actor, supplied by the runtime; a
  * timeout or a cancel leaves `running`, which stops that actor and so kills its process group.
- * The task reports to its parent workflow with `task.*` events and ends with a TaskOutput.
+ * The step reports to its parent workflow with `step.*` events and ends with a StepOutput.
  * @module
  */
 import { assign, sendParent, setup, type PromiseActorLogic } from 'xstate';
@@ -11,8 +11,8 @@ import type { StepDefinition } from '../src/workflow/types.ts';
 import type { StepStatus } from '../src/store/types.ts';
 import { backoffDelay, hasAttemptsLeft } from './backoff.ts';
 
-/** What the task needs to run one step. */
-export interface TaskInput {
+/** What the step needs to run one step. */
+export interface StepInput {
   executionId: string;
   workflowId: string;
   step: StepDefinition;
@@ -22,16 +22,16 @@ export interface TaskInput {
   attemptsUsed?: number;
 }
 
-/** What one attempt of the `runStep` actor receives. */
-export interface RunStepInput {
+/** What one attempt of the `runAttempt` actor receives. */
+export interface AttemptInput {
   executionId: string;
   workflowId: string;
   step: StepDefinition;
   attempt: number;
 }
 
-/** What one attempt of the `runStep` actor resolves with. */
-export interface RunStepResult {
+/** What one attempt of the `runAttempt` actor resolves with. */
+export interface AttemptResult {
   ok: boolean;
   exitCode: number | null;
   error?: string;
@@ -39,71 +39,71 @@ export interface RunStepResult {
   nonRetryable?: boolean;
 }
 
-/** Final statuses of a task. */
-export type TaskFinalStatus = Extract<
+/** Final statuses of a step. */
+export type StepFinalStatus = Extract<
   StepStatus,
   'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'timed_out'
 >;
 
-/** The task's output, read by the parent from `xstate.done.actor.<id>`. */
-export interface TaskOutput {
+/** The step's output, read by the parent from `xstate.done.actor.<id>`. */
+export interface StepOutput {
   stepId: string;
-  status: TaskFinalStatus;
+  status: StepFinalStatus;
   attempts: number;
   exitCode: number | null;
   error: string | null;
 }
 
-/** Task context (JSON-serialisable). */
-export interface TaskContext extends TaskInput {
+/** Step context (JSON-serialisable). */
+export interface StepMachineContext extends StepInput {
   attempt: number;
   exitCode: number | null;
   error: string | null;
   nonRetryable: boolean;
   retryDelayMs: number;
-  status: TaskFinalStatus | null;
+  status: StepFinalStatus | null;
 }
 
-/** Events a task accepts. */
-export type TaskEvent =
+/** Events a step accepts. */
+export type StepMachineEvent =
   | { type: 'start' }
   | { type: 'skip'; reason?: string }
   | { type: 'cancel' }
   | { type: 'turn.passed' };
 
-/** Events a task sends its parent. */
-export type TaskReport =
-  | { type: 'task.started'; stepId: string; attempt: number }
-  | { type: 'task.retrying'; stepId: string; attempt: number; delayMs: number; error: string };
+/** Events a step sends its parent. */
+export type StepReport =
+  | { type: 'attempt.started'; stepId: string; attempt: number }
+  | { type: 'attempt.retrying'; stepId: string; attempt: number; delayMs: number; error: string };
 
-/** The task machine. */
-export const taskMachine = setup({
+/** The step machine. */
+export const stepMachine = setup({
   types: {
-    context: {} as TaskContext,
-    events: {} as TaskEvent,
-    input: {} as TaskInput,
-    output: {} as TaskOutput,
+    context: {} as StepMachineContext,
+    events: {} as StepMachineEvent,
+    input: {} as StepInput,
+    output: {} as StepOutput,
   },
   actors: {
     /** Runs one attempt; supplied by the runtime (exec, run, sleep, noop). */
-    runStep: notProvided<PromiseActorLogic<RunStepResult, RunStepInput>>('runStep'),
+    runAttempt: notProvided<PromiseActorLogic<AttemptResult, AttemptInput>>('runAttempt'),
   },
   actions: {
-    /** Sends the task `turn.passed` on a later turn of the event loop; supplied by the runtime. */
+    /** Sends the step `turn.passed` on a later turn of the event loop; supplied by the runtime. */
     passTurn: notProvidedAction('passTurn'),
     reportStarted: sendParent(({ context }) => ({
-      type: 'task.started',
+      type: 'attempt.started',
       stepId: context.step.id,
       attempt: context.attempt,
     })),
     reportRetrying: sendParent(({ context }) => ({
-      type: 'task.retrying',
+      type: 'attempt.retrying',
       stepId: context.step.id,
       attempt: context.attempt,
       delayMs: context.retryDelayMs,
       error: context.error ?? 'failed',
     })),
-    settle: assign(({ context }, params: { status: TaskFinalStatus }) => ({
+    settle: assign(({ context }, params: { status: StepFinalStatus }) => ({
       status: params.status,
       error:
         params.status === 'succeeded'
@@ -124,7 +124,7 @@ export const taskMachine = setup({
     retryDelay: ({ context }) => context.retryDelayMs,
   },
 }).createMachine({
-  id: 'task',
+  id: 'step',
   context: ({ input }) => ({
     ...input,
     attempt: input.attemptsUsed ?? 0,
@@ -139,7 +139,7 @@ export const taskMachine = setup({
     waiting: {
       on: {
         // A noop has no work to run: it passes one turn of the event loop and succeeds, without
-        // a runStep actor (an actor per attempt is most of a noop's cost). The turn keeps a
+        // a runAttempt actor (an actor per attempt is most of a noop's cost). The turn keeps a
         // large noop DAG from running as one synchronous burst.
         start: [{ guard: 'isNoop', target: 'passing' }, { target: 'running' }],
         skip: {
@@ -152,7 +152,7 @@ export const taskMachine = setup({
     running: {
       entry: [assign({ attempt: ({ context }) => context.attempt + 1 }), 'reportStarted'],
       invoke: {
-        src: 'runStep',
+        src: 'runAttempt',
         input: ({ context }) => ({
           executionId: context.executionId,
           workflowId: context.workflowId,
@@ -230,6 +230,6 @@ export const taskMachine = setup({
   }),
 });
 
-function timeoutOf(context: TaskContext): number | undefined {
+function timeoutOf(context: StepMachineContext): number | undefined {
   return context.step.timeoutMs ?? context.defaultTimeoutMs;
 }

@@ -10,7 +10,7 @@ import type { StepDefinition } from '../src/workflow/types.ts';
 import type { StepStatus } from '../src/store/types.ts';
 
 /** Mutable run progress (JSON-serialisable). */
-export interface RunLedger {
+export interface ExecutionLedger {
   /** Step status by definition index. */
   status: StepStatus[];
   /** Attempts used by each step (from a previous process when rehydrated). */
@@ -29,7 +29,7 @@ export interface RunLedger {
   /** Index of the first step whose failure fails the run, or -1. */
   failedAt: number;
   /**
-   * Step index held by each task slot, or -1 when the slot is free. Task actors are named by
+   * Step index held by each step slot, or -1 when the slot is free. Step actors are named by
    * slot, not by step: a fixed, small set of child ids keeps the parent's children map the same
    * shape from one spawn to the next (a new key per step costs V8 a new object shape each time).
    */
@@ -62,7 +62,7 @@ export function isSettled(status: StepStatus): boolean {
 export function createLedger(
   steps: readonly StepDefinition[],
   resume?: Record<string, ResumedStep>,
-): RunLedger {
+): ExecutionLedger {
   const index = new Map<string, number>();
   steps.forEach((s, i) => index.set(s.id, i));
   const dependents: number[][] = steps.map(() => []);
@@ -70,7 +70,7 @@ export function createLedger(
     for (const need of s.needs) dependents[index.get(need)!]!.push(i);
     return s.needs.length;
   });
-  const ledger: RunLedger = {
+  const ledger: ExecutionLedger = {
     status: steps.map(() => 'pending'),
     attemptsUsed: steps.map((s) => resume?.[s.id]?.attempts ?? 0),
     remaining,
@@ -98,7 +98,7 @@ export function createLedger(
 }
 
 /** Takes the next ready step index, marking it running; undefined when none is ready. */
-export function takeReady(ledger: RunLedger): number | undefined {
+export function takeReady(ledger: ExecutionLedger): number | undefined {
   if (ledger.failedAt >= 0) return undefined;
   let i: number | undefined;
   // Skip entries that are no longer pending (defensive: a step is started at most once).
@@ -120,15 +120,15 @@ export function takeReady(ledger: RunLedger): number | undefined {
   return i;
 }
 
-/** Gives step `i` a task slot (a free one, or a new one) and returns the slot. */
-export function occupySlot(ledger: RunLedger, i: number): number {
+/** Gives step `i` a step slot (a free one, or a new one) and returns the slot. */
+export function occupySlot(ledger: ExecutionLedger, i: number): number {
   const slot = ledger.freeSlots.pop() ?? ledger.slotStep.length;
   ledger.slotStep[slot] = i;
   return slot;
 }
 
 /** Frees `slot`; returns the step index it held, or undefined if it held none. */
-export function releaseSlot(ledger: RunLedger, slot: number): number | undefined {
+export function releaseSlot(ledger: ExecutionLedger, slot: number): number | undefined {
   const i = ledger.slotStep[slot];
   if (i === undefined || i < 0) return undefined;
   ledger.slotStep[slot] = -1;
@@ -141,7 +141,7 @@ export function releaseSlot(ledger: RunLedger, slot: number): number | undefined
  * an intolerable failure marks the run failed. Returns the indices that became ready.
  */
 export function settle(
-  ledger: RunLedger,
+  ledger: ExecutionLedger,
   steps: readonly StepDefinition[],
   i: number,
   status: StepStatus,
@@ -165,19 +165,19 @@ export function settle(
 }
 
 /** True when every step has settled. */
-export function allSettled(ledger: RunLedger): boolean {
+export function allSettled(ledger: ExecutionLedger): boolean {
   return ledger.settled === ledger.status.length;
 }
 
 /** Indices of steps still running (live). */
-export function liveSteps(ledger: RunLedger): number[] {
+export function liveSteps(ledger: ExecutionLedger): number[] {
   const out: number[] = [];
   for (let i = 0; i < ledger.status.length; i++) if (ledger.status[i] === 'running') out.push(i);
   return out;
 }
 
 /** Indices of steps that never started. */
-export function unstartedSteps(ledger: RunLedger): number[] {
+export function unstartedSteps(ledger: ExecutionLedger): number[] {
   const out: number[] = [];
   for (let i = 0; i < ledger.status.length; i++) if (ledger.status[i] === 'pending') out.push(i);
   return out;

@@ -1,13 +1,13 @@
 /**
- * The `runStep` actor supplied to task machines: one attempt of one step. `exec` and `run`
+ * The `runAttempt` actor supplied to step machines: one attempt of one step. `exec` and `run`
  * go to the process runner (stopping the actor aborts its signal, which kills the process
- * group), `sleep` waits on the injected clock, `noop` never gets here (the task's `passing` state
+ * group), `sleep` waits on the injected clock, `noop` never gets here (the step's `passing` state
  * settles it).
  * Output lines become `step.stdout` / `step.stderr` events straight into the pipeline.
  * @module
  */
 import { fromPromise } from 'xstate';
-import type { RunStepInput, RunStepResult } from '../../machines/task.machine.ts';
+import type { AttemptInput, AttemptResult } from '../../machines/step.machine.ts';
 import type { ProcessRunner } from '../exec/types.ts';
 import type { PidRegistry } from '../exec/index.ts';
 import type { Clock } from '../clock.ts';
@@ -16,35 +16,35 @@ import { renderArgv, stepEnvironment } from '../workflow/index.ts';
 import { toStatorError } from '../errors.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 
-/** What a step attempt needs from its run that is not in the task's context. */
-export interface RunContextLookup {
+/** What a step attempt needs from its run that is not in the step's context. */
+export interface ExecutionContextLookup {
   (
     executionId: string,
   ): { definition: WorkflowDefinition; inputs: Record<string, unknown> } | undefined;
 }
 
 /** Dependencies of the step actor. */
-export interface StepActorDeps {
+export interface AttemptActorDeps {
   runner: ProcessRunner;
   clock: Clock;
   pipeline: EventPipeline;
-  runs: RunContextLookup;
+  executions: ExecutionContextLookup;
   killGraceMs: number;
   /** Notes live process groups on disk so a restart after a crash can kill leftovers. */
   pids?: PidRegistry;
 }
 
-const NOOP_OK: RunStepResult = { ok: true, exitCode: null };
+const NOOP_OK: AttemptResult = { ok: true, exitCode: null };
 
-/** Builds the `runStep` actor logic. */
-export function createStepActor(deps: StepActorDeps) {
-  return fromPromise<RunStepResult, RunStepInput>(async function runStep({ input, signal }) {
+/** Builds the `runAttempt` actor logic. */
+export function createAttemptActor(deps: AttemptActorDeps) {
+  return fromPromise<AttemptResult, AttemptInput>(async function runAttempt({ input, signal }) {
     const { step, executionId, workflowId, attempt } = input;
-    if (step.kind === 'noop') return NOOP_OK; // the task machine passes noops itself
+    if (step.kind === 'noop') return NOOP_OK; // the step machine passes noops itself
 
     if (step.kind === 'sleep') return sleep(deps.clock, step.sleepMs, signal);
 
-    const run = deps.runs(executionId);
+    const run = deps.executions(executionId);
     if (!run)
       return { ok: false, exitCode: null, error: 'run context is gone', nonRetryable: true };
     // Built once: the process gets it, and `${{ env.X }}` in argv items reads it.
@@ -110,7 +110,7 @@ export function createStepActor(deps: StepActorDeps) {
   });
 }
 
-function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<RunStepResult> {
+function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<AttemptResult> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve({ ok: false, exitCode: null, error: 'cancelled' });
     const handle = clock.setTimeout(() => {

@@ -11,25 +11,25 @@ import {
   type InspectionEvent,
 } from 'xstate';
 import {
-  taskMachine,
-  type RunStepInput,
-  type RunStepResult,
-  type TaskInput,
-  type TaskOutput,
-} from '../../../machines/task.machine.ts';
+  stepMachine,
+  type AttemptInput,
+  type AttemptResult,
+  type StepInput,
+  type StepOutput,
+} from '../../../machines/step.machine.ts';
 import type { ExecStep, RetryPolicy, StepDefinition } from '../../../src/workflow/types.ts';
 
-/** One call of the stub runStep, settled by the test. */
+/** One call of the stub runAttempt, settled by the test. */
 interface Call {
-  input: RunStepInput;
+  input: AttemptInput;
   signal: AbortSignal;
-  resolve(result: RunStepResult): void;
+  resolve(result: AttemptResult): void;
   reject(err: unknown): void;
 }
 
 function stubRunStep() {
   const calls: Call[] = [];
-  const logic = fromPromise<RunStepResult, RunStepInput>(
+  const logic = fromPromise<AttemptResult, AttemptInput>(
     ({ input, signal }) =>
       new Promise((resolve, reject) => calls.push({ input, signal, resolve, reject })),
   );
@@ -50,27 +50,27 @@ function execStep(over: Partial<Omit<ExecStep, 'retry'>> & { retry?: Partial<Ret
   } as StepDefinition;
 }
 
-type TaskRef = ActorRefFrom<typeof taskMachine>;
+type StepRef = ActorRefFrom<typeof stepMachine>;
 
 /**
- * Runs the task as the child of a tiny parent (the task reports with sendParent), on a
+ * Runs the step as the child of a tiny parent (the step reports with sendParent), on a
  * simulated clock, recording inspection events.
  */
-function harness(input: Partial<TaskInput> & { step: StepDefinition }) {
+function harness(input: Partial<StepInput> & { step: StepDefinition }) {
   const { logic, calls } = stubRunStep();
   let turnsAsked = 0;
   const parentMachine = setup({
     actors: {
-      task: taskMachine.provide({
-        actors: { runStep: logic },
+      step: stepMachine.provide({
+        actors: { runAttempt: logic },
         // The runtime sends `turn.passed` on a later turn; the tests send it themselves.
         actions: { passTurn: () => void turnsAsked++ },
       }),
     },
   }).createMachine({
     invoke: {
-      id: 'task',
-      src: 'task',
+      id: 'step',
+      src: 'step',
       input: { executionId: 'x1', workflowId: 'wf', ...input },
     },
   });
@@ -78,31 +78,31 @@ function harness(input: Partial<TaskInput> & { step: StepDefinition }) {
   const inspected: InspectionEvent[] = [];
   const parent = createActor(parentMachine, { clock, inspect: (e) => inspected.push(e) });
   parent.start();
-  const task = parent.getSnapshot().children.task as TaskRef;
+  const step = parent.getSnapshot().children.step as StepRef;
   started.push(parent);
   return {
     parent,
-    task,
+    step,
     clock,
     calls,
-    /** How many times the task asked for a turn to pass (noop steps). */
+    /** How many times the step asked for a turn to pass (noop steps). */
     turnsAsked: () => turnsAsked,
-    /** Events the task sent its parent, in order. */
+    /** Events the step sent its parent, in order. */
     reports: () =>
       inspected
         .filter(
           (e): e is Extract<InspectionEvent, { type: '@xstate.event' }> =>
-            e.type === '@xstate.event' && e.actorRef === parent && e.sourceRef === task,
+            e.type === '@xstate.event' && e.actorRef === parent && e.sourceRef === step,
         )
         .map((e) => e.event as AnyEventObject)
-        .filter((e) => e.type.startsWith('task.')),
-    /** Distinct state values the task went through. */
+        .filter((e) => e.type.startsWith('attempt.')),
+    /** Distinct state values the step went through. */
     states: () =>
       inspected
-        .filter((e) => e.type === '@xstate.snapshot' && e.actorRef === task)
+        .filter((e) => e.type === '@xstate.snapshot' && e.actorRef === step)
         .map((e) => (e as unknown as { snapshot: { value: string } }).snapshot.value)
         .filter((v, i, all) => i === 0 || all[i - 1] !== v),
-    output: () => task.getSnapshot().output as TaskOutput | undefined,
+    output: () => step.getSnapshot().output as StepOutput | undefined,
   };
 }
 
@@ -112,18 +112,18 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const inState = (task: TaskRef, value: string) =>
-  waitFor(task, (s) => s.value === value, { timeout: 5_000 });
+const inState = (step: StepRef, value: string) =>
+  waitFor(step, (s) => s.value === value, { timeout: 5_000 });
 /** Lets promise callbacks run; used only before asserting that nothing happened. */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('task machine', () => {
+describe('step machine', () => {
   it('succeeds on the first try', async () => {
     const h = harness({ step: execStep() });
-    expect(h.task.getSnapshot().value).toBe('waiting');
+    expect(h.step.getSnapshot().value).toBe('waiting');
     expect(h.calls).toHaveLength(0);
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     expect(h.calls).toHaveLength(1);
     expect(h.calls[0]!.input).toEqual({
       executionId: 'x1',
@@ -132,7 +132,7 @@ describe('task machine', () => {
       attempt: 1,
     });
     h.calls[0]!.resolve({ ok: true, exitCode: 0 });
-    await inState(h.task, 'succeeded');
+    await inState(h.step, 'succeeded');
     expect(h.output()).toEqual({
       stepId: 'build',
       status: 'succeeded',
@@ -140,38 +140,38 @@ describe('task machine', () => {
       exitCode: 0,
       error: null,
     });
-    expect(h.reports()).toEqual([{ type: 'task.started', stepId: 'build', attempt: 1 }]);
+    expect(h.reports()).toEqual([{ type: 'attempt.started', stepId: 'build', attempt: 1 }]);
     expect(h.states()).toEqual(['waiting', 'running', 'succeeded']);
     expect(h.calls[0]!.signal.aborted).toBe(false);
   });
 
   it('retries a failure after 100 then 200 ms of backoff, then succeeds', async () => {
     const h = harness({ step: execStep({ retry: { attempts: 3, backoffMs: 100, factor: 2 } }) });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.calls[0]!.resolve({ ok: false, exitCode: 1 });
-    await inState(h.task, 'retrying');
+    await inState(h.step, 'retrying');
 
     h.clock.increment(99);
     await turn();
     expect(h.calls).toHaveLength(1);
-    expect(h.task.getSnapshot().value).toBe('retrying');
+    expect(h.step.getSnapshot().value).toBe('retrying');
     h.clock.increment(1);
-    await inState(h.task, 'running');
+    await inState(h.step, 'running');
     expect(h.calls).toHaveLength(2);
     expect(h.calls[1]!.input.attempt).toBe(2);
 
     h.calls[1]!.resolve({ ok: false, exitCode: 2, error: 'flaky' });
-    await inState(h.task, 'retrying');
+    await inState(h.step, 'retrying');
     h.clock.increment(199);
     await turn();
     expect(h.calls).toHaveLength(2);
     h.clock.increment(1);
-    await inState(h.task, 'running');
+    await inState(h.step, 'running');
     expect(h.calls).toHaveLength(3);
 
     h.calls[2]!.resolve({ ok: true, exitCode: 0 });
-    await inState(h.task, 'succeeded');
+    await inState(h.step, 'succeeded');
     expect(h.output()).toEqual({
       stepId: 'build',
       status: 'succeeded',
@@ -180,11 +180,11 @@ describe('task machine', () => {
       error: null,
     });
     expect(h.reports()).toEqual([
-      { type: 'task.started', stepId: 'build', attempt: 1 },
-      { type: 'task.retrying', stepId: 'build', attempt: 1, delayMs: 100, error: 'exit code 1' },
-      { type: 'task.started', stepId: 'build', attempt: 2 },
-      { type: 'task.retrying', stepId: 'build', attempt: 2, delayMs: 200, error: 'flaky' },
-      { type: 'task.started', stepId: 'build', attempt: 3 },
+      { type: 'attempt.started', stepId: 'build', attempt: 1 },
+      { type: 'attempt.retrying', stepId: 'build', attempt: 1, delayMs: 100, error: 'exit code 1' },
+      { type: 'attempt.started', stepId: 'build', attempt: 2 },
+      { type: 'attempt.retrying', stepId: 'build', attempt: 2, delayMs: 200, error: 'flaky' },
+      { type: 'attempt.started', stepId: 'build', attempt: 3 },
     ]);
     expect(h.states()).toEqual([
       'waiting',
@@ -199,14 +199,14 @@ describe('task machine', () => {
 
   it('fails with the attempt count once attempts are exhausted', async () => {
     const h = harness({ step: execStep({ retry: { attempts: 2, backoffMs: 10 } }) });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.calls[0]!.resolve({ ok: false, exitCode: 1 });
-    await inState(h.task, 'retrying');
+    await inState(h.step, 'retrying');
     h.clock.increment(10);
-    await inState(h.task, 'running');
+    await inState(h.step, 'running');
     h.calls[1]!.resolve({ ok: false, exitCode: 3, error: 'still broken' });
-    await inState(h.task, 'failed');
+    await inState(h.step, 'failed');
     expect(h.output()).toEqual({
       stepId: 'build',
       status: 'failed',
@@ -221,28 +221,28 @@ describe('task machine', () => {
 
   it('does not retry a non-retryable failure', async () => {
     const h = harness({ step: execStep({ retry: { attempts: 5 } }) });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.calls[0]!.resolve({ ok: false, exitCode: 127, error: 'no such program', nonRetryable: true });
-    await inState(h.task, 'failed');
+    await inState(h.step, 'failed');
     expect(h.output()).toMatchObject({ status: 'failed', attempts: 1, exitCode: 127 });
-    expect(h.reports().map((r) => r.type)).toEqual(['task.started']);
+    expect(h.reports().map((r) => r.type)).toEqual(['attempt.started']);
     h.clock.increment(60_000);
     await turn();
     expect(h.calls).toHaveLength(1);
   });
 
-  it('treats a rejected runStep as a failed attempt and retries it', async () => {
+  it('treats a rejected runAttempt as a failed attempt and retries it', async () => {
     const h = harness({ step: execStep({ retry: { attempts: 2, backoffMs: 50 } }) });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.calls[0]!.reject(new Error('spawn EAGAIN'));
-    await inState(h.task, 'retrying');
-    expect(h.reports()[1]).toMatchObject({ type: 'task.retrying', error: 'spawn EAGAIN' });
+    await inState(h.step, 'retrying');
+    expect(h.reports()[1]).toMatchObject({ type: 'attempt.retrying', error: 'spawn EAGAIN' });
     h.clock.increment(50);
-    await inState(h.task, 'running');
+    await inState(h.step, 'running');
     h.calls[1]!.reject(new Error('spawn EAGAIN again'));
-    await inState(h.task, 'failed');
+    await inState(h.step, 'failed');
     expect(h.output()).toEqual({
       stepId: 'build',
       status: 'failed',
@@ -254,14 +254,14 @@ describe('task machine', () => {
 
   it('times out after stepTimeout when no attempts are left, aborting the attempt', async () => {
     const h = harness({ step: execStep({ timeoutMs: 1_000 }) });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.clock.increment(999);
     await turn();
-    expect(h.task.getSnapshot().value).toBe('running');
+    expect(h.step.getSnapshot().value).toBe('running');
     expect(h.calls[0]!.signal.aborted).toBe(false);
     h.clock.increment(1);
-    await inState(h.task, 'timed_out');
+    await inState(h.step, 'timed_out');
     expect(h.calls[0]!.signal.aborted).toBe(true);
     expect(h.output()).toEqual({
       stepId: 'build',
@@ -274,20 +274,20 @@ describe('task machine', () => {
 
   it('uses the default timeout when the step sets none', async () => {
     const h = harness({ step: execStep(), defaultTimeoutMs: 500 });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.clock.increment(500);
-    await inState(h.task, 'timed_out');
+    await inState(h.step, 'timed_out');
     expect(h.output()?.error).toBe('timed out after 500 ms');
   });
 
   it('never times out without a timeout', async () => {
     const h = harness({ step: execStep() });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.clock.increment(24 * 3600_000);
     await turn();
-    expect(h.task.getSnapshot().value).toBe('running');
+    expect(h.step.getSnapshot().value).toBe('running');
     expect(h.calls[0]!.signal.aborted).toBe(false);
   });
 
@@ -295,24 +295,24 @@ describe('task machine', () => {
     const h = harness({
       step: execStep({ timeoutMs: 1_000, retry: { attempts: 2, backoffMs: 100 } }),
     });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.clock.increment(1_000);
-    await inState(h.task, 'retrying');
+    await inState(h.step, 'retrying');
     expect(h.calls[0]!.signal.aborted).toBe(true);
     expect(h.reports()[1]).toEqual({
-      type: 'task.retrying',
+      type: 'attempt.retrying',
       stepId: 'build',
       attempt: 1,
       delayMs: 100,
       error: 'timed out after 1000 ms',
     });
     h.clock.increment(100);
-    await inState(h.task, 'running');
+    await inState(h.step, 'running');
     expect(h.calls).toHaveLength(2);
     expect(h.calls[1]!.signal.aborted).toBe(false);
     h.calls[1]!.resolve({ ok: true, exitCode: 0 });
-    await inState(h.task, 'succeeded');
+    await inState(h.step, 'succeeded');
     expect(h.output()).toMatchObject({ status: 'succeeded', attempts: 2, error: null });
   });
 
@@ -320,25 +320,25 @@ describe('task machine', () => {
     const h = harness({
       step: execStep({ timeoutMs: 1_000, retry: { attempts: 2, backoffMs: 100 } }),
     });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.clock.increment(1_000);
-    await inState(h.task, 'retrying');
+    await inState(h.step, 'retrying');
     h.clock.increment(100);
-    await inState(h.task, 'running');
+    await inState(h.step, 'running');
     h.clock.increment(999);
     await turn();
-    expect(h.task.getSnapshot().value).toBe('running');
+    expect(h.step.getSnapshot().value).toBe('running');
     h.clock.increment(1);
-    await inState(h.task, 'timed_out');
+    await inState(h.step, 'timed_out');
     expect(h.output()).toMatchObject({ status: 'timed_out', attempts: 2 });
     expect(h.calls.map((c) => c.signal.aborted)).toEqual([true, true]);
   });
 
   it('cancels while waiting without running anything', async () => {
     const h = harness({ step: execStep() });
-    h.task.send({ type: 'cancel' });
-    await inState(h.task, 'cancelled');
+    h.step.send({ type: 'cancel' });
+    await inState(h.step, 'cancelled');
     expect(h.calls).toHaveLength(0);
     expect(h.reports()).toEqual([]);
     expect(h.output()).toEqual({
@@ -352,27 +352,27 @@ describe('task machine', () => {
 
   it('cancels while running and aborts the attempt', async () => {
     const h = harness({ step: execStep({ timeoutMs: 5_000 }) });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
-    h.task.send({ type: 'cancel' });
-    await inState(h.task, 'cancelled');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
+    h.step.send({ type: 'cancel' });
+    await inState(h.step, 'cancelled');
     expect(h.calls[0]!.signal.aborted).toBe(true);
     expect(h.output()).toMatchObject({ status: 'cancelled', attempts: 1, error: 'cancelled' });
     // A late result of the aborted attempt changes nothing.
     h.calls[0]!.resolve({ ok: true, exitCode: 0 });
     h.clock.increment(10_000);
     await turn();
-    expect(h.task.getSnapshot().value).toBe('cancelled');
+    expect(h.step.getSnapshot().value).toBe('cancelled');
   });
 
   it('cancels while retrying and never starts the next attempt', async () => {
     const h = harness({ step: execStep({ retry: { attempts: 3, backoffMs: 100 } }) });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.calls[0]!.resolve({ ok: false, exitCode: 1 });
-    await inState(h.task, 'retrying');
-    h.task.send({ type: 'cancel' });
-    await inState(h.task, 'cancelled');
+    await inState(h.step, 'retrying');
+    h.step.send({ type: 'cancel' });
+    await inState(h.step, 'cancelled');
     h.clock.increment(1_000);
     await turn();
     expect(h.calls).toHaveLength(1);
@@ -382,8 +382,8 @@ describe('task machine', () => {
 
   it('skips while waiting, keeping the reason', async () => {
     const h = harness({ step: execStep() });
-    h.task.send({ type: 'skip', reason: "if: inputs.deploy == 'no'" });
-    await inState(h.task, 'skipped');
+    h.step.send({ type: 'skip', reason: "if: inputs.deploy == 'no'" });
+    await inState(h.step, 'skipped');
     expect(h.calls).toHaveLength(0);
     expect(h.output()).toEqual({
       stepId: 'build',
@@ -396,26 +396,26 @@ describe('task machine', () => {
 
   it('ignores skip and a second start once running', async () => {
     const h = harness({ step: execStep() });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
-    h.task.send({ type: 'skip' });
-    h.task.send({ type: 'start' });
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
+    h.step.send({ type: 'skip' });
+    h.step.send({ type: 'start' });
     await turn();
-    expect(h.task.getSnapshot().value).toBe('running');
+    expect(h.step.getSnapshot().value).toBe('running');
     expect(h.calls).toHaveLength(1);
   });
 
-  it('passes a noop after one turn of the loop without a runStep attempt, reporting task.started', async () => {
+  it('passes a noop after one turn of the loop without a runAttempt attempt, reporting step.started', async () => {
     const h = harness({ step: { ...execStep(), kind: 'noop' } as StepDefinition });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'passing');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'passing');
     expect(h.turnsAsked()).toBe(1);
     await turn();
-    expect(h.task.getSnapshot().value).toBe('passing');
-    h.task.send({ type: 'turn.passed' });
-    await inState(h.task, 'succeeded');
+    expect(h.step.getSnapshot().value).toBe('passing');
+    h.step.send({ type: 'turn.passed' });
+    await inState(h.step, 'succeeded');
     expect(h.calls).toHaveLength(0);
-    expect(h.reports()).toEqual([{ type: 'task.started', stepId: 'build', attempt: 1 }]);
+    expect(h.reports()).toEqual([{ type: 'attempt.started', stepId: 'build', attempt: 1 }]);
     expect(h.states()).toEqual(['waiting', 'passing', 'succeeded']);
     expect(h.output()).toEqual({
       stepId: 'build',
@@ -428,10 +428,10 @@ describe('task machine', () => {
 
   it('cancels a noop waiting for its turn', async () => {
     const h = harness({ step: { ...execStep(), kind: 'noop' } as StepDefinition });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'passing');
-    h.task.send({ type: 'cancel' });
-    await inState(h.task, 'cancelled');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'passing');
+    h.step.send({ type: 'cancel' });
+    await inState(h.step, 'cancelled');
     expect(h.output()).toMatchObject({ status: 'cancelled', attempts: 1, error: 'cancelled' });
   });
 
@@ -440,32 +440,32 @@ describe('task machine', () => {
       step: execStep({ retry: { attempts: 3, backoffMs: 100 } }),
       attemptsUsed: 2,
     });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     expect(h.calls[0]!.input.attempt).toBe(3);
     h.calls[0]!.resolve({ ok: false, exitCode: 1 });
-    await inState(h.task, 'failed');
+    await inState(h.step, 'failed');
     expect(h.output()).toMatchObject({ status: 'failed', attempts: 3 });
   });
 
   it('draws the jitter sample when the retry is scheduled', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0);
     const h = harness({ step: execStep({ retry: { attempts: 2, backoffMs: 100, jitter: 0.5 } }) });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.calls[0]!.resolve({ ok: false, exitCode: 1 });
-    await inState(h.task, 'retrying');
-    expect(h.reports()[1]).toMatchObject({ type: 'task.retrying', delayMs: 50 });
+    await inState(h.step, 'retrying');
+    expect(h.reports()[1]).toMatchObject({ type: 'attempt.retrying', delayMs: 50 });
     h.clock.increment(50);
-    await inState(h.task, 'running');
+    await inState(h.step, 'running');
   });
 
   it('produces a JSON-serialisable output of a fixed shape', async () => {
     const h = harness({ step: execStep() });
-    h.task.send({ type: 'start' });
-    await inState(h.task, 'running');
+    h.step.send({ type: 'start' });
+    await inState(h.step, 'running');
     h.calls[0]!.resolve({ ok: false, exitCode: 1 });
-    await inState(h.task, 'failed');
+    await inState(h.step, 'failed');
     const out = h.output()!;
     expect(Object.keys(out).sort()).toEqual(['attempts', 'error', 'exitCode', 'status', 'stepId']);
     expect(JSON.parse(JSON.stringify(out))).toEqual(out);

@@ -8,31 +8,31 @@ import {
   type AnyActorLogic,
 } from 'xstate';
 import {
-  taskMachine,
-  type RunStepInput,
-  type RunStepResult,
-} from '../../../machines/task.machine.ts';
+  stepMachine,
+  type AttemptInput,
+  type AttemptResult,
+} from '../../../machines/step.machine.ts';
 import {
-  taskChildId,
-  workflowMachine,
-  type WorkflowInput,
-} from '../../../machines/workflow.machine.ts';
-import type { ResumedStep } from '../../../machines/run-ledger.ts';
+  stepChildId,
+  executionMachine,
+  type ExecutionInput,
+} from '../../../machines/execution.machine.ts';
+import type { ResumedStep } from '../../../machines/execution-ledger.ts';
 import type { ExecutionEvent } from '../../../src/events.ts';
 import type { StepDefinition, WorkflowDefinition } from '../../../src/workflow/types.ts';
 import { passTurn } from '../../../src/runtime/pass-turn.ts';
 
 interface Call {
-  input: RunStepInput;
+  input: AttemptInput;
   signal: AbortSignal;
-  resolve(result: RunStepResult): void;
+  resolve(result: AttemptResult): void;
 }
 
-/** A runStep stub whose attempts the test settles; counts attempts running at once. */
+/** A runAttempt stub whose attempts the test settles; counts attempts running at once. */
 function stubRunStep() {
   const calls: Call[] = [];
   const stats = { running: 0, maxRunning: 0 };
-  const logic = fromPromise<RunStepResult, RunStepInput>(({ input, signal }) => {
+  const logic = fromPromise<AttemptResult, AttemptInput>(({ input, signal }) => {
     stats.running++;
     stats.maxRunning = Math.max(stats.maxRunning, stats.running);
     let done = false;
@@ -83,16 +83,16 @@ afterEach(() => {
   for (const a of running.splice(0)) a.stop();
 });
 
-/** Starts a run with the stub runStep; records emitted events and children-map sizes. */
+/** Starts a run with the stub runAttempt; records emitted events and children-map sizes. */
 function startRun(def: WorkflowDefinition, opts: { resume?: Record<string, ResumedStep> } = {}) {
   const stub = stubRunStep();
   const clock = new SimulatedClock();
-  const machine = workflowMachine.provide({
+  const machine = executionMachine.provide({
     actors: {
-      task: taskMachine.provide({ actors: { runStep: stub.logic }, actions: { passTurn } }),
+      step: stepMachine.provide({ actors: { runAttempt: stub.logic }, actions: { passTurn } }),
     },
   });
-  const input: WorkflowInput = {
+  const input: ExecutionInput = {
     executionId: 'x1',
     workflowId: 'wf',
     definition: def,
@@ -135,7 +135,7 @@ function attempts(run: ReturnType<typeof startRun>, n: number): Promise<void> {
   return until(() => run.calls.length >= n, `${n} attempts`);
 }
 
-const ok: RunStepResult = { ok: true, exitCode: 0 };
+const ok: AttemptResult = { ok: true, exitCode: 0 };
 
 describe('workflow machine', () => {
   it('runs a diamond a -> (b, c) -> d in dependency order', async () => {
@@ -379,8 +379,8 @@ describe('workflow machine', () => {
   it('cancels before start without running anything', async () => {
     const stub = stubRunStep();
     const actor = createActor(
-      workflowMachine.provide({
-        actors: { task: taskMachine.provide({ actors: { runStep: stub.logic } }) },
+      executionMachine.provide({
+        actors: { step: stepMachine.provide({ actors: { runAttempt: stub.logic } }) },
       }),
       { input: { executionId: 'x1', workflowId: 'wf', definition: definition([{ id: 'a' }]) } },
     );
@@ -420,12 +420,12 @@ describe('workflow machine', () => {
     ]);
   });
 
-  it('settles a crashed task actor as a failed step with an internal error', async () => {
+  it('settles a crashed step actor as a failed step with an internal error', async () => {
     const crashing = fromPromise(async () => {
-      throw new Error('task logic bug');
+      throw new Error('step logic bug');
     });
     const actor = createActor(
-      workflowMachine.provide({ actors: { task: crashing as unknown as typeof taskMachine } }),
+      executionMachine.provide({ actors: { step: crashing as unknown as typeof stepMachine } }),
       { input: { executionId: 'x1', workflowId: 'wf', definition: definition([{ id: 'a' }]) } },
     );
     const events: ExecutionEvent[] = [];
@@ -435,7 +435,7 @@ describe('workflow machine', () => {
     const output = await toPromise(actor);
     expect(output.status).toBe('failed');
     expect(output.error).toMatchObject({ code: 'internal', details: { stepId: 'a' } });
-    expect(output.error?.message).toContain('task logic bug');
+    expect(output.error?.message).toContain('step logic bug');
     expect(events.map((e) => e.type)).toEqual([
       'execution.started',
       'step.failed',
@@ -476,8 +476,8 @@ describe('workflow machine', () => {
     ]);
   });
 
-  it('names task children by slot, reusing freed slots', async () => {
-    expect(taskChildId(3)).toBe('task:3');
+  it('names step children by slot, reusing freed slots', async () => {
+    expect(stepChildId(3)).toBe('step:3');
     const steps = Array.from({ length: 12 }, (_, i) => ({ id: `s${i}` }));
     const run = startRun(definition(steps, { concurrency: 3 }));
     const seen = new Set<string>();
@@ -492,7 +492,7 @@ describe('workflow machine', () => {
       );
     }
     sub.unsubscribe();
-    expect([...seen].sort()).toEqual(['task:0', 'task:1', 'task:2']);
+    expect([...seen].sort()).toEqual(['step:0', 'step:1', 'step:2']);
     expect(run.actor.getSnapshot().output?.status).toBe('completed');
   });
 });
@@ -507,10 +507,10 @@ describe('workflow machine at scale', () => {
     }));
     const def = definition(steps, { concurrency: 8 });
     const actor = createActor(
-      workflowMachine.provide({
+      executionMachine.provide({
         actors: {
-          task: taskMachine.provide({
-            actors: { runStep: stubRunStep().logic },
+          step: stepMachine.provide({
+            actors: { runAttempt: stubRunStep().logic },
             actions: { passTurn },
           }),
         },

@@ -8,16 +8,16 @@
  * records are written before each event is published, so they are never behind any observer.
  * @module
  */
-import type { ResumedStep } from '../../machines/run-ledger.ts';
+import type { ResumedStep } from '../../machines/execution-ledger.ts';
 import { FINAL_EXECUTION_STATUSES, type ExecutionRecord, type Store } from '../store/types.ts';
 import type { ExecutionRecorder } from './execution-recorder.ts';
 import type { EventPipeline } from './event-pipeline.ts';
-import type { LiveRun, LiveRuns } from './live-runs.ts';
+import type { LiveExecution, LiveExecutions } from './live-executions.ts';
 
 /** What adoption needs. */
 export interface AdoptionDeps {
   store: Store;
-  runs: LiveRuns;
+  executions: LiveExecutions;
   recorder: ExecutionRecorder;
   pipeline: EventPipeline;
   /** Records this process just created, to skip reading them back. */
@@ -25,17 +25,17 @@ export interface AdoptionDeps {
 }
 
 /** Makes `executionId` a live run here; undefined when it is finished or unknown. */
-export async function adoptRun(
+export async function adoptExecution(
   deps: AdoptionDeps,
   executionId: string,
-): Promise<LiveRun | undefined> {
-  const existing = deps.runs.get(executionId);
+): Promise<LiveExecution | undefined> {
+  const existing = deps.executions.get(executionId);
   if (existing) return existing;
   const cached = deps.created.get(executionId);
   deps.created.delete(executionId);
   const record = cached ?? (await deps.store.getExecution(executionId));
   if (!record || FINAL_EXECUTION_STATUSES.includes(record.status)) return undefined;
-  if (deps.runs.get(executionId)) return deps.runs.get(executionId);
+  if (deps.executions.get(executionId)) return deps.executions.get(executionId);
 
   const resume: Record<string, ResumedStep> = {};
   const interrupted: Array<{ stepId: string; attempt: number }> = [];
@@ -52,14 +52,14 @@ export async function adoptRun(
       resume[step.id] = { status: step.status, attempts: step.attempts };
     }
   }
-  const live: LiveRun = {
+  const live: LiveExecution = {
     record,
     definition: record.definition,
     inputs: record.input,
     resume: anyProgress ? resume : undefined,
   };
   deps.recorder.track(record);
-  deps.runs.add(live);
+  deps.executions.add(live);
   for (const { stepId, attempt } of interrupted) {
     deps.pipeline.emitExecution({
       type: 'step.interrupted',

@@ -1,8 +1,8 @@
 /**
  * One workflow run: pending → running → completed | failed | cancelled | timed_out.
- * While running it starts a task actor for every step whose needs are met, never more than
- * the run's concurrency at once, and settles each from the task's output. A failure that is
- * not tolerated (`continueOnError`) ends the run: live tasks are cancelled (stopping the run
+ * While running it starts a step actor for every step whose needs are met, never more than
+ * the run's concurrency at once, and settles each from the step's output. A failure that is
+ * not tolerated (`continueOnError`) ends the run: live steps are cancelled (stopping the run
  * stops them), steps that never started are skipped. Every change is emitted as an
  * ExecutionEvent; the runtime persists and publishes them.
  * @module
@@ -12,7 +12,7 @@ import type { ExecutionEvent } from '../src/events.ts';
 import type { WorkflowDefinition } from '../src/workflow/types.ts';
 import type { StepStatus } from '../src/store/types.ts';
 import type { WireError } from '../src/errors.ts';
-import { taskMachine, type TaskOutput, type TaskReport } from './task.machine.ts';
+import { stepMachine, type StepOutput, type StepReport } from './step.machine.ts';
 import {
   allSettled,
   createLedger,
@@ -23,11 +23,11 @@ import {
   takeReady,
   unstartedSteps,
   type ResumedStep,
-  type RunLedger,
-} from './run-ledger.ts';
+  type ExecutionLedger,
+} from './execution-ledger.ts';
 
 /** What a run needs. */
-export interface WorkflowInput {
+export interface ExecutionInput {
   executionId: string;
   workflowId: string;
   definition: WorkflowDefinition;
@@ -36,60 +36,60 @@ export interface WorkflowInput {
 }
 
 /** Final outcome of a run. */
-export type RunOutcome = 'completed' | 'failed' | 'cancelled' | 'timed_out';
+export type ExecutionOutcome = 'completed' | 'failed' | 'cancelled' | 'timed_out';
 
 /** The run's output when it reaches a final state. */
-export interface WorkflowOutput {
+export interface ExecutionOutput {
   executionId: string;
-  status: RunOutcome;
+  status: ExecutionOutcome;
   error: WireError | null;
 }
 
 /** Run context. `ledger` is updated in place (see run-ledger.ts). */
-export interface WorkflowContext extends WorkflowInput {
-  ledger: RunLedger;
+export interface ExecutionMachineContext extends ExecutionInput {
+  ledger: ExecutionLedger;
   /** Step id → definition index. */
   index: Record<string, number>;
   error: WireError | null;
-  outcome: RunOutcome | null;
+  outcome: ExecutionOutcome | null;
 }
 
 /** Events a run accepts. */
-export type WorkflowEvent =
+export type ExecutionMachineEvent =
   | { type: 'start' }
   | { type: 'cancel'; reason?: string }
-  | TaskReport
-  | { type: `xstate.done.actor.${string}`; output: TaskOutput }
+  | StepReport
+  | { type: `xstate.done.actor.${string}`; output: StepOutput }
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
-const TASK_PREFIX = 'task:';
-const DONE_PREFIX = `xstate.done.actor.${TASK_PREFIX}`;
-const ERROR_PREFIX = `xstate.error.actor.${TASK_PREFIX}`;
+const STEP_PREFIX = 'step:';
+const DONE_PREFIX = `xstate.done.actor.${STEP_PREFIX}`;
+const ERROR_PREFIX = `xstate.error.actor.${STEP_PREFIX}`;
 
 /**
- * The XState child id of the task actor in `slot`. Tasks are named by slot (see
- * RunLedger.slotStep); the step a task runs is in its input and its output.
+ * The XState child id of the step actor in `slot`. Steps are named by slot (see
+ * ExecutionLedger.slotStep); the step a step runs is in its input and its output.
  */
-export function taskChildId(slot: number): string {
-  return `${TASK_PREFIX}${slot}`;
+export function stepChildId(slot: number): string {
+  return `${STEP_PREFIX}${slot}`;
 }
 
-/** The slot named by a task's `xstate.done.actor.*` or `xstate.error.actor.*` event. */
+/** The slot named by a step's `xstate.done.actor.*` or `xstate.error.actor.*` event. */
 function slotOfEvent(type: string): number {
   const prefix = type.startsWith(DONE_PREFIX) ? DONE_PREFIX : ERROR_PREFIX;
   return Number(type.slice(prefix.length));
 }
 
 /** The workflow-run machine. */
-export const workflowMachine = setup({
+export const executionMachine = setup({
   types: {
-    context: {} as WorkflowContext,
-    events: {} as WorkflowEvent,
-    input: {} as WorkflowInput,
-    output: {} as WorkflowOutput,
+    context: {} as ExecutionMachineContext,
+    events: {} as ExecutionMachineEvent,
+    input: {} as ExecutionInput,
+    output: {} as ExecutionOutput,
     emitted: {} as ExecutionEvent,
   },
-  actors: { task: taskMachine },
+  actors: { step: stepMachine },
   actions: {
     announceStart: emit(({ context }) => ({
       type: 'execution.started' as const,
@@ -103,8 +103,8 @@ export const workflowMachine = setup({
         const i = takeReady(ledger);
         if (i === undefined) break;
         const step = definition.steps[i]!;
-        const id = taskChildId(occupySlot(ledger, i));
-        enqueue.spawnChild('task', {
+        const id = stepChildId(occupySlot(ledger, i));
+        enqueue.spawnChild('step', {
           id,
           input: {
             executionId: context.executionId,
@@ -119,13 +119,13 @@ export const workflowMachine = setup({
     }),
     /** Remembers a live step's attempt (reported if the run ends while it runs). */
     noteAttempt: ({ context, event }) => {
-      const e = event as Extract<TaskReport, { type: 'task.started' }>;
+      const e = event as Extract<StepReport, { type: 'attempt.started' }>;
       context.ledger.attemptsUsed[context.index[e.stepId]!] = e.attempt;
     },
     forwardReport: emit(({ context, event }) => {
-      const e = event as TaskReport;
+      const e = event as StepReport;
       const base = { executionId: context.executionId, workflowId: context.workflowId };
-      return e.type === 'task.started'
+      return e.type === 'attempt.started'
         ? { type: 'step.started' as const, ...base, stepId: e.stepId, attempt: e.attempt }
         : {
             type: 'step.retrying' as const,
@@ -136,16 +136,16 @@ export const workflowMachine = setup({
             error: e.error,
           };
     }),
-    /** Settles a finished task into the ledger and emits its final step event. */
-    settleTask: enqueueActions(({ context, event, enqueue }) => {
-      const out = (event as { output: TaskOutput }).output;
+    /** Settles a finished step into the ledger and emits its final step event. */
+    settleStep: enqueueActions(({ context, event, enqueue }) => {
+      const out = (event as { output: StepOutput }).output;
       const slot = slotOfEvent(event.type);
       const i = releaseSlot(context.ledger, slot);
       if (i === undefined || context.definition.steps[i]!.id !== out.stepId) return;
       settle(context.ledger, context.definition.steps, i, out.status);
       // A finished child stays in the parent's children map until stopped; keeping the map as
       // small as the live set keeps spawn/stop O(concurrency) instead of O(steps).
-      enqueue.stopChild(taskChildId(slot));
+      enqueue.stopChild(stepChildId(slot));
       enqueue.emit(stepFinishedEvent(context, out));
       if (context.ledger.failedAt === i) {
         enqueue.assign({
@@ -158,15 +158,15 @@ export const workflowMachine = setup({
         });
       }
     }),
-    /** A task actor crashed (a bug, not a step failure): settle it as failed. */
-    settleCrashedTask: enqueueActions(({ context, event, enqueue }) => {
+    /** A step actor crashed (a bug, not a step failure): settle it as failed. */
+    settleCrashedStep: enqueueActions(({ context, event, enqueue }) => {
       const slot = slotOfEvent(event.type);
       const i = releaseSlot(context.ledger, slot);
       if (i === undefined) return;
       const stepId = context.definition.steps[i]!.id;
       const message = String((event as { error: unknown }).error);
       settle(context.ledger, context.definition.steps, i, 'failed');
-      enqueue.stopChild(taskChildId(slot));
+      enqueue.stopChild(stepChildId(slot));
       enqueue.emit(
         stepFinishedEvent(context, {
           stepId,
@@ -191,7 +191,7 @@ export const workflowMachine = setup({
           enqueue.emit(
             stepFinishedEvent(context, {
               stepId: definition.steps[i]!.id,
-              status: params.liveStatus as TaskOutput['status'],
+              status: params.liveStatus as StepOutput['status'],
               attempts: Math.max(1, ledger.attemptsUsed[i]!),
               exitCode: null,
               error: params.reason,
@@ -214,8 +214,8 @@ export const workflowMachine = setup({
     setError: assign((_, params: { code: WireError['code']; message: string }) => ({
       error: { code: params.code, message: params.message, recoverable: false },
     })),
-    setOutcome: assign((_, params: { status: RunOutcome }) => ({ outcome: params.status })),
-    announceEnd: emit(({ context }, params: { status: RunOutcome }) => ({
+    setOutcome: assign((_, params: { status: ExecutionOutcome }) => ({ outcome: params.status })),
+    announceEnd: emit(({ context }, params: { status: ExecutionOutcome }) => ({
       type: `execution.${params.status}` as const,
       executionId: context.executionId,
       workflowId: context.workflowId,
@@ -232,7 +232,7 @@ export const workflowMachine = setup({
     runTimeout: ({ context }) => context.definition.timeoutMs ?? 0,
   },
 }).createMachine({
-  id: 'workflow',
+  id: 'execution',
   context: ({ input }) => {
     const index: Record<string, number> = {};
     input.definition.steps.forEach((s, i) => (index[s.id] = i));
@@ -265,10 +265,10 @@ export const workflowMachine = setup({
         { guard: 'runDone', target: 'completed' },
       ],
       on: {
-        'task.started': { actions: ['noteAttempt', 'forwardReport'] },
-        'task.retrying': { actions: 'forwardReport' },
-        'xstate.done.actor.*': { actions: ['settleTask', 'dispatchReady'] },
-        'xstate.error.actor.*': { actions: ['settleCrashedTask', 'dispatchReady'] },
+        'attempt.started': { actions: ['noteAttempt', 'forwardReport'] },
+        'attempt.retrying': { actions: 'forwardReport' },
+        'xstate.done.actor.*': { actions: ['settleStep', 'dispatchReady'] },
+        'xstate.error.actor.*': { actions: ['settleCrashedStep', 'dispatchReady'] },
         cancel: {
           target: 'cancelled',
           actions: assign({
@@ -333,7 +333,7 @@ export const workflowMachine = setup({
   }),
 });
 
-function stepFinishedEvent(context: WorkflowContext, out: TaskOutput): ExecutionEvent {
+function stepFinishedEvent(context: ExecutionMachineContext, out: StepOutput): ExecutionEvent {
   const base = {
     executionId: context.executionId,
     workflowId: context.workflowId,

@@ -4,20 +4,20 @@
  * @module
  */
 import type { Actor } from 'xstate';
-import type { workflowMachine } from '../../machines/workflow.machine.ts';
-import type { ResumedStep } from '../../machines/run-ledger.ts';
+import type { executionMachine } from '../../machines/execution.machine.ts';
+import type { ResumedStep } from '../../machines/execution-ledger.ts';
 import type { ExecutionRecord } from '../store/types.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
 
 /** One live run. */
-export interface LiveRun {
+export interface LiveExecution {
   record: ExecutionRecord;
   definition: WorkflowDefinition;
   inputs: Record<string, unknown>;
   /** Step states carried over from a previous process. */
   resume?: Record<string, ResumedStep>;
   /** Set once an engine starts it. */
-  actor?: Actor<typeof workflowMachine>;
+  actor?: Actor<typeof executionMachine>;
   /** Cancel requested before its workflow actor existed. */
   cancelled?: boolean;
 }
@@ -25,19 +25,19 @@ export interface LiveRun {
 const MAX_WAITERS_PER_RUN = 64;
 
 /** The registry of live runs, with end-of-run waiters. */
-export class LiveRuns {
-  readonly #runs = new Map<string, LiveRun>();
+export class LiveExecutions {
+  readonly #runs = new Map<string, LiveExecution>();
   readonly #waiters = new Map<string, Array<(record?: ExecutionRecord) => void>>();
 
   get size(): number {
     return this.#runs.size;
   }
 
-  get(id: string): LiveRun | undefined {
+  get(id: string): LiveExecution | undefined {
     return this.#runs.get(id);
   }
 
-  add(run: LiveRun): void {
+  add(run: LiveExecution): void {
     this.#runs.set(run.record.id, run);
   }
 
@@ -72,7 +72,7 @@ export class LiveRuns {
   }
 
   /** Every live run. */
-  values(): IterableIterator<LiveRun> {
+  values(): IterableIterator<LiveExecution> {
     return this.#runs.values();
   }
 }

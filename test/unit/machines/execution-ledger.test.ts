@@ -7,8 +7,8 @@ import {
   settle,
   takeReady,
   unstartedSteps,
-  type RunLedger,
-} from '../../../machines/run-ledger.ts';
+  type ExecutionLedger,
+} from '../../../machines/execution-ledger.ts';
 import type { StepDefinition } from '../../../src/workflow/types.ts';
 
 function step(id: string, needs: string[] = [], continueOnError = false): StepDefinition {
@@ -23,7 +23,7 @@ function step(id: string, needs: string[] = [], continueOnError = false): StepDe
 }
 
 /** Takes every ready step. */
-function drain(ledger: RunLedger): number[] {
+function drain(ledger: ExecutionLedger): number[] {
   const out: number[] = [];
   for (let i = takeReady(ledger); i !== undefined; i = takeReady(ledger)) out.push(i);
   return out;
@@ -192,7 +192,7 @@ describe('cost per step', () => {
   function runAll(
     steps: StepDefinition[],
     concurrency: number,
-  ): { ms: number; l: RunLedger; maxQueue: number } {
+  ): { ms: number; l: ExecutionLedger; maxQueue: number } {
     const t0 = performance.now();
     const l = createLedger(steps);
     const live: number[] = [];

@@ -1,0 +1,82 @@
+/**
+ * The `run` actor supplied to engines: one execution in one engine slot. It creates the run's
+ * workflow actor, forwards what the run emits into the event pipeline and resolves when the
+ * run ends. Stopping it (engine stop, service shutdown) stops the workflow actor without a
+ * final status, so the run stays unfinished in the store and is rehydrated on the next start.
+ * The slot is counted free by the dispatcher when the engine has freed it (dispatcher.ts).
+ * @module
+ */
+import { createActor, fromPromise, type AnyStateMachine } from 'xstate';
+import type { Logger } from 'pino';
+import type { executionMachine, ExecutionOutput } from '../../machines/execution.machine.ts';
+import type { Clock } from '../clock.ts';
+import type { Store } from '../store/types.ts';
+import type { EventPipeline } from './event-pipeline.ts';
+import type { LiveExecutions } from './live-executions.ts';
+
+/** Dependencies of the run actor. */
+export interface ExecutionActorDeps {
+  machine: typeof executionMachine;
+  executions: LiveExecutions;
+  pipeline: EventPipeline;
+  store: Store;
+  clock: Clock;
+  node: string;
+  logger: Logger;
+  /** Called when the run was stopped before its end (shutdown). */
+  onAbandoned: (executionId: string) => void;
+}
+
+/** What the run actor resolves with. */
+export type ExecutionActorOutput =
+  ExecutionOutput | { executionId: string; status: 'abandoned' | 'skipped' };
+
+/** Builds the `run` actor logic. */
+export function createExecutionActor(deps: ExecutionActorDeps) {
+  return fromPromise<ExecutionActorOutput, { executionId: string; engineId: string }>(
+    async function run({ input, signal }) {
+      const { executionId, engineId } = input;
+      const live = deps.executions.get(executionId);
+      if (!live) return { executionId, status: 'skipped' };
+      live.record.engineId = engineId;
+      live.record.node = deps.node;
+      const actor = createActor(deps.machine as AnyStateMachine, {
+        id: `execution.${executionId}`,
+        clock: deps.clock,
+        input: {
+          executionId,
+          workflowId: live.record.workflowId,
+          definition: live.definition,
+          resume: live.resume,
+        },
+      }) as NonNullable<typeof live.actor>;
+      live.actor = actor;
+      actor.on('*', (event) => deps.pipeline.emitExecution(event));
+      const done = new Promise<ExecutionActorOutput>((resolve) => {
+        actor.subscribe({
+          complete: () => resolve(actor.getSnapshot().output as ExecutionOutput),
+          error: (err) => {
+            deps.logger.error({ err, executionId }, 'workflow actor crashed');
+            resolve({ executionId, status: 'abandoned' });
+          },
+        });
+        signal.addEventListener(
+          'abort',
+          () => {
+            if (actor.getSnapshot().status !== 'active') return;
+            actor.stop();
+            deps.onAbandoned(executionId);
+            resolve({ executionId, status: 'abandoned' });
+          },
+          { once: true },
+        );
+      });
+      actor.start();
+      // A cancel that arrived while the run was being handed to this slot wins over start.
+      actor.send(
+        live.cancelled ? { type: 'cancel', reason: 'cancelled before start' } : { type: 'start' },
+      );
+      return await done;
+    },
+  );
+}
