@@ -1,5 +1,6 @@
 /**
- * Monitor commands: run statistics per workflow over a window, and the Prometheus metrics text.
+ * Monitor commands: run statistics per workflow over a window (computed by src/statistics/), and
+ * the Prometheus metrics text (src/metrics/). Both reach the service through `Stator`.
  * @module
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * `GET /ws`: the monitor over WebSocket (@hono/node-ws; protocol in monitor/ws-protocol.ts).
+ * `GET /ws`: the monitor over WebSocket (@hono/node-ws; protocol in ws/ws-protocol.ts).
  * The upgrade passes through the app's middleware like any request, so with an API token the
  * socket needs `Authorization: Bearer` or, since browsers cannot set headers on a WebSocket,
  * `?token=`. Mounting keeps the app's upgrade hook aside; `startHttpServer()` attaches it to
@@ -12,7 +12,7 @@ import { createNodeWebSocket, type NodeWebSocket } from '@hono/node-ws';
 import type { Logger } from 'pino';
 import type { Stator } from '../runtime/types.ts';
 import { MalformedPayloadError } from '../errors.ts';
-import { WsSession, type WsSocket } from '../monitor/index.ts';
+import { WsSession, type WsSocket } from './ws/index.ts';
 
 /** @default 1048576 (1 MiB) */
 export const DEFAULT_WS_MAX_BUFFERED_BYTES = 1024 * 1024;

@@ -1,6 +1,6 @@
 /**
  * The seam behind resumes older than the recent buffer: a store of this process's past events
- * (the JetStream event stream in cluster mode, see jetstream-history.ts). The monitor hands it
+ * (the JetStream event stream in cluster mode, see jetstream/). The monitor hands it
  * every event it publishes, so an implementation can index what is its own, and asks it for the
  * events between a client's last seen sequence number and the oldest one still in memory.
  * @module

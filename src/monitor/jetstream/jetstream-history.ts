@@ -15,10 +15,10 @@
  */
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { StampedEvent } from '../events.ts';
-import { actorOut, actorWildcard } from '../bus/subjects.ts';
-import { matchesFilter } from '../../machines/event-filter.ts';
-import type { EventHistory, HistoryQuery, HistoryRead } from './event-history.ts';
+import type { StampedEvent } from '../../events.ts';
+import { actorOut, actorWildcard } from '../../bus/index.ts';
+import { matchesFilter } from '../../../machines/event-filter.ts';
+import type { EventHistory, HistoryQuery, HistoryRead } from '../event-history.ts';
 
 /** Options of createJetStreamHistory. */
 export interface JetStreamHistoryOptions {

@@ -15,11 +15,11 @@
  * @module
  */
 import { z } from 'zod';
-import type { StampedEvent } from '../events.ts';
-import type { WireError } from '../errors.ts';
-import type { EventFilter, EventGap } from '../runtime/types.ts';
-import { eventFilterSchema, parseInput } from '../commands/index.ts';
-import { InvalidArgumentError, MalformedPayloadError } from '../errors.ts';
+import type { StampedEvent } from '../../events.ts';
+import type { WireError } from '../../errors.ts';
+import type { EventFilter, EventGap } from '../../runtime/types.ts';
+import { eventFilterSchema, parseInput } from '../../commands/index.ts';
+import { InvalidArgumentError, MalformedPayloadError } from '../../errors.ts';
 
 /** Version announced in `connected`. */
 export const WS_PROTOCOL_VERSION = 1;

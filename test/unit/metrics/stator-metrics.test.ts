@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StatorMetrics, StepTimer, type MetricsSources } from '../../../src/monitor/index.ts';
+import { StatorMetrics, StepTimer, type MetricsSources } from '../../../src/metrics/index.ts';
 import type { StampedEvent } from '../../../src/events.ts';
 import { parsePrometheusText } from '../../helpers/prometheus-text.ts';
 

@@ -7,10 +7,10 @@
  * @module
  */
 import type { Logger } from 'pino';
-import type { StampedEvent } from '../events.ts';
-import { ConflictError, NotFoundError, StatorError, toWire } from '../errors.ts';
-import type { EventFilter, EventGap, EventSubscription, Stator } from '../runtime/types.ts';
-import { eventJson } from './event-json.ts';
+import type { StampedEvent } from '../../events.ts';
+import { ConflictError, NotFoundError, StatorError, toWire } from '../../errors.ts';
+import type { EventFilter, EventGap, EventSubscription, Stator } from '../../runtime/types.ts';
+import { eventJson } from '../../monitor/index.ts';
 import { parseClientMessage, WS_PROTOCOL_VERSION, type ServerMessage } from './ws-protocol.ts';
 
 /** The part of a WebSocket the session uses (`ws`'s WebSocket has it). */

@@ -12,7 +12,7 @@ import {
   type ExecutionStatus,
   type ExecutionSummary,
   type Store,
-} from '../store/types.ts';
+} from '../store/index.ts';
 
 /** @default 3600000 (1 h) */
 export const DEFAULT_STATISTICS_WINDOW_MS = 3_600_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeStatistics, percentile } from '../../../src/monitor/index.ts';
+import { computeStatistics, percentile } from '../../../src/statistics/index.ts';
 import { createMemoryStore } from '../../../src/store/index.ts';
 import type { ExecutionRecord, ExecutionStatus, Store } from '../../../src/store/types.ts';
 import { createIdGenerator } from '../../../src/ids.ts';

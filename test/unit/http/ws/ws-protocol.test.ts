@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { filterKey, parseClientMessage } from '../../../src/monitor/index.ts';
-import { StatorError } from '../../../src/errors.ts';
+import { filterKey, parseClientMessage } from '../../../../src/http/ws/index.ts';
+import { StatorError } from '../../../../src/errors.ts';
 
 function errorOf(text: string): { code: string; message: string } {
   try {
