@@ -27,18 +27,6 @@ Commands:
   machines [NAME]    list the statecharts, or print one
 
 Run 'stator <command> --help' for the options of a command.`,
-  serve: `Usage: stator serve [--workflows DIR] [--port N] [--host H] [--data-dir D]
-                    [--log-level L] [--engines N] [--slots N] [--node-name NAME]
-                    [--nats URL] [--nats-creds FILE] [--nats-prefix P]
-
-Every flag has a STATOR_* environment variable (flags win): STATOR_WORKFLOWS_DIR (examples),
-STATOR_PORT or PORT (8080), STATOR_HOST (127.0.0.1), STATOR_DATA_DIR (./.stator),
-STATOR_LOG_LEVEL (info), STATOR_ENGINES (2), STATOR_SLOTS (8), STATOR_NODE_NAME,
-STATOR_NATS_URL (cluster mode: NATS bus, JetStream store and shared work queue),
-STATOR_NATS_CREDS, STATOR_NATS_PREFIX (stator); credentials from the environment only:
-STATOR_NATS_USER / STATOR_NATS_PASSWORD, STATOR_NATS_TOKEN, STATOR_NATS_NKEY_SEED.
-STATOR_API_TOKEN (env only) makes every /api route require
-'Authorization: Bearer <token>'. SIGINT or SIGTERM shut down gracefully.`,
   run: `Usage: stator run FILE [--input key=value ...] [--json] [--log-level L]
 
 Registers FILE in an in-process service (memory store), runs it and prints each step's
@@ -270,7 +258,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'serve':
-        return await serve(rest, { help: HELP.serve!, out, printError });
+        return await serve(rest, { out, printError });
       case 'run':
         return await runFile(rest);
       case 'validate':

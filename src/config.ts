@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from 'pino';
+import { DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND } from './commands/index.ts';
 import { InvalidArgumentError, type FieldIssue } from './errors.ts';
 import {
   DEFAULT_DATA_DIR,
@@ -12,7 +13,9 @@ import {
   DEFAULT_SLOTS_PER_ENGINE,
   type StatorOptions,
 } from './runtime/index.ts';
-import { parseDuration } from './workflow/index.ts';
+import { DEFAULT_MAX_SESSIONS } from './sessions/index.ts';
+import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from './triggers/index.ts';
+import { formatDuration, parseDuration } from './workflow/index.ts';
 
 /** @default "127.0.0.1" */
 export const DEFAULT_HOST = '127.0.0.1';
@@ -79,38 +82,119 @@ export const configSchema = z.object({
   rateLimit: z.coerce.number().finite().min(0).max(1_000_000).optional(),
   /** Commands a client or session may send in one burst (bucket size). */
   rateBurst: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  /** Sessions this process holds; one more is refused (409). */
+  maxSessions: z.coerce.number().int().min(1).max(100_000).optional(),
 });
 
 /** The resolved configuration. */
 export type Config = z.output<typeof configSchema>;
 type ConfigKey = keyof Config;
 
-/** Where each setting comes from: its flag (without `--`) and environment variables, in priority order. */
-export const CONFIG_SOURCES: Record<ConfigKey, { flag?: string; env: string[] }> = {
-  host: { flag: 'host', env: ['STATOR_HOST'] },
-  port: { flag: 'port', env: ['STATOR_PORT', 'PORT'] },
-  dataDir: { flag: 'data-dir', env: ['STATOR_DATA_DIR'] },
-  // No flag on purpose: a token on the command line shows in `ps`.
-  apiToken: { env: ['STATOR_API_TOKEN'] },
-  workflowsDir: { flag: 'workflows', env: ['STATOR_WORKFLOWS_DIR'] },
-  logLevel: { flag: 'log-level', env: ['STATOR_LOG_LEVEL'] },
-  engines: { flag: 'engines', env: ['STATOR_ENGINES'] },
-  slots: { flag: 'slots', env: ['STATOR_SLOTS'] },
-  nodeName: { flag: 'node-name', env: ['STATOR_NODE_NAME'] },
-  natsUrl: { flag: 'nats', env: ['STATOR_NATS_URL'] },
-  // Secrets come from the environment only (see apiToken).
-  natsUser: { env: ['STATOR_NATS_USER'] },
-  natsPassword: { env: ['STATOR_NATS_PASSWORD'] },
-  natsToken: { env: ['STATOR_NATS_TOKEN'] },
-  natsCreds: { flag: 'nats-creds', env: ['STATOR_NATS_CREDS'] },
-  natsNkeySeed: { env: ['STATOR_NATS_NKEY_SEED'] },
-  natsPrefix: { flag: 'nats-prefix', env: ['STATOR_NATS_PREFIX'] },
+/** Where a setting comes from, and its line in `stator serve --help`. */
+export interface ConfigSource {
+  /** The flag, without `--`; none for secrets, which a command line shows to `ps`. */
+  flag?: string;
+  /** Environment variables, in priority order. */
+  env: string[];
+  /** Placeholder of the value in the help, e.g. `N`. */
+  arg?: string;
+  /** What it sets, for the help. */
+  help: string;
+  /** The default as the help shows it, when the schema has none (it is applied elsewhere). */
+  defaultText?: string;
+}
+
+/**
+ * Every setting's flag and environment variables, and its help: the flags `serve` parses and its
+ * `--help` are both made from this table, so neither can miss a setting.
+ */
+export const CONFIG_SOURCES: Record<ConfigKey, ConfigSource> = {
+  workflowsDir: {
+    flag: 'workflows',
+    env: ['STATOR_WORKFLOWS_DIR'],
+    arg: 'DIR',
+    help: 'workflow files loaded at start',
+  },
+  port: { flag: 'port', env: ['STATOR_PORT', 'PORT'], arg: 'N', help: 'HTTP port (0: any free)' },
+  host: { flag: 'host', env: ['STATOR_HOST'], arg: 'H', help: 'address the HTTP server binds' },
+  dataDir: {
+    flag: 'data-dir',
+    env: ['STATOR_DATA_DIR'],
+    arg: 'D',
+    help: 'SQLite store and pid registry (embedded mode)',
+  },
+  logLevel: {
+    flag: 'log-level',
+    env: ['STATOR_LOG_LEVEL'],
+    arg: 'L',
+    help: LOG_LEVELS.join(' | '),
+  },
+  engines: { flag: 'engines', env: ['STATOR_ENGINES'], arg: 'N', help: 'engines of this process' },
+  slots: { flag: 'slots', env: ['STATOR_SLOTS'], arg: 'N', help: 'parallel executions per engine' },
+  nodeName: {
+    flag: 'node-name',
+    env: ['STATOR_NODE_NAME'],
+    arg: 'NAME',
+    help: 'name of this process in records and in a cluster',
+    defaultText: 'host name and pid',
+  },
+  maxSessions: {
+    flag: 'max-sessions',
+    env: ['STATOR_MAX_SESSIONS'],
+    arg: 'N',
+    help: 'sessions this process holds; one more is refused (409)',
+    defaultText: String(DEFAULT_MAX_SESSIONS),
+  },
+  rateLimit: {
+    flag: 'rate-limit',
+    env: ['STATOR_RATE_LIMIT'],
+    arg: 'N',
+    help: 'commands/s per client and per session that change a session (0: no limit)',
+    defaultText: String(DEFAULT_RATE_PER_SECOND),
+  },
+  rateBurst: {
+    flag: 'rate-burst',
+    env: ['STATOR_RATE_BURST'],
+    arg: 'N',
+    help: 'burst of those commands (bucket size)',
+    defaultText: String(DEFAULT_RATE_BURST),
+  },
   hookIdempotencyRetention: {
     flag: 'hook-idempotency-retention',
     env: ['STATOR_HOOK_IDEMPOTENCY_RETENTION'],
+    arg: 'DURATION',
+    help: 'how long a webhook Idempotency-Key is remembered (1s to 7d)',
+    defaultText: formatDuration(DEFAULT_IDEMPOTENCY_RETENTION_MS),
   },
-  rateLimit: { flag: 'rate-limit', env: ['STATOR_RATE_LIMIT'] },
-  rateBurst: { flag: 'rate-burst', env: ['STATOR_RATE_BURST'] },
+  natsUrl: {
+    flag: 'nats',
+    env: ['STATOR_NATS_URL'],
+    arg: 'URL',
+    help: 'cluster mode: NATS bus, JetStream store and shared work queue',
+    defaultText: 'embedded mode',
+  },
+  natsCreds: {
+    flag: 'nats-creds',
+    env: ['STATOR_NATS_CREDS'],
+    arg: 'FILE',
+    help: 'NATS credentials file',
+  },
+  natsPrefix: {
+    flag: 'nats-prefix',
+    env: ['STATOR_NATS_PREFIX'],
+    arg: 'P',
+    help: 'prefix of the JetStream buckets and streams',
+  },
+  // Secrets come from the environment only.
+  apiToken: {
+    env: ['STATOR_API_TOKEN'],
+    help: "every /api route and /metrics need 'Authorization: Bearer <token>' (16+ characters)",
+    defaultText: 'no auth',
+  },
+  natsUser: { env: ['STATOR_NATS_USER'], help: 'NATS user (with STATOR_NATS_PASSWORD)' },
+  natsPassword: { env: ['STATOR_NATS_PASSWORD'], help: 'NATS password' },
+  natsToken: { env: ['STATOR_NATS_TOKEN'], help: 'NATS token' },
+  natsNkeySeed: { env: ['STATOR_NATS_NKEY_SEED'], help: 'NATS nkey seed' },
 };
 
 /** `node:util` parseArgs option specs of every config flag. */
@@ -119,6 +203,43 @@ export const CONFIG_FLAG_OPTIONS: Record<string, { type: 'string' }> = Object.fr
     .filter((s) => s.flag !== undefined)
     .map((s) => [s.flag!, { type: 'string' as const }]),
 );
+
+/** The defaults the schema fills in, as the help shows them. */
+function defaultOf(key: ConfigKey, source: ConfigSource): string | undefined {
+  if (source.defaultText !== undefined) return source.defaultText;
+  const field = configSchema.shape[key];
+  const value: unknown = field.safeParse(undefined).data;
+  return value === undefined ? undefined : String(value);
+}
+
+/**
+ * The help of every setting, two lines each (name and variables, then what it sets and its
+ * default): the flags first, then the settings read from the environment only.
+ */
+export function configHelpLines(): string[] {
+  const entry = (key: ConfigKey, source: ConfigSource, name: string): string[] => {
+    const fallback = defaultOf(key, source);
+    return [`  ${name}`, `      ${source.help}${fallback === undefined ? '' : ` [${fallback}]`}`];
+  };
+  const sources = Object.entries(CONFIG_SOURCES) as Array<[ConfigKey, ConfigSource]>;
+  return [
+    'Options (each also read from the variables in parentheses; a flag wins):',
+    ...sources.flatMap(([key, source]) =>
+      source.flag === undefined
+        ? []
+        : entry(
+            key,
+            source,
+            `--${source.flag} ${source.arg ?? 'VALUE'}  (${source.env.join(', ')})`,
+          ),
+    ),
+    '',
+    'From the environment only (on a command line, ps would show them):',
+    ...sources.flatMap(([key, source]) =>
+      source.flag === undefined ? entry(key, source, source.env.join(', ')) : [],
+    ),
+  ];
+}
 
 /** Input of `resolveConfig()`. */
 export interface ConfigInput {
@@ -177,6 +298,7 @@ export function statorOptionsFromConfig(config: Config, logger?: Logger): Stator
       ...(config.rateBurst !== undefined && { burst: config.rateBurst }),
     };
   }
+  if (config.maxSessions !== undefined) options.maxSessions = config.maxSessions;
   if (logger !== undefined) options.logger = logger;
   return options;
 }

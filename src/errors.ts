@@ -8,6 +8,8 @@
 export type ErrorCode =
   | 'invalid_argument'
   | 'malformed_json'
+  | 'malformed_yaml'
+  | 'payload_too_large'
   | 'invalid_workflow'
   | 'not_found'
   | 'conflict'
@@ -71,12 +73,29 @@ export class InvalidArgumentError extends StatorError {
   }
 }
 
-/** A body or payload that is not valid JSON (or YAML). */
+/** A text format of bodies and payloads. */
+export type PayloadFormat = 'json' | 'yaml';
+
+/** A body or payload that does not parse: `malformed_json`, or `malformed_yaml` for YAML text. */
 export class MalformedPayloadError extends InvalidArgumentError {
-  constructor(message: string, cause?: unknown) {
-    super(message, undefined, 'malformed_json');
+  constructor(
+    message: string,
+    cause?: unknown,
+    readonly format: PayloadFormat = 'json',
+  ) {
+    super(message, undefined, format === 'yaml' ? 'malformed_yaml' : 'malformed_json');
     this.name = 'MalformedPayloadError';
     if (cause !== undefined) Object.defineProperty(this, 'cause', { value: cause });
+  }
+}
+
+/** A body or payload larger than allowed; `details.limitBytes` is the limit. */
+export class PayloadTooLargeError extends StatorError {
+  constructor(limitBytes: number, what = 'request body') {
+    super('payload_too_large', `${what} exceeds ${limitBytes} bytes`, {
+      details: { limitBytes },
+    });
+    this.name = 'PayloadTooLargeError';
   }
 }
 
@@ -190,6 +209,8 @@ export function toWire(err: unknown): WireError {
 const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_argument: 422,
   malformed_json: 400,
+  malformed_yaml: 400,
+  payload_too_large: 413,
   invalid_workflow: 422,
   not_found: 404,
   conflict: 409,

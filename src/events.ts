@@ -6,7 +6,7 @@
  */
 import type { WireError } from './errors.ts';
 import type { ActorAddress } from './bus/subjects.ts';
-import type { ExecutionStatus } from './store/types.ts';
+import type { ExecutionStatus } from './store/index.ts';
 import type { SessionActivity, SessionStatus } from './sessions/types.ts';
 
 /** Severity carried by every event. */
@@ -165,8 +165,12 @@ export type SessionEvent =
   | {
       type: 'session.stdout' | 'session.stderr';
       sessionId: string;
-      /** Position in the session's output buffer (see `logs`). */
-      seq: number;
+      /**
+       * The line's `seq` in the session's output buffer, the one `logs?since=` and
+       * `session.logs` take (`since: logSeq - 1` starts at this line). Not the event's own `seq`,
+       * which numbers every event of the process.
+       */
+      logSeq: number;
       line: string;
     }
   | { type: 'session.deleted'; sessionId: string };

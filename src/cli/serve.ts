@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import {
   CONFIG_FLAG_OPTIONS,
+  configHelpLines,
   resolveConfig,
   statorOptionsFromConfig,
   type Config,
@@ -22,9 +23,30 @@ import { loadWorkflowDir, type LoadedWorkflowFile } from '../workflow/index.ts';
 import { toWire } from '../errors.ts';
 import type { Stator, StatorOptions } from '../runtime/index.ts';
 
+/** The options `stator serve` parses: every config flag, and `--help`. */
+export const SERVE_OPTIONS = {
+  ...CONFIG_FLAG_OPTIONS,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `stator serve --help`, made from the config table that defines the flags. */
+export function serveHelp(): string {
+  return [
+    'Usage: stator serve [options]',
+    '',
+    'Serves the HTTP API and the workflows of a directory; defaults in brackets.',
+    '',
+    ...configHelpLines(),
+    '',
+    '  -h, --help',
+    '      print this help',
+    '',
+    'SIGINT or SIGTERM shut down gracefully.',
+  ].join('\n');
+}
+
 /** How the CLI prints. */
 export interface ServeIo {
-  help: string;
   out: (line: string) => void;
   printError: (prefix: string, e: unknown) => void;
 }
@@ -74,11 +96,8 @@ async function clusterSeams(config: Config, options: StatorOptions, logger: Logg
 
 /** Runs `stator serve`; resolves with the exit code after a graceful shutdown. */
 export async function serve(args: string[], io: ServeIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { ...CONFIG_FLAG_OPTIONS, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) return (io.out(io.help), 0);
+  const { values } = parseArgs({ args, options: SERVE_OPTIONS });
+  if (values.help) return (io.out(serveHelp()), 0);
   let config: Config;
   try {
     config = resolveConfig({ flags: values, env: process.env });

@@ -6,7 +6,6 @@
  * @module
  */
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
 import type { Stator } from '../runtime/types.ts';
 import {
   SESSION_STATUSES,
@@ -18,6 +17,7 @@ import {
   type SessionStatus,
 } from '../sessions/index.ts';
 import { MalformedPayloadError, UnavailableError } from '../errors.ts';
+import { parseWorkflowText } from '../workflow/index.ts';
 import { defineCommand } from './types.ts';
 import { cursorSchema, idSchema, limitSchema, optionalString } from './schemas.ts';
 
@@ -45,13 +45,18 @@ const idInput = z.object({ id: idSchema });
 const emptyAsUndefined = (v: unknown): unknown => (v === '' || v === null ? undefined : v);
 const statusSchema = z.enum(SESSION_STATUSES as [SessionStatus, ...SessionStatus[]]);
 
-/** Parses a definition sent as YAML or JSON text into an object. */
+/**
+ * Parses a definition sent as text into an object, as workflow definitions are read: YAML, or
+ * JSON when it starts with `{` (`malformed_yaml` or `malformed_json`, with the line).
+ */
 function definitionObject(definition: string | Record<string, unknown>): unknown {
   if (typeof definition !== 'string') return definition;
   try {
-    return parseYaml(definition) as unknown;
+    return parseWorkflowText(definition);
   } catch (err) {
-    throw new MalformedPayloadError(`malformed session definition: ${(err as Error).message}`, err);
+    if (!(err instanceof MalformedPayloadError)) throw err;
+    const message = `malformed session definition: ${err.message}`;
+    throw new MalformedPayloadError(message, err.cause, err.format);
   }
 }
 

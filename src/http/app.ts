@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { InvalidArgumentError } from '../errors.ts';
+import { PayloadTooLargeError } from '../errors.ts';
 import { requireBearerToken } from './auth.ts';
 import { createErrorHandler, errorResponse, notFoundHandler } from './error-response.ts';
 import { resolveHttpAppOptions, type HttpAppOptions } from './options.ts';
@@ -50,14 +50,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     '/api/*',
     bodyLimit({
       maxSize: opts.bodyLimitBytes,
-      onError: (c) =>
-        errorResponse(
-          c,
-          new InvalidArgumentError(`request body exceeds ${opts.bodyLimitBytes} bytes`, {
-            limitBytes: opts.bodyLimitBytes,
-          }),
-          413,
-        ),
+      onError: (c) => errorResponse(c, new PayloadTooLargeError(opts.bodyLimitBytes)),
     }),
   );
 

@@ -9,7 +9,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Stator } from '../runtime/types.ts';
-import { InvalidArgumentError } from '../errors.ts';
+import { PayloadTooLargeError } from '../errors.ts';
 import { SIGNATURE_HEADER } from '../triggers/index.ts';
 import { errorResponse } from './error-response.ts';
 
@@ -29,14 +29,7 @@ export function hookRoutes(stator: Stator, opts: HookRouteOptions): Hono {
     '*',
     bodyLimit({
       maxSize: opts.bodyLimitBytes,
-      onError: (c) =>
-        errorResponse(
-          c,
-          new InvalidArgumentError(`request body exceeds ${opts.bodyLimitBytes} bytes`, {
-            limitBytes: opts.bodyLimitBytes,
-          }),
-          413,
-        ),
+      onError: (c) => errorResponse(c, new PayloadTooLargeError(opts.bodyLimitBytes)),
     }),
   );
 

@@ -42,6 +42,8 @@ export interface JetStreamWorkQueueOptions {
 const DEFAULT_POOL = 'default';
 const DEFAULT_STREAM = 'STATOR_WORK';
 const FETCH_EXPIRES_MS = 1000;
+/** Age past which `size()` asks the consumer for its count again. */
+const COUNT_MAX_AGE_MS = 1000;
 
 /** Creates the stream and consumer if missing and returns the queue. */
 export async function createJetStreamWorkQueue(
@@ -88,6 +90,8 @@ class JetStreamWorkQueue implements WorkQueue {
   #fetching = false;
   #closed = false;
   #pending = 0;
+  #countedAt = 0;
+  #counting = false;
   readonly #inFlight = new Set<JsMsg>();
 
   constructor(
@@ -97,8 +101,30 @@ class JetStreamWorkQueue implements WorkQueue {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Requests in the stream that no process has taken yet (the consumer's `num_pending`): learnt
+   * from each fetch, and from the consumer's info when that is older than a second (a process
+   * whose slots are all busy does not fetch).
+   */
   size(): number {
+    if (
+      !this.#closed &&
+      !this.#counting &&
+      performance.now() - this.#countedAt > COUNT_MAX_AGE_MS
+    ) {
+      this.#counting = true;
+      this.source
+        .info(false)
+        .then((info) => this.#counted(info.num_pending))
+        .catch(() => undefined)
+        .finally(() => (this.#counting = false));
+    }
     return this.#pending;
+  }
+
+  #counted(pending: number): void {
+    this.#pending = pending;
+    this.#countedAt = performance.now();
   }
 
   async push(item: WorkItem): Promise<void> {
@@ -141,9 +167,12 @@ class JetStreamWorkQueue implements WorkQueue {
         const batch = await this.source.fetch({ max_messages: want, expires: FETCH_EXPIRES_MS });
         for await (const msg of batch) {
           got++;
+          // What the stream still holds after this message (not batch.getPending(): that counts
+          // the client's undelivered iterator entries, and stays 1 on an idle engine).
+          if (msg.info.pending >= 0) this.#counted(msg.info.pending);
           this.#deliver(msg);
         }
-        this.#pending = batch.getPending?.() ?? this.#pending;
+        if (got === 0) this.#counted(0);
       } catch (err) {
         if (this.#closed) return;
         this.logger.warn({ err }, 'fetching work failed; retrying');

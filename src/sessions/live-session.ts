@@ -17,7 +17,7 @@ import {
 import type { Clock } from '../clock.ts';
 import type { SessionEvent } from '../events.ts';
 import type { PidRegistry } from '../exec/index.ts';
-import type { SessionRecord } from '../store/types.ts';
+import type { SessionRecord } from '../store/index.ts';
 import { ConflictError, TimeoutError } from '../errors.ts';
 import { promptMatcher } from './attention.ts';
 import { OutputBuffer } from './output-buffer.ts';
@@ -126,6 +126,7 @@ export class LiveSession {
     this.#record = {
       ...this.#record,
       definition: { ...this.#record.definition, ...change },
+      updatedAt: new Date(this.deps.clock.now()).toISOString(),
     };
     this.#touch();
   }
@@ -244,7 +245,7 @@ export class LiveSession {
     this.deps.emit(this.id, {
       type: stream === 'stdout' ? 'session.stdout' : 'session.stderr',
       sessionId: this.id,
-      seq: entry.seq,
+      logSeq: entry.seq,
       line,
     });
   }

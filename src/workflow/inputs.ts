@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, type FieldIssue } from '../errors.ts';
 import { valueType } from './schema.ts';
-import { valueToText } from './step-env.ts';
+import { inputEnvClashes, inputEnvClashMessage, valueToText } from './step-env.ts';
 import type { WorkflowDefinition } from './types.ts';
 
 /** Longest text form of one input, bytes: it must fit one environment string (Linux: 128 KiB). */
@@ -46,7 +46,8 @@ function checkSizes(values: Record<string, unknown>, issues: FieldIssue[]): void
 
 /**
  * Resolves the input of a run. `undefined` counts as `{}`. Without declared inputs any plain
- * object is accepted as-is. Throws InvalidArgumentError naming `input.<name>` for each problem.
+ * object is accepted as-is, unless two of its names would set one INPUT_ variable. Throws
+ * InvalidArgumentError naming `input.<name>` for each problem.
  */
 export function resolveInputs(def: WorkflowDefinition, input: unknown): Record<string, unknown> {
   const given = input === undefined ? {} : input;
@@ -59,6 +60,10 @@ export function resolveInputs(def: WorkflowDefinition, input: unknown): Record<s
   let out: Record<string, unknown>;
   if (def.inputs === undefined) {
     out = { ...given };
+    // Declared names are checked at registration; these arrive only now.
+    for (const clash of inputEnvClashes(Object.keys(out))) {
+      issues.push({ path: `input.${clash.name}`, message: inputEnvClashMessage(clash) });
+    }
   } else {
     out = {};
     const declared = def.inputs;

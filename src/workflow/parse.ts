@@ -141,12 +141,16 @@ function parseYaml(text: string): unknown {
     throw new MalformedPayloadError(
       `invalid YAML: ${first.message.split('\n')[0]!.replace(/:$/, '')}${more}`,
       first,
+      'yaml',
     );
   }
   return doc.toJS({ maxAliasCount: 100 });
 }
 
-/** Parses definition text into a plain value; throws MalformedPayloadError with line info. */
+/**
+ * Parses definition text into a plain value; throws MalformedPayloadError with line info
+ * (`malformed_yaml`, or `malformed_json` for text given or detected as JSON).
+ */
 export function parseWorkflowText(text: string, format: WorkflowFormat = 'auto'): unknown {
   if (format === 'json') return parseJson(text);
   if (format === 'yaml') return parseYaml(text);
@@ -193,7 +197,7 @@ function withFile(err: unknown, file: string): StatorError {
     return new InvalidWorkflowError(`${file}: ${e.message}`, { file, ...(e.details as object) });
   }
   if (e instanceof MalformedPayloadError)
-    return new MalformedPayloadError(`${file}: ${e.message}`, e.cause);
+    return new MalformedPayloadError(`${file}: ${e.message}`, e.cause, e.format);
   return e;
 }
 

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { catchUpSchema, maxQueuedSchema, overlapSchema, triggerListSchema } from './triggers.ts';
 import { durationSchema, positiveDurationSchema } from './duration.ts';
+import { inputEnvClashes, inputEnvClashMessage } from './step-env.ts';
 import type { InputDefinition, RetryPolicy, StepDefinition, WorkflowDefinition } from './types.ts';
 
 /** Workflow and step ids: a slug that is also one NATS subject token. */
@@ -195,17 +196,12 @@ export const rawWorkflowSchema = z
         inputSchema,
       )
       .superRefine((inputs, ctx) => {
-        const seen = new Map<string, string>();
-        for (const name of Object.keys(inputs)) {
-          const other = seen.get(name.toUpperCase());
-          if (other !== undefined) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [name],
-              message: `clashes with input '${other}' (both are INPUT_${name.toUpperCase()})`,
-            });
-          }
-          seen.set(name.toUpperCase(), name);
+        for (const clash of inputEnvClashes(Object.keys(inputs))) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [clash.name],
+            message: inputEnvClashMessage(clash),
+          });
         }
       })
       .optional()

@@ -21,6 +21,33 @@ export function inputEnvName(name: string): string {
   return INPUT_ENV_PREFIX + name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
 
+/** An input name whose variable an earlier name already takes (`x` and `X` are both INPUT_X). */
+export interface InputEnvClash {
+  name: string;
+  /** The earlier name. */
+  other: string;
+  /** The variable both would set. */
+  env: string;
+}
+
+/** Every input name, in order, whose INPUT_ variable an earlier name already takes. */
+export function inputEnvClashes(names: Iterable<string>): InputEnvClash[] {
+  const taken = new Map<string, string>();
+  const clashes: InputEnvClash[] = [];
+  for (const name of names) {
+    const env = inputEnvName(name);
+    const other = taken.get(env);
+    if (other === undefined) taken.set(env, name);
+    else clashes.push({ name, other, env });
+  }
+  return clashes;
+}
+
+/** The message of a clash, for the field of the later name. */
+export function inputEnvClashMessage(clash: InputEnvClash): string {
+  return `clashes with input '${clash.other}' (both are ${clash.env})`;
+}
+
 /** The text form of a value: strings as-is, null/undefined empty, objects/arrays as JSON. */
 export function valueToText(v: unknown): string {
   if (typeof v === 'string') return v;

@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { parseWorkflow } from '../../src/workflow/index.ts';
-import { waitFor } from '../helpers/poll.ts';
+import { CONFIG_SOURCES } from '../../src/config.ts';
+import { SERVE_OPTIONS } from '../../src/cli/serve.ts';
+import { startChildServer } from '../helpers/child-server.ts';
+import { useTempDir } from '../helpers/use-stator.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SLOW = 60_000;
@@ -22,11 +24,10 @@ const nodeCli = (args: string[], opts: { env?: Record<string, string> } = {}) =>
   });
 
 describe('stator CLI', () => {
-  let dir: string;
-  const file = (name: string) => join(dir, name);
+  const dir = useTempDir('stator-cli-', { scope: 'suite' });
+  const file = (name: string) => join(dir.path, name);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stator-cli-'));
     await writeFile(
       file('failing.yaml'),
       'id: failing\nsteps:\n  - id: first\n    run: echo fine\n  - id: boom\n    needs: [first]\n    run: echo about to fail; exit 3\n  - id: never\n    needs: [boom]\n    run: echo unreachable\n',
@@ -39,9 +40,6 @@ describe('stator CLI', () => {
       file('typed.yaml'),
       'id: typed\ninputs:\n  n: { type: number }\n  flag: { type: boolean, default: false }\nsteps:\n  - id: show\n    run: echo "n=$INPUT_N flag=$INPUT_FLAG"\n',
     );
-  });
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('runs examples/diamond.yaml, printing progress, and exits 0', { timeout: SLOW }, async () => {
@@ -152,11 +150,31 @@ describe('stator CLI', () => {
   });
 
   it(
+    'serve --help names every flag serve accepts and every variable',
+    { timeout: SLOW },
+    async () => {
+      const help = await nodeCli(['serve', '--help']);
+      expect(help.exitCode).toBe(0);
+      // What the parser accepts, flags and short forms, and every variable of the config table.
+      const options: Record<string, { short?: string }> = SERVE_OPTIONS;
+      const missing = Object.entries(options).flatMap(([flag, spec]) =>
+        [`--${flag}`, ...(spec.short ? [`-${spec.short}`] : [])].filter(
+          (name) => !new RegExp(`(^|[\\s,\\[])${name}\\b`, 'm').test(help.stdout),
+        ),
+      );
+      for (const { env } of Object.values(CONFIG_SOURCES)) {
+        missing.push(...env.filter((name) => !new RegExp(`\\b${name}\\b`).test(help.stdout)));
+      }
+      expect(missing).toEqual([]);
+    },
+  );
+
+  it(
     'serves the API, loads valid workflows, skips invalid ones and stops on SIGTERM',
     { timeout: SLOW },
     async () => {
-      const flows = join(dir, 'flows');
-      const data = join(dir, 'data');
+      const flows = file('flows');
+      const data = file('data');
       await mkdir(flows);
       await writeFile(
         join(flows, 'good.yaml'),
@@ -166,53 +184,28 @@ describe('stator CLI', () => {
         join(flows, 'bad.yaml'),
         'id: bad\nsteps:\n  - id: s\n    needs: [s]\n    run: "true"\n',
       );
-      const child: ResultPromise = execa(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'src/cli.ts',
-          'serve',
-          '--port',
-          '0',
-          '--workflows',
-          flows,
-          '--data-dir',
-          data,
-        ],
-        {
-          cwd: ROOT,
-          reject: false,
-          timeout: SLOW,
-          env: { STATOR_API_TOKEN: 'serve-token-0123456789', STATOR_LOG_LEVEL: 'info' },
-        },
-      );
-      let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      try {
-        const url = await waitFor(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output)?.[1], {
-          timeoutMs: 30_000,
-          message: 'serve did not log its URL',
-        });
-        expect(output).toContain('bad.yaml');
-        const health = await fetch(`${url}/health`);
-        expect(health.status).toBe(200);
-        expect(((await health.json()) as { status: string }).status).toBe('ok');
-        expect((await fetch(`${url}/api/workflows`)).status).toBe(401);
-        const list = await fetch(`${url}/api/workflows`, {
-          headers: { authorization: 'Bearer serve-token-0123456789' },
-        });
-        const ids = ((await list.json()) as { items: Array<{ id: string }> }).items.map(
-          (w) => w.id,
-        );
-        expect(ids).toEqual(['good']);
-        expect(output).not.toContain('serve-token-0123456789');
-      } finally {
-        child.kill('SIGTERM');
-      }
-      const res = await child;
+      await using server = await startChildServer(join(ROOT, 'src', 'cli.ts'), {
+        args: ['serve', '--port', '0', '--workflows', flows, '--data-dir', data],
+        env: { STATOR_API_TOKEN: 'serve-token-0123456789', STATOR_LOG_LEVEL: 'info' },
+        // Ready once it logs where it listens.
+        ready: (stdout) => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stdout)?.[1],
+      });
+      const url = server.ready;
+      expect(server.stdout()).toContain('bad.yaml');
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(200);
+      expect(((await health.json()) as { status: string }).status).toBe('ok');
+      expect((await fetch(`${url}/api/workflows`)).status).toBe(401);
+      const list = await fetch(`${url}/api/workflows`, {
+        headers: { authorization: 'Bearer serve-token-0123456789' },
+      });
+      const ids = ((await list.json()) as { items: Array<{ id: string }> }).items.map((w) => w.id);
+      expect(ids).toEqual(['good']);
+      expect(server.stdout()).not.toContain('serve-token-0123456789');
+
+      const res = await server.stop();
       expect(res.exitCode).toBe(0);
-      expect(output).toContain('stopped');
+      expect(server.stdout()).toContain('stopped');
     },
   );
 });

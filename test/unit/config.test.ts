@@ -109,6 +109,21 @@ describe('resolveConfig', () => {
     expect(err?.message).toMatch(/^--slots: /);
   });
 
+  it('sets maxSessions from STATOR_MAX_SESSIONS or --max-sessions, naming either at fault', () => {
+    const fromEnv = resolveConfig({ env: { STATOR_MAX_SESSIONS: '7' } });
+    expect(statorOptionsFromConfig(fromEnv)).toMatchObject({ maxSessions: 7 });
+    const { values } = parseArgs({ args: ['--max-sessions', '3'], options: CONFIG_FLAG_OPTIONS });
+    const fromFlag = resolveConfig({ flags: values, env: { STATOR_MAX_SESSIONS: '7' } });
+    expect(statorOptionsFromConfig(fromFlag)).toMatchObject({ maxSessions: 3 });
+    expect(statorOptionsFromConfig(resolveConfig({ env: {} })).maxSessions).toBeUndefined();
+    expect(paths(() => resolveConfig({ env: { STATOR_MAX_SESSIONS: '0' } }))).toEqual([
+      'STATOR_MAX_SESSIONS',
+    ]);
+    expect(paths(() => resolveConfig({ flags: { 'max-sessions': 'many' }, env: {} }))).toEqual([
+      '--max-sessions',
+    ]);
+  });
+
   it('maps to service options', () => {
     const config = resolveConfig({ env: { STATOR_NODE_NAME: 'n1', STATOR_SLOTS: '4' } });
     expect(statorOptionsFromConfig(config)).toEqual({

@@ -279,6 +279,22 @@ describe('cluster: command API over NATS (plain client)', () => {
     expect((await client.api('workflow.get', { id: 'greet' })).ok).toBe(true);
   });
 
+  it('names a YAML syntax error malformed_yaml and bad JSON malformed_json, as HTTP does', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['workflow.register', 'id: broken\nsteps:\n  - id: a\n    exec: [echo\n', 'malformed_yaml'],
+      ['session.create', 'name: [broken\n', 'malformed_yaml'],
+      ['workflow.register', '{"id": "broken", "steps": [', 'malformed_json'],
+      ['session.create', '{"name": ', 'malformed_json'],
+    ];
+    for (const [name, payload, code] of cases) {
+      const reply = await client.api(name, payload);
+      expect(reply, `${name} with ${payload}`).toMatchObject({
+        ok: false,
+        error: { code, recoverable: false },
+      });
+    }
+  });
+
   it('answers an unknown command subject with a structured not_found error', async () => {
     for (const subject of ['stator.api.nope', 'stator.api.workflow.explode']) {
       const reply = await client.request<{ ok: boolean; error?: WireErrorShape }>(subject, {});

@@ -8,12 +8,14 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createStator, type Stator } from '../../../src/index.ts';
+import { createStator, type Stator, type StatorOptions } from '../../../src/index.ts';
 import { connectCluster, type ClusterSeams } from '../../../src/runtime/cluster.ts';
 import { createJetStreamStore, storeNames } from '../../../src/store/index.ts';
 import { deleteClusterStreams } from '../../fixtures/cluster/jetstream-cleanup.ts';
 import { DIAMOND_WORKFLOW } from '../../fixtures/runtime/workflows.ts';
+import { SLOW_WORKFLOW } from '../../fixtures/cluster/workflows.ts';
 import { startNatsServer, uniquePrefix, type NatsServer } from '../../helpers/nats-server.ts';
+import { waitFor } from '../../helpers/poll.ts';
 
 const SLOW = { timeout: 60_000 };
 const logger = pino({ level: 'silent' });
@@ -43,7 +45,11 @@ let nc: NatsConnection;
 const prefixes: string[] = [];
 const open: ClusterStator[] = [];
 
-async function startClusterStator(prefix: string, node: string): Promise<ClusterStator> {
+async function startClusterStator(
+  prefix: string,
+  node: string,
+  options: Pick<StatorOptions, 'engines' | 'slotsPerEngine'> = {},
+): Promise<ClusterStator> {
   const seams = await connectCluster({ url: server.url, name: node, prefix, logger });
   const stator = await createStator({
     bus: seams.bus,
@@ -51,6 +57,7 @@ async function startClusterStator(prefix: string, node: string): Promise<Cluster
     workQueue: seams.workQueue,
     node,
     shutdownGraceMs: 0,
+    ...options,
   });
   let closing: Promise<void> | undefined;
   const handle = {
@@ -183,6 +190,26 @@ describe('cluster: a Stator on JetStream', () => {
       ['b', 'succeeded', 2],
     ]);
     expect(await second.stator.logs(executionId)).toBe('a stdout | a\nb stdout | resumed\n');
+  });
+
+  it('health counts the requests no engine has taken: none when idle', SLOW, async () => {
+    const node = await startClusterStator(freshPrefix(), 'js-q', { engines: 1, slotsPerEngine: 1 });
+    const queued = async () => (await node.stator.health()).engines.map((e) => e.queued);
+    await node.stator.registerWorkflow(DIAMOND_WORKFLOW);
+    const first = await node.stator.execute('diamond');
+    await node.stator.waitForExecution(first.executionId, { timeoutMs: 30_000 });
+    expect(await queued()).toEqual([0]);
+
+    // One slot: the first slow run takes it, the other two wait in the stream.
+    await node.stator.registerWorkflow(SLOW_WORKFLOW);
+    const slow = [];
+    for (let i = 0; i < 3; i++) slow.push((await node.stator.execute('slow')).executionId);
+    await waitFor(async () => (await queued())[0] === 2, { message: 'two requests queued' });
+    // The waiting ones first: their requests are then skipped when the slot frees.
+    for (const id of slow.toReversed()) await node.stator.cancel(id);
+    for (const id of slow) await node.stator.waitForExecution(id, { timeoutMs: 30_000 });
+    await waitFor(async () => (await queued())[0] === 0, { message: 'nothing queued' });
+    expect(await queued()).toEqual([0]);
   });
 
   it(

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBus, type Bus } from '../../../src/bus/index.ts';
-import { actorIn, actorOut } from '../../../src/bus/subjects.ts';
+import { actorIn, actorOut, apiSubject } from '../../../src/bus/subjects.ts';
+import { createHttpApp } from '../../../src/http/index.ts';
 import type { StampedEvent } from '../../../src/events.ts';
 import type { SessionView } from '../../../src/sessions/index.ts';
 import { waitFor } from '../../helpers/poll.ts';
@@ -22,6 +23,7 @@ afterEach(async () => {
 });
 
 type Reply = { ok: boolean; data?: SessionView; error?: { code: string; message: string } };
+type LogLine = { seq: number; stream: string; line: string };
 
 describe('sessions on stator.session.<id>.in / .out', () => {
   it('takes start, input, restart and stop as inbound events and publishes its events', async () => {
@@ -67,6 +69,37 @@ describe('sessions on stator.session.<id>.in / .out', () => {
       'stopping',
       'stopped',
     ]);
+  });
+
+  it("gives each output event its line's logSeq, from which logs?since= resumes (HTTP and NATS)", async () => {
+    bus = createMemoryBus();
+    t = await startStator({ bus, sessions: { killGraceMs: 1000, quietMs: 200 } });
+    const app = createHttpApp({ stator: t.stator });
+    const session = await t.stator.sessions.create({ name: 'repl', command: REPL });
+    const out: StampedEvent[] = [];
+    bus.subscribe(actorOut('session', session.id), (msg) => out.push(msg.json()));
+    t.processes.track((await t.stator.sessions.start(session.id)).pid);
+    for (const text of ['one', 'two', 'three']) await t.stator.sessions.input(session.id, text);
+    const lines = await waitFor(() => {
+      const got = out.flatMap((e) => (e.type === 'session.stdout' ? [e] : []));
+      return got.some((e) => e.line.endsWith('echo: three')) ? got : undefined;
+    });
+    // The event's own `seq` counts every event of the process; `logSeq` counts the session's lines.
+    expect(lines.map((e) => e.logSeq)).toEqual(lines.map((_, i) => i + 1));
+    expect(lines.some((e) => e.seq !== e.logSeq)).toBe(true);
+    for (const e of lines) {
+      const res = await app.request(
+        `/api/sessions/${session.id}/logs?format=json&limit=1&since=${e.logSeq - 1}`,
+      );
+      const { items } = (await res.json()) as { items: LogLine[] };
+      expect(items).toMatchObject([{ seq: e.logSeq, stream: 'stdout', line: e.line }]);
+      const reply = await bus.request(
+        apiSubject('session.logs'),
+        { id: session.id, since: e.logSeq - 1, limit: 1 },
+        { timeoutMs: 10_000 },
+      );
+      expect(reply.json()).toMatchObject({ ok: true, data: { items } });
+    }
   });
 
   it('answers bad events and unknown sessions with structured errors', async () => {

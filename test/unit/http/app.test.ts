@@ -123,6 +123,21 @@ describe('HTTP app', () => {
       expect((await json<ErrorBody>(res)).error.code).toBe('malformed_json');
     });
 
+    it('answers a YAML syntax error with 400 malformed_yaml, workflows and sessions alike', async () => {
+      const broken = 'id: broken\nsteps:\n  - id: a\n    exec: [echo\n';
+      const workflow = await post('/api/workflows', broken, 'application/yaml');
+      expect(workflow.status).toBe(400);
+      const wfError = (await json<ErrorBody>(workflow)).error;
+      expect(wfError).toMatchObject({ code: 'malformed_yaml', recoverable: false });
+      expect(wfError.message).toMatch(/line \d+/);
+      const session = await post('/api/sessions', 'name: [broken\n', 'application/yaml');
+      expect(session.status).toBe(400);
+      expect((await json<ErrorBody>(session)).error.code).toBe('malformed_yaml');
+      // Text that looks like JSON is reported as JSON, as for workflows.
+      const jsonish = await post('/api/sessions', '{"name": ', 'text/plain');
+      expect((await json<ErrorBody>(jsonish)).error.code).toBe('malformed_json');
+    });
+
     it('answers a cycle with 422 and the cycle path in details', async () => {
       const res = await post('/api/workflows', {
         id: 'cyclic',
@@ -212,6 +227,24 @@ describe('HTTP app', () => {
       expect((error.details as { issues: Array<{ path: string }> }).issues[0]!.path).toBe('name');
       const notObject = await post('/api/workflows/exec-bodies/execute', { input: [1, 2] });
       expect(notObject.status).toBe(422);
+    });
+
+    it('refuses inputs x and X at registration, and as undeclared inputs of a run', async () => {
+      const clashing = { ...diamond('clashing'), inputs: { x: {}, X: {} } };
+      const registered = await post('/api/workflows', clashing);
+      expect(registered.status).toBe(422);
+      expect((await json<ErrorBody>(registered)).error).toMatchObject({
+        code: 'invalid_workflow',
+        details: { issues: [{ path: 'inputs.X', message: expect.stringMatching(/INPUT_X/) }] },
+      });
+      await post('/api/workflows', diamond('open-inputs'));
+      const run = await post('/api/workflows/open-inputs/execute', { input: { x: 1, X: 2 } });
+      expect(run.status).toBe(422);
+      expect((await json<ErrorBody>(run)).error).toMatchObject({
+        code: 'invalid_argument',
+        details: { issues: [{ path: 'input.X', message: expect.stringMatching(/INPUT_X/) }] },
+      });
+      expect((await stator.listExecutions({ workflowId: 'open-inputs' })).items).toEqual([]);
     });
 
     it('runs a workflow: 202, then the view with steps and no definition, then logs', async () => {
@@ -341,7 +374,7 @@ describe('HTTP app', () => {
       });
     });
 
-    it('answers bodies over the limit with 413 and a structured error', async () => {
+    it('answers bodies over the limit with 413 payload_too_large', async () => {
       const small = createHttpApp({ stator, bodyLimitBytes: 64 });
       const res = await small.request('/api/workflows', {
         method: 'POST',
@@ -350,8 +383,9 @@ describe('HTTP app', () => {
       });
       expect(res.status).toBe(413);
       expect((await json<ErrorBody>(res)).error).toMatchObject({
-        code: 'invalid_argument',
+        code: 'payload_too_large',
         details: { limitBytes: 64 },
+        recoverable: false,
       });
     });
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
 import { createStator, createMemoryStore, createSqliteStore } from '../../../src/index.ts';
 import type { Stator } from '../../../src/runtime/types.ts';
-import type { Store } from '../../../src/store/types.ts';
+import type { Store } from '../../../src/store/index.ts';
 import { createHttpApp } from '../../../src/http/index.ts';
 import { signWebhookBody } from '../../../src/triggers/index.ts';
 import { parsePrometheusText } from '../../helpers/prometheus-text.ts';
@@ -254,11 +254,15 @@ describe.each(['memory', 'sqlite'] as const)('webhooks (%s store)', (kind) => {
     }
   });
 
-  it('applies the body limit (413)', async () => {
+  it('applies the body limit (413 payload_too_large)', async () => {
     const small = createHttpApp({ stator, bodyLimitBytes: 64 });
     const text = JSON.stringify({ anything: 'x'.repeat(200) });
     const res = await small.request('/hooks/open', { method: 'POST', body: text });
     expect(res.status).toBe(413);
+    expect(((await res.json()) as ErrorBody).error).toMatchObject({
+      code: 'payload_too_large',
+      details: { limitBytes: 64 },
+    });
   });
 
   it('counts webhook fires in the metrics', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/clock.ts';
+import { systemClock, type Clock } from '../../../src/clock.ts';
 import type { SessionEvent } from '../../../src/events.ts';
 import {
   createSessionManager,
@@ -13,7 +13,7 @@ import {
   type SessionView,
 } from '../../../src/sessions/index.ts';
 import { createMemoryStore } from '../../../src/store/index.ts';
-import type { Store } from '../../../src/store/types.ts';
+import type { Store } from '../../../src/store/index.ts';
 import { isGone, ProcessTracker, waitGone } from '../../fixtures/exec/process-tracker.ts';
 import { rejection, waitFor } from '../../helpers/poll.ts';
 
@@ -43,12 +43,16 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-function setup(options: SessionManagerOptions = {}, store: Store = createMemoryStore()): Harness {
+function setup(
+  options: SessionManagerOptions = {},
+  store: Store = createMemoryStore(),
+  clock: Clock = systemClock,
+): Harness {
   const events: Harness['events'] = [];
   const manager = createSessionManager({
     store,
     emit: (id, event) => events.push({ ...event, id }),
-    clock: systemClock,
+    clock,
     logger: pino({ level: 'silent' }),
     node: 'test-node',
     options: { killGraceMs: 300, quietMs: 200, ...options },
@@ -111,8 +115,8 @@ describe('session manager (real processes)', () => {
     // The answered prompt is a line of its own; the answer starts the next one.
     const out = h.events.filter((e) => e.type === 'session.stdout').slice(0, 2);
     expect(out).toMatchObject([
-      { sessionId: created.id, seq: 1, line: '> ' },
-      { sessionId: created.id, seq: 2, line: 'echo: hello' },
+      { sessionId: created.id, logSeq: 1, line: '> ' },
+      { sessionId: created.id, logSeq: 2, line: 'echo: hello' },
     ]);
     expect(await h.store.getSession(created.id)).toMatchObject({ status: 'running' });
   });
@@ -293,6 +297,27 @@ describe('session manager (real processes)', () => {
       preferences: { color: 'blue', pinned: { order: 1 } },
     });
     expect(await rejection(h.manager.update(a.id, {}))).toMatchObject({ code: 'invalid_argument' });
+  });
+
+  it('an update or a preference moves updatedAt, in the view and in the store', async () => {
+    let skewMs = 0;
+    const h = setup({}, createMemoryStore(), { ...systemClock, now: () => Date.now() + skewMs });
+    const v = await h.manager.create({ name: 'quiet', command: ['cat'] });
+    const stored = async () => (await h.store.getSession(v.id))!.updatedAt;
+    expect(await stored()).toBe(v.updatedAt);
+
+    skewMs = 60_000;
+    const renamed = await h.manager.update(v.id, { name: 'renamed' });
+    expect(Date.parse(renamed.updatedAt) - Date.parse(v.updatedAt)).toBeGreaterThanOrEqual(60_000);
+    expect(await stored()).toBe(renamed.updatedAt);
+    expect((await h.manager.get(v.id)).updatedAt).toBe(renamed.updatedAt);
+
+    skewMs = 120_000;
+    const pref = await h.manager.setPreference(v.id, 'color', 'blue');
+    expect(Date.parse(pref.updatedAt) - Date.parse(renamed.updatedAt)).toBeGreaterThanOrEqual(
+      60_000,
+    );
+    expect(await stored()).toBe(pref.updatedAt);
   });
 
   it('refuses input to a session that does not run, and too much input', async () => {

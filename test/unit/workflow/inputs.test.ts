@@ -61,6 +61,15 @@ describe('resolveInputs', () => {
     expect(resolveInputs(open, undefined)).toEqual({});
   });
 
+  it('refuses undeclared inputs that would share one INPUT_ variable, naming the field', () => {
+    expect(issues(() => resolveInputs(open, { x: 'lower', X: 'upper' }))).toEqual([
+      { path: 'input.X', message: "clashes with input 'x' (both are INPUT_X)" },
+    ]);
+    expect(issues(() => resolveInputs(open, { 'dry-run': true, dry_run: false }))).toEqual([
+      { path: 'input.dry_run', message: "clashes with input 'dry-run' (both are INPUT_DRY_RUN)" },
+    ]);
+  });
+
   it('rejects every input when the workflow declares an empty map', () => {
     expect(resolveInputs(none, {})).toEqual({});
     expect(issues(() => resolveInputs(none, { a: 1 }))[0]).toEqual({

@@ -49,7 +49,7 @@ describe('parseWorkflow from text', () => {
     expect(parseWorkflow('{ id: w, steps: [{ id: a, noop: }] }').steps[0]?.kind).toBe('noop');
   });
 
-  it('reports YAML errors as malformed_json with the line', () => {
+  it('reports YAML errors as malformed_yaml with the line', () => {
     const err = (() => {
       try {
         parseWorkflow('id: w\nsteps:\n  - id: a\n    exec: [echo\n  - id: b\n');
@@ -58,7 +58,7 @@ describe('parseWorkflow from text', () => {
       }
     })();
     expect(err).toBeInstanceOf(MalformedPayloadError);
-    expect(toWire(err)).toMatchObject({ code: 'malformed_json' });
+    expect(toWire(err)).toMatchObject({ code: 'malformed_yaml' });
     expect((err as Error).message).toMatch(/^invalid YAML: .* at line \d+, column \d+$/);
     expect(() => parseWorkflow('id: a\nid: b\n')).toThrow(/unique/);
   });
@@ -153,7 +153,7 @@ describe('loading files', () => {
       ['d.json', true],
     ]);
     const [, broken, duplicate] = results;
-    expect(broken?.ok === false && broken.error.code).toBe('malformed_json');
+    expect(broken?.ok === false && broken.error.code).toBe('malformed_yaml');
     expect(duplicate?.ok === false && duplicate.error.message).toMatch(
       /'diamond' is already defined in .*a\.yaml/,
     );
