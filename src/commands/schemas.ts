@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ACTOR_KINDS } from '../bus/subjects.ts';
-import type { ExecutionStatus } from '../store/types.ts';
+import type { ExecutionStatus } from '../store/index.ts';
 import type { Severity } from '../events.ts';
 import type { EventFilter } from '../runtime/types.ts';
 import { InvalidArgumentError, type FieldIssue } from '../errors.ts';

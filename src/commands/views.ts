@@ -3,7 +3,7 @@
  * definition, and workflow summaries for lists.
  * @module
  */
-import type { ExecutionRecord, StepRecord, WorkflowRecord } from '../store/types.ts';
+import type { ExecutionRecord, StepRecord, WorkflowRecord } from '../store/index.ts';
 import type { ExecutionView } from '../runtime/types.ts';
 
 /** An execution as `execution.get` and `execution.cancel` answer it. */

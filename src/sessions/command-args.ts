@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
-import type { SessionRecord } from '../store/types.ts';
+import type { SessionRecord } from '../store/index.ts';
 import type { SessionDefinition } from './types.ts';
 
 /** Throws InvalidArgumentError unless `text` is a string of at most `maxBytes` UTF-8 bytes. */

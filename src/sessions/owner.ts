@@ -7,7 +7,7 @@
 import { actorIn } from '../bus/subjects.ts';
 import type { Bus } from '../bus/types.ts';
 import { ConflictError, StatorError, UnavailableError, type WireError } from '../errors.ts';
-import type { SessionRecord } from '../store/types.ts';
+import type { SessionRecord } from '../store/index.ts';
 import type { SessionView } from './types.ts';
 
 /** How long a forwarded command waits for the owner (plus the kill grace for stop/restart). */

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { decodeCursor, encodeCursor, resolvePageLimit } from '../store/index.ts';
-import type { SessionRecord } from '../store/types.ts';
+import type { SessionRecord } from '../store/index.ts';
 import type { SessionQuery, SessionStatus, SessionView } from './types.ts';
 
 /** Every session status, in lifecycle order. */

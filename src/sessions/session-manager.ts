@@ -12,7 +12,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError } 
 import type { SessionEvent } from '../events.ts';
 import type { PidRegistry } from '../exec/index.ts';
 import { newId } from '../ids.ts';
-import type { SessionRecord, Store } from '../store/types.ts';
+import type { SessionRecord, Store } from '../store/index.ts';
 import {
   parseSessionDefinition,
   parseSessionPatch,

@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
-import type { Page } from './types.ts';
+import type { Page } from './roles/index.ts';
 
 /** Page size when a query sets none. */
 export const DEFAULT_PAGE_LIMIT = 50;

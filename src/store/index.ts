@@ -1,50 +1,88 @@
 /**
- * The store module: the Store seam and its implementations.
+ * The store module: the Store seam, its six roles and its three implementations.
  *
- * - `createSqliteStore`, `resolveSqliteStoreOptions`, `DEFAULT_SQLITE_BUSY_TIMEOUT_MS`: the embedded SQLite store.
- * - `createMemoryStore`: the in-memory store (tests, ephemeral runs).
- * - `createJetStreamStore`, `resolveJetStreamStoreOptions`, `DEFAULT_JETSTREAM_REPLICAS`, `DEFAULT_MAX_VALUE_BYTES`,
- *   `DEFAULT_CACHE_ENTRIES`, `DEFAULT_MAX_UPDATE_ATTEMPTS`: the cluster store on JetStream KV and streams.
- * - `storeNames`, `toToken`, `fromToken`, `DEFAULT_STORE_PREFIX`: JetStream bucket/stream names and key tokens.
- * - `ensureEventStream`, `resolveEventStreamOptions`, `DEFAULT_EVENT_STREAM_*`: the bounded stream of actors' outbound events.
- * - `IDEMPOTENCY_BUCKET_MAX_AGE_MS`: the hard bound on how long JetStream keeps an idempotency claim.
- * - `MAX_IDEMPOTENCY_TOKEN_LENGTH`: longest scope and key of an idempotency claim.
+ * - Roles (roles/): `WorkflowStore`, `ExecutionStore`, `LogStore`, `TriggerStore`,
+ *   `SessionStore`, `ClaimStore`, each with its records and queries; `Store` (types.ts) is all
+ *   of them plus `kind` and `close()`. `Page`, `StoreLimits`, `DEFAULT_STORE_LIMITS`,
+ *   `FINAL_EXECUTION_STATUSES`.
+ * - `createMemoryStore` (memory/): the in-memory store (tests, ephemeral runs).
+ * - `createSqliteStore`, `resolveSqliteStoreOptions`, `DEFAULT_SQLITE_BUSY_TIMEOUT_MS`,
+ *   `SQLITE_MIGRATIONS`, `SQLITE_SCHEMA_VERSION`, `WriteBatch` (sqlite/): the embedded store.
+ * - `createJetStreamStore`, `resolveJetStreamStoreOptions`, `DEFAULT_JETSTREAM_REPLICAS`,
+ *   `DEFAULT_MAX_VALUE_BYTES`, `DEFAULT_CACHE_ENTRIES`, `DEFAULT_MAX_UPDATE_ATTEMPTS`,
+ *   `IDEMPOTENCY_BUCKET_MAX_AGE_MS` (jetstream/): the cluster store on JetStream KV and streams;
+ *   `storeNames`, `toToken`, `fromToken`, `DEFAULT_STORE_PREFIX`: its bucket/stream names and
+ *   key tokens; `ensureEventStream`, `resolveEventStreamOptions`, `DEFAULT_EVENT_STREAM_*`: the
+ *   bounded stream of actors' outbound events.
+ * - `checkedStore`: the checks every store shares, done once above the implementations (every
+ *   factory returns its store through it); `MAX_IDEMPOTENCY_TOKEN_LENGTH`: longest claim scope/key.
  * - `resolveStoreLimits`, `truncateLine`, `truncationMarker`: limits shared by every store.
  * - `encodeCursor`, `decodeCursor`, `resolvePageLimit`, `DEFAULT_PAGE_LIMIT`, `MAX_PAGE_LIMIT`: paging.
- * - `SQLITE_MIGRATIONS`, `SQLITE_SCHEMA_VERSION`: the SQLite schema.
- * - Types: `Store`, `StoreLimits`, records (incl. `TriggerState`, `IdempotencyClaim`, `SessionRecord`), queries and pages, from types.ts; `FINAL_EXECUTION_STATUSES`,
- *   `DEFAULT_STORE_LIMITS`.
+ * - `copyStep`, `copySummary`, `jsonCopy`, `pendingStep`: record copies.
  * @module
  */
 export {
-  DEFAULT_STORE_LIMITS,
   FINAL_EXECUTION_STATUSES,
+  type ClaimStore,
   type ExecutionLogs,
   type ExecutionPatch,
   type ExecutionQuery,
   type ExecutionRecord,
   type ExecutionStatus,
+  type ExecutionStore,
   type ExecutionSummary,
   type IdempotencyClaim,
   type LogLine,
-  type SessionRecord,
+  type LogStore,
   type Page,
+  type SessionRecord,
+  type SessionStore,
   type StepRecord,
   type StepStatus,
-  type Store,
-  type StoreLimits,
   type TriggerState,
+  type TriggerStore,
   type WorkflowQuery,
   type WorkflowRecord,
-} from './types.ts';
-export { createSqliteStore } from './sqlite-store.ts';
+  type WorkflowStore,
+} from './roles/index.ts';
+export { DEFAULT_STORE_LIMITS, type Store, type StoreLimits } from './types.ts';
+export { checkedStore } from './checked-store.ts';
+export { MAX_IDEMPOTENCY_TOKEN_LENGTH } from './checks.ts';
+export { createMemoryStore, type MemoryStoreOptions } from './memory/index.ts';
 export {
+  createSqliteStore,
   resolveSqliteStoreOptions,
   DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
-  type SqliteStoreOptions,
+  SQLITE_MIGRATIONS,
+  SQLITE_SCHEMA_VERSION,
+  WriteBatch,
   type ResolvedSqliteStoreOptions,
-} from './sqlite-options.ts';
-export { createMemoryStore, type MemoryStoreOptions } from './memory-store.ts';
+  type SqliteMigration,
+  type SqliteStoreOptions,
+} from './sqlite/index.ts';
+export {
+  createJetStreamStore,
+  ensureEventStream,
+  fromToken,
+  resolveEventStreamOptions,
+  resolveJetStreamStoreOptions,
+  storeNames,
+  toToken,
+  DEFAULT_CACHE_ENTRIES,
+  DEFAULT_EVENT_STREAM_MAX_AGE_MS,
+  DEFAULT_EVENT_STREAM_MAX_BYTES,
+  DEFAULT_EVENT_STREAM_MAX_MSGS,
+  DEFAULT_JETSTREAM_REPLICAS,
+  DEFAULT_MAX_UPDATE_ATTEMPTS,
+  DEFAULT_MAX_VALUE_BYTES,
+  DEFAULT_STORE_PREFIX,
+  IDEMPOTENCY_BUCKET_MAX_AGE_MS,
+  type EventStreamOptions,
+  type JetStreamStoreOptions,
+  type ResolvedEventStreamOptions,
+  type ResolvedJetStreamStoreOptions,
+  type StoreNames,
+} from './jetstream/index.ts';
 export { resolveStoreLimits, truncateLine, truncationMarker } from './limits.ts';
 export {
   encodeCursor,
@@ -53,33 +91,4 @@ export {
   DEFAULT_PAGE_LIMIT,
   MAX_PAGE_LIMIT,
 } from './cursor.ts';
-export { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, type SqliteMigration } from './sqlite-schema.ts';
-export { createJetStreamStore } from './jetstream-store.ts';
-export { IDEMPOTENCY_BUCKET_MAX_AGE_MS } from './jetstream-context.ts';
-export { MAX_IDEMPOTENCY_TOKEN_LENGTH } from './trigger-records.ts';
-export {
-  resolveJetStreamStoreOptions,
-  DEFAULT_CACHE_ENTRIES,
-  DEFAULT_JETSTREAM_REPLICAS,
-  DEFAULT_MAX_UPDATE_ATTEMPTS,
-  DEFAULT_MAX_VALUE_BYTES,
-  type JetStreamStoreOptions,
-  type ResolvedJetStreamStoreOptions,
-} from './jetstream-options.ts';
-export {
-  storeNames,
-  toToken,
-  fromToken,
-  DEFAULT_STORE_PREFIX,
-  type StoreNames,
-} from './jetstream-names.ts';
-export {
-  ensureEventStream,
-  resolveEventStreamOptions,
-  DEFAULT_EVENT_STREAM_MAX_AGE_MS,
-  DEFAULT_EVENT_STREAM_MAX_BYTES,
-  DEFAULT_EVENT_STREAM_MAX_MSGS,
-  type EventStreamOptions,
-  type ResolvedEventStreamOptions,
-} from './jetstream-events.ts';
 export { copyStep, copySummary, jsonCopy, pendingStep } from './record-copy.ts';

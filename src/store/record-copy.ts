@@ -1,10 +1,17 @@
 /**
  * Copies of records going into and out of a store, with every field present. JSON fields go
  * through JSON, so no caller can change a stored record through a reference it holds.
- * Shared by the stores that keep records as objects (memory, JetStream).
+ * Execution and step copies are made by the stores that keep records as objects (memory,
+ * JetStream); trigger-state, session and claim copies by checkedStore, once for every store.
  * @module
  */
-import type { ExecutionSummary, StepRecord } from './types.ts';
+import type {
+  ExecutionSummary,
+  IdempotencyClaim,
+  SessionRecord,
+  StepRecord,
+  TriggerState,
+} from './roles/index.ts';
 
 /** A deep copy through JSON (undefined stays undefined). */
 export const jsonCopy = <T>(value: T): T =>
@@ -50,4 +57,58 @@ export function pendingStep(id: string): StepRecord {
     finishedAt: null,
     error: null,
   };
+}
+
+/** A copy of a trigger state with every field present. */
+export function copyTriggerState(s: TriggerState): TriggerState {
+  let lastResult: TriggerState['lastResult'] = null;
+  if (s.lastResult != null) {
+    lastResult = { status: s.lastResult.status };
+    if (s.lastResult.executionId !== undefined) lastResult.executionId = s.lastResult.executionId;
+    if (s.lastResult.reason !== undefined) lastResult.reason = s.lastResult.reason;
+  }
+  return {
+    id: s.id,
+    workflowId: s.workflowId,
+    paused: s.paused === true,
+    lastFireAt: s.lastFireAt ?? null,
+    lastResult,
+    updatedAt: s.updatedAt,
+  };
+}
+
+/** A copy of a claim with exactly its five fields. */
+export function copyClaim(c: IdempotencyClaim): IdempotencyClaim {
+  return {
+    scope: c.scope,
+    key: c.key,
+    executionId: c.executionId,
+    createdAt: c.createdAt,
+    expiresAt: c.expiresAt,
+  };
+}
+
+/** A copy of a session record with every field present. */
+export function copySessionRecord(r: SessionRecord): SessionRecord {
+  return {
+    id: r.id,
+    node: r.node ?? null,
+    definition: JSON.parse(JSON.stringify(r.definition)) as SessionRecord['definition'],
+    status: r.status,
+    activity: r.activity ?? null,
+    pid: r.pid ?? null,
+    restarts: r.restarts ?? 0,
+    recentRestarts: [...(r.recentRestarts ?? [])],
+    exitCode: r.exitCode ?? null,
+    lastError: r.lastError ?? null,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    startedAt: r.startedAt ?? null,
+    awaitingSince: r.awaitingSince ?? null,
+  };
+}
+
+/** Orders records by id. */
+export function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { ExecutionEvent, StampedEvent } from '../events.ts';
-import type { ExecutionStatus, Store } from '../store/types.ts';
+import type { ExecutionStatus, Store } from '../store/index.ts';
 
 /** Statuses of a run that is still going. */
 export const UNFINISHED_STATUSES: readonly ExecutionStatus[] = [

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Clock } from '../clock.ts';
-import type { TriggerState } from '../store/types.ts';
+import type { TriggerState } from '../store/index.ts';
 import { MAX_CATCH_UP_FIRES, type CatchUpPolicy } from '../workflow/index.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { TriggerActor } from './trigger-actor.ts';

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Clock } from '../clock.ts';
-import type { Store } from '../store/types.ts';
+import type { Store } from '../store/index.ts';
 import type { TriggerActor } from './trigger-actor.ts';
 
 /** How long a claim is kept, ms (a tick is never claimed again within it). */

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { Bus, BusMessage, BusSubscription } from '../bus/types.ts';
 import { InvalidArgumentError, toWire } from '../errors.ts';
-import type { WorkflowRecord } from '../store/types.ts';
+import type { WorkflowRecord } from '../store/index.ts';
 
 /** Fires the workflow's trigger at `index` (of its `triggers` list) with a message's input. */
 export type NatsFireFn = (

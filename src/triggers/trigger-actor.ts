@@ -15,7 +15,7 @@ import {
 } from '../../machines/trigger.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { TriggerEvent } from '../events.ts';
-import type { TriggerState } from '../store/types.ts';
+import type { TriggerState } from '../store/index.ts';
 import type { ScheduleHandle, Scheduler } from './scheduler.ts';
 import type { DeclaredTrigger, FireCall, TriggerView } from './types.ts';
 

@@ -14,7 +14,7 @@ import type { Clock, TimerHandle } from '../clock.ts';
 import { NotFoundError } from '../errors.ts';
 import type { StampedEvent, TriggerEvent } from '../events.ts';
 import { newId } from '../ids.ts';
-import type { Store, TriggerState, WorkflowRecord } from '../store/types.ts';
+import type { Store, TriggerState, WorkflowRecord } from '../store/index.ts';
 import { DEFAULT_CATCH_UP, hookSecretEnv } from '../workflow/index.ts';
 import { ActiveRuns } from './active-runs.ts';
 import { replayMissed } from './catch-up.ts';

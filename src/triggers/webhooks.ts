@@ -24,7 +24,7 @@ import {
   toStatorError,
 } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { Store, WorkflowRecord } from '../store/types.ts';
+import type { Store, WorkflowRecord } from '../store/index.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
 import { isPlainObject, resolveHookSecret, resolveInputs } from '../workflow/index.ts';
 import { verifyWebhookSignature } from './webhook-signature.ts';

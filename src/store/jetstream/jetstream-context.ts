@@ -12,7 +12,7 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { UnavailableError } from '../errors.ts';
+import { UnavailableError } from '../../errors.ts';
 import { ensureLogStream } from './jetstream-logs.ts';
 import { storeNames, type StoreNames } from './jetstream-names.ts';
 import type { ResolvedJetStreamStoreOptions } from './jetstream-options.ts';

@@ -5,7 +5,7 @@
  * @module
  */
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { StatorError, UnavailableError } from '../errors.ts';
+import { StatorError, UnavailableError } from '../../errors.ts';
 
 /** True when a write failed because the key's last revision was not the expected one. */
 export function isWrongLastSequence(err: unknown): boolean {

@@ -12,8 +12,13 @@ import type { JetStreamExecutions } from './jetstream-executions.ts';
 import { fromToken, lastToken, storeKeys } from './jetstream-names.ts';
 import { copySummary, isFinal } from './jetstream-records.ts';
 import { listKeys, mapBounded } from './jetstream-scan.ts';
-import { decodeCursor, resolvePageLimit, toPage } from './cursor.ts';
-import type { ExecutionQuery, ExecutionRecord, ExecutionSummary, Page } from './types.ts';
+import { decodeCursor, resolvePageLimit, toPage } from '../cursor.ts';
+import type {
+  ExecutionQuery,
+  ExecutionRecord,
+  ExecutionStore,
+  ExecutionSummary,
+} from '../roles/index.ts';
 
 /** Reads in flight while listing. */
 const READ_IN_FLIGHT = 32;
@@ -21,10 +26,10 @@ const READ_IN_FLIGHT = 32;
 const FULL_READS_IN_FLIGHT = 8;
 
 /** The listing operations of the Store. */
-export interface JetStreamExecutionList {
-  list(query: ExecutionQuery): Promise<Page<ExecutionSummary>>;
-  unfinished(): Promise<ExecutionRecord[]>;
-}
+export type JetStreamExecutionList = Pick<
+  ExecutionStore,
+  'listExecutions' | 'listUnfinishedExecutions'
+>;
 
 /** Listing over the buckets of `ctx`, reading records through `executions`. */
 export function createJetStreamExecutionList(
@@ -47,7 +52,7 @@ export function createJetStreamExecutionList(
   };
 
   return {
-    async list(query) {
+    async listExecutions(query: ExecutionQuery = {}) {
       const limit = resolvePageLimit(query.limit);
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       const ids = (await candidates(query))
@@ -69,10 +74,10 @@ export function createJetStreamExecutionList(
       return toPage(rows, limit, (e) => e.id);
     },
 
-    async unfinished() {
+    async listUnfinishedExecutions() {
       const ids = (await indexIds(storeKeys.openAll)).sort();
       const records = await mapBounded(ids, FULL_READS_IN_FLIGHT, async (id) => {
-        const rec = await executions.get(id);
+        const rec = await executions.getExecution(id);
         // A final run still indexed as open: its updater stopped between the two writes.
         if (rec !== undefined && isFinal(rec.status)) await executions.dropOpen(id);
         return rec;

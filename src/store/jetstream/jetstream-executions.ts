@@ -17,7 +17,7 @@
  *   they are a superset that readers check against the summary.
  * @module
  */
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.ts';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.ts';
 import { isNoMessage, isWrongLastSequence } from './jetstream-errors.ts';
 import type { JetStreamContext } from './jetstream-context.ts';
 import { jsonBytes, readChunks, writeChunks } from './jetstream-chunks.ts';
@@ -34,19 +34,21 @@ import {
 } from './jetstream-records.ts';
 import { KEEP, type Versioned } from './jetstream-revisions.ts';
 import { mapBounded, readSubjects } from './jetstream-scan.ts';
-import type { ExecutionPatch, ExecutionRecord, StepRecord } from './types.ts';
+import type { ExecutionRecord, ExecutionStore } from '../roles/index.ts';
 
 /** Step writes in flight while creating an execution. */
 const STEP_WRITES_IN_FLIGHT = 256;
 /** Bytes of the summary value left for everything but the input. */
 const SUMMARY_ROOM = 2048;
 
-/** The execution operations of the Store (listing lives in jetstream-execution-list.ts). */
-export interface JetStreamExecutions {
-  create(record: ExecutionRecord): Promise<void>;
-  update(id: string, patch: ExecutionPatch): Promise<void>;
-  putStep(executionId: string, step: StepRecord): Promise<void>;
-  get(id: string): Promise<ExecutionRecord | undefined>;
+/**
+ * The execution operations of the Store (listing lives in jetstream-execution-list.ts), and what
+ * the listing and the logs read through them.
+ */
+export interface JetStreamExecutions extends Pick<
+  ExecutionStore,
+  'createExecution' | 'updateExecution' | 'putStep' | 'getExecution'
+> {
   /** The ready summary value, or null (cached reads allowed: executions are never deleted). */
   ready(id: string, cached?: boolean): Promise<ReadyExecution | null>;
   /** Removes `open.<id>` (the execution reached a final status). */
@@ -87,16 +89,7 @@ export function createJetStreamExecutions(ctx: JetStreamContext): JetStreamExecu
     ready,
     dropOpen,
 
-    async create(rec) {
-      const seen = new Set<string>();
-      for (const s of rec.steps) {
-        if (seen.has(s.id)) {
-          throw InvalidArgumentError.format([
-            { path: 'steps', message: `duplicate step '${s.id}'` },
-          ]);
-        }
-        seen.add(s.id);
-      }
+    async createExecution(rec) {
       const summary = copySummary(rec);
       if (jsonBytes(summary) > opts.maxValueBytes - SUMMARY_ROOM) {
         throw InvalidArgumentError.format([
@@ -133,7 +126,7 @@ export function createJetStreamExecutions(ctx: JetStreamContext): JetStreamExecu
       }));
     },
 
-    async update(id, patch) {
+    async updateExecution(id, patch) {
       const changes = patchesAnything(patch);
       const { previous, current } = await executions.modify<StoredExecution>(
         storeKeys.execution(id),
@@ -168,7 +161,7 @@ export function createJetStreamExecutions(ctx: JetStreamContext): JetStreamExecu
       await steps.modify<StoredStep>(key, (cur) => ({ ...rec, n: cur?.value.n ?? n }));
     },
 
-    async get(id) {
+    async getExecution(id) {
       const value = await ready(id);
       if (value === null) return undefined;
       const bucket = names.buckets.steps;

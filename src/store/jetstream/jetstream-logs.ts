@@ -6,6 +6,7 @@
  * executions bucket) counts every line ever appended, and reading counts the kept ones. Lines of
  * one batch beyond the bound are counted but never sent. Reading is one ordered consumer over
  * the execution's (or the step's) subjects, so lines come back in append order across steps.
+ * Lines arrive cut to the length limit (checkedStore).
  * @module
  */
 import {
@@ -27,23 +28,17 @@ import {
 } from './jetstream-names.ts';
 import { encodeJson, type RevisionedKv } from './jetstream-revisions.ts';
 import { mapBounded, readSubjects } from './jetstream-scan.ts';
-import { truncateLine } from './limits.ts';
-import type { ExecutionLogs, LogLine, StoreLimits } from './types.ts';
+import type { ExecutionLogs, LogLine, LogStore } from '../roles/index.ts';
+import type { StoreLimits } from '../types.ts';
 
 /** Publishes in flight at once while appending. */
 const PUBLISH_IN_FLIGHT = 256;
-
-/** Appends and reads step logs. */
-export interface JetStreamLogs {
-  append(executionId: string, lines: LogLine[]): Promise<void>;
-  read(executionId: string, stepId?: string): Promise<ExecutionLogs>;
-}
 
 /** What the logs need from the store. */
 export interface JetStreamLogsContext {
   js: JetStreamClient;
   names: StoreNames;
-  limits: StoreLimits;
+  limits: Pick<StoreLimits, 'maxLogLinesPerStep'>;
   /** The executions bucket: summaries (existence) and the per-step counters. */
   executions: RevisionedKv;
   /** Throws NotFoundError unless the execution exists. */
@@ -58,7 +53,7 @@ interface LogCounter {
 export async function ensureLogStream(
   jsm: JetStreamManager,
   names: StoreNames,
-  limits: StoreLimits,
+  limits: Pick<StoreLimits, 'maxLogLinesPerStep'>,
   opts: { replicas: number; storage: 'file' | 'memory' },
 ): Promise<void> {
   const name = names.streams.logs;
@@ -82,13 +77,13 @@ export async function ensureLogStream(
   }
 }
 
-/** The logs of the store described by `ctx`. */
-export function createJetStreamLogs(ctx: JetStreamLogsContext): JetStreamLogs {
+/** The logs role of the store described by `ctx`. */
+export function createJetStreamLogs(ctx: JetStreamLogsContext): LogStore {
   const { js, names, limits, executions } = ctx;
   const decoder = new TextDecoder();
 
   return {
-    async append(executionId, lines) {
+    async appendLogs(executionId, lines) {
       await ctx.requireExecution(executionId);
       if (lines.length === 0) return;
       const perStep = new Map<string, number>();
@@ -119,14 +114,14 @@ export function createJetStreamLogs(ctx: JetStreamLogsContext): JetStreamLogs {
           encodeJson({
             stepId: l.stepId,
             stream: l.stream,
-            line: truncateLine(l.line, limits.maxLineLength),
+            line: l.line,
             ts: l.ts,
           }),
         ),
       );
     },
 
-    async read(executionId, stepId) {
+    async getLogs(executionId, { stepId } = {}) {
       const filter =
         stepId === undefined
           ? logSubjects.of(names, executionId)

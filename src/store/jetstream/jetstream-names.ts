@@ -6,7 +6,7 @@
  * stays one-to-one and every token is valid in a KV key and a subject.
  * @module
  */
-import { InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError } from '../../errors.ts';
 
 /** Prefix used when none is given. */
 export const DEFAULT_STORE_PREFIX = 'stator';

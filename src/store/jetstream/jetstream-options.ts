@@ -5,10 +5,10 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { InvalidArgumentError } from '../errors.ts';
-import { resolveStoreLimits } from './limits.ts';
+import { InvalidArgumentError } from '../../errors.ts';
+import { resolveStoreLimits } from '../limits.ts';
 import { DEFAULT_STORE_PREFIX, validateStorePrefix } from './jetstream-names.ts';
-import type { StoreLimits } from './types.ts';
+import type { StoreLimits } from '../types.ts';
 
 /** Options of the JetStream store. */
 export interface JetStreamStoreOptions extends Partial<StoreLimits> {

@@ -3,6 +3,7 @@
  * records going in and out (JSON fields through JSON, as every store does).
  * @module
  */
+import { jsonCopy } from '../record-copy.ts';
 import type { ChunkRef } from './jetstream-chunks.ts';
 import {
   FINAL_EXECUTION_STATUSES,
@@ -10,7 +11,7 @@ import {
   type ExecutionStatus,
   type ExecutionSummary,
   type StepRecord,
-} from './types.ts';
+} from '../roles/index.ts';
 
 /** An execution whose steps and chunks are still being written: invisible to every read. */
 export interface CreatingExecution {
@@ -34,9 +35,7 @@ export interface StoredStep extends StepRecord {
   n: number;
 }
 
-import { jsonCopy } from './record-copy.ts';
-
-export { copyStep, copySummary } from './record-copy.ts';
+export { copyStep, copySummary } from '../record-copy.ts';
 
 /** The patchable fields, in a fixed order. */
 const PATCH_FIELDS = ['status', 'startedAt', 'finishedAt', 'error', 'engineId', 'node'] as const;

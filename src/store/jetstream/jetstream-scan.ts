@@ -13,7 +13,7 @@ import {
   type OrderedPushConsumerOptions,
 } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { TimeoutError } from '../errors.ts';
+import { TimeoutError } from '../../errors.ts';
 
 /** How often a read checks whether the server has anything left for it. */
 const IDLE_POLL_MS = 250;

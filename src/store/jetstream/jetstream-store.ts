@@ -25,24 +25,29 @@
  *   the server keeps the newest N lines per step; dropped = appended (a per-step counter) - kept.
  * - Events: ensureEventStream (jetstream-events.ts) creates the bounded stream of every actor's
  *   outbound events; the store itself does not use it.
- * - Triggers: trigger states and idempotency claims in buckets `_triggers` and `_idempotency`
- *   (jetstream-triggers.ts); a claim is a `kv.create`, so exactly one concurrent claimer wins.
+ * - Triggers and claims: trigger states in bucket `_triggers` (jetstream-triggers.ts), plain
+ *   puts; idempotency claims in `_idempotency` (jetstream-claims.ts), where a claim is a
+ *   `kv.create`, so exactly one concurrent claimer wins.
  * - Sessions: one record per session in bucket `_sessions` (jetstream-sessions.ts), plain puts.
  * - Deletion: executions are never deleted (as in the other stores); retention of old runs is
  *   for a later sweep (delete the summary, its chunks, steps, counters, index keys and subjects).
+ * - Composition: one role object per concern over one context, each call's NATS failures mapped
+ *   to StatorErrors here, and the whole behind checkedStore (closed store, shared checks).
  * @module
  */
-import { NotFoundError, UnavailableError } from '../errors.ts';
+import { NotFoundError } from '../../errors.ts';
+import { checkedStore } from '../checked-store.ts';
+import type { Store } from '../types.ts';
+import { createJetStreamClaims } from './jetstream-claims.ts';
 import { openJetStreamContext } from './jetstream-context.ts';
 import { toStoreError } from './jetstream-errors.ts';
 import { createJetStreamExecutionList } from './jetstream-execution-list.ts';
 import { createJetStreamExecutions } from './jetstream-executions.ts';
 import { createJetStreamLogs } from './jetstream-logs.ts';
-import { createJetStreamTriggers } from './jetstream-triggers.ts';
-import { createJetStreamSessions } from './jetstream-sessions.ts';
 import { resolveJetStreamStoreOptions, type JetStreamStoreOptions } from './jetstream-options.ts';
+import { createJetStreamSessions } from './jetstream-sessions.ts';
+import { createJetStreamTriggers } from './jetstream-triggers.ts';
 import { createJetStreamWorkflows } from './jetstream-workflows.ts';
-import type { Store } from './types.ts';
 
 /** Opens the store on `options.connection`, creating its buckets and streams when missing. */
 export async function createJetStreamStore(options: JetStreamStoreOptions): Promise<Store> {
@@ -56,8 +61,6 @@ export async function createJetStreamStore(options: JetStreamStoreOptions): Prom
   const workflows = createJetStreamWorkflows(ctx);
   const executions = createJetStreamExecutions(ctx);
   const list = createJetStreamExecutionList(ctx, executions);
-  const triggers = createJetStreamTriggers(ctx);
-  const sessions = createJetStreamSessions(ctx);
   const logs = createJetStreamLogs({
     js: ctx.js,
     names: ctx.names,
@@ -67,11 +70,12 @@ export async function createJetStreamStore(options: JetStreamStoreOptions): Prom
       if ((await executions.ready(id, true)) === null) throw new NotFoundError('execution', id);
     },
   });
-  let closed = false;
+  const triggers = createJetStreamTriggers(ctx);
+  const sessions = createJetStreamSessions(ctx);
+  const claims = createJetStreamClaims(ctx);
 
-  /** Runs one store call: refused once closed, NATS failures mapped to StatorErrors. */
+  /** Runs one store call with NATS failures mapped to StatorErrors. */
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (closed) throw new UnavailableError('store is closed');
     try {
       return await fn();
     } catch (err) {
@@ -79,31 +83,31 @@ export async function createJetStreamStore(options: JetStreamStoreOptions): Prom
     }
   };
 
-  return {
+  const inner: Store = {
     kind: 'jetstream',
-    putWorkflow: (rec) => call(() => workflows.put(rec)),
-    getWorkflow: (id) => call(() => workflows.get(id)),
-    listWorkflows: (query = {}) => call(() => workflows.list(query)),
-    deleteWorkflow: (id) => call(() => workflows.delete(id)),
-    createExecution: (rec) => call(() => executions.create(rec)),
-    updateExecution: (id, patch) => call(() => executions.update(id, patch)),
+    putWorkflow: (rec) => call(() => workflows.putWorkflow(rec)),
+    getWorkflow: (id) => call(() => workflows.getWorkflow(id)),
+    listWorkflows: (query) => call(() => workflows.listWorkflows(query)),
+    deleteWorkflow: (id) => call(() => workflows.deleteWorkflow(id)),
+    createExecution: (rec) => call(() => executions.createExecution(rec)),
+    updateExecution: (id, patch) => call(() => executions.updateExecution(id, patch)),
     putStep: (executionId, step) => call(() => executions.putStep(executionId, step)),
-    getExecution: (id) => call(() => executions.get(id)),
-    listExecutions: (query = {}) => call(() => list.list(query)),
-    listUnfinishedExecutions: () => call(() => list.unfinished()),
-    appendLogs: (executionId, lines) => call(() => logs.append(executionId, lines)),
-    getLogs: (executionId, opts = {}) => call(() => logs.read(executionId, opts.stepId)),
+    getExecution: (id) => call(() => executions.getExecution(id)),
+    listExecutions: (query) => call(() => list.listExecutions(query)),
+    listUnfinishedExecutions: () => call(() => list.listUnfinishedExecutions()),
+    appendLogs: (executionId, lines) => call(() => logs.appendLogs(executionId, lines)),
+    getLogs: (executionId, opts) => call(() => logs.getLogs(executionId, opts)),
     getTriggerState: (triggerId) => call(() => triggers.getTriggerState(triggerId)),
     putTriggerState: (state) => call(() => triggers.putTriggerState(state)),
     listTriggerStates: () => call(() => triggers.listTriggerStates()),
     deleteTriggerState: (triggerId) => call(() => triggers.deleteTriggerState(triggerId)),
-    claimIdempotencyKey: (claim) => call(() => triggers.claimIdempotencyKey(claim)),
     putSession: (record) => call(() => sessions.putSession(record)),
     getSession: (id) => call(() => sessions.getSession(id)),
     listSessions: () => call(() => sessions.listSessions()),
     deleteSession: (id) => call(() => sessions.deleteSession(id)),
-    async close() {
-      closed = true;
-    },
+    claimIdempotencyKey: (claim) => call(() => claims.claimIdempotencyKey(claim)),
+    // The connection is the caller's: closing the store leaves it open.
+    async close() {},
   };
+  return checkedStore(inner, opts);
 }

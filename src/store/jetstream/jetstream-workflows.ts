@@ -7,7 +7,7 @@
  * @module
  */
 import { nuid } from '@nats-io/transport-node';
-import type { WorkflowDefinition } from '../workflow/types.ts';
+import type { WorkflowDefinition } from '../../workflow/types.ts';
 import {
   jsonBytes,
   purgeChunks,
@@ -18,8 +18,8 @@ import {
 import type { JetStreamContext } from './jetstream-context.ts';
 import { fromToken, storeKeys } from './jetstream-names.ts';
 import { listKeys, mapBounded } from './jetstream-scan.ts';
-import { decodeCursor, resolvePageLimit, toPage } from './cursor.ts';
-import type { Page, WorkflowQuery, WorkflowRecord } from './types.ts';
+import { decodeCursor, resolvePageLimit, toPage } from '../cursor.ts';
+import type { WorkflowRecord, WorkflowStore } from '../roles/index.ts';
 
 interface WorkflowBody {
   definition: WorkflowDefinition;
@@ -41,16 +41,8 @@ const META_ROOM = 1024;
 /** Reads in flight while listing. */
 const READ_IN_FLIGHT = 16;
 
-/** The workflow operations of the Store. */
-export interface JetStreamWorkflows {
-  put(record: WorkflowRecord): Promise<void>;
-  get(id: string): Promise<WorkflowRecord | undefined>;
-  list(query: WorkflowQuery): Promise<Page<WorkflowRecord>>;
-  delete(id: string): Promise<boolean>;
-}
-
-/** Workflow operations over `ctx.workflows`. */
-export function createJetStreamWorkflows(ctx: JetStreamContext): JetStreamWorkflows {
+/** The workflows role of the JetStream store, over `ctx.workflows`. */
+export function createJetStreamWorkflows(ctx: JetStreamContext): WorkflowStore {
   const { workflows } = ctx;
   const bucket = ctx.names.buckets.workflows;
   const chunkBytes = ctx.opts.maxValueBytes;
@@ -82,7 +74,7 @@ export function createJetStreamWorkflows(ctx: JetStreamContext): JetStreamWorkfl
   };
 
   return {
-    async put(rec) {
+    async putWorkflow(rec) {
       const body: WorkflowBody = { definition: rec.definition };
       if (rec.source != null) body.source = rec.source;
       let bodyRef: ChunkRef | undefined;
@@ -110,9 +102,9 @@ export function createJetStreamWorkflows(ctx: JetStreamContext): JetStreamWorkfl
       }
     },
 
-    get: (id) => get(id),
+    getWorkflow: (id) => get(id),
 
-    async list(query) {
+    async listWorkflows(query = {}) {
       const limit = resolvePageLimit(query.limit);
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       const ids = (await listKeys(workflows.kv, storeKeys.allWorkflows))
@@ -130,7 +122,7 @@ export function createJetStreamWorkflows(ctx: JetStreamContext): JetStreamWorkfl
       return toPage(rows, limit, (w) => w.id);
     },
 
-    async delete(id) {
+    async deleteWorkflow(id) {
       const removed = await workflows.remove<StoredWorkflow>(storeKeys.workflow(id));
       if (removed?.value.bodyRef !== undefined) {
         await purgeChunks(ctx.jsm, bucket, removed.value.bodyRef);

@@ -1,33 +1,28 @@
 /**
- * Sessions of the in-memory store: one Map of copies.
+ * Sessions of the in-memory store: one Map of records. Records arrive as copies and leave
+ * through copies (checkedStore), so the Map's objects are never shared.
  * @module
  */
-import { byId, copySessionRecord, type SessionStoreParts } from './session-records.ts';
-import type { SessionRecord } from './types.ts';
+import { byId } from '../record-copy.ts';
+import type { SessionRecord, SessionStore } from '../roles/index.ts';
 
-/** The session part of a memory store; `open()` throws once the store is closed. */
-export function createMemorySessions(open: () => void): SessionStoreParts {
+/** The sessions role of a memory store. */
+export function createMemorySessions(): SessionStore {
   const sessions = new Map<string, SessionRecord>();
   return {
     async putSession(record) {
-      open();
-      const copy = copySessionRecord(record);
-      sessions.set(copy.id, copy);
+      sessions.set(record.id, record);
     },
 
     async getSession(id) {
-      open();
-      const r = sessions.get(id);
-      return r === undefined ? undefined : copySessionRecord(r);
+      return sessions.get(id);
     },
 
     async listSessions() {
-      open();
-      return [...sessions.values()].map(copySessionRecord).sort(byId);
+      return [...sessions.values()].sort(byId);
     },
 
     async deleteSession(id) {
-      open();
       return sessions.delete(id);
     },
   };

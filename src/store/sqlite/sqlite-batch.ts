@@ -10,7 +10,7 @@
  * @module
  */
 import type { Database } from 'better-sqlite3';
-import type { Store } from './types.ts';
+import type { Store } from '../types.ts';
 
 interface PendingWrite {
   apply: () => Promise<void>;

@@ -1,19 +1,16 @@
 /**
  * Bounded step logs on SQLite: lines in `logs` (seq = insertion order), and per step the number
  * of lines kept and dropped in `log_counts`, so the bound costs one small read per step and
- * batch instead of a count over the step's lines.
+ * batch instead of a count over the step's lines. Lines arrive cut to the length limit
+ * (checkedStore).
  * @module
  */
 import type { Database } from 'better-sqlite3';
-import { planLogBound, truncateLine } from './limits.ts';
+import { NotFoundError } from '../../errors.ts';
+import { planLogBound } from '../limits.ts';
+import type { LogLine, LogStore } from '../roles/index.ts';
+import type { StoreLimits } from '../types.ts';
 import { toLogLine, type LogRow } from './sqlite-rows.ts';
-import type { ExecutionLogs, LogLine, StoreLimits } from './types.ts';
-
-/** Appends and reads the logs of executions that the caller has checked exist. */
-export interface SqliteLogs {
-  append(executionId: string, lines: LogLine[]): void;
-  read(executionId: string, stepId?: string): ExecutionLogs;
-}
 
 interface CountRow {
   step_id: string;
@@ -21,9 +18,13 @@ interface CountRow {
   dropped: number;
 }
 
-/** Prepares the log statements of `db` under `limits`. */
-export function createSqliteLogs(db: Database, limits: StoreLimits): SqliteLogs {
+/** The logs role of a SQLite store on `db`, under the per-step bound of `limits`. */
+export function createSqliteLogs(
+  db: Database,
+  limits: Pick<StoreLimits, 'maxLogLinesPerStep'>,
+): LogStore {
   const q = {
+    exExists: db.prepare('SELECT 1 FROM executions WHERE id = ?').pluck(),
     countGet: db.prepare(
       'SELECT kept, dropped FROM log_counts WHERE execution_id = ? AND step_id = ?',
     ),
@@ -80,21 +81,19 @@ export function createSqliteLogs(db: Database, limits: StoreLimits): SqliteLogs 
         skip.set(l.stepId, left - 1);
         continue;
       }
-      q.insert.run(
-        executionId,
-        l.stepId,
-        l.stream,
-        truncateLine(l.line, limits.maxLineLength),
-        l.ts,
-      );
+      q.insert.run(executionId, l.stepId, l.stream, l.line, l.ts);
     }
   });
 
   return {
-    append(executionId, lines) {
+    async appendLogs(executionId, lines) {
+      if (q.exExists.get(executionId) === undefined) {
+        throw new NotFoundError('execution', executionId);
+      }
       if (lines.length > 0) append.immediate(executionId, lines);
     },
-    read(executionId, stepId) {
+
+    async getLogs(executionId, { stepId } = {}) {
       const rows = (
         stepId === undefined ? q.all.all(executionId) : q.ofStep.all(executionId, stepId)
       ) as LogRow[];

@@ -4,9 +4,9 @@
  * @module
  */
 import { z } from 'zod';
-import { InvalidArgumentError } from '../errors.ts';
-import { resolveStoreLimits } from './limits.ts';
-import type { StoreLimits } from './types.ts';
+import { InvalidArgumentError } from '../../errors.ts';
+import { resolveStoreLimits } from '../limits.ts';
+import type { StoreLimits } from '../types.ts';
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions extends Partial<StoreLimits> {

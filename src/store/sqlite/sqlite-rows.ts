@@ -3,8 +3,8 @@
  * and status sets the SQLite store builds its statements from.
  * @module
  */
-import type { WireError } from '../errors.ts';
-import type { WorkflowDefinition } from '../workflow/types.ts';
+import type { WireError } from '../../errors.ts';
+import type { WorkflowDefinition } from '../../workflow/types.ts';
 import {
   FINAL_EXECUTION_STATUSES,
   type ExecutionPatch,
@@ -13,7 +13,7 @@ import {
   type LogLine,
   type StepRecord,
   type WorkflowRecord,
-} from './types.ts';
+} from '../roles/index.ts';
 
 /** A row of `workflows`. */
 export interface WorkflowRow {

@@ -1,11 +1,11 @@
 /**
  * Sessions of the SQLite store (table of migration 3): one row per session, the record as
  * JSON beside the columns a query may filter on. Writes are single-row upserts by primary key.
+ * Records arrive checked and copied (checkedStore).
  * @module
  */
 import type { Database } from 'better-sqlite3';
-import { copySessionRecord, type SessionStoreParts } from './session-records.ts';
-import type { SessionRecord } from './types.ts';
+import type { SessionRecord, SessionStore } from '../roles/index.ts';
 
 /** A row of `sessions`. */
 interface SessionRow {
@@ -15,11 +15,10 @@ interface SessionRow {
   updated_at: string;
 }
 
-const toRecord = (r: SessionRow): SessionRecord =>
-  copySessionRecord(JSON.parse(r.record) as SessionRecord);
+const toRecord = (r: SessionRow): SessionRecord => JSON.parse(r.record) as SessionRecord;
 
-/** The session part of a SQLite store on `db`; `open()` throws once the store is closed. */
-export function createSqliteSessions(db: Database, open: () => void): SessionStoreParts {
+/** The sessions role of a SQLite store on `db`. */
+export function createSqliteSessions(db: Database): SessionStore {
   const q = {
     put: db.prepare(
       `INSERT INTO sessions (id, status, record, updated_at) VALUES (?, ?, ?, ?)
@@ -31,25 +30,20 @@ export function createSqliteSessions(db: Database, open: () => void): SessionSto
     delete: db.prepare('DELETE FROM sessions WHERE id = ?'),
   };
   return {
-    async putSession(record) {
-      open();
-      const r = copySessionRecord(record);
+    async putSession(r) {
       q.put.run(r.id, r.status, JSON.stringify(r), r.updatedAt);
     },
 
     async getSession(id) {
-      open();
       const row = q.get.get(id) as SessionRow | undefined;
       return row === undefined ? undefined : toRecord(row);
     },
 
     async listSessions() {
-      open();
       return (q.list.all() as SessionRow[]).map(toRecord);
     },
 
     async deleteSession(id) {
-      open();
       return q.delete.run(id).changes > 0;
     },
   };

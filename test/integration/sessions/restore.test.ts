@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../../src/sessions/index.ts';
 import { isGone, waitGone } from '../../fixtures/exec/process-tracker.ts';
+import { killGroup, startChildServer, type ChildServer } from '../../helpers/child-server.ts';
 import { waitFor } from '../../helpers/poll.ts';
 import { startStator, tempDir, type TestStator } from '../../helpers/stator.ts';
 
@@ -16,14 +16,13 @@ const SLOW = 90_000;
 const SESSIONS = { killGraceMs: 1000, quietMs: 200 };
 
 let t: TestStator | undefined;
-let child: ResultPromise | undefined;
+let server: ChildServer<{ sessionId: string; pid: number }> | undefined;
 let dataDir: Awaited<ReturnType<typeof tempDir>> | undefined;
 const pids: number[] = [];
 
 afterEach(async () => {
-  if (child?.pid && child.exitCode === null) killGroup(child.pid);
-  await child?.catch(() => undefined);
-  child = undefined;
+  await server?.crash();
+  server = undefined;
   await t?.close();
   t = undefined;
   for (const pid of pids.splice(0)) killGroup(pid);
@@ -112,17 +111,8 @@ describe('sessions across a server restart', () => {
     { timeout: SLOW },
     async () => {
       dataDir = await tempDir('stator-sessions-crash-');
-      child = execa('npx', ['tsx', SERVE_SESSIONS, dataDir.path], {
-        cwd: ROOT,
-        detached: true,
-        reject: false,
-        stdin: 'ignore',
-        timeout: SLOW,
-      });
-      const { sessionId, pid } = JSON.parse(await firstLine(child)) as {
-        sessionId: string;
-        pid: number;
-      };
+      server = await startChildServer(SERVE_SESSIONS, { args: [dataDir.path] });
+      const { sessionId, pid } = server.ready;
       pids.push(pid);
       // The server notes the session's process group on disk before it can be orphaned.
       const registry = join(dataDir.path, 'pids', 'pids.json');
@@ -130,8 +120,7 @@ describe('sessions across a server restart', () => {
         timeoutMs: 10_000,
         message: 'session pid in the registry',
       });
-      killGroup(child.pid!);
-      await child;
+      await server.crash();
       // The session leads its own process group: the server's death leaves it running.
       expect(isGone(pid)).toBe(false);
 
@@ -150,29 +139,3 @@ describe('sessions across a server restart', () => {
     },
   );
 });
-
-/** Resolves with the first stdout line of `proc`; rejects if it exits first. */
-function firstLine(proc: ResultPromise): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    let stderr = '';
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const nl = buffer.indexOf('\n');
-      if (nl >= 0) resolve(buffer.slice(0, nl));
-    });
-    void proc.then((r) => reject(new Error(`serve-sessions exited (${r.exitCode}): ${stderr}`)));
-  });
-}
-
-/** SIGKILLs the process group led by `pid`, ignoring a group that is already gone. */
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}

@@ -4,41 +4,10 @@ import type { EventSubscription, Stator } from '../../../src/runtime/types.ts';
 import type { StampedEvent } from '../../../src/events.ts';
 import { createHttpApp, startHttpServer, type HttpServerHandle } from '../../../src/http/index.ts';
 import { waitFor } from '../../helpers/poll.ts';
+import { readSse } from '../../helpers/sse-client.ts';
 
 const TOKEN = 'sse-token-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
-
-interface SseMessage {
-  id?: string;
-  event?: string;
-  data?: string;
-  comment?: string;
-}
-
-/** Reads an SSE body and yields messages (comments included) as they arrive. */
-async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const msg: SseMessage = {};
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) msg.comment = line.slice(1).trim();
-        else {
-          const colon = line.indexOf(':');
-          const key = line.slice(0, colon) as 'id' | 'event' | 'data';
-          const value = line.slice(colon + 1).replace(/^ /, '');
-          msg[key] = key === 'data' && msg.data !== undefined ? `${msg.data}\n${value}` : value;
-        }
-      }
-      yield msg;
-    }
-  }
-}
 
 describe('GET /api/events (SSE)', () => {
   let stator: Stator;

@@ -10,7 +10,7 @@ import {
   type SessionInbound,
 } from '../../../src/sessions/index.ts';
 import { createMemoryStore } from '../../../src/store/index.ts';
-import type { Store } from '../../../src/store/types.ts';
+import type { Store } from '../../../src/store/index.ts';
 import { ProcessTracker } from '../../fixtures/exec/process-tracker.ts';
 import { rejection, waitFor } from '../../helpers/poll.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeStatistics, percentile } from '../../../src/statistics/index.ts';
 import { createMemoryStore } from '../../../src/store/index.ts';
-import type { ExecutionRecord, ExecutionStatus, Store } from '../../../src/store/types.ts';
+import type { ExecutionRecord, ExecutionStatus, Store } from '../../../src/store/index.ts';
 import { createIdGenerator } from '../../../src/ids.ts';
 
 const NOW = Date.parse('2026-11-22T12:00:00.000Z');

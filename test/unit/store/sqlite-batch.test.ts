@@ -3,9 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { WriteBatch } from '../../../src/store/sqlite-batch.ts';
-import { createSqliteStore, pendingStep, type Store } from '../../../src/store/index.ts';
-import type { ExecutionRecord } from '../../../src/store/types.ts';
+import {
+  createSqliteStore,
+  pendingStep,
+  WriteBatch,
+  type ExecutionRecord,
+  type Store,
+} from '../../../src/store/index.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'stator-batch-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Webhooks, signWebhookBody, type WebhookFire } from '../../../src/triggers/index.ts';
 import { createMemoryStore } from '../../../src/store/index.ts';
-import type { ExecutionRecord, Store, WorkflowRecord } from '../../../src/store/types.ts';
+import type { ExecutionRecord, Store, WorkflowRecord } from '../../../src/store/index.ts';
 import { parseWorkflow } from '../../../src/workflow/index.ts';
 import { ConflictError, UnavailableError } from '../../../src/errors.ts';
 import type { Clock } from '../../../src/clock.ts';

@@ -1,0 +1,180 @@
+/**
+ * Restart with 1,000 unfinished runs: how long from a restart after kill -9 until every run is
+ * final, and how long the server takes to start (listening) with them, against a cold start on
+ * an empty data directory.
+ *
+ * 1. Cold start: `stator serve` on a fresh data directory (the child-process server of the
+ *    chaos tests: node with the service's V8 flags, port 0, an empty workflows dir), timed
+ *    from spawn to its "listening" log line.
+ * 2. Registers `restart-bench` (`nap`: `sleep: 3s`, then `tick`: a short `run:` step) and
+ *    queues `--runs` executions over HTTP (32 requests in flight), then kills the server with
+ *    SIGKILL right after the last 202: with enough slots every run is in its sleep, unfinished.
+ * 3. Restarts on the same data directory and polls the list of executions until no run is
+ *    pending or running (then confirms with a full pass that all are final).
+ *
+ * Reported: the start time of both servers, restart-to-all-final (from the restart's spawn)
+ * and kill-to-all-final, how many runs were unfinished at the kill (finished after it), final
+ * statuses, and steps that ran more than once or lost their process. With durable sleeps the
+ * floor is what was left of the 3 s sleep at the kill; without them runs end `failed`.
+ *
+ * Run: `npx tsx bench/restart.ts [--runs 1000] [--sleep 3s] [--engines 2] [--slots 500]`
+ * (prints progress on stderr, one JSON summary on stdout). Set STATOR_CHAOS_ROOT to time
+ * another checkout.
+ * @module
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ChaosApi, FINAL_STATUSES, type ExecutionView } from '../test/chaos/api.ts';
+import { findHostPids, sweep } from '../test/chaos/procfs.ts';
+import { startServer, type ServerProcess } from '../test/chaos/server-process.ts';
+import { machineFacts } from './lib/stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '1000' },
+    sleep: { type: 'string', default: '3s' },
+    engines: { type: 'string', default: '2' },
+    slots: { type: 'string', default: '500' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(values.runs);
+const log = (line: string) => process.stderr.write(`[restart] ${line}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+/** Polls until no run is pending or running; returns the epoch ms it saw that. */
+async function allFinal(api: ChaosApi, runs: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const seenAt = Date.now();
+    try {
+      const open = await Promise.all(
+        ['pending', 'running'].map((status) =>
+          api.call<{ items: unknown[] }>('GET', `/api/executions?status=${status}&limit=1`),
+        ),
+      );
+      if (open.every((page) => page.items.length === 0)) {
+        const all = await api.allExecutions();
+        const final = all.filter((e) => FINAL_STATUSES.includes(e.status)).length;
+        if (final >= runs) return seenAt;
+      }
+    } catch {
+      // the server may still be starting
+    }
+    await sleep(100);
+  }
+  throw new Error(`runs not all final within ${timeoutMs} ms`);
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'stator-bench-restart-'));
+  const dataDir = join(dir, 'data');
+  const workflowsDir = join(dir, 'workflows');
+  mkdirSync(dataDir);
+  mkdirSync(workflowsDir);
+  const servers: ServerProcess[] = [];
+  const start = async () => {
+    const s = await startServer({
+      dataDir,
+      workflowsDir,
+      args: ['--engines', values.engines, '--slots', values.slots],
+      readyTimeoutMs: 600_000,
+      maxLifetimeMs: 1_800_000,
+    });
+    servers.push(s);
+    return s;
+  };
+  const api = new ChaosApi(() => servers.at(-1)!.url);
+  try {
+    const cold = await start();
+    log(`cold start ${cold.readyAt - cold.spawnedAt} ms`);
+    await api.register({
+      id: 'restart-bench',
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+      steps: [
+        { id: 'nap', sleep: values.sleep },
+        { id: 'tick', needs: ['nap'], run: 'echo "tick $STATOR_EXECUTION_ID"' },
+      ],
+    });
+    const t0 = Date.now();
+    const ids = await pool(
+      Array.from({ length: RUNS }, (_, i) => i),
+      32,
+      () => api.execute('restart-bench'),
+    );
+    const acceptMs = Date.now() - t0;
+    const killedAt = await cold.kill9();
+    log(`${RUNS} runs accepted in ${acceptMs} ms; killed`);
+
+    const restarted = await start();
+    const restartStartMs = restarted.readyAt - restarted.spawnedAt;
+    log(`restart: listening after ${restartStartMs} ms`);
+    const finalAt = await allFinal(api, RUNS, 600_000);
+    log(`all final ${finalAt - restarted.spawnedAt} ms after the restart`);
+
+    const records = await pool(ids, 16, (id) => api.execution(id));
+    const statuses: Record<string, number> = {};
+    let unfinishedAtKill = 0;
+    let rerunSteps = 0;
+    let lostAttempts = 0;
+    for (const r of records as ExecutionView[]) {
+      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      if (r.finishedAt === null || Date.parse(r.finishedAt) > killedAt) unfinishedAtKill++;
+      for (const s of r.steps) {
+        if (s.attempts > 1) rerunSteps++;
+        lostAttempts += s.lostAttempts ?? 0;
+      }
+    }
+    const summary = {
+      bench: 'restart',
+      runs: RUNS,
+      sleep: values.sleep,
+      engines: Number(values.engines),
+      slots: Number(values.slots),
+      acceptMs,
+      unfinishedAtKill,
+      coldStartMs: cold.readyAt - cold.spawnedAt,
+      restartStartMs,
+      restartToAllFinalMs: finalAt - restarted.spawnedAt,
+      killToAllFinalMs: finalAt - killedAt,
+      statuses,
+      stepsWithMoreThanOneAttempt: rerunSteps,
+      lostAttempts,
+      machine: machineFacts(),
+    };
+    process.stdout.write(`${JSON.stringify(summary, null, values.json ? 0 : 2)}\n`);
+  } finally {
+    for (const s of servers) if (s.running()) await s.kill9();
+    for (const pid of findHostPids(
+      dataDir,
+      servers.map((s) => s.pid),
+    )) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    await sweep(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

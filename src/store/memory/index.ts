@@ -1,0 +1,6 @@
+/**
+ * The in-memory store (tests, ephemeral runs).
+ * Exports: createMemoryStore, MemoryStoreOptions.
+ * @module
+ */
+export { createMemoryStore, type MemoryStoreOptions } from './memory-store.ts';

@@ -1,0 +1,98 @@
+/**
+ * The executions role of the Store: execution records with the definition they run and the
+ * state of every step.
+ * @module
+ */
+import type { WireError } from '../../errors.ts';
+import type { WorkflowDefinition } from '../../workflow/types.ts';
+import type { Page } from './page.ts';
+
+/** Run states of an execution. */
+export type ExecutionStatus =
+  'pending' | 'running' | 'awaiting_approval' | 'completed' | 'failed' | 'cancelled' | 'timed_out';
+
+/** Statuses after which an execution never changes again. */
+export const FINAL_EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+];
+
+/** States of one step. */
+export type StepStatus =
+  | 'pending'
+  | 'waiting'
+  | 'running'
+  | 'retrying'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled'
+  | 'timed_out'
+  | 'interrupted';
+
+/** The stored state of one step of one execution. */
+export interface StepRecord {
+  id: string;
+  status: StepStatus;
+  attempts: number;
+  exitCode: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+/** The stored execution record (without steps). */
+export interface ExecutionSummary {
+  id: string;
+  workflowId: string;
+  status: ExecutionStatus;
+  input: Record<string, unknown>;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: WireError | null;
+  /** Engine that ran it, and the process (node) it ran on. */
+  engineId: string | null;
+  node: string | null;
+}
+
+/** An execution record with the definition it runs and every step's state. */
+export interface ExecutionRecord extends ExecutionSummary {
+  /** The definition as it was when the run was created (runs outlive edits and deletes). */
+  definition: WorkflowDefinition;
+  /** Steps in definition order. */
+  steps: StepRecord[];
+}
+
+/** Fields of an execution that change while it runs. */
+export type ExecutionPatch = Partial<
+  Pick<ExecutionSummary, 'status' | 'startedAt' | 'finishedAt' | 'error' | 'engineId' | 'node'>
+>;
+
+/** Filters of the execution list; newest first. */
+export interface ExecutionQuery {
+  workflowId?: string;
+  status?: ExecutionStatus;
+  /** @default 50, at most 500 */
+  limit?: number;
+  cursor?: string;
+}
+
+/** Stores executions and their steps. */
+export interface ExecutionStore {
+  /**
+   * Creates an execution with its steps; throws ConflictError when the id exists and
+   * InvalidArgumentError when two steps share an id.
+   */
+  createExecution(record: ExecutionRecord): Promise<void>;
+  /** Updates the run fields; throws NotFoundError for an unknown id. */
+  updateExecution(id: string, patch: ExecutionPatch): Promise<void>;
+  /** Writes one step's state (upsert by execution id + step id); new steps go last. */
+  putStep(executionId: string, step: StepRecord): Promise<void>;
+  getExecution(id: string): Promise<ExecutionRecord | undefined>;
+  listExecutions(query?: ExecutionQuery): Promise<Page<ExecutionSummary>>;
+  /** Executions whose status is not final, for rehydration after a restart. */
+  listUnfinishedExecutions(): Promise<ExecutionRecord[]>;
+}

@@ -1,0 +1,37 @@
+/**
+ * The sessions role of the Store: each session's definition and last known state.
+ * @module
+ */
+import type { SessionActivity, SessionDefinition, SessionStatus } from '../../sessions/types.ts';
+
+/** A session's definition and last known state, as stored. */
+export interface SessionRecord {
+  id: string;
+  /** The process (node) that runs it. */
+  node: string | null;
+  definition: SessionDefinition;
+  status: SessionStatus;
+  activity: SessionActivity | null;
+  pid: number | null;
+  /** Automatic restarts so far. */
+  restarts: number;
+  /** Times of the automatic restarts within the restart window. */
+  recentRestarts: string[];
+  exitCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  awaitingSince: string | null;
+}
+
+/** Stores sessions. */
+export interface SessionStore {
+  /** Writes (upserts) a session's definition and last known state; throws for an empty id. */
+  putSession(record: SessionRecord): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Every stored session, ordered by id (bounded by the sessions' limit). */
+  listSessions(): Promise<SessionRecord[]>;
+  /** Returns false when there was none. */
+  deleteSession(id: string): Promise<boolean>;
+}

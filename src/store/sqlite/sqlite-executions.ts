@@ -1,0 +1,178 @@
+/**
+ * Executions and steps of the SQLite store. Statements are prepared once; putStep and
+ * updateExecution are single-row writes by primary key (a patch's statement is prepared once
+ * per set of fields, a list's once per set of filters).
+ * @module
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import { ConflictError, NotFoundError } from '../../errors.ts';
+import { decodeCursor, resolvePageLimit, toPage } from '../cursor.ts';
+import type {
+  ExecutionPatch,
+  ExecutionQuery,
+  ExecutionRecord,
+  ExecutionStore,
+  StepRecord,
+} from '../roles/index.ts';
+import {
+  PATCH_COLUMNS,
+  SELECT_EXECUTIONS,
+  SELECT_SUMMARIES,
+  STEP_COLUMNS,
+  UNFINISHED_STATUSES,
+  patchValue,
+  toStep,
+  toSummary,
+  type ExecutionRow,
+  type StepRow,
+} from './sqlite-rows.ts';
+
+/** The executions role of a SQLite store on `db`. */
+export function createSqliteExecutions(db: Database): ExecutionStore {
+  const q = {
+    exInsert: db.prepare(
+      `INSERT INTO executions (id, workflow_id, status, error, engine_id, node, created_at,
+         started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    payloadInsert: db.prepare(
+      'INSERT INTO execution_payloads (execution_id, input, definition) VALUES (?, ?, ?)',
+    ),
+    exExists: db.prepare('SELECT 1 FROM executions WHERE id = ?').pluck(),
+    exGet: db.prepare(`${SELECT_EXECUTIONS} WHERE e.id = ?`),
+    exUnfinished: db.prepare(
+      `${SELECT_EXECUTIONS} WHERE e.status IN (${UNFINISHED_STATUSES.map(() => '?').join(', ')})
+       ORDER BY e.id`,
+    ),
+    stepInsert: db.prepare(
+      `INSERT INTO steps (execution_id, step_id, ordinal, status, attempts, exit_code, started_at,
+         finished_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    stepUpdate: db.prepare(
+      `UPDATE steps SET status = ?, attempts = ?, exit_code = ?, started_at = ?, finished_at = ?,
+         error = ? WHERE execution_id = ? AND step_id = ?`,
+    ),
+    stepNextOrdinal: db
+      .prepare('SELECT COALESCE(MAX(ordinal) + 1, 0) FROM steps WHERE execution_id = ?')
+      .pluck(),
+    stepsOf: db.prepare(
+      `SELECT ${STEP_COLUMNS} FROM steps WHERE execution_id = ? ORDER BY ordinal`,
+    ),
+  };
+  const listStatements = new Map<string, Statement>();
+  const patchStatements = new Map<string, Statement>();
+
+  const stepArgs = (s: StepRecord) =>
+    [s.status, s.attempts, s.exitCode ?? null, s.startedAt ?? null, s.finishedAt ?? null] as const;
+
+  const readExecution = (row: ExecutionRow): ExecutionRecord => ({
+    ...toSummary(row),
+    definition: JSON.parse(row.definition!) as ExecutionRecord['definition'],
+    steps: (q.stepsOf.all(row.id) as StepRow[]).map(toStep),
+  });
+
+  // Runs of one workflow share its definition; a frozen one cannot change, so its JSON is
+  // computed once for all of them.
+  const frozenJson = new WeakMap<object, string>();
+  const definitionJson = (definition: ExecutionRecord['definition']): string => {
+    if (!Object.isFrozen(definition)) return JSON.stringify(definition);
+    let json = frozenJson.get(definition);
+    if (json === undefined) frozenJson.set(definition, (json = JSON.stringify(definition)));
+    return json;
+  };
+
+  const create = db.transaction((rec: ExecutionRecord) => {
+    try {
+      q.exInsert.run(
+        rec.id,
+        rec.workflowId,
+        rec.status,
+        rec.error == null ? null : JSON.stringify(rec.error),
+        rec.engineId ?? null,
+        rec.node ?? null,
+        rec.createdAt,
+        rec.startedAt ?? null,
+        rec.finishedAt ?? null,
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new ConflictError(`execution '${rec.id}' already exists`, { id: rec.id });
+      }
+      throw err;
+    }
+    q.payloadInsert.run(rec.id, JSON.stringify(rec.input ?? {}), definitionJson(rec.definition));
+    rec.steps.forEach((s, i) => q.stepInsert.run(rec.id, s.id, i, ...stepArgs(s), s.error ?? null));
+  });
+
+  const insertStep = db.transaction((executionId: string, s: StepRecord) => {
+    if (q.exExists.get(executionId) === undefined)
+      throw new NotFoundError('execution', executionId);
+    const ordinal = q.stepNextOrdinal.get(executionId) as number;
+    q.stepInsert.run(executionId, s.id, ordinal, ...stepArgs(s), s.error ?? null);
+  });
+
+  const listStatement = (query: ExecutionQuery, after: boolean): Statement => {
+    const key = `${query.workflowId !== undefined}${query.status !== undefined}${after}`;
+    let stmt = listStatements.get(key);
+    if (stmt === undefined) {
+      const where = [
+        query.workflowId !== undefined ? 'e.workflow_id = ?' : '',
+        query.status !== undefined ? 'e.status = ?' : '',
+        after ? 'e.id < ?' : '',
+      ].filter(Boolean);
+      const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      stmt = db.prepare(`${SELECT_SUMMARIES} ${clause} ORDER BY e.id DESC LIMIT ?`);
+      listStatements.set(key, stmt);
+    }
+    return stmt;
+  };
+
+  return {
+    async createExecution(rec) {
+      create.immediate(rec);
+    },
+
+    async updateExecution(id, patch) {
+      const fields = PATCH_COLUMNS.filter(([f]) => patch[f] !== undefined);
+      if (fields.length === 0) {
+        if (q.exExists.get(id) === undefined) throw new NotFoundError('execution', id);
+        return;
+      }
+      const key = fields.map(([f]) => f).join(',');
+      let stmt = patchStatements.get(key);
+      if (stmt === undefined) {
+        const sets = fields.map(([, col]) => `${col} = ?`).join(', ');
+        stmt = db.prepare(`UPDATE executions SET ${sets} WHERE id = ?`);
+        patchStatements.set(key, stmt);
+      }
+      const args = fields.map(([f]) => patchValue(f, patch[f as keyof ExecutionPatch]));
+      if (stmt.run(...args, id).changes === 0) throw new NotFoundError('execution', id);
+    },
+
+    async putStep(executionId, step) {
+      const args = stepArgs(step);
+      const res = q.stepUpdate.run(...args, step.error ?? null, executionId, step.id);
+      if (res.changes === 0) insertStep.immediate(executionId, step);
+    },
+
+    async getExecution(id) {
+      const row = q.exGet.get(id) as ExecutionRow | undefined;
+      return row === undefined ? undefined : readExecution(row);
+    },
+
+    async listExecutions(query = {}) {
+      const limit = resolvePageLimit(query.limit);
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const args: unknown[] = [];
+      if (query.workflowId !== undefined) args.push(query.workflowId);
+      if (query.status !== undefined) args.push(query.status);
+      if (after !== undefined) args.push(after);
+      const rows = listStatement(query, after !== undefined).all(...args, limit + 1);
+      return toPage((rows as ExecutionRow[]).map(toSummary), limit, (e) => e.id);
+    },
+
+    async listUnfinishedExecutions() {
+      const rows = q.exUnfinished.all(...UNFINISHED_STATUSES) as ExecutionRow[];
+      return rows.map(readExecution);
+    },
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * ExecutionStore conformance: create, patch, step upserts, newest-first lists with filters and
+ * cursors, unfinished runs, copies in and out, and a 10,000-step run.
+ * @module
+ */
+import { describe, expect, it } from 'vitest';
+import type { ExecutionRecord, ExecutionStatus, StepRecord } from '../../../src/store/index.ts';
+import {
+  execution,
+  pending,
+  T1,
+  T2,
+  useStores,
+  workflow,
+  type StoreConformanceOptions,
+} from './fixtures.ts';
+
+/** Registers the ExecutionStore cases; call it inside a describe that names the store. */
+export function runExecutionStoreConformance(opts: StoreConformanceOptions): void {
+  describe('executions', () => {
+    const { open } = useStores(opts);
+
+    it('creates and reads back an execution with steps in definition order', async () => {
+      const store = await open();
+      const ex = execution('w', ['zeta', 'alpha', 'mid']);
+      await store.createExecution(ex);
+      const got = await store.getExecution(ex.id);
+      expect(got).toEqual(ex);
+      expect(got!.steps.map((s) => s.id)).toEqual(['zeta', 'alpha', 'mid']);
+      expect(await store.getExecution('ex_missing')).toBeUndefined();
+    });
+
+    it('rejects a second create with the same id as a conflict', async () => {
+      const store = await open();
+      const ex = execution('w');
+      await store.createExecution(ex);
+      const again = { ...execution('other'), id: ex.id };
+      await expect(store.createExecution(again)).rejects.toMatchObject({ code: 'conflict' });
+      expect(await store.getExecution(ex.id)).toEqual(ex);
+    });
+
+    it('updates only the patched fields', async () => {
+      const store = await open();
+      const ex = execution('w');
+      await store.createExecution(ex);
+      await store.updateExecution(ex.id, {
+        status: 'running',
+        startedAt: T1,
+        engineId: 'eng-1',
+        node: 'n1',
+      });
+      const error = {
+        code: 'internal' as const,
+        message: 'boom',
+        details: { step: 'test' },
+        recoverable: false,
+      };
+      await store.updateExecution(ex.id, { status: 'failed', finishedAt: T2, error });
+      let got = await store.getExecution(ex.id);
+      expect(got).toEqual({
+        ...ex,
+        status: 'failed',
+        startedAt: T1,
+        finishedAt: T2,
+        error,
+        engineId: 'eng-1',
+        node: 'n1',
+      });
+      await store.updateExecution(ex.id, { error: null, engineId: null });
+      got = await store.getExecution(ex.id);
+      expect(got!.error).toBeNull();
+      expect(got!.engineId).toBeNull();
+      expect(got!.node).toBe('n1');
+      expect(got!.status).toBe('failed');
+    });
+
+    it('rejects updates of an unknown execution as not found', async () => {
+      const store = await open();
+      await expect(store.updateExecution('ex_nope', { status: 'running' })).rejects.toMatchObject({
+        code: 'not_found',
+      });
+      await expect(store.updateExecution('ex_nope', {})).rejects.toMatchObject({
+        code: 'not_found',
+      });
+      await expect(store.putStep('ex_nope', pending('a'))).rejects.toMatchObject({
+        code: 'not_found',
+      });
+    });
+
+    it('upserts steps: updates keep their place, new steps go last', async () => {
+      const store = await open();
+      const ex = execution('w', ['c', 'a', 'b']);
+      await store.createExecution(ex);
+      const running: StepRecord = {
+        ...pending('a'),
+        status: 'running',
+        attempts: 1,
+        startedAt: T1,
+      };
+      await store.putStep(ex.id, running);
+      const done: StepRecord = {
+        ...running,
+        status: 'failed',
+        exitCode: 2,
+        finishedAt: T2,
+        error: 'exit 2',
+      };
+      await store.putStep(ex.id, done);
+      await store.putStep(ex.id, { ...pending('extra'), status: 'skipped' });
+      const got = await store.getExecution(ex.id);
+      expect(got!.steps).toEqual([
+        pending('c'),
+        done,
+        pending('b'),
+        { ...pending('extra'), status: 'skipped' },
+      ]);
+    });
+
+    it('lists newest first with filters and cursor paging', async () => {
+      const store = await open();
+      const statuses: ExecutionStatus[] = ['pending', 'running', 'completed', 'failed'];
+      const created: ExecutionRecord[] = [];
+      for (let i = 0; i < 120; i++) {
+        const ex = execution(i % 3 === 0 ? 'alpha' : 'beta', ['s'], { status: statuses[i % 4]! });
+        await store.createExecution(ex);
+        created.push(ex);
+      }
+      const newest = [...created].reverse();
+      const collect = async (q: {
+        workflowId?: string;
+        status?: ExecutionStatus;
+        limit?: number;
+      }) => {
+        const ids: string[] = [];
+        const sizes: number[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.listExecutions({ ...q, cursor });
+          ids.push(...page.items.map((e) => e.id));
+          sizes.push(page.items.length);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor !== undefined && sizes.length < 50);
+        return { ids, sizes };
+      };
+      const all = await collect({});
+      expect(all.sizes).toEqual([50, 50, 20]);
+      expect(all.ids).toEqual(newest.map((e) => e.id));
+      const byWf = await collect({ workflowId: 'alpha', limit: 15 });
+      expect(byWf.ids).toEqual(newest.filter((e) => e.workflowId === 'alpha').map((e) => e.id));
+      expect(byWf.sizes).toEqual([15, 15, 10]);
+      const byStatus = await collect({ status: 'failed', limit: 7 });
+      expect(byStatus.ids).toEqual(newest.filter((e) => e.status === 'failed').map((e) => e.id));
+      const both = await collect({ workflowId: 'beta', status: 'running', limit: 4 });
+      expect(both.ids).toEqual(
+        newest.filter((e) => e.workflowId === 'beta' && e.status === 'running').map((e) => e.id),
+      );
+      const first = await store.listExecutions({ limit: 1000 });
+      expect(first.items).toHaveLength(120);
+      expect(first.nextCursor).toBeNull();
+      const { definition: _d, steps: _s, ...summary } = newest[0]!;
+      expect(first.items[0]).toEqual(summary);
+      expect((await store.listExecutions({ workflowId: 'none' })).items).toEqual([]);
+    });
+
+    it('rejects a bad page size or cursor as an invalid argument', async () => {
+      const store = await open();
+      await expect(store.listExecutions({ limit: 0 })).rejects.toMatchObject({
+        code: 'invalid_argument',
+      });
+      await expect(store.listExecutions({ cursor: 'not a cursor!' })).rejects.toMatchObject({
+        code: 'invalid_argument',
+      });
+      await expect(store.listWorkflows({ limit: -1 })).rejects.toMatchObject({
+        code: 'invalid_argument',
+      });
+      await expect(store.listWorkflows({ cursor: '***' })).rejects.toMatchObject({
+        code: 'invalid_argument',
+      });
+    });
+
+    it('lists unfinished executions with their steps', async () => {
+      const store = await open();
+      const exs = (
+        [
+          'pending',
+          'running',
+          'awaiting_approval',
+          'completed',
+          'failed',
+          'cancelled',
+          'timed_out',
+        ] as const
+      ).map((status) => execution('w', ['a', 'b'], { status }));
+      for (const ex of exs) await store.createExecution(ex);
+      await store.updateExecution(exs[1]!.id, { status: 'completed', finishedAt: T2 });
+      await store.putStep(exs[0]!.id, { ...pending('b'), status: 'running', attempts: 1 });
+      const unfinished = await store.listUnfinishedExecutions();
+      const byId = [...unfinished].sort((x, y) => (x.id < y.id ? -1 : 1));
+      expect(byId).toEqual([
+        {
+          ...exs[0]!,
+          steps: [pending('a'), { ...pending('b'), status: 'running', attempts: 1 }],
+        },
+        exs[2]!,
+      ]);
+    });
+
+    it('copies records in and out', async () => {
+      const store = await open();
+      const ex = execution('w');
+      const snapshot = structuredClone(ex);
+      await store.createExecution(ex);
+      ex.steps[0]!.status = 'failed';
+      ex.input.branch = 'mutated';
+      ex.definition.steps.pop();
+      const got = await store.getExecution(ex.id);
+      expect(got).toEqual(snapshot);
+      got!.steps[1]!.attempts = 99;
+      (got!.input as { n: number }).n = 42;
+      const step: StepRecord = { ...pending('build'), status: 'running' };
+      await store.putStep(ex.id, step);
+      step.status = 'failed';
+      const wf = workflow('w');
+      await store.putWorkflow(wf);
+      wf.definition.steps.length = 0;
+      (await store.getWorkflow('w'))!.definition.env.A = 'changed';
+      expect(await store.getExecution(ex.id)).toEqual({
+        ...snapshot,
+        steps: [{ ...pending('build'), status: 'running' }, ...snapshot.steps.slice(1)],
+      });
+      expect(await store.getWorkflow('w')).toEqual(workflow('w'));
+    });
+
+    it('creates and reads back a 10,000-step execution', { timeout: 120_000 }, async () => {
+      const store = await open();
+      const stepIds = Array.from(
+        { length: 10_000 },
+        (_, i) => `step-${((10_000 - i) * 7) % 10_007}`,
+      );
+      const ex = execution('big', stepIds);
+      await store.createExecution(ex);
+      await store.putStep(ex.id, { ...pending(stepIds[9_999]!), status: 'succeeded', attempts: 1 });
+      const got = await store.getExecution(ex.id);
+      expect(got!.steps).toHaveLength(10_000);
+      expect(got!.steps.map((s) => s.id)).toEqual(stepIds);
+      expect(got!.steps[9_999]!.status).toBe('succeeded');
+      expect(got!.definition.steps).toHaveLength(10_000);
+      const unfinished = await store.listUnfinishedExecutions();
+      expect(unfinished.map((e) => e.id)).toEqual([ex.id]);
+    });
+  });
+}
