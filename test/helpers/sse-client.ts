@@ -1,6 +1,6 @@
 /**
- * Server-Sent Events for tests: `readSse()` parses a response body into messages (comments
- * included) as they arrive; `openSse()` fetches a stream and collects its events.
+ * Server-Sent Events for tests: `parseSse()` splits a text buffer into messages; `readSse()`
+ * parses a response body into messages (comments included) as they arrive.
  * @module
  */
 

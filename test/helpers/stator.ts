@@ -3,14 +3,19 @@
  * directory (SQLite by default, or the memory store), records every outbound event it emits,
  * and tears everything down (service, data directory, stray processes) on `close()` or with
  * `await using`. `restart()` closes the service and opens a new one on the same directory.
+ * Test files usually get one through `useStator()` (use-stator.ts), which adds the hooks.
  * @module
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStator, type Stator, type StatorOptions } from '../../src/index.ts';
+import {
+  createStator,
+  type ExecutionRecord,
+  type Stator,
+  type StatorOptions,
+} from '../../src/index.ts';
 import type { ExecutionEvent, StampedEvent } from '../../src/events.ts';
-import type { ExecutionRecord } from '../../src/store/types.ts';
 import { ProcessTracker } from '../fixtures/exec/process-tracker.ts';
 import { waitFor } from './poll.ts';
 
@@ -81,9 +86,6 @@ export async function startStator(options: TestStatorOptions = {}): Promise<Test
     s.subscribe((e) => events.push(e), { bufferSize: 1_000_000, name: 'test-harness' });
     return s;
   };
-  // Let queued monitor deliveries (setImmediate) reach the subscriber before closing.
-  const settle = () => new Promise((resolve) => setImmediate(resolve));
-
   try {
     stator = await open(options);
   } catch (err) {
@@ -122,7 +124,6 @@ export async function startStator(options: TestStatorOptions = {}): Promise<Test
       return { record, events: harness.eventsOf(executionId) };
     },
     async restart(overrides = {}) {
-      await settle();
       await stator.close();
       events.length = 0;
       current = { ...current, ...overrides };
@@ -132,7 +133,6 @@ export async function startStator(options: TestStatorOptions = {}): Promise<Test
     close() {
       closed ??= (async () => {
         try {
-          await settle();
           await stator.close();
         } finally {
           processes.killSurvivors();

@@ -1,17 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { rejection } from '../../helpers/poll.ts';
-import { startStator, type TestStator } from '../../helpers/stator.ts';
+import { useStator } from '../../helpers/use-stator.ts';
 
 describe('runtime: structured errors of the library API', () => {
-  let t: TestStator;
-
-  beforeEach(async () => {
-    t = await startStator({ store: 'memory' });
-    await t.stator.registerWorkflow({ id: 'quick', steps: [{ id: 'only', run: 'true' }] });
-    await t.stator.registerWorkflow({ id: 'slow', steps: [{ id: 'nap', run: 'sleep 30' }] });
+  const t = useStator({
+    store: 'memory',
+    workflows: [
+      { id: 'quick', steps: [{ id: 'only', run: 'true' }] },
+      // Outlasts any test: it is cancelled or left to the teardown.
+      { id: 'slow', steps: [{ id: 'nap', run: 'sleep 30' }] },
+    ],
   });
-  afterEach(() => t.close());
 
   it('waitForExecution rejects with timeout when the run outlasts timeoutMs', async () => {
     const { executionId } = await t.stator.execute('slow');

@@ -3,28 +3,24 @@
  * workflow whose run takes 1.5 s fires every second; under `overlap: skip` (the default) the
  * ticks that come while a run is going are skipped, so no two runs ever overlap.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StampedEvent, TriggerEvent } from '../../../src/events.ts';
-import { startStator, type TestStator } from '../../helpers/stator.ts';
 import { waitFor } from '../../helpers/poll.ts';
+import { useStator } from '../../helpers/use-stator.ts';
 
 type Fired = StampedEvent & Extract<TriggerEvent, { type: 'trigger.fired' }>;
 
-let h: TestStator | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-
 describe('cron on the wall clock', () => {
+  const h = useStator();
+
   it('fires every second and skip never lets two runs overlap', async () => {
-    h = await startStator();
     await h.stator.registerWorkflow({
       id: 'every-second',
       triggers: [{ cron: { schedule: '*/1 * * * * *' } }],
+      // The run must outlast a tick: that is what the skip policy is tested on.
       steps: [{ id: 'slow', run: 'sleep 1.5' }],
     });
-    const fired = () => h!.events.filter((e): e is Fired => e.type === 'trigger.fired');
+    const fired = () => h.events.filter((e): e is Fired => e.type === 'trigger.fired');
     await waitFor(() => fired().length >= 3, { timeoutMs: 15_000, message: 'three fires' });
     await h.stator.pauseTrigger('every-second-cron-0');
     const [first, , third] = fired();
@@ -41,7 +37,7 @@ describe('cron on the wall clock', () => {
     expect(skipped.length).toBeGreaterThanOrEqual(1);
     expect(skipped.every((e) => (e as { reason?: string }).reason === 'overlap')).toBe(true);
 
-    const runs = await Promise.all(fired().map((e) => h!.finish(e.executionId, 20_000)));
+    const runs = await Promise.all(fired().map((e) => h.finish(e.executionId, 20_000)));
     expect(runs.every((r) => r.status === 'completed')).toBe(true);
     const sorted = runs.sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!));
     for (let i = 1; i < sorted.length; i++) {

@@ -7,30 +7,27 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { StampedEvent, TriggerEvent } from '../../../src/events.ts';
 import { createSimulatedScheduler } from '../../../src/triggers/simulated-scheduler.ts';
-import type { ExecutionRecord } from '../../../src/store/types.ts';
-import { startStator, tempDir, type TestStator } from '../../helpers/stator.ts';
+import type { ExecutionRecord } from '../../../src/index.ts';
+import type { TestStator } from '../../helpers/stator.ts';
 import { waitFor } from '../../helpers/poll.ts';
+import { useStator } from '../../helpers/use-stator.ts';
 
 const START = Date.parse('2030-01-01T00:00:00.500Z');
 type Stamped<T extends TriggerEvent['type']> = StampedEvent & Extract<TriggerEvent, { type: T }>;
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+// Each test starts its service with its own simulated scheduler.
+const fixture = useStator({ start: 'manual' });
 
 /** A service whose cron ticks follow a simulated clock, and a gate file busy runs wait for. */
 async function setup(extra: Record<string, unknown> = {}) {
-  const dir = await tempDir('stator-cron-');
   const clock = new SimulatedClock();
   clock.set(START);
-  const h = await startStator({ scheduler: createSimulatedScheduler(clock) });
-  cleanups.push(dir.remove, () => h.close());
-  const gate = join(dir.path, 'gate');
+  const h = await fixture.start({ scheduler: createSimulatedScheduler(clock) });
+  const gate = join(fixture.files, 'gate');
   await h.stator.registerWorkflow({
     id: 'every5',
     env: { GATE: gate },
@@ -189,8 +186,7 @@ describe('cron catch-up after a restart', () => {
   async function downSince(def: Record<string, unknown>, lastFireAt: number): Promise<TestStator> {
     const clock = new SimulatedClock();
     clock.set(Date.now());
-    const h = await startStator({ scheduler: createSimulatedScheduler(clock) });
-    cleanups.push(() => h.close());
+    const h = await fixture.start({ scheduler: createSimulatedScheduler(clock) });
     await h.stator.registerWorkflow(def);
     const { createSqliteStore } = await import('../../../src/store/index.ts');
     await h.stator.close();
@@ -288,8 +284,7 @@ describe('cron catch-up after a restart', () => {
   it('a paused trigger stays paused across a restart and catches nothing up', async () => {
     const clock = new SimulatedClock();
     clock.set(START);
-    const h = await startStator({ scheduler: createSimulatedScheduler(clock) });
-    cleanups.push(() => h.close());
+    const h = await fixture.start({ scheduler: createSimulatedScheduler(clock) });
     await h.stator.registerWorkflow({ ...monthly('all'), id: 'paused-one' });
     await h.stator.pauseTrigger('paused-one-cron-0');
     await h.restart();

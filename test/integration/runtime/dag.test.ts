@@ -1,17 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { isGone, waitGone } from '../../fixtures/exec/process-tracker.ts';
 import { DIAMOND_WORKFLOW, PROCESS_TREE_SCRIPT } from '../../fixtures/runtime/workflows.ts';
-import {
-  indexOfEvent,
-  ms,
-  readPid,
-  startStator,
-  tempDir,
-  type StampedExecutionEvent,
-  type TestStator,
-} from '../../helpers/stator.ts';
+import { indexOfEvent, ms, readPid, type StampedExecutionEvent } from '../../helpers/stator.ts';
+import { useStator } from '../../helpers/use-stator.ts';
 
 const SLOW = 30_000;
 
@@ -27,17 +20,7 @@ function peakRunning(events: readonly StampedExecutionEvent[]): number {
 }
 
 describe('runtime: DAG scheduling and failure semantics', () => {
-  let t: TestStator;
-  let files: Awaited<ReturnType<typeof tempDir>>;
-
-  beforeEach(async () => {
-    t = await startStator();
-    files = await tempDir();
-  });
-  afterEach(async () => {
-    await t.close();
-    await files.remove();
-  });
+  const t = useStator();
 
   it('runs a diamond with b and c in parallel, in causal order, in under 1.3 s', async () => {
     await t.stator.registerWorkflow(DIAMOND_WORKFLOW);
@@ -87,7 +70,7 @@ describe('runtime: DAG scheduling and failure semantics', () => {
     async () => {
       await t.stator.registerWorkflow({
         id: 'fail-fast',
-        env: { PID_DIR: files.path },
+        env: { PID_DIR: t.files },
         steps: [
           { id: 'slow', run: PROCESS_TREE_SCRIPT },
           {
@@ -100,8 +83,8 @@ describe('runtime: DAG scheduling and failure semantics', () => {
         ],
       });
       const { record, events } = await t.run('fail-fast');
-      const shell = await readPid(join(files.path, 'slow.shell'));
-      const grandchild = await readPid(join(files.path, 'slow.grandchild'));
+      const shell = await readPid(join(t.files, 'slow.shell'));
+      const grandchild = await readPid(join(t.files, 'slow.grandchild'));
       t.processes.track(shell);
       t.processes.track(grandchild);
 
@@ -146,6 +129,7 @@ describe('runtime: DAG scheduling and failure semantics', () => {
     await t.stator.registerWorkflow({
       id: 'narrow',
       concurrency: 2,
+      // Steps that last, so that without the limit all six would run at once.
       steps: Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, run: 'sleep 0.3' })),
     });
     const t0 = performance.now();
@@ -165,7 +149,7 @@ describe('runtime: DAG scheduling and failure semantics', () => {
       await t.stator.registerWorkflow({
         id: 'bounded-run',
         timeout: '1s',
-        env: { PID_DIR: files.path },
+        env: { PID_DIR: t.files },
         steps: [
           { id: 'tree', run: PROCESS_TREE_SCRIPT },
           { id: 'later', needs: ['tree'], run: 'echo never' },
@@ -178,8 +162,8 @@ describe('runtime: DAG scheduling and failure semantics', () => {
       expect(record.steps[1]!.status).toBe('skipped');
       expect(events.at(-1)!.type).toBe('execution.timed_out');
       const pids = [
-        await readPid(join(files.path, 'tree.shell')),
-        await readPid(join(files.path, 'tree.grandchild')),
+        await readPid(join(t.files, 'tree.shell')),
+        await readPid(join(t.files, 'tree.grandchild')),
       ];
       for (const pid of pids) t.processes.track(pid);
       for (const pid of pids) expect(await waitGone(pid, 10_000)).toBe(true);

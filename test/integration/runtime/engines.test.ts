@@ -1,29 +1,52 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryBus, type Bus } from '../../../src/bus/index.ts';
-import { actorIn } from '../../../src/bus/subjects.ts';
+import { describe, expect, it } from 'vitest';
+import { actorIn, actorWildcard } from '../../../src/bus/subjects.ts';
+import type { EngineEvent, ExecutionRecord, StampedEvent } from '../../../src/index.ts';
 import { rejection, waitFor } from '../../helpers/poll.ts';
-import { ms, startStator, type TestStator } from '../../helpers/stator.ts';
+import { ms } from '../../helpers/stator.ts';
+import { useStator } from '../../helpers/use-stator.ts';
 
 const SLOW = 60_000;
 const QUICK_WORKFLOW = { id: 'quick', steps: [{ id: 'only', run: 'echo "$STATOR_EXECUTION_ID"' }] };
+// Outlasts any test: its runs hold their slot until cancelled.
 const SLOW_WORKFLOW = { id: 'slow', steps: [{ id: 'nap', run: 'sleep 30' }] };
 
-describe('runtime: engines and the work queue', () => {
-  let t: TestStator | undefined;
-  let bus: Bus | undefined;
+type EngineStatus = StampedEvent & Extract<EngineEvent, { type: 'engine.status' }>;
 
-  afterEach(async () => {
-    await t?.close();
-    await bus?.close();
-    t = bus = undefined;
-  });
+/** Most runs of one engine in progress at once, from the times their records were stamped with. */
+function peakPerEngine(records: readonly ExecutionRecord[]): Map<string, number> {
+  const edges = records.flatMap((r) => [
+    { engine: r.engineId!, at: ms(r.startedAt), delta: 1 },
+    { engine: r.engineId!, at: ms(r.finishedAt), delta: -1 },
+  ]);
+  // At equal times, a run that ends frees its slot before the next one starts.
+  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  const running = new Map<string, number>();
+  const peak = new Map<string, number>();
+  for (const { engine, delta } of edges) {
+    const now = (running.get(engine) ?? 0) + delta;
+    running.set(engine, now);
+    peak.set(engine, Math.max(peak.get(engine) ?? 0, now));
+  }
+  return peak;
+}
+
+describe('runtime: engines and the work queue', () => {
+  // Each test starts its service with the engines and slots it needs.
+  const t = useStator({ start: 'manual', memoryBus: true });
 
   it(
     'completes 50 executions on 2 engines x 2 slots, never over the slots',
     { timeout: SLOW },
     async () => {
-      t = await startStator({ engines: 2, slotsPerEngine: 2 });
-      const stator = t.stator;
+      // What the engines publish on their .out subjects, from their first status update on.
+      const statuses: EngineStatus[] = [];
+      const rejected: StampedEvent[] = [];
+      t.bus.subscribe(actorWildcard('out', 'engine'), (msg) => {
+        const event = msg.json<StampedEvent>();
+        if (event.type === 'engine.status') statuses.push(event as EngineStatus);
+        if (event.type === 'engine.rejected') rejected.push(event);
+      });
+      const { stator } = await t.start({ engines: 2, slotsPerEngine: 2 });
       await stator.registerWorkflow(QUICK_WORKFLOW);
 
       const health = await stator.health();
@@ -34,33 +57,45 @@ describe('runtime: engines and the work queue', () => {
       const engineIds = health.engines.map((e) => e.id);
       expect(new Set(engineIds).size).toBe(2);
 
-      let overbooked = 0;
-      let sampling = true;
-      const sampler = (async () => {
-        while (sampling) {
-          for (const e of (await stator.health()).engines) if (e.busy > e.slots) overbooked++;
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      })();
       const ids = await Promise.all(
         Array.from({ length: 50 }, () => stator.execute('quick').then((r) => r.executionId)),
       );
       expect(new Set(ids).size).toBe(50);
-      const records = await Promise.all(ids.map((id) => t!.finish(id, 45_000)));
-      sampling = false;
-      await sampler;
+      const records = await Promise.all(ids.map((id) => t.finish(id, 45_000)));
 
       expect(records.map((r) => r.status)).toEqual(Array(50).fill('completed'));
-      expect(overbooked).toBe(0);
       // Both engines took work, and nothing else did.
       expect(new Set(records.map((r) => r.engineId))).toEqual(new Set(engineIds));
       expect(new Set(records.map((r) => r.node))).toEqual(new Set(['test-node']));
       for (const r of records) {
         expect(await stator.logs(r.id)).toBe(`only stdout | ${r.id}\n`);
       }
-      const after = await stator.health();
-      expect(after.activeExecutions).toBe(0);
-      for (const e of after.engines) expect(e.busy).toBe(0);
+
+      // The engines' own account. An engine refuses a run offered past its slots with
+      // engine.rejected, so none means the dispatcher never offered more than the free slots.
+      // Each status update names the slots and how many are busy. An engine announces
+      // `running` when it takes work while idle and `idle` when its last run ends, so once all
+      // runs are done each engine's last update says idle, no slot busy.
+      const statusOf = (id: string) => statuses.filter((e) => e.engineId === id);
+      await waitFor(() => engineIds.every((id) => statusOf(id).at(-1)?.status === 'idle'), {
+        message: 'both engines idle again',
+      });
+      expect(rejected).toEqual([]);
+      for (const id of engineIds) {
+        const updates = statusOf(id);
+        expect(updates[0]).toMatchObject({ status: 'idle', busy: 0, slots: 2 });
+        expect(updates.some((s) => s.status === 'running')).toBe(true);
+        for (const s of updates) {
+          expect(s.slots).toBe(2);
+          expect(s.busy).toBeLessThanOrEqual(s.slots);
+        }
+        expect(updates.at(-1)).toMatchObject({ status: 'idle', busy: 0 });
+      }
+      // And the runs' own times: never more of them in progress on one engine than its slots.
+      for (const [engine, peak] of peakPerEngine(records)) {
+        expect(peak, `runs at once on ${engine}`).toBeLessThanOrEqual(2);
+      }
+      expect((await stator.health()).activeExecutions).toBe(0);
     },
   );
 
@@ -68,12 +103,12 @@ describe('runtime: engines and the work queue', () => {
     'hands freed slots to queued runs without an engine ever refusing one',
     { timeout: SLOW },
     async () => {
-      t = await startStator({ engines: 2, slotsPerEngine: 3 });
+      await t.start({ engines: 2, slotsPerEngine: 3 });
       await t.stator.registerWorkflow({ id: 'tiny', steps: [{ id: 'n', noop: true }] });
       const ids = await Promise.all(
-        Array.from({ length: 300 }, () => t!.stator.execute('tiny').then((r) => r.executionId)),
+        Array.from({ length: 300 }, () => t.stator.execute('tiny').then((r) => r.executionId)),
       );
-      const records = await Promise.all(ids.map((id) => t!.finish(id, 45_000)));
+      const records = await Promise.all(ids.map((id) => t.finish(id, 45_000)));
       expect(records.map((r) => r.status)).toEqual(Array(300).fill('completed'));
       // A refusal means the dispatcher offered a slot the engine had not freed yet: the run
       // went back to the queue and was adopted a second time.
@@ -87,8 +122,7 @@ describe('runtime: engines and the work queue', () => {
     'refuses execute with unavailable once queueLimit runs are waiting',
     { timeout: SLOW },
     async () => {
-      t = await startStator({ engines: 1, slotsPerEngine: 1, queueLimit: 3 });
-      const stator = t.stator;
+      const { stator } = await t.start({ engines: 1, slotsPerEngine: 1, queueLimit: 3 });
       await stator.registerWorkflow(SLOW_WORKFLOW);
       const running = (await stator.execute('slow')).executionId;
       await t.waitForEvent((e) => e.type === 'step.started' && e.executionId === running);
@@ -115,8 +149,7 @@ describe('runtime: engines and the work queue', () => {
   );
 
   it('a run cancelled while queued ends with its steps skipped, like a cancelled running run', async () => {
-    t = await startStator({ engines: 1, slotsPerEngine: 1 });
-    const stator = t.stator;
+    const { stator } = await t.start({ engines: 1, slotsPerEngine: 1 });
     await stator.registerWorkflow(SLOW_WORKFLOW);
     const running = (await stator.execute('slow')).executionId;
     const queued = (await stator.execute('slow')).executionId;
@@ -129,14 +162,14 @@ describe('runtime: engines and the work queue', () => {
   });
 
   it('pauses and resumes an engine through stator.engine.<id>.in', { timeout: SLOW }, async () => {
-    bus = createMemoryBus();
-    t = await startStator({ bus, engines: 1, slotsPerEngine: 2 });
-    const stator = t.stator;
+    const { stator } = await t.start({ engines: 1, slotsPerEngine: 2 });
     await stator.registerWorkflow(QUICK_WORKFLOW);
     const engineId = (await stator.health()).engines[0]!.id;
     const subject = actorIn('engine', engineId);
     const ask = async (payload: unknown) =>
-      (await bus!.request(subject, payload, { timeoutMs: 10_000 })).json<Record<string, unknown>>();
+      (await t.bus.request(subject, payload, { timeoutMs: 10_000 })).json<
+        Record<string, unknown>
+      >();
 
     expect(await ask({ type: 'pause' })).toEqual({
       ok: true,
@@ -165,12 +198,11 @@ describe('runtime: engines and the work queue', () => {
     'answers malformed engine commands with structured errors and keeps working',
     { timeout: SLOW },
     async () => {
-      bus = createMemoryBus();
-      t = await startStator({ bus, engines: 1 });
+      await t.start({ engines: 1 });
       await t.stator.registerWorkflow(QUICK_WORKFLOW);
       const engineId = (await t.stator.health()).engines[0]!.id;
       const ask = async (subject: string, payload: unknown) =>
-        (await bus!.request(subject, payload, { timeoutMs: 10_000 })).json<{
+        (await t.bus.request(subject, payload, { timeoutMs: 10_000 })).json<{
           ok: boolean;
           data?: unknown;
           error?: { code: string; message: string; recoverable: boolean };
@@ -188,7 +220,7 @@ describe('runtime: engines and the work queue', () => {
       const noEngine = await ask(actorIn('engine', 'no-such-engine'), { type: 'pause' });
       expect(noEngine).toMatchObject({ ok: false, error: { code: 'not_found' } });
       // Fire-and-forget garbage (no reply subject) is dropped quietly.
-      bus.publish(subject, new TextEncoder().encode('garbage'));
+      t.bus.publish(subject, new TextEncoder().encode('garbage'));
 
       // Nothing changed: the engine still works, directly and through the bus.
       expect((await t.stator.health()).engines[0]!.status).toBe('idle');
@@ -198,7 +230,7 @@ describe('runtime: engines and the work queue', () => {
       expect(busRun.status).toBe('completed');
       const { record } = await t.run('quick');
       expect(record.status).toBe('completed');
-      await waitFor(async () => (await t!.stator.health()).activeExecutions === 0);
+      await waitFor(async () => (await t.stator.health()).activeExecutions === 0);
     },
   );
 });

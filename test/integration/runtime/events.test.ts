@@ -1,28 +1,29 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStator, type Stator } from '../../../src/index.ts';
+import { describe, expect, it } from 'vitest';
 import type { StampedEvent } from '../../../src/events.ts';
-import { tempDir } from '../../helpers/stator.ts';
+import { latch } from '../../helpers/poll.ts';
+import { useStator } from '../../helpers/use-stator.ts';
 
 describe('runtime: event delivery to subscribers', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let stator: Stator;
-
-  beforeEach(async () => {
-    dir = await tempDir('stator-rt-events-');
-    stator = await createStator({ dataDir: dir.path, store: 'memory' });
-    await stator.registerWorkflow({ id: 'quick', steps: [{ id: 'only', run: 'echo hi' }] });
-  });
-  afterEach(async () => {
-    await stator.close();
-    await dir.remove();
+  const t = useStator({
+    store: 'memory',
+    workflows: [{ id: 'quick', steps: [{ id: 'only', run: 'echo hi' }] }],
   });
 
   it('filters by execution and type prefix', async () => {
+    const { stator } = t;
     const steps: StampedEvent[] = [];
+    const stepDone = latch(1);
     const { executionId } = await stator.execute('quick');
-    const sub = stator.subscribe((e) => steps.push(e), { filter: { executionId, type: 'step.' } });
+    const sub = stator.subscribe(
+      (e) => {
+        steps.push(e);
+        if (e.type === 'step.completed') stepDone.countDown();
+      },
+      { filter: { executionId, type: 'step.' } },
+    );
     await stator.waitForExecution(executionId, { timeoutMs: 10_000 });
-    await new Promise((r) => setImmediate(r));
+    // Published by now, but delivered on the subscriber's own turn.
+    await stepDone.wait();
     sub.unsubscribe();
     expect(steps.map((e) => e.type)).toEqual(['step.started', 'step.stdout', 'step.completed']);
     expect(steps.every((e) => e.source === `execution.${executionId}`)).toBe(true);
@@ -30,6 +31,7 @@ describe('runtime: event delivery to subscribers', () => {
   });
 
   it('close() still hands subscribers the events published before it', async () => {
+    const { stator } = t;
     const seen: string[] = [];
     stator.subscribe((e) => seen.push(e.type));
     const { executionId } = await stator.execute('quick');

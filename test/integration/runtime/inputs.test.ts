@@ -1,28 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { rejection } from '../../helpers/poll.ts';
-import { startStator, tempDir, type TestStator } from '../../helpers/stator.ts';
+import { useStator } from '../../helpers/use-stator.ts';
 
 describe('runtime: inputs reach steps as data, never as code', () => {
-  let t: TestStator;
-  let files: Awaited<ReturnType<typeof tempDir>>;
-
-  beforeEach(async () => {
-    t = await startStator({ store: 'memory' });
-    files = await tempDir();
-    await t.stator.registerWorkflow({
-      id: 'greet',
-      inputs: { name: { default: 'world', type: 'string' } },
-      steps: [
-        { id: 'shell', run: 'printf "%s\\n" "hello $INPUT_NAME"' },
-        { id: 'argv', exec: ['printf', '[%s]\\n', '${{ inputs.name }}'] },
-      ],
-    });
-  });
-  afterEach(async () => {
-    await t.close();
-    await files.remove();
+  const t = useStator({
+    store: 'memory',
+    workflows: [
+      {
+        id: 'greet',
+        inputs: { name: { default: 'world', type: 'string' } },
+        steps: [
+          { id: 'shell', run: 'printf "%s\\n" "hello $INPUT_NAME"' },
+          { id: 'argv', exec: ['printf', '[%s]\\n', '${{ inputs.name }}'] },
+        ],
+      },
+    ],
   });
 
   it('passes INPUT_NAME from the declared default', async () => {
@@ -44,8 +38,8 @@ describe('runtime: inputs reach steps as data, never as code', () => {
   });
 
   it('prints command substitutions and backticks literally and runs none of them', async () => {
-    const marker1 = join(files.path, 'pwned-dollar');
-    const marker2 = join(files.path, 'pwned-backtick');
+    const marker1 = join(t.files, 'pwned-dollar');
+    const marker2 = join(t.files, 'pwned-backtick');
     const evil = `$(touch ${marker1}) \`touch ${marker2}\`; echo injected`;
     const { record } = await t.run('greet', { name: evil });
     expect(record.status).toBe('completed');

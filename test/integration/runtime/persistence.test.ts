@@ -1,18 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIAMOND_WORKFLOW } from '../../fixtures/runtime/workflows.ts';
-import { startStator, type TestStator } from '../../helpers/stator.ts';
+import { useStator } from '../../helpers/use-stator.ts';
 
 const SLOW = 30_000;
 
 describe('runtime: persistence across restarts (SQLite)', () => {
-  let t: TestStator;
-
-  beforeEach(async () => {
-    t = await startStator({ store: 'sqlite', maxLogLinesPerStep: 100 });
-  });
-  afterEach(() => t.close());
+  const t = useStator({ store: 'sqlite', maxLogLinesPerStep: 100 });
 
   it(
     'keeps workflows, finished executions, exit codes and logs after close and reopen',
@@ -98,11 +93,7 @@ describe('runtime: persistence across restarts (SQLite)', () => {
 describe.each(['sqlite', 'memory'] as const)(
   'runtime: the record waitForExecution hands back (%s store)',
   (store) => {
-    let t: TestStator;
-    beforeEach(async () => {
-      t = await startStator({ store });
-    });
-    afterEach(() => t.close());
+    const t = useStator({ store });
 
     const cases = {
       completed: {

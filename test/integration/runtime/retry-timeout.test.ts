@@ -1,32 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { createMemoryBus, type Bus } from '../../../src/bus/index.ts';
 import { actorIn } from '../../../src/bus/subjects.ts';
 import { waitGone } from '../../fixtures/exec/process-tracker.ts';
 import { FAIL_UNTIL, PROCESS_TREE_SCRIPT } from '../../fixtures/runtime/workflows.ts';
-import {
-  indexOfEvent,
-  ms,
-  readPid,
-  startStator,
-  tempDir,
-  type TestStator,
-} from '../../helpers/stator.ts';
+import { indexOfEvent, ms, readPid } from '../../helpers/stator.ts';
+import { useStator } from '../../helpers/use-stator.ts';
 
 const SLOW = 30_000;
 
 describe('runtime: retries', () => {
-  let t: TestStator;
-  let files: Awaited<ReturnType<typeof tempDir>>;
-
-  beforeEach(async () => {
-    t = await startStator();
-    files = await tempDir();
-  });
-  afterEach(async () => {
-    await t.close();
-    await files.remove();
-  });
+  const t = useStator();
 
   it(
     'retries a failing step with exponential backoff until it succeeds',
@@ -34,7 +17,7 @@ describe('runtime: retries', () => {
     async () => {
       await t.stator.registerWorkflow({
         id: 'flaky',
-        env: { COUNTER_DIR: files.path },
+        env: { COUNTER_DIR: t.files },
         steps: [
           {
             id: 'flaky',
@@ -70,31 +53,20 @@ describe('runtime: retries', () => {
 });
 
 describe('runtime: timeouts and cancellation kill the whole process tree', () => {
-  let t: TestStator;
-  let bus: Bus;
-  let files: Awaited<ReturnType<typeof tempDir>>;
-
+  const t = useStator({ memoryBus: true, killGraceMs: 500 });
   beforeEach(async () => {
-    bus = createMemoryBus();
-    t = await startStator({ bus, killGraceMs: 500 });
-    files = await tempDir();
     await t.stator.registerWorkflow({
       id: 'tree',
-      env: { PID_DIR: files.path },
+      env: { PID_DIR: t.files },
       steps: [{ id: 'tree', run: PROCESS_TREE_SCRIPT }],
     });
-  });
-  afterEach(async () => {
-    await t.close();
-    await bus.close();
-    await files.remove();
   });
 
   /** Pids of the tree step's shell and its grandchild, once both are written. */
   async function treePids(): Promise<number[]> {
     const pids = [
-      await readPid(join(files.path, 'tree.shell')),
-      await readPid(join(files.path, 'tree.grandchild')),
+      await readPid(join(t.files, 'tree.shell')),
+      await readPid(join(t.files, 'tree.grandchild')),
     ];
     for (const pid of pids) t.processes.track(pid);
     return pids;
@@ -110,7 +82,7 @@ describe('runtime: timeouts and cancellation kill the whole process tree', () =>
     async () => {
       await t.stator.registerWorkflow({
         id: 'timed',
-        env: { PID_DIR: files.path },
+        env: { PID_DIR: t.files },
         steps: [{ id: 'tree', run: PROCESS_TREE_SCRIPT, timeout: '500ms' }],
       });
       const { record, events } = await t.run('timed');
@@ -138,7 +110,7 @@ describe('runtime: timeouts and cancellation kill the whole process tree', () =>
   it('a cancel event on stator.execution.<id>.in cancels the run', { timeout: SLOW }, async () => {
     const { executionId } = await t.stator.execute('tree');
     const pids = await treePids();
-    bus.publish(actorIn('execution', executionId), { type: 'cancel', reason: 'from the bus' });
+    t.bus.publish(actorIn('execution', executionId), { type: 'cancel', reason: 'from the bus' });
     const record = await t.finish(executionId);
     expect(record.status).toBe('cancelled');
     expect(record.error).toMatchObject({ code: 'cancelled', message: 'from the bus' });
@@ -152,7 +124,7 @@ describe('runtime: timeouts and cancellation kill the whole process tree', () =>
     async () => {
       const { executionId } = await t.stator.execute('tree');
       const pids = await treePids();
-      const reply = await bus.request(
+      const reply = await t.bus.request(
         actorIn('execution', executionId),
         { type: 'cancel' },
         { timeoutMs: 15_000 },

@@ -6,28 +6,29 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
 import { SimulatedClock } from 'xstate';
-import { createMemoryBus, type Bus } from '../../../src/bus/index.ts';
-import { createStator } from '../../../src/index.ts';
-import type { Stator } from '../../../src/runtime/types.ts';
 import { createHttpApp } from '../../../src/http/index.ts';
 import { createSimulatedScheduler } from '../../../src/triggers/simulated-scheduler.ts';
 import type { FireResult, TriggerView } from '../../../src/triggers/types.ts';
-import { tempDir } from '../../helpers/stator.ts';
 import { waitFor } from '../../helpers/poll.ts';
+import { useStator } from '../../helpers/use-stator.ts';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: { issues?: Array<{ path: string }> } };
 }
 type Reply<T> = { ok: true; data: T } | { ok: false; error: ErrorBody['error'] };
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let bus: Bus;
-let stator: Stator;
+const clock = new SimulatedClock();
+clock.set(Date.parse('2030-01-01T00:00:00Z'));
+// One service for the whole file: the tests follow on from each other's triggers and runs.
+const t = useStator({
+  start: 'suite',
+  memoryBus: true,
+  scheduler: createSimulatedScheduler(clock),
+});
 let app: Hono;
-let gate: string;
 
 const json = async <T>(res: Response): Promise<T> => (await res.json()) as T;
 const post = (path: string, body?: unknown) =>
@@ -39,7 +40,7 @@ const post = (path: string, body?: unknown) =>
     }),
   });
 const request = async <T>(subject: string, payload: unknown): Promise<Reply<T>> =>
-  (await bus.request(subject, payload, { timeoutMs: 10_000 })).json<Reply<T>>();
+  (await t.bus.request(subject, payload, { timeoutMs: 10_000 })).json<Reply<T>>();
 
 const NIGHTLY = {
   id: 'nightly',
@@ -53,32 +54,15 @@ const NIGHTLY = {
 };
 
 beforeAll(async () => {
-  dir = await tempDir('stator-trigger-api-');
-  gate = join(dir.path, 'gate');
-  bus = createMemoryBus();
-  const clock = new SimulatedClock();
-  clock.set(Date.parse('2030-01-01T00:00:00Z'));
-  stator = await createStator({
-    dataDir: dir.path,
-    bus,
-    scheduler: createSimulatedScheduler(clock),
-    shutdownGraceMs: 0,
-  });
-  app = createHttpApp({ stator });
+  app = createHttpApp({ stator: t.stator });
   expect((await post('/api/workflows', NIGHTLY)).status).toBe(201);
   const busy = {
     id: 'busy',
-    env: { GATE: gate },
+    env: { GATE: join(t.files, 'gate') },
     triggers: [{ cron: { schedule: '0 * * * *' } }],
     steps: [{ id: 'wait', run: 'while [ ! -f "$GATE" ]; do sleep 0.02; done' }],
   };
   expect((await post('/api/workflows', busy)).status).toBe(201);
-});
-
-afterAll(async () => {
-  await stator?.close();
-  await bus?.close();
-  await dir?.remove();
 });
 
 describe('registration', () => {
@@ -158,10 +142,10 @@ describe('HTTP /api/triggers', () => {
     const result = await json<FireResult & { executionId: string }>(res);
     expect(result).toMatchObject({ triggerId: 'nightly-cron-0', status: 'started' });
     expect(res.headers.get('location')).toBe(`/api/executions/${result.executionId}`);
-    const run = await stator.waitForExecution(result.executionId, { timeoutMs: 15_000 });
+    const run = await t.stator.waitForExecution(result.executionId, { timeoutMs: 15_000 });
     expect(run).toMatchObject({ status: 'completed', input: { who: 'http' } });
-    expect(await stator.logs(result.executionId)).toContain('hello http');
-    const view = await stator.getTrigger('nightly-cron-0');
+    expect(await t.stator.logs(result.executionId)).toContain('hello http');
+    const view = await t.stator.getTrigger('nightly-cron-0');
     expect(view.lastResult).toEqual({ status: 'started', executionId: result.executionId });
   });
 
@@ -172,8 +156,8 @@ describe('HTTP /api/triggers', () => {
     const second = await post('/api/triggers/busy-cron-0/fire');
     expect(second.status).toBe(200);
     expect(await json<FireResult>(second)).toMatchObject({ status: 'skipped', reason: 'overlap' });
-    await writeFile(gate, 'open');
-    await stator.waitForExecution(executionId, { timeoutMs: 15_000 });
+    await writeFile(join(t.files, 'gate'), 'open');
+    await t.stator.waitForExecution(executionId, { timeoutMs: 15_000 });
   });
 
   it.each([
@@ -203,15 +187,15 @@ describe('bus: stator.api.trigger.* and stator.trigger.<id>.in', () => {
     const accepted = await request<{ executionId: string }>('jobs.nightly', { who: 'nats' });
     if (!accepted.ok) throw new Error(`expected a run: ${accepted.error.message}`);
     // Manual fires follow the workflow's overlap policy (skip): let the message's run end.
-    await stator.waitForExecution(accepted.data.executionId, { timeoutMs: 15_000 });
+    await t.stator.waitForExecution(accepted.data.executionId, { timeoutMs: 15_000 });
     const fired = await request<FireResult & { executionId: string }>('stator.api.trigger.fire', {
       id: 'nightly-cron-0',
       input: { who: 'api' },
     });
     expect(fired).toMatchObject({ ok: true, data: { status: 'started' } });
     if (!fired.ok) throw new Error('expected a run');
-    await stator.waitForExecution(fired.data.executionId, { timeoutMs: 15_000 });
-    const nats = await stator.getTrigger('nightly-nats-0');
+    await t.stator.waitForExecution(fired.data.executionId, { timeoutMs: 15_000 });
+    const nats = await t.stator.getTrigger('nightly-nats-0');
     expect(nats.counts).toMatchObject({ fired: 1, skipped: 1 });
   });
 
@@ -228,8 +212,8 @@ describe('bus: stator.api.trigger.* and stator.trigger.<id>.in', () => {
     // A manual fire works while paused; the trigger stays paused.
     expect(fired).toMatchObject({ ok: true, data: { status: 'started' } });
     if (!fired.ok) throw new Error('expected a run');
-    await stator.waitForExecution(fired.data.executionId, { timeoutMs: 15_000 });
-    await waitFor(async () => (await stator.getTrigger('nightly-cron-0')).state === 'paused');
+    await t.stator.waitForExecution(fired.data.executionId, { timeoutMs: 15_000 });
+    await waitFor(async () => (await t.stator.getTrigger('nightly-cron-0')).state === 'paused');
     expect(await request(subject, { type: 'resume' })).toMatchObject({
       ok: true,
       data: { state: 'active' },
@@ -253,7 +237,7 @@ describe('bus: stator.api.trigger.* and stator.trigger.<id>.in', () => {
 
   it('publishes trigger events on stator.trigger.<id>.out', async () => {
     const seen: Array<{ type: string }> = [];
-    const sub = bus.subscribe('stator.trigger.nightly-cron-0.out', (m) => seen.push(m.json()));
+    const sub = t.bus.subscribe('stator.trigger.nightly-cron-0.out', (m) => seen.push(m.json()));
     try {
       await request('stator.api.trigger.pause', { id: 'nightly-cron-0' });
       await request('stator.api.trigger.resume', { id: 'nightly-cron-0' });
