@@ -1,14 +1,16 @@
 /**
  * An executor with a number of slots: idle | running | paused | draining | stopped.
- * `execute` starts a run in a free slot as a child `execution` actor (supplied by the runtime); when a
- * run ends its slot frees. A paused engine keeps its runs going but takes no new work; a
- * draining one finishes what it has and stops. Work waits in the shared work queue, not here:
+ * `execute` starts an execution in a free slot as a child `execution` actor (supplied by the
+ * runtime); when it ends its slot frees. A paused engine keeps its executions going but takes
+ * no new work; a draining one finishes what it has and stops. Work waits in the shared work queue, not here:
  * the dispatcher offers an engine work only while it reports free slots.
  * @module
  */
-import { assign, emit, enqueueActions, setup, type PromiseActorLogic } from 'xstate';
+import { assign, emit, enqueueActions, setup } from 'xstate';
 import type { EngineEvent } from '../src/events.ts';
 import { notProvided } from './not-provided.ts';
+import { setupTypes } from './setup-types.ts';
+import { slotChildId, slotOfEvent } from './child-slots.ts';
 
 /** What the engine needs. */
 export interface EngineInput {
@@ -20,8 +22,8 @@ export interface EngineInput {
 export interface EngineContext extends EngineInput {
   busy: string[];
   /**
-   * The execution id each slot holds, or null. Run actors are named by slot, not by execution:
-   * a fixed set of child ids keeps the children map the same shape from one run to the next.
+   * The execution id each slot holds, or null. Execution actors are named by slot, not by execution:
+   * a fixed set of child ids keeps the children map the same shape from one to the next.
    */
   held: Array<string | null>;
   /** Executions this engine has finished since it started. */
@@ -44,62 +46,69 @@ export type EngineStatus = 'idle' | 'running' | 'paused' | 'draining' | 'stopped
 
 const EXECUTION_PREFIX = 'execution:';
 
-/** The XState child id of the run in engine slot `slot`. */
-export function runChildId(slot: number): string {
-  return `${EXECUTION_PREFIX}${slot}`;
+/** The XState child id of the execution in engine slot `slot`. */
+export function executionChildId(slot: number): string {
+  return slotChildId(EXECUTION_PREFIX, slot);
 }
+
+/** Transition params: the execution an `execute` names. */
+const executionOf = ({ event }: { event: { executionId: string } }) => ({
+  executionId: event.executionId,
+});
+
+/** Transition params: a refusal of the execution an `execute` names. */
+const rejection =
+  (reason: string) =>
+  ({ event }: { event: { executionId: string } }) => ({ executionId: event.executionId, reason });
+
+/** Transition params: the slot an execution child's done/error event names. */
+const endedSlot = ({ event }: { event: { type: string } }) => ({
+  slot: slotOfEvent(event.type, EXECUTION_PREFIX),
+});
 
 /** The engine machine. */
 export const engineMachine = setup({
-  types: {
-    context: {} as EngineContext,
-    events: {} as EngineCommand,
-    input: {} as EngineInput,
-    emitted: {} as EngineEvent,
-  },
+  types: setupTypes<{
+    context: EngineContext;
+    events: EngineCommand;
+    input: EngineInput;
+    emitted: EngineEvent;
+  }>(),
   actors: {
     /** Runs one execution to its end; supplied by the runtime. */
-    execution:
-      notProvided<PromiseActorLogic<unknown, { executionId: string; engineId: string }>>(
-        'execution',
-      ),
+    execution: notProvided<unknown, { executionId: string; engineId: string }>('execution'),
   },
   actions: {
-    startRun: enqueueActions(({ context, event, enqueue }) => {
-      const { executionId } = event as { executionId: string };
+    startExecution: enqueueActions(({ context, enqueue }, params: { executionId: string }) => {
       const slot = context.held.indexOf(null);
       const held = [...context.held];
-      held[slot] = executionId;
-      enqueue.assign({ busy: [...context.busy, executionId], held });
+      held[slot] = params.executionId;
+      enqueue.assign({ busy: [...context.busy, params.executionId], held });
       enqueue.spawnChild('execution', {
-        id: runChildId(slot),
-        input: { executionId, engineId: context.engineId },
+        id: executionChildId(slot),
+        input: { executionId: params.executionId, engineId: context.engineId },
       });
     }),
-    freeSlot: enqueueActions(({ context, event, enqueue }) => {
-      const prefix = event.type.startsWith('xstate.done.actor.')
-        ? 'xstate.done.actor.'
-        : 'xstate.error.actor.';
-      const childId = event.type.slice(prefix.length);
-      const slot = Number(childId.slice(EXECUTION_PREFIX.length));
-      const executionId = context.held[slot];
+    freeSlot: enqueueActions(({ context, enqueue }, params: { slot: number }) => {
+      const executionId = context.held[params.slot];
+      if (executionId === undefined || executionId === null) return;
       const held = [...context.held];
-      held[slot] = null;
-      enqueue.stopChild(childId);
+      held[params.slot] = null;
+      enqueue.stopChild(executionChildId(params.slot));
       enqueue.assign({
         held,
         busy: context.busy.filter((id) => id !== executionId),
         completed: context.completed + 1,
       });
     }),
-    reject: emit(({ context, event }, params: { reason: string }) => ({
-      type: 'engine.rejected' as const,
+    reject: emit(({ context }, params: { executionId: string; reason: string }) => ({
+      type: 'engine.rejected',
       engineId: context.engineId,
-      executionId: (event as { executionId: string }).executionId,
+      executionId: params.executionId,
       reason: params.reason,
     })),
     announce: emit(({ context }, params: { status: EngineStatus }) => ({
-      type: 'engine.status' as const,
+      type: 'engine.status',
       engineId: context.engineId,
       status: params.status,
       slots: context.slots,
@@ -109,10 +118,10 @@ export const engineMachine = setup({
   },
   guards: {
     hasFreeSlot: ({ context }) => context.busy.length < context.slots,
-    isBusyWith: ({ context, event }) =>
-      context.busy.includes((event as { executionId: string }).executionId),
+    isBusyWith: ({ context }, params: { executionId: string }) =>
+      context.busy.includes(params.executionId),
     isEmpty: ({ context }) => context.busy.length === 0,
-    isLastRun: ({ context }) => context.busy.length <= 1,
+    isLastExecution: ({ context }) => context.busy.length <= 1,
   },
 }).createMachine({
   id: 'engine',
@@ -131,8 +140,12 @@ export const engineMachine = setup({
       entry: { type: 'announce', params: { status: 'idle' } },
       on: {
         execute: [
-          { guard: 'hasFreeSlot', target: 'running', actions: 'startRun' },
-          { actions: { type: 'reject', params: { reason: 'no free slot' } } },
+          {
+            guard: 'hasFreeSlot',
+            target: 'running',
+            actions: { type: 'startExecution', params: executionOf },
+          },
+          { actions: { type: 'reject', params: rejection('no free slot') } },
         ],
         pause: 'paused',
         drain: 'stopped',
@@ -144,19 +157,27 @@ export const engineMachine = setup({
       on: {
         execute: [
           {
-            guard: 'isBusyWith',
-            actions: { type: 'reject', params: { reason: 'already running' } },
+            guard: { type: 'isBusyWith', params: executionOf },
+            actions: { type: 'reject', params: rejection('already running') },
           },
-          { guard: 'hasFreeSlot', actions: 'startRun' },
-          { actions: { type: 'reject', params: { reason: 'no free slot' } } },
+          { guard: 'hasFreeSlot', actions: { type: 'startExecution', params: executionOf } },
+          { actions: { type: 'reject', params: rejection('no free slot') } },
         ],
         'xstate.done.actor.*': [
-          { guard: 'isLastRun', target: 'idle', actions: 'freeSlot' },
-          { actions: 'freeSlot' },
+          {
+            guard: 'isLastExecution',
+            target: 'idle',
+            actions: { type: 'freeSlot', params: endedSlot },
+          },
+          { actions: { type: 'freeSlot', params: endedSlot } },
         ],
         'xstate.error.actor.*': [
-          { guard: 'isLastRun', target: 'idle', actions: 'freeSlot' },
-          { actions: 'freeSlot' },
+          {
+            guard: 'isLastExecution',
+            target: 'idle',
+            actions: { type: 'freeSlot', params: endedSlot },
+          },
+          { actions: { type: 'freeSlot', params: endedSlot } },
         ],
         pause: 'paused',
         drain: 'draining',
@@ -166,9 +187,9 @@ export const engineMachine = setup({
     paused: {
       entry: { type: 'announce', params: { status: 'paused' } },
       on: {
-        execute: { actions: { type: 'reject', params: { reason: 'engine paused' } } },
-        'xstate.done.actor.*': { actions: 'freeSlot' },
-        'xstate.error.actor.*': { actions: 'freeSlot' },
+        execute: { actions: { type: 'reject', params: rejection('engine paused') } },
+        'xstate.done.actor.*': { actions: { type: 'freeSlot', params: endedSlot } },
+        'xstate.error.actor.*': { actions: { type: 'freeSlot', params: endedSlot } },
         resume: [{ guard: 'isEmpty', target: 'idle' }, { target: 'running' }],
         drain: [{ guard: 'isEmpty', target: 'stopped' }, { target: 'draining' }],
         'health.check': { actions: { type: 'announce', params: { status: 'paused' } } },
@@ -178,9 +199,9 @@ export const engineMachine = setup({
       entry: { type: 'announce', params: { status: 'draining' } },
       always: { guard: 'isEmpty', target: 'stopped' },
       on: {
-        execute: { actions: { type: 'reject', params: { reason: 'engine draining' } } },
-        'xstate.done.actor.*': { actions: 'freeSlot' },
-        'xstate.error.actor.*': { actions: 'freeSlot' },
+        execute: { actions: { type: 'reject', params: rejection('engine draining') } },
+        'xstate.done.actor.*': { actions: { type: 'freeSlot', params: endedSlot } },
+        'xstate.error.actor.*': { actions: { type: 'freeSlot', params: endedSlot } },
         'health.check': { actions: { type: 'announce', params: { status: 'draining' } } },
       },
     },

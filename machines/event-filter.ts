@@ -12,12 +12,12 @@ const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2, critical
 export function matchesFilter(filter: EventFilter, event: StampedEvent): boolean {
   if (
     filter.executionId !== undefined &&
-    (event as { executionId?: string }).executionId !== filter.executionId
+    !('executionId' in event && event.executionId === filter.executionId)
   )
     return false;
   if (
     filter.workflowId !== undefined &&
-    (event as { workflowId?: string }).workflowId !== filter.workflowId
+    !('workflowId' in event && event.workflowId === filter.workflowId)
   )
     return false;
   if (filter.kind !== undefined || filter.id !== undefined) {

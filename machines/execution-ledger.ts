@@ -7,7 +7,8 @@
  * @module
  */
 import type { StepDefinition } from '../src/workflow/types.ts';
-import type { StepStatus } from '../src/store/types.ts';
+import type { StepStatus } from '../src/store/index.ts';
+import { hasAttemptsLeft } from './backoff.ts';
 
 /** Mutable run progress (JSON-serialisable). */
 export interface ExecutionLedger {
@@ -15,6 +16,11 @@ export interface ExecutionLedger {
   status: StepStatus[];
   /** Attempts used by each step (from a previous process when rehydrated). */
   attemptsUsed: number[];
+  /**
+   * By step: its last attempt was cut off by the stop of the process running it, and it runs
+   * again (its step actor starts `interrupted`). Empty unless the run was resumed.
+   */
+  interrupted: boolean[];
   /** Unmet dependencies per step. */
   remaining: number[];
   /** Indices of dependents per step. */
@@ -58,7 +64,11 @@ export function isSettled(status: StepStatus): boolean {
   return DONE.has(status);
 }
 
-/** Builds the ledger; steps settled in `resume` stay settled and release their dependents. */
+/**
+ * Builds the ledger; steps settled in `resume` stay settled and release their dependents. A step
+ * resumed `interrupted` runs again while its retry policy has attempts left (the interrupted
+ * attempt counts); otherwise it stays settled `interrupted`.
+ */
 export function createLedger(
   steps: readonly StepDefinition[],
   resume?: Record<string, ResumedStep>,
@@ -73,6 +83,7 @@ export function createLedger(
   const ledger: ExecutionLedger = {
     status: steps.map(() => 'pending'),
     attemptsUsed: steps.map((s) => resume?.[s.id]?.attempts ?? 0),
+    interrupted: resume ? steps.map(() => false) : [],
     remaining,
     dependents,
     ready: [],
@@ -85,8 +96,11 @@ export function createLedger(
   };
   // Settle what a previous process finished, then queue every step whose needs are met.
   for (let i = 0; i < steps.length; i++) {
-    const prior = resume?.[steps[i]!.id]?.status;
-    if (prior && isSettled(prior)) settle(ledger, steps, i, prior);
+    const prior = resume?.[steps[i]!.id];
+    if (!prior) continue;
+    if (prior.status === 'interrupted' && hasAttemptsLeft(steps[i]!.retry, prior.attempts)) {
+      ledger.interrupted[i] = true;
+    } else if (isSettled(prior.status)) settle(ledger, steps, i, prior.status);
   }
   // settle() queued what it released; rebuild the queue once, in definition order.
   ledger.ready = [];

@@ -10,9 +10,15 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import type { ExecutionEvent } from '../src/events.ts';
 import type { WorkflowDefinition } from '../src/workflow/types.ts';
-import type { StepStatus } from '../src/store/types.ts';
 import type { WireError } from '../src/errors.ts';
-import { stepMachine, type StepOutput, type StepReport } from './step.machine.ts';
+import {
+  stepMachine,
+  type StepFinalStatus,
+  type StepOutput,
+  type StepReport,
+} from './step.machine.ts';
+import { setupTypes } from './setup-types.ts';
+import { slotChildId, slotOfEvent } from './child-slots.ts';
 import {
   allSettled,
   createLedger,
@@ -45,7 +51,7 @@ export interface ExecutionOutput {
   error: WireError | null;
 }
 
-/** Run context. `ledger` is updated in place (see run-ledger.ts). */
+/** Run context. `ledger` is updated in place (see execution-ledger.ts). */
 export interface ExecutionMachineContext extends ExecutionInput {
   ledger: ExecutionLedger;
   /** Step id → definition index. */
@@ -54,7 +60,7 @@ export interface ExecutionMachineContext extends ExecutionInput {
   outcome: ExecutionOutcome | null;
 }
 
-/** Events a run accepts. */
+/** Events an execution accepts. */
 export type ExecutionMachineEvent =
   | { type: 'start' }
   | { type: 'cancel'; reason?: string }
@@ -63,40 +69,32 @@ export type ExecutionMachineEvent =
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
 const STEP_PREFIX = 'step:';
-const DONE_PREFIX = `xstate.done.actor.${STEP_PREFIX}`;
-const ERROR_PREFIX = `xstate.error.actor.${STEP_PREFIX}`;
 
 /**
  * The XState child id of the step actor in `slot`. Steps are named by slot (see
- * ExecutionLedger.slotStep); the step a step runs is in its input and its output.
+ * ExecutionLedger.slotStep); the step a step actor runs is in its input and its output.
  */
 export function stepChildId(slot: number): string {
-  return `${STEP_PREFIX}${slot}`;
+  return slotChildId(STEP_PREFIX, slot);
 }
 
-/** The slot named by a step's `xstate.done.actor.*` or `xstate.error.actor.*` event. */
-function slotOfEvent(type: string): number {
-  const prefix = type.startsWith(DONE_PREFIX) ? DONE_PREFIX : ERROR_PREFIX;
-  return Number(type.slice(prefix.length));
-}
-
-/** The workflow-run machine. */
+/** The execution machine. */
 export const executionMachine = setup({
-  types: {
-    context: {} as ExecutionMachineContext,
-    events: {} as ExecutionMachineEvent,
-    input: {} as ExecutionInput,
-    output: {} as ExecutionOutput,
-    emitted: {} as ExecutionEvent,
-  },
+  types: setupTypes<{
+    context: ExecutionMachineContext;
+    events: ExecutionMachineEvent;
+    input: ExecutionInput;
+    output: ExecutionOutput;
+    emitted: ExecutionEvent;
+  }>(),
   actors: { step: stepMachine },
   actions: {
     announceStart: emit(({ context }) => ({
-      type: 'execution.started' as const,
+      type: 'execution.started',
       executionId: context.executionId,
       workflowId: context.workflowId,
     })),
-    /** Starts ready steps up to the run's concurrency. */
+    /** Starts ready steps up to the execution's concurrency. */
     dispatchReady: enqueueActions(({ context, enqueue }) => {
       const { ledger, definition } = context;
       while (ledger.live < definition.concurrency) {
@@ -112,86 +110,87 @@ export const executionMachine = setup({
             step,
             defaultTimeoutMs: definition.defaultTimeoutMs,
             attemptsUsed: ledger.attemptsUsed[i],
+            ...(ledger.interrupted[i] === true && { interrupted: true }),
           },
         });
         enqueue.sendTo(id, { type: 'start' });
       }
     }),
-    /** Remembers a live step's attempt (reported if the run ends while it runs). */
-    noteAttempt: ({ context, event }) => {
-      const e = event as Extract<StepReport, { type: 'attempt.started' }>;
-      context.ledger.attemptsUsed[context.index[e.stepId]!] = e.attempt;
+    /** Remembers a live step's attempt (reported if the execution ends while it runs). */
+    noteAttempt: ({ context }, started: { stepId: string; attempt: number }) => {
+      context.ledger.attemptsUsed[context.index[started.stepId]!] = started.attempt;
     },
-    forwardReport: emit(({ context, event }) => {
-      const e = event as StepReport;
+    forwardReport: emit(({ context }, report: StepReport) => {
       const base = { executionId: context.executionId, workflowId: context.workflowId };
-      return e.type === 'attempt.started'
-        ? { type: 'step.started' as const, ...base, stepId: e.stepId, attempt: e.attempt }
+      return report.type === 'attempt.started'
+        ? { type: 'step.started', ...base, stepId: report.stepId, attempt: report.attempt }
         : {
-            type: 'step.retrying' as const,
+            type: 'step.retrying',
             ...base,
-            stepId: e.stepId,
-            attempt: e.attempt,
-            delayMs: e.delayMs,
-            error: e.error,
+            stepId: report.stepId,
+            attempt: report.attempt,
+            delayMs: report.delayMs,
+            error: report.error,
           };
     }),
     /** Settles a finished step into the ledger and emits its final step event. */
-    settleStep: enqueueActions(({ context, event, enqueue }) => {
-      const out = (event as { output: StepOutput }).output;
-      const slot = slotOfEvent(event.type);
-      const i = releaseSlot(context.ledger, slot);
-      if (i === undefined || context.definition.steps[i]!.id !== out.stepId) return;
-      settle(context.ledger, context.definition.steps, i, out.status);
-      // A finished child stays in the parent's children map until stopped; keeping the map as
-      // small as the live set keeps spawn/stop O(concurrency) instead of O(steps).
-      enqueue.stopChild(stepChildId(slot));
-      enqueue.emit(stepFinishedEvent(context, out));
-      if (context.ledger.failedAt === i) {
-        enqueue.assign({
-          error: {
-            code: 'non_retryable',
-            message: `step '${out.stepId}' ${out.status === 'timed_out' ? 'timed out' : 'failed'}${out.error ? `: ${out.error}` : ''}`,
-            details: { stepId: out.stepId, exitCode: out.exitCode, status: out.status },
-            recoverable: false,
-          },
-        });
-      }
-    }),
+    settleStep: enqueueActions(
+      ({ context, enqueue }, params: { slot: number; output: StepOutput }) => {
+        const out = params.output;
+        const i = releaseSlot(context.ledger, params.slot);
+        if (i === undefined || context.definition.steps[i]!.id !== out.stepId) return;
+        settle(context.ledger, context.definition.steps, i, out.status);
+        // A finished child stays in the parent's children map until stopped; keeping the map
+        // as small as the live set keeps spawn/stop O(concurrency) instead of O(steps).
+        enqueue.stopChild(stepChildId(params.slot));
+        enqueue.emit(stepFinishedEvent(context, out));
+        if (context.ledger.failedAt === i) {
+          enqueue.assign({
+            error: {
+              code: 'non_retryable',
+              message: `step '${out.stepId}' ${out.status === 'timed_out' ? 'timed out' : 'failed'}${out.error ? `: ${out.error}` : ''}`,
+              details: { stepId: out.stepId, exitCode: out.exitCode, status: out.status },
+              recoverable: false,
+            },
+          });
+        }
+      },
+    ),
     /** A step actor crashed (a bug, not a step failure): settle it as failed. */
-    settleCrashedStep: enqueueActions(({ context, event, enqueue }) => {
-      const slot = slotOfEvent(event.type);
-      const i = releaseSlot(context.ledger, slot);
-      if (i === undefined) return;
-      const stepId = context.definition.steps[i]!.id;
-      const message = String((event as { error: unknown }).error);
-      settle(context.ledger, context.definition.steps, i, 'failed');
-      enqueue.stopChild(stepChildId(slot));
-      enqueue.emit(
-        stepFinishedEvent(context, {
-          stepId,
-          status: 'failed',
-          attempts: 1,
-          exitCode: null,
-          error: message,
-        }),
-      );
-      if (context.ledger.failedAt === i) {
-        enqueue.assign({
-          error: { code: 'internal', message, details: { stepId }, recoverable: false },
-        });
-      }
-    }),
+    settleCrashedStep: enqueueActions(
+      ({ context, enqueue }, params: { slot: number; error: unknown }) => {
+        const i = releaseSlot(context.ledger, params.slot);
+        if (i === undefined) return;
+        const stepId = context.definition.steps[i]!.id;
+        const message = String(params.error);
+        settle(context.ledger, context.definition.steps, i, 'failed');
+        enqueue.stopChild(stepChildId(params.slot));
+        enqueue.emit(
+          stepFinishedEvent(context, {
+            stepId,
+            status: 'failed',
+            attempts: 1,
+            exitCode: null,
+            error: message,
+          }),
+        );
+        if (context.ledger.failedAt === i) {
+          enqueue.assign({
+            error: { code: 'internal', message, details: { stepId }, recoverable: false },
+          });
+        }
+      },
+    ),
     /** Marks live steps with `liveStatus` and unstarted ones skipped, emitting each. */
     abandonRest: enqueueActions(
-      ({ context, enqueue }, params: { liveStatus: StepStatus; reason: string }) => {
+      ({ context, enqueue }, params: { liveStatus: StepFinalStatus; reason: string }) => {
         const { ledger, definition } = context;
         for (const i of liveSteps(ledger)) {
           settle(ledger, definition.steps, i, params.liveStatus);
           enqueue.emit(
             stepFinishedEvent(context, {
               stepId: definition.steps[i]!.id,
-              status: params.liveStatus as StepOutput['status'],
+              status: params.liveStatus,
               attempts: Math.max(1, ledger.attemptsUsed[i]!),
               exitCode: null,
               error: params.reason,
@@ -216,7 +215,7 @@ export const executionMachine = setup({
     })),
     setOutcome: assign((_, params: { status: ExecutionOutcome }) => ({ outcome: params.status })),
     announceEnd: emit(({ context }, params: { status: ExecutionOutcome }) => ({
-      type: `execution.${params.status}` as const,
+      type: `execution.${params.status}`,
       executionId: context.executionId,
       workflowId: context.workflowId,
       status: params.status,
@@ -265,19 +264,43 @@ export const executionMachine = setup({
         { guard: 'runDone', target: 'completed' },
       ],
       on: {
-        'attempt.started': { actions: ['noteAttempt', 'forwardReport'] },
-        'attempt.retrying': { actions: 'forwardReport' },
-        'xstate.done.actor.*': { actions: ['settleStep', 'dispatchReady'] },
-        'xstate.error.actor.*': { actions: ['settleCrashedStep', 'dispatchReady'] },
+        'attempt.started': {
+          actions: [
+            { type: 'noteAttempt', params: ({ event }) => event },
+            { type: 'forwardReport', params: ({ event }) => event },
+          ],
+        },
+        'attempt.retrying': { actions: { type: 'forwardReport', params: ({ event }) => event } },
+        'xstate.done.actor.*': {
+          actions: [
+            {
+              type: 'settleStep',
+              params: ({ event }) => ({
+                slot: slotOfEvent(event.type, STEP_PREFIX),
+                output: event.output,
+              }),
+            },
+            'dispatchReady',
+          ],
+        },
+        'xstate.error.actor.*': {
+          actions: [
+            {
+              type: 'settleCrashedStep',
+              params: ({ event }) => ({
+                slot: slotOfEvent(event.type, STEP_PREFIX),
+                error: event.error,
+              }),
+            },
+            'dispatchReady',
+          ],
+        },
         cancel: {
           target: 'cancelled',
-          actions: assign({
-            error: ({ event }) => ({
-              code: 'cancelled' as const,
-              message: event.reason ?? 'cancelled',
-              recoverable: false,
-            }),
-          }),
+          actions: {
+            type: 'setError',
+            params: ({ event }) => ({ code: 'cancelled', message: event.reason ?? 'cancelled' }),
+          },
         },
       },
       after: {

@@ -7,10 +7,12 @@
  * publishers skip it entirely.
  * @module
  */
-import { assign, enqueueActions, setup } from 'xstate';
+import { assertEvent, assign, setup } from 'xstate';
 import type { StampedEvent } from '../src/events.ts';
 import type { EventFilter } from '../src/runtime/types.ts';
 import { matchesFilter } from './event-filter.ts';
+import { setupTypes } from './setup-types.ts';
+import { eventOf } from './params.ts';
 
 /** One subscriber's accounting. */
 export interface SubscriberState {
@@ -39,12 +41,12 @@ export type MonitorEventIn =
   | { type: 'drained'; id: string; count: number }
   | { type: 'stop' };
 
-/** The monitor machine. */
-export const monitorMachine = setup({
-  types: {
-    context: {} as MonitorContext,
-    events: {} as MonitorEventIn,
-  },
+/**
+ * Types and the actions the runtime supplies (the sinks that hold subscribers' buffers). The
+ * actions that enqueue those by name are built with this setup's own typed `enqueueActions`.
+ */
+const monitorSetup = setup({
+  types: setupTypes<{ context: MonitorContext; events: MonitorEventIn }>(),
   actions: {
     /** Hands one event to one subscriber's sink; supplied by the runtime. */
     deliver: (_, _params: { subscriberId: string; event: StampedEvent }) => {
@@ -54,30 +56,38 @@ export const monitorMachine = setup({
     release: (_, _params: { subscriberId: string }) => {
       throw new Error("action 'release' was not provided");
     },
-    addSubscriber: assign(({ context, event }) => {
-      const e = event as Extract<MonitorEventIn, { type: 'subscribe' }>;
-      const isNew = !(e.id in context.subscribers);
-      // Mutated in place: the map can hold thousands of subscribers (see run-ledger.ts).
-      context.subscribers[e.id] = {
-        id: e.id,
-        name: e.name ?? e.id,
-        filter: e.filter ?? {},
-        capacity: e.capacity,
+  },
+});
+
+type Subscribe = Extract<MonitorEventIn, { type: 'subscribe' }>;
+
+const monitorActions = monitorSetup.extend({
+  actions: {
+    addSubscriber: assign(({ context }, sub: Subscribe) => {
+      const isNew = !(sub.id in context.subscribers);
+      // Mutated in place: the map can hold thousands of subscribers (see execution-ledger.ts).
+      context.subscribers[sub.id] = {
+        id: sub.id,
+        name: sub.name ?? sub.id,
+        filter: sub.filter ?? {},
+        capacity: sub.capacity,
         pending: 0,
         delivered: 0,
         dropped: 0,
       };
       return { count: isNew ? context.count + 1 : context.count };
     }),
-    removeSubscriber: enqueueActions(({ context, event, enqueue }) => {
-      const { id } = event as { id: string };
+    removeSubscriber: monitorSetup.enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'unsubscribe');
+      const { id } = event;
       if (!context.subscribers[id]) return;
       delete context.subscribers[id];
       enqueue.assign({ count: context.count - 1 });
-      enqueue({ type: 'release', params: { subscriberId: id } } as never);
+      enqueue({ type: 'release', params: { subscriberId: id } });
     }),
-    fanOut: enqueueActions(({ context, event, enqueue }) => {
-      const stamped = (event as { event: StampedEvent }).event;
+    fanOut: monitorSetup.enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'publish');
+      const stamped = event.event;
       let dropped = 0;
       for (const id in context.subscribers) {
         const sub = context.subscribers[id]!;
@@ -89,21 +99,23 @@ export const monitorMachine = setup({
         }
         sub.pending++;
         sub.delivered++;
-        enqueue({ type: 'deliver', params: { subscriberId: id, event: stamped } } as never);
+        enqueue({ type: 'deliver', params: { subscriberId: id, event: stamped } });
       }
       enqueue.assign({ published: context.published + 1, dropped: context.dropped + dropped });
     }),
-    markDrained: ({ context, event }) => {
-      const e = event as { id: string; count: number };
-      const sub = context.subscribers[e.id];
-      if (sub) sub.pending = Math.max(0, sub.pending - e.count);
+    markDrained: ({ context }, drained: { id: string; count: number }) => {
+      const sub = context.subscribers[drained.id];
+      if (sub) sub.pending = Math.max(0, sub.pending - drained.count);
     },
   },
   guards: {
-    isLastSubscriber: ({ context, event }) =>
-      context.count === 1 && (event as { id: string }).id in context.subscribers,
+    isLastSubscriber: ({ context }, params: { id: string }) =>
+      context.count === 1 && params.id in context.subscribers,
   },
-}).createMachine({
+});
+
+/** The monitor machine. */
+export const monitorMachine = monitorActions.createMachine({
   id: 'monitor',
   // A factory: each monitor actor gets its own table (the table is updated in place).
   context: () => ({ subscribers: {}, count: 0, published: 0, dropped: 0 }),
@@ -112,18 +124,22 @@ export const monitorMachine = setup({
   states: {
     idle: {
       on: {
-        subscribe: { target: 'active', actions: 'addSubscriber' },
+        subscribe: { target: 'active', actions: { type: 'addSubscriber', params: eventOf } },
       },
     },
     active: {
       on: {
-        subscribe: { actions: 'addSubscriber' },
+        subscribe: { actions: { type: 'addSubscriber', params: eventOf } },
         unsubscribe: [
-          { guard: 'isLastSubscriber', target: 'idle', actions: 'removeSubscriber' },
+          {
+            guard: { type: 'isLastSubscriber', params: eventOf },
+            target: 'idle',
+            actions: 'removeSubscriber',
+          },
           { actions: 'removeSubscriber' },
         ],
         publish: { actions: 'fanOut' },
-        drained: { actions: 'markDrained' },
+        drained: { actions: { type: 'markDrained', params: eventOf } },
       },
     },
     stopped: { type: 'final' },

@@ -11,10 +11,12 @@
  * actor's clock. Status and activity changes are emitted as `session.*` events.
  * @module
  */
-import { assign, emit, enqueueActions, setup, type PromiseActorLogic } from 'xstate';
+import { assign, emit, enqueueActions, setup, type StateValue } from 'xstate';
 import type { SessionEvent } from '../src/events.ts';
 import type { RestartPolicy, SessionActivity, SessionStatus } from '../src/sessions/types.ts';
 import { notProvided } from './not-provided.ts';
+import { setupTypes } from './setup-types.ts';
+import { eventOf, outputOf } from './params.ts';
 
 /** What a session starts from (its persisted counters included). */
 export interface SessionMachineInput {
@@ -78,30 +80,31 @@ export function backoffFor(
   return Math.min(ctx.backoffMaxMs, ctx.backoffMs * Math.pow(2, recent));
 }
 
+/** Guard params: the status a `restore` event carries, and the one the transition wants. */
+const restoredParams =
+  (status: SessionStatus) =>
+  ({ event }: { event: { status: SessionStatus } }) => ({ restored: event.status, status });
+
 const LIVE: readonly SessionStatus[] = ['starting', 'running', 'stopping', 'restarting'];
 const LOST = 'the process was lost when the server stopped';
 
 /** The session machine. */
 export const sessionMachine = setup({
-  types: {
-    context: {} as SessionContext,
-    events: {} as SessionMachineEvent,
-    input: {} as SessionMachineInput,
-    emitted: {} as SessionEvent,
-  },
+  types: setupTypes<{
+    context: SessionContext;
+    events: SessionMachineEvent;
+    input: SessionMachineInput;
+    emitted: SessionEvent;
+  }>(),
   actors: {
     /** Starts the process (stdin piped, own process group). */
-    spawnProcess:
-      notProvided<PromiseActorLogic<SpawnResult, { sessionId: string }>>('spawnProcess'),
+    spawnProcess: notProvided<SpawnResult, { sessionId: string }>('spawnProcess'),
     /** Ends the process group: SIGTERM, SIGKILL after the grace period; resolves when gone. */
-    stopProcess:
-      notProvided<PromiseActorLogic<void, { sessionId: string; pid: number | null }>>(
-        'stopProcess',
-      ),
+    stopProcess: notProvided<void, { sessionId: string; pid: number | null }>('stopProcess'),
   },
   actions: {
     announce: emit(({ context }, params: { status: SessionStatus }) => ({
-      type: 'session.status' as const,
+      type: 'session.status',
       sessionId: context.sessionId,
       status: params.status,
       pid: context.pid,
@@ -119,8 +122,7 @@ export const sessionMachine = setup({
         activity: params.activity,
       });
     }),
-    recordExit: assign(({ event }) => {
-      const e = event as Extract<SessionMachineEvent, { type: 'exited' }>;
+    recordExit: assign((_, e: Extract<SessionMachineEvent, { type: 'exited' }>) => {
       const failed = e.code !== 0 || e.signal !== null;
       return {
         exitCode: e.code,
@@ -138,6 +140,11 @@ export const sessionMachine = setup({
       restartTimes: ({ context }) =>
         context.restartTimes.filter((t) => t > context.crashedAt - context.restartWindowMs),
     }),
+    recordSpawn: assign((_, result: SpawnResult) =>
+      result.ok
+        ? { pid: result.pid, lastError: null, stdinOpen: true }
+        : { lastError: result.error, crashedAt: result.at },
+    ),
     planRestart: assign(({ context }) => ({
       restartDelayMs: backoffFor(context, context.restartTimes.length),
       restartTimes: [...context.restartTimes, context.crashedAt],
@@ -151,12 +158,11 @@ export const sessionMachine = setup({
     idleMeansAttention: ({ context }) => context.idleMs > 0 && context.stdinOpen,
     startAfterStop: ({ context }) => context.startAfterStop,
     restartsOnCrash: ({ context }) => context.restart !== 'never',
-    spawned: ({ event }) => (event as { output?: SpawnResult }).output?.ok === true,
-    promptSeen: ({ event }) => (event as { prompt?: boolean }).prompt === true,
-    processWasLive: ({ event }) =>
-      LIVE.includes((event as { status?: SessionStatus }).status ?? 'created'),
-    restoredAs: ({ event }, params: { status: SessionStatus }) =>
-      (event as { status?: SessionStatus }).status === params.status,
+    spawned: (_, result: SpawnResult) => result.ok,
+    promptSeen: (_, output: { prompt: boolean }) => output.prompt,
+    processWasLive: (_, restored: { status: SessionStatus }) => LIVE.includes(restored.status),
+    restoredAs: (_, params: { restored: SessionStatus; status: SessionStatus }) =>
+      params.restored === params.status,
   },
   delays: {
     restartDelay: ({ context }) => context.restartDelayMs,
@@ -190,7 +196,7 @@ export const sessionMachine = setup({
         stop: 'stopped',
         restore: [
           {
-            guard: 'processWasLive',
+            guard: { type: 'processWasLive', params: eventOf },
             target: 'crashed',
             actions: assign({
               crashedAt: ({ event }) => event.at,
@@ -199,9 +205,9 @@ export const sessionMachine = setup({
               signal: null,
             }),
           },
-          { guard: { type: 'restoredAs', params: { status: 'stopped' } }, target: 'stopped' },
-          { guard: { type: 'restoredAs', params: { status: 'failed' } }, target: 'failed' },
-          { guard: { type: 'restoredAs', params: { status: 'crashed' } }, target: 'crashed' },
+          { guard: { type: 'restoredAs', params: restoredParams('stopped') }, target: 'stopped' },
+          { guard: { type: 'restoredAs', params: restoredParams('failed') }, target: 'failed' },
+          { guard: { type: 'restoredAs', params: restoredParams('crashed') }, target: 'crashed' },
         ],
       },
     },
@@ -215,21 +221,11 @@ export const sessionMachine = setup({
         input: ({ context }) => ({ sessionId: context.sessionId }),
         onDone: [
           {
-            guard: 'spawned',
+            guard: { type: 'spawned', params: outputOf },
             target: 'running',
-            actions: assign({
-              pid: ({ event }) => (event.output as { pid: number }).pid,
-              lastError: null,
-              stdinOpen: true,
-            }),
+            actions: { type: 'recordSpawn', params: outputOf },
           },
-          {
-            target: 'crashed',
-            actions: assign(({ event }) => {
-              const failure = event.output as { error: string; at: number };
-              return { lastError: failure.error, crashedAt: failure.at };
-            }),
-          },
+          { target: 'crashed', actions: { type: 'recordSpawn', params: outputOf } },
         ],
         onError: {
           target: 'crashed',
@@ -238,7 +234,7 @@ export const sessionMachine = setup({
       },
       on: {
         stop: 'stopping',
-        exited: { target: 'exited', actions: 'recordExit' },
+        exited: { target: 'exited', actions: { type: 'recordExit', params: eventOf } },
       },
     },
     running: {
@@ -246,10 +242,13 @@ export const sessionMachine = setup({
       exit: assign({ activity: null, stdinOpen: false }),
       initial: 'busy',
       on: {
-        output: [{ guard: 'promptSeen', target: '.awaiting_input' }, { target: '.busy' }],
+        output: [
+          { guard: { type: 'promptSeen', params: eventOf }, target: '.awaiting_input' },
+          { target: '.busy' },
+        ],
         'input.sent': '.busy',
         'stdin.closed': { actions: assign({ stdinOpen: false }) },
-        exited: { target: 'exited', actions: 'recordExit' },
+        exited: { target: 'exited', actions: { type: 'recordExit', params: eventOf } },
         stop: 'stopping',
         restart: { target: 'stopping', actions: assign({ startAfterStop: true }) },
       },
@@ -342,8 +341,21 @@ function tooMany(ctx: SessionContext): string {
   return `${why}; ${ctx.maxRestarts} restarts within ${ctx.restartWindowMs} ms`;
 }
 
+const STATUSES: readonly SessionStatus[] = [
+  'created',
+  'starting',
+  'running',
+  'stopping',
+  'stopped',
+  'crashed',
+  'restarting',
+  'failed',
+];
+
 /** The top-level status of a snapshot value (transient states never rest). */
-export function sessionStatusOf(value: unknown): SessionStatus {
-  if (typeof value === 'string') return value as SessionStatus;
-  return Object.keys(value as object)[0] as SessionStatus;
+export function sessionStatusOf(value: StateValue): SessionStatus {
+  const top = typeof value === 'string' ? value : Object.keys(value)[0];
+  const status = STATUSES.find((s) => s === top);
+  if (status === undefined) throw new Error(`'${String(top)}' is not a session status`);
+  return status;
 }

@@ -5,8 +5,8 @@
  * @module
  */
 import type { TriggerEvent, TriggerFireSource, TriggerSkipReason } from '../src/events.ts';
-import type { WireError } from '../src/errors.ts';
-import type { TriggerState } from '../src/store/types.ts';
+import type { ErrorCode, WireError } from '../src/errors.ts';
+import type { TriggerState } from '../src/store/index.ts';
 
 /** One fire, as the runtime hands it to the trigger. */
 export interface FireRequest {
@@ -98,14 +98,19 @@ export function outcomeEvent(
 
 /** A rejection of `startRun` as a wire error (a StatorError keeps its code). */
 export function toWireError(err: unknown): WireError {
-  const e = err as Partial<WireError> & { message?: string };
-  if (e && typeof e.code === 'string' && typeof e.message === 'string') {
+  if (typeof err !== 'object' || err === null) {
+    return { code: 'internal', message: String(err), recoverable: true };
+  }
+  const message = 'message' in err ? err.message : undefined;
+  if ('code' in err && typeof err.code === 'string' && typeof message === 'string') {
     return {
-      code: e.code as WireError['code'],
-      message: e.message,
-      recoverable: e.recoverable === true,
-      ...(e.details !== undefined && { details: e.details }),
+      // Only a StatorError carries a string `code` here, one of the closed set; machines/ may not
+      // import the runtime's list of codes to check it.
+      code: err.code as ErrorCode,
+      message,
+      recoverable: 'recoverable' in err && err.recoverable === true,
+      ...('details' in err && err.details !== undefined && { details: err.details }),
     };
   }
-  return { code: 'internal', message: String(e?.message ?? err), recoverable: true };
+  return { code: 'internal', message: String(message ?? err), recoverable: true };
 }

@@ -13,10 +13,12 @@
  * recoverable; any later fire or `resume` brings it back. Context is plain JSON.
  * @module
  */
-import { assign, emit, enqueueActions, setup, type PromiseActorLogic } from 'xstate';
+import { assertEvent, assign, emit, enqueueActions, setup } from 'xstate';
 import type { TriggerEvent } from '../src/events.ts';
 import type { WireError } from '../src/errors.ts';
 import { notProvided } from './not-provided.ts';
+import { setupTypes } from './setup-types.ts';
+import { eventOf, outputOf } from './params.ts';
 import {
   isTick,
   outcomeEvent,
@@ -72,6 +74,11 @@ export type TriggerCommand =
   /** Ticks missed while the service was down and not replayed (`catchUp`). */
   | { type: 'missed'; at: number; count: number; message: string };
 
+/** What the `startRun` actor sends back (the invocation is named `startRun`). */
+type StartRunEnded =
+  | { type: 'xstate.done.actor.startRun'; output: FireOutcome }
+  | { type: 'xstate.error.actor.startRun'; error: unknown };
+
 /** The trigger's status names. */
 export type TriggerStatus = 'active' | 'paused' | 'firing' | 'error';
 
@@ -87,74 +94,135 @@ const SKIP_MESSAGES: Record<'paused' | 'busy', string> = {
   busy: 'too many fires are waiting for this trigger',
 };
 
-/** The trigger machine. */
-export const triggerMachine = setup({
-  types: {
-    context: {} as TriggerContext,
-    events: {} as TriggerCommand,
-    input: {} as TriggerInput,
-    emitted: {} as TriggerEvent,
-  },
+/** The outcome of a fire skipped for `reason`. */
+const skipped = (reason: 'paused' | 'busy'): FireOutcome => ({
+  status: 'skipped',
+  reason,
+  message: SKIP_MESSAGES[reason],
+});
+
+type ReturnTo = TriggerContext['returnTo'];
+
+/** Transition params: the fire of a `fire` event. */
+const fireOf = ({ event }: { event: { fire: FireRequest } }): FireRequest => event.fire;
+
+/**
+ * Everything but the actions that answer fires: those enqueue the runtime's `respond` by name,
+ * which only the setup's own typed helpers (below) can do.
+ */
+const triggerSetup = setup({
+  types: setupTypes<{
+    context: TriggerContext;
+    events: TriggerCommand | StartRunEnded;
+    input: TriggerInput;
+    emitted: TriggerEvent;
+  }>(),
   actors: {
     /** Applies the overlap policy and starts (or queues, or skips) a run; supplied by the runtime. */
-    startRun: notProvided<PromiseActorLogic<FireOutcome, StartRunInput>>('startRun'),
+    startRun: notProvided<FireOutcome, StartRunInput>('startRun'),
   },
   actions: {
     /** Hands an outcome to whoever waits for the fire; supplied by the runtime. */
     respond: (_, _params: { fireId: string; outcome: FireOutcome }) => {
       throw new Error("action 'respond' was not provided");
     },
-    accept: assign(({ event }, params: { returnTo: 'active' | 'paused' }) => ({
-      current: (event as Extract<TriggerCommand, { type: 'fire' }>).fire,
+    accept: assign((_, params: { fire: FireRequest; returnTo: ReturnTo }) => ({
+      current: params.fire,
       returnTo: params.returnTo,
     })),
-    takeNext: assign(({ context }, params: { returnTo: 'active' | 'paused' }) => ({
+    takeNext: assign(({ context }, params: { returnTo: ReturnTo }) => ({
       current: context.pending[0] ?? null,
       pending: context.pending.slice(1),
       returnTo: params.returnTo,
     })),
+    setReturnTo: assign((_, params: { returnTo: ReturnTo }) => ({ returnTo: params.returnTo })),
     retryFailed: assign(({ context }) => ({
       current: context.failedFire && {
         ...context.failedFire,
         attempt: (context.failedFire.attempt ?? 1) + 1,
       },
-      returnTo: 'active' as const,
+      returnTo: 'active',
     })),
-    hold: assign(({ context, event }) => ({
-      pending: [...context.pending, (event as Extract<TriggerCommand, { type: 'fire' }>).fire],
+    hold: assign(({ context }, fire: FireRequest) => ({ pending: [...context.pending, fire] })),
+    report: enqueueActions(
+      ({ context, enqueue }, params: { fire: FireRequest; outcome: FireOutcome }) => {
+        const { fire, outcome } = params;
+        enqueue.assign({
+          lastResult: resultOf(outcome),
+          fired: context.fired + (outcome.status === 'started' ? 1 : 0),
+          skipped: context.skipped + (outcome.status === 'skipped' ? 1 : 0),
+          failed: context.failed + (outcome.status === 'failed' ? 1 : 0),
+        });
+        enqueue.emit(outcomeEvent(context, fire, outcome, { queued: true }));
+      },
+    ),
+    reportMissed: emit(({ context }, missed: { at: number; count: number; message: string }) => ({
+      type: 'trigger.skipped',
+      triggerId: context.triggerId,
+      workflowId: context.workflowId,
+      kind: context.kind,
+      origin: 'catch_up',
+      scheduledAt: new Date(missed.at).toISOString(),
+      reason: 'missed',
+      message: missed.message,
+      count: missed.count,
     })),
-    skip: enqueueActions(({ context, event, enqueue }, params: { reason: 'paused' | 'busy' }) => {
-      const { fire } = event as Extract<TriggerCommand, { type: 'fire' }>;
-      const outcome: FireOutcome = {
-        status: 'skipped',
-        reason: params.reason,
-        message: SKIP_MESSAGES[params.reason],
-      };
-      enqueue.assign({ skipped: context.skipped + 1 });
-      enqueue.emit(outcomeEvent(context, fire, outcome));
-      enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } } as never);
-    }),
+    announce: emit(({ context }, params: { status: 'active' | 'paused' }) => ({
+      type: 'trigger.status',
+      triggerId: context.triggerId,
+      workflowId: context.workflowId,
+      kind: context.kind,
+      status: params.status,
+    })),
+    clearError: assign({ lastError: null, failedFire: null, retries: 0 }),
+  },
+  guards: {
+    isManual: (_, fire: FireRequest) => fire.source === 'manual',
+    isTick: (_, fire: FireRequest) => isTick(fire),
+    isFull: ({ context }) => context.pending.length >= context.maxPending,
+    hasPending: ({ context }) => context.pending.length > 0,
+    hasRefusablePending: ({ context }) => context.pending.some((f) => f.source !== 'manual'),
+    tickFailed: ({ context }, outcome: FireOutcome) =>
+      isTick(context.current) && outcome.status === 'failed',
+    returnsPaused: ({ context }) => context.returnTo === 'paused',
+    canRetry: ({ context }) => context.failedFire !== null,
+  },
+  delays: {
+    retryDelay: ({ context }) =>
+      Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, context.retries - 1)),
+  },
+});
+
+/** Skips the fire of a `fire` event for `reason`: counted, announced and answered. */
+const skipFire = (reason: 'paused' | 'busy') =>
+  triggerSetup.enqueueActions(({ context, event, enqueue }) => {
+    assertEvent(event, 'fire');
+    const outcome = skipped(reason);
+    enqueue.assign({ skipped: context.skipped + 1 });
+    enqueue.emit(outcomeEvent(context, event.fire, outcome));
+    enqueue({ type: 'respond', params: { fireId: event.fire.fireId, outcome } });
+  });
+
+/** The setup above, plus the actions that answer fires. */
+const triggerActions = triggerSetup.extend({
+  actions: {
+    skipBusy: skipFire('busy'),
+    skipPaused: skipFire('paused'),
     /** A tick while paused: answered, not announced. */
-    dropTick: enqueueActions(({ event, enqueue }) => {
-      const { fire } = event as Extract<TriggerCommand, { type: 'fire' }>;
-      const outcome: FireOutcome = {
-        status: 'skipped',
-        reason: 'paused',
-        message: SKIP_MESSAGES.paused,
-      };
-      enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } } as never);
+    dropTick: triggerSetup.enqueueActions(({ event, enqueue }) => {
+      assertEvent(event, 'fire');
+      enqueue({
+        type: 'respond',
+        params: { fireId: event.fire.fireId, outcome: skipped('paused') },
+      });
     }),
     /** Paused: drops waiting ticks, refuses waiting messages; manual fires stay. */
-    flushPaused: enqueueActions(({ context, enqueue }) => {
-      const outcome: FireOutcome = {
-        status: 'skipped',
-        reason: 'paused',
-        message: SKIP_MESSAGES.paused,
-      };
+    flushPaused: triggerSetup.enqueueActions(({ context, enqueue }) => {
+      const outcome = skipped('paused');
       let refused = 0;
       for (const fire of context.pending) {
         if (fire.source === 'manual') continue;
-        enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } } as never);
+        enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } });
         if (isTick(fire)) continue;
         refused++;
         enqueue.emit(outcomeEvent(context, fire, outcome));
@@ -164,8 +232,9 @@ export const triggerMachine = setup({
         skipped: context.skipped + refused,
       });
     }),
-    settle: enqueueActions(({ context, event, enqueue }) => {
-      const outcome = (event as unknown as { output: FireOutcome }).output;
+    settle: triggerSetup.enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'xstate.done.actor.startRun');
+      const outcome = event.output;
       const fire = context.current!;
       enqueue.assign({
         current: null,
@@ -177,15 +246,17 @@ export const triggerMachine = setup({
         ...(outcome.status !== 'failed' && { failedFire: null, retries: 0, lastError: null }),
       });
       enqueue.emit(outcomeEvent(context, fire, outcome));
-      enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } } as never);
+      enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } });
     }),
-    fail: enqueueActions(({ context, event, enqueue }) => {
+    fail: triggerSetup.enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, ['xstate.done.actor.startRun', 'xstate.error.actor.startRun']);
       const fire = context.current!;
-      const output = (event as { output?: FireOutcome }).output;
       const error: WireError =
-        output?.status === 'failed'
-          ? output.error
-          : toWireError((event as { error?: unknown }).error);
+        event.type === 'xstate.done.actor.startRun'
+          ? event.output.status === 'failed'
+            ? event.output.error
+            : toWireError(event.output)
+          : toWireError(event.error);
       const outcome: FireOutcome = { status: 'failed', error };
       const attempt = fire.attempt ?? 1;
       const willRetry = isTick(fire) && error.recoverable && attempt <= context.maxRetries;
@@ -199,58 +270,13 @@ export const triggerMachine = setup({
         failed: context.failed + 1,
       });
       enqueue.emit(outcomeEvent(context, fire, outcome, { willRetry }));
-      enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } } as never);
+      enqueue({ type: 'respond', params: { fireId: fire.fireId, outcome } });
     }),
-    report: enqueueActions(({ context, event, enqueue }) => {
-      const { fire, outcome } = event as Extract<TriggerCommand, { type: 'dequeued' }>;
-      enqueue.assign({
-        lastResult: resultOf(outcome),
-        fired: context.fired + (outcome.status === 'started' ? 1 : 0),
-        skipped: context.skipped + (outcome.status === 'skipped' ? 1 : 0),
-        failed: context.failed + (outcome.status === 'failed' ? 1 : 0),
-      });
-      enqueue.emit(outcomeEvent(context, fire, outcome, { queued: true }));
-    }),
-    reportMissed: emit(({ context, event }) => {
-      const e = event as Extract<TriggerCommand, { type: 'missed' }>;
-      return {
-        type: 'trigger.skipped' as const,
-        triggerId: context.triggerId,
-        workflowId: context.workflowId,
-        kind: context.kind,
-        origin: 'catch_up' as const,
-        scheduledAt: new Date(e.at).toISOString(),
-        reason: 'missed' as const,
-        message: e.message,
-        count: e.count,
-      };
-    }),
-    announce: emit(({ context }, params: { status: 'active' | 'paused' }) => ({
-      type: 'trigger.status' as const,
-      triggerId: context.triggerId,
-      workflowId: context.workflowId,
-      kind: context.kind,
-      status: params.status,
-    })),
-    clearError: assign({ lastError: null, failedFire: null, retries: 0 }),
   },
-  guards: {
-    isManual: ({ event }) => (event as { fire?: FireRequest }).fire?.source === 'manual',
-    isTick: ({ event }) => isTick((event as { fire?: FireRequest }).fire),
-    isFull: ({ context }) => context.pending.length >= context.maxPending,
-    hasPending: ({ context }) => context.pending.length > 0,
-    hasRefusablePending: ({ context }) => context.pending.some((f) => f.source !== 'manual'),
-    tickFailed: ({ context, event }) =>
-      isTick(context.current) &&
-      (event as unknown as { output: FireOutcome }).output.status === 'failed',
-    returnsPaused: ({ context }) => context.returnTo === 'paused',
-    canRetry: ({ context }) => context.failedFire !== null,
-  },
-  delays: {
-    retryDelay: ({ context }) =>
-      Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, context.retries - 1)),
-  },
-}).createMachine({
+});
+
+/** The trigger machine. */
+export const triggerMachine = triggerActions.createMachine({
   id: 'trigger',
   context: ({ input }) => ({
     triggerId: input.triggerId,
@@ -283,7 +309,13 @@ export const triggerMachine = setup({
         actions: { type: 'takeNext', params: { returnTo: 'active' } },
       },
       on: {
-        fire: { target: 'firing', actions: { type: 'accept', params: { returnTo: 'active' } } },
+        fire: {
+          target: 'firing',
+          actions: {
+            type: 'accept',
+            params: ({ event }) => ({ fire: event.fire, returnTo: 'active' }),
+          },
+        },
         pause: { target: 'paused', actions: { type: 'announce', params: { status: 'paused' } } },
       },
     },
@@ -299,19 +331,23 @@ export const triggerMachine = setup({
       on: {
         fire: [
           {
-            guard: 'isManual',
+            guard: { type: 'isManual', params: fireOf },
             target: 'firing',
-            actions: { type: 'accept', params: { returnTo: 'paused' } },
+            actions: {
+              type: 'accept',
+              params: ({ event }) => ({ fire: event.fire, returnTo: 'paused' }),
+            },
           },
           // Its own ticks pass silently while paused (resume does not replay them).
-          { guard: 'isTick', actions: 'dropTick' },
-          { actions: { type: 'skip', params: { reason: 'paused' } } },
+          { guard: { type: 'isTick', params: fireOf }, actions: 'dropTick' },
+          { actions: 'skipPaused' },
         ],
         resume: { target: 'active', actions: { type: 'announce', params: { status: 'active' } } },
       },
     },
     firing: {
       invoke: {
+        id: 'startRun',
         src: 'startRun',
         input: ({ context }) => ({
           triggerId: context.triggerId,
@@ -320,7 +356,7 @@ export const triggerMachine = setup({
           fire: context.current!,
         }),
         onDone: [
-          { guard: 'tickFailed', target: 'error', actions: 'fail' },
+          { guard: { type: 'tickFailed', params: outputOf }, target: 'error', actions: 'fail' },
           { guard: 'returnsPaused', target: 'paused', actions: 'settle' },
           { target: 'active', actions: 'settle' },
         ],
@@ -328,18 +364,18 @@ export const triggerMachine = setup({
       },
       on: {
         fire: [
-          { guard: 'isFull', actions: { type: 'skip', params: { reason: 'busy' } } },
-          { actions: 'hold' },
+          { guard: 'isFull', actions: 'skipBusy' },
+          { actions: { type: 'hold', params: fireOf } },
         ],
         pause: {
           actions: [
-            assign({ returnTo: 'paused' as const }),
+            { type: 'setReturnTo', params: { returnTo: 'paused' } },
             { type: 'announce', params: { status: 'paused' } },
           ],
         },
         resume: {
           actions: [
-            assign({ returnTo: 'active' as const }),
+            { type: 'setReturnTo', params: { returnTo: 'active' } },
             { type: 'announce', params: { status: 'active' } },
           ],
         },
@@ -355,7 +391,13 @@ export const triggerMachine = setup({
         retryDelay: { guard: 'canRetry', target: 'firing', actions: 'retryFailed' },
       },
       on: {
-        fire: { target: 'firing', actions: { type: 'accept', params: { returnTo: 'active' } } },
+        fire: {
+          target: 'firing',
+          actions: {
+            type: 'accept',
+            params: ({ event }) => ({ fire: event.fire, returnTo: 'active' }),
+          },
+        },
         retry: [
           { guard: 'canRetry', target: 'firing', actions: 'retryFailed' },
           { target: 'active', actions: 'clearError' },
@@ -372,7 +414,7 @@ export const triggerMachine = setup({
     },
   },
   on: {
-    dequeued: { actions: 'report' },
-    missed: { actions: 'reportMissed' },
+    dequeued: { actions: { type: 'report', params: eventOf } },
+    missed: { actions: { type: 'reportMissed', params: eventOf } },
   },
 });

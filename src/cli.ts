@@ -6,15 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { serve } from './cli/serve.ts';
+import { serve } from './cli/index.ts';
 import { createLogger } from './logger.ts';
 import { toExecutionDetail } from './commands/index.ts';
-import { createStator, machineInfos } from './runtime/index.ts';
-import { loadWorkflowFile, workflowJsonSchema } from './workflow/index.ts';
+import { createStator, machineInfos, type Stator } from './runtime/index.ts';
+import { loadWorkflowFile, workflowJsonSchema, type WorkflowDefinition } from './workflow/index.ts';
 import { StatorError, toWire } from './errors.ts';
 import type { StampedEvent } from './events.ts';
-import type { Stator } from './runtime/types.ts';
-import type { WorkflowDefinition } from './workflow/types.ts';
 
 const HELP: Record<string, string> = {
   main: `Usage: stator <command> [options]

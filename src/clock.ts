@@ -7,7 +7,7 @@
 /** Timer handle, opaque to callers. */
 export type TimerHandle = unknown;
 
-/** The clock interface (a superset of xstate's Clock). */
+/** A superset of xstate's Clock, so the actor system can be given it. */
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
@@ -15,7 +15,7 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** The real clock. */
+/** `Date.now()` and Node's timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),

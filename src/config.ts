@@ -17,18 +17,18 @@ import { DEFAULT_MAX_SESSIONS } from './sessions/index.ts';
 import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from './triggers/index.ts';
 import { formatDuration, parseDuration } from './workflow/index.ts';
 
-/** @default "127.0.0.1" */
+/** Default of `Config.host`: loopback only. */
 export const DEFAULT_HOST = '127.0.0.1';
-/** @default 8080 */
+/** Default of `Config.port`. */
 export const DEFAULT_PORT = 8080;
-/** @default "examples" */
+/** Default of `Config.workflowsDir`. */
 export const DEFAULT_WORKFLOWS_DIR = 'examples';
-/** @default "info" */
+/** Default of `Config.logLevel`. */
 export const DEFAULT_LOG_LEVEL = 'info';
 
 /** pino levels accepted by `--log-level` / STATOR_LOG_LEVEL. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-/** A log level. */
+/** A pino level, as `--log-level` and `Config.logLevel` take it. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const NATS_URL = /^(nats|tls|ws|wss):\/\/[^\s,]+$/;

@@ -5,8 +5,9 @@
  * @module
  */
 import type { WireError } from './errors.ts';
-import type { ActorAddress } from './bus/subjects.ts';
+import type { ActorAddress } from './bus/index.ts';
 import type { ExecutionStatus } from './store/index.ts';
+// eslint-disable-next-line no-restricted-imports -- cycle: sessions/index.ts imports events.ts
 import type { SessionActivity, SessionStatus } from './sessions/types.ts';
 
 /** Severity carried by every event. */

@@ -46,7 +46,7 @@ export type {
 export { createExecaRunner } from './exec/index.ts';
 export type { ProcessRunner, ProcessSpec, ProcessResult } from './exec/index.ts';
 export { parseWorkflow, workflowJsonSchema } from './workflow/index.ts';
-export type { WorkflowDefinition, StepDefinition } from './workflow/types.ts';
+export type { WorkflowDefinition, StepDefinition } from './workflow/index.ts';
 export type { Clock } from './clock.ts';
 export { createCronerScheduler, createSimulatedScheduler } from './triggers/index.ts';
 export type { Scheduler } from './triggers/index.ts';
@@ -58,5 +58,5 @@ export type {
   SessionActivity,
   SessionQuery,
   SessionLogLine,
-} from './sessions/types.ts';
+} from './sessions/index.ts';
 export type { SessionEvent } from './events.ts';

@@ -4,7 +4,7 @@
  * @module
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { ActorAddress } from './bus/subjects.ts';
+import type { ActorAddress } from './bus/index.ts';
 
 /** Paths whose values never reach a log line. */
 export const LOG_REDACT_PATHS: readonly string[] = [

@@ -6,7 +6,7 @@
  * Subjects: `$SRV.<VERB>`, `$SRV.<VERB>.<name>`, `$SRV.<VERB>.<name>.<id>` for PING, INFO, STATS.
  * @module
  */
-import type { Bus, BusSubscription } from '../bus/types.ts';
+import type { Bus, BusSubscription } from '../bus/index.ts';
 
 /** One endpoint's counters. */
 export interface EndpointStats {

@@ -7,8 +7,14 @@
  * @module
  */
 import type { Logger } from 'pino';
-import type { Bus, BusMessage, BusSubscription } from '../bus/types.ts';
-import { apiSubject, apiWildcard, parseApiSubject } from '../bus/subjects.ts';
+import {
+  apiSubject,
+  apiWildcard,
+  parseApiSubject,
+  type Bus,
+  type BusMessage,
+  type BusSubscription,
+} from '../bus/index.ts';
 import {
   COMMAND_NAMES,
   dispatchReply,
@@ -16,6 +22,7 @@ import {
   type CommandReply,
 } from '../commands/index.ts';
 import { MalformedPayloadError, NotFoundError, toWire } from '../errors.ts';
+// eslint-disable-next-line no-restricted-imports -- cycle: runtime/index.ts imports this module
 import type { Stator } from '../runtime/types.ts';
 import { MicroService, type EndpointStats } from './micro-service.ts';
 import { natsClientId } from './nats-client-id.ts';

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, MalformedPayloadError } from '../errors.ts';
 
-/** The empty payload. */
+/** What `undefined` is sent as; decodes back to `undefined`. */
 export const EMPTY_PAYLOAD: Uint8Array = new Uint8Array(0);
 
 const encoder = new TextEncoder();

@@ -17,6 +17,7 @@ import {
 import { createLogger } from '../logger.ts';
 import { createHttpApp, startHttpServer } from '../http/index.ts';
 import { createStator } from '../runtime/index.ts';
+// eslint-disable-next-line no-restricted-imports -- runtime/index.ts does not export these yet
 import { connectCluster, type ClusterSeams } from '../runtime/cluster.ts';
 import { createJetStreamHistory } from '../monitor/index.ts';
 import { loadWorkflowDir, type LoadedWorkflowFile } from '../workflow/index.ts';

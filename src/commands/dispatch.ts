@@ -4,6 +4,7 @@
  * @module
  */
 import type { z } from 'zod';
+// eslint-disable-next-line no-restricted-imports -- cycle: runtime/index.ts imports this module
 import type { Stator } from '../runtime/types.ts';
 import type { Command, CommandContext, CommandOutput } from './types.ts';
 import { NotFoundError, toStatorError, toWire, type WireError } from '../errors.ts';

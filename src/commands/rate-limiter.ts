@@ -11,11 +11,11 @@ import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import { InvalidArgumentError, RateLimitedError } from '../errors.ts';
 
-/** @default 10 */
+/** Default of `RateLimiterOptions.ratePerSecond`. */
 export const DEFAULT_RATE_PER_SECOND = 10;
-/** @default 20 */
+/** Default of `RateLimiterOptions.burst`. */
 export const DEFAULT_RATE_BURST = 20;
-/** @default 10000 */
+/** Default of `RateLimiterOptions.maxBuckets`. */
 export const DEFAULT_RATE_MAX_BUCKETS = 10_000;
 
 /** Options of the command rate limiter. */

@@ -4,9 +4,10 @@
  * @module
  */
 import { z } from 'zod';
-import { ACTOR_KINDS } from '../bus/subjects.ts';
+import { ACTOR_KINDS } from '../bus/index.ts';
 import type { ExecutionStatus } from '../store/index.ts';
 import type { Severity } from '../events.ts';
+// eslint-disable-next-line no-restricted-imports -- cycle: runtime/index.ts imports this module
 import type { EventFilter } from '../runtime/types.ts';
 import { InvalidArgumentError, type FieldIssue } from '../errors.ts';
 import { formatIssuePath } from '../workflow/index.ts';

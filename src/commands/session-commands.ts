@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from 'zod';
+// eslint-disable-next-line no-restricted-imports -- cycle: runtime/index.ts imports this module
 import type { Stator } from '../runtime/types.ts';
 import {
   SESSION_STATUSES,

@@ -4,6 +4,7 @@
  * @module
  */
 import type { z } from 'zod';
+// eslint-disable-next-line no-restricted-imports -- cycle: runtime/index.ts imports this module
 import type { Stator } from '../runtime/types.ts';
 
 /** One command of the API: validated input in, JSON-serialisable data out. */
@@ -35,5 +36,5 @@ export function defineCommand<S extends z.ZodType, O>(command: Command<S, O>): C
   return command;
 }
 
-/** The output type of a command. */
+/** What a command resolves to, inferred from its definition. */
 export type CommandOutput<C> = C extends Command<z.ZodType, infer O> ? O : never;

@@ -4,6 +4,7 @@
  * @module
  */
 import type { ExecutionRecord, StepRecord, WorkflowRecord } from '../store/index.ts';
+// eslint-disable-next-line no-restricted-imports -- cycle: runtime/index.ts imports this module
 import type { ExecutionView } from '../runtime/types.ts';
 
 /** An execution as `execution.get` and `execution.cancel` answer it. */

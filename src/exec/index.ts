@@ -4,7 +4,8 @@
  * (SIGTERM, then SIGKILL after a grace period).
  *
  * Exports:
- * - `createExecaRunner(options)`: the ProcessRunner implementation.
+ * - `createExecaRunner(options)`: the ProcessRunner implementation; `checkSpec` validates a spec
+ *   by field (shared with the process host's runner).
  * - `resolveExecaRunnerOptions`, `ExecaRunnerOptions`, `ResolvedExecaRunnerOptions`, `Spawner`
  *   and the `DEFAULT_*` constants: its options.
  * - `LineSplitter`, `truncationMarker`: bounded line splitting.
@@ -12,7 +13,7 @@
  * - `ProcessRunner`, `ProcessSpec`, `ProcessResult`: the seam's types.
  * @module
  */
-export { createExecaRunner } from './execa-runner.ts';
+export { checkSpec, createExecaRunner } from './execa-runner.ts';
 export {
   DEFAULT_EXIT_DRAIN_MS,
   DEFAULT_KILL_GRACE_MS,

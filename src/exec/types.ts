@@ -23,8 +23,21 @@ export interface ProcessSpec {
   signal?: AbortSignal;
   /** Called once the process has started, with its pid (also its process group id). */
   onSpawn?: (pid: number) => void;
-  /** Called for every complete line (and a final partial line) on stdout/stderr. */
-  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /**
+   * Called for every complete line (and a final partial line) on stdout/stderr. Runners that
+   * spool output (the process host) pass the line's offset: lines of both streams numbered from
+   * 0, so a caller can store how far it got and resume with `fromOffset`.
+   */
+  onLine?: (stream: 'stdout' | 'stderr', line: string, offset?: number) => void;
+  /**
+   * Identity of the process for runners that outlive their caller (the process host): a run
+   * whose key the host already holds attaches to that process (replay from `fromOffset`, then
+   * live, then its real exit) and starts nothing; the host keeps a keyed process until the
+   * caller releases it (after storing the result). Other runners ignore it.
+   */
+  key?: string;
+  /** With `key`: the first output offset wanted (0 = everything). @default 0 */
+  fromOffset?: number;
 }
 
 /** How a process ended. */
@@ -39,6 +52,11 @@ export interface ProcessResult {
   spawnError: string | null;
   pid: number | null;
   durationMs: number;
+  /**
+   * True when the process host died while the process ran: it was killed (or found gone) by the
+   * reaper and never reported an exit. Only the process host's runner sets it.
+   */
+  lost?: boolean;
 }
 
 /** The runner interface. `run` never rejects for process failures: read the result. */

@@ -17,7 +17,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Logger } from 'pino';
 import type { StampedEvent } from '../events.ts';
-import type { EventGap, EventSubscription, Stator } from '../runtime/types.ts';
+import type { EventGap, EventSubscription, Stator } from '../runtime/index.ts';
 import { parseEventFilter } from '../commands/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { eventJson } from '../monitor/index.ts';

@@ -8,7 +8,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Stator } from '../runtime/types.ts';
+import type { Stator } from '../runtime/index.ts';
 import { PayloadTooLargeError } from '../errors.ts';
 import { SIGNATURE_HEADER } from '../triggers/index.ts';
 import { errorResponse } from './error-response.ts';

@@ -6,7 +6,7 @@
  * @module
  */
 import { Hono } from 'hono';
-import type { Stator } from '../runtime/types.ts';
+import type { Stator } from '../runtime/index.ts';
 import { dispatch } from '../commands/index.ts';
 
 /** The content type of the Prometheus text exposition format. */

@@ -4,15 +4,15 @@
  */
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import type { Stator } from '../runtime/types.ts';
+import type { Stator } from '../runtime/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { fieldIssues } from '../commands/index.ts';
 
-/** @default 1048576 (1 MiB) */
+/** Default of `HttpAppOptions.bodyLimitBytes`: 1 MiB. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
-/** @default 15000 */
+/** Default of `HttpAppOptions.sseHeartbeatMs`. */
 export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
-/** @default 1000 */
+/** Default of `HttpAppOptions.sseBufferSize`. */
 export const DEFAULT_SSE_BUFFER_SIZE = 1000;
 
 /** Options of `createHttpApp()`. */

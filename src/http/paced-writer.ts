@@ -7,7 +7,7 @@
  * @module
  */
 
-/** @default 65536 */
+/** Characters waiting past which `push()` asks its caller to wait, unless told otherwise. */
 export const DEFAULT_PACED_HIGH_WATER = 64 * 1024;
 
 /** A batching writer over one async write function. */

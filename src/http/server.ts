@@ -12,9 +12,9 @@ import type { Hono } from 'hono';
 import { UnavailableError } from '../errors.ts';
 import { attachWebSockets, type AttachedWebSockets } from './ws-routes.ts';
 
-/** @default "127.0.0.1" */
+/** Default of `HttpServerOptions.host`: loopback only. */
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
-/** @default 1000 */
+/** Default of `HttpServerOptions.closeGraceMs`. */
 export const DEFAULT_CLOSE_GRACE_MS = 1000;
 
 /** Options of `startHttpServer()`. */

@@ -12,8 +12,8 @@
  */
 import type { Context } from 'hono';
 import { streamText } from 'hono/streaming';
-import type { Stator } from '../runtime/types.ts';
-import type { SessionLogLine } from '../sessions/types.ts';
+import type { Stator } from '../runtime/index.ts';
+import type { SessionLogLine } from '../sessions/index.ts';
 import { sessionsOf } from '../commands/index.ts';
 
 /** Settings of a followed log. */

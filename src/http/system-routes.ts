@@ -3,7 +3,7 @@
  * @module
  */
 import { Hono } from 'hono';
-import type { Stator } from '../runtime/types.ts';
+import type { Stator } from '../runtime/index.ts';
 import { dispatch } from '../commands/index.ts';
 
 /** `GET /health`: 200 while serving, 503 once the service is closing. */

@@ -3,7 +3,7 @@
  * @module
  */
 import { Hono } from 'hono';
-import type { Stator } from '../runtime/types.ts';
+import type { Stator } from '../runtime/index.ts';
 import { dispatch } from '../commands/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { readDefinitionBody, readJsonBody } from './body.ts';

@@ -10,15 +10,15 @@ import type { Server } from 'node:http';
 import type { Hono } from 'hono';
 import { createNodeWebSocket, type NodeWebSocket } from '@hono/node-ws';
 import type { Logger } from 'pino';
-import type { Stator } from '../runtime/types.ts';
+import type { Stator } from '../runtime/index.ts';
 import { MalformedPayloadError } from '../errors.ts';
 import { WsSession, type WsSocket } from './ws/index.ts';
 
-/** @default 1048576 (1 MiB) */
+/** Default of `WebSocketRouteOptions.maxBufferedBytes`: 1 MiB. */
 export const DEFAULT_WS_MAX_BUFFERED_BYTES = 1024 * 1024;
-/** @default 32 */
+/** Default of `WebSocketRouteOptions.maxSubscriptions`. */
 export const DEFAULT_WS_MAX_SUBSCRIPTIONS = 32;
-/** @default 65536 */
+/** Default of `WebSocketRouteOptions.maxPayloadBytes`. */
 export const DEFAULT_WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 
 /** Settings of the WebSocket route. */

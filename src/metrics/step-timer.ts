@@ -5,7 +5,7 @@
  * @module
  */
 
-/** @default 10000 */
+/** Runs a StepTimer tracks at most when it is given no bound. */
 export const DEFAULT_STEP_TIMER_RUNS = 10_000;
 
 /** Start times (epoch ms) of live step attempts, by run and step. */

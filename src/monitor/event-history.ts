@@ -6,6 +6,7 @@
  * @module
  */
 import type { StampedEvent } from '../events.ts';
+// eslint-disable-next-line no-restricted-imports -- cycle: runtime/index.ts imports this module
 import type { EventFilter, EventGap } from '../runtime/types.ts';
 
 /** Which past events a resume needs. */

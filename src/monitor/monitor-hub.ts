@@ -128,6 +128,22 @@ export class MonitorHub {
     this.#actor.send({ type: 'publish', event });
   }
 
+  /**
+   * Resolves once the events published so far have reached every subscriber's listener; undefined
+   * when they already have (nobody listens, or no buffer holds anything). Each sink drains its
+   * buffer on its own turn of the event loop (setImmediate), scheduled when the event was pushed,
+   * so one more such turn lets every subscriber that keeps up hand them over, the ones whose
+   * listener returns a promise settled within the turn included. A subscriber still busy then
+   * with an earlier event's promise is slow: what it holds waits in its bounded buffer, and that
+   * counts as delivered. So a waiter waits one turn at most, and publishers never wait.
+   */
+  delivered(): Promise<void> | undefined {
+    for (const sink of this.#sinks.values()) {
+      if (sink.pending > 0) return new Promise((resolve) => setImmediate(resolve));
+    }
+    return undefined;
+  }
+
   /** Adds a subscriber; with `since`, kept events after it are replayed first. */
   subscribe(listener: EventListener, opts: SubscribeOptions = {}): EventSubscription {
     const id = `sub-${++this.#nextId}`;

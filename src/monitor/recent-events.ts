@@ -6,10 +6,11 @@
  * @module
  */
 import type { StampedEvent } from '../events.ts';
+// eslint-disable-next-line no-restricted-imports -- cycle: runtime/index.ts imports this module
 import type { EventFilter } from '../runtime/types.ts';
 import { matchesFilter } from '../../machines/event-filter.ts';
 
-/** @default 10000 */
+/** Capacity of a RecentEvents ring, and default of `MonitorHubOptions.recentEvents`. */
 export const DEFAULT_RECENT_EVENTS = 10_000;
 
 /** What a resume from `since` finds in the ring. */

@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { StampedEvent } from '../events.ts';
+// eslint-disable-next-line no-restricted-imports -- cycle: runtime/index.ts imports this module
 import type { EventGap, EventListener } from '../runtime/types.ts';
 import type { ReplayItem } from './event-history.ts';
 

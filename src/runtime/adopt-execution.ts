@@ -2,14 +2,15 @@
  * Adoption: turning a recorded execution into a live run of this process, when an engine slot
  * takes it from the work queue. New runs and runs left unfinished by a process that died take
  * the same path. Settled steps stay settled; a step that was `running`/`retrying` (its process
- * died with it) is reported `interrupted` and runs again if its retry policy has attempts left
- * (the interrupted attempt counts), otherwise it stays `interrupted`, which fails the run unless
- * the step tolerates failure. Runs are rebuilt from their step records, not actor snapshots:
- * records are written before each event is published, so they are never behind any observer.
+ * died with it) is reported `interrupted` and resumed so: its step actor starts `interrupted` and
+ * runs again if its retry policy has attempts left (the interrupted attempt counts), otherwise it
+ * stays `interrupted`, which fails the run unless the step tolerates failure. Runs are rebuilt
+ * from their step records, not actor snapshots: records are written before each event is
+ * published, so they are never behind any observer.
  * @module
  */
 import type { ResumedStep } from '../../machines/execution-ledger.ts';
-import { FINAL_EXECUTION_STATUSES, type ExecutionRecord, type Store } from '../store/types.ts';
+import { FINAL_EXECUTION_STATUSES, type ExecutionRecord, type Store } from '../store/index.ts';
 import type { ExecutionRecorder } from './execution-recorder.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { LiveExecution, LiveExecutions } from './live-executions.ts';
@@ -39,15 +40,14 @@ export async function adoptExecution(
 
   const resume: Record<string, ResumedStep> = {};
   const interrupted: Array<{ stepId: string; attempt: number }> = [];
-  const policies = new Map(record.definition.steps.map((s) => [s.id, s.retry.attempts]));
   let anyProgress = false;
   for (const step of record.steps) {
     if (step.status === 'pending') continue;
     anyProgress = true;
     if (step.status === 'running' || step.status === 'retrying' || step.status === 'waiting') {
       interrupted.push({ stepId: step.id, attempt: Math.max(1, step.attempts) });
-      const left = step.attempts < (policies.get(step.id) ?? 1);
-      resume[step.id] = { status: left ? 'pending' : 'interrupted', attempts: step.attempts };
+      // The execution's ledger and the step's `interrupted` state decide whether it runs again.
+      resume[step.id] = { status: 'interrupted', attempts: step.attempts };
     } else {
       resume[step.id] = { status: step.status, attempts: step.attempts };
     }

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createNatsBus, type NatsBus, type NatsBusOptions } from '../bus/index.ts';
 import { createJetStreamStore, ensureEventStream } from '../store/index.ts';
-import type { Store } from '../store/types.ts';
+import type { Store } from '../store/index.ts';
 import { createJetStreamWorkQueue } from './jetstream-work-queue.ts';
 import type { WorkQueue } from './work-queue.ts';
 

@@ -12,7 +12,7 @@ import { engineMachine } from '../../machines/engine.machine.ts';
 import { createMemoryBus } from '../bus/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { createMemoryStore, createSqliteStore } from '../store/index.ts';
-import type { Store } from '../store/types.ts';
+import type { Store } from '../store/index.ts';
 import { join } from 'node:path';
 import { createExecaRunner, createPidRegistry } from '../exec/index.ts';
 import { systemClock } from '../clock.ts';
@@ -31,11 +31,11 @@ import { StatorService, type Engine } from './stator-service.ts';
 import { adoptExecution } from './adopt-execution.ts';
 import { TriggerRegistry, createCronerScheduler } from '../triggers/index.ts';
 import { Webhooks } from '../triggers/index.ts';
-import { StatorMetrics } from '../monitor/index.ts';
+import { StatorMetrics } from '../metrics/index.ts';
 import { startBusApi } from '../api/index.ts';
 import { RateLimiter } from '../commands/index.ts';
 import { createSessionManager, type SessionInbound } from '../sessions/index.ts';
-import type { ExecutionRecord } from '../store/types.ts';
+import type { ExecutionRecord } from '../store/index.ts';
 import type { Stator } from './types.ts';
 
 /** Version reported to service discovery. */
@@ -69,7 +69,8 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const reaped = pids?.reapStale() ?? 0;
   if (reaped > 0) logger.warn({ reaped }, 'killed process groups left by a previous process');
 
-  const executions = new LiveExecutions();
+  // A run's waiters wake once its final events reached the in-process subscribers.
+  const executions = new LiveExecutions({ delivered: () => monitor.delivered() });
   const created = new Map<string, ExecutionRecord>();
   const recorder = new ExecutionRecorder(store, clock);
   const monitor = new MonitorHub(logger, opts.monitor);

@@ -10,7 +10,7 @@ import type { ActorEvent, ExecutionEvent, StampedEvent } from '../events.ts';
 import { severityOf } from '../events.ts';
 import { actorAddress, actorOut, type ActorKind } from '../bus/subjects.ts';
 import type { Bus } from '../bus/types.ts';
-import type { LogLine, Store } from '../store/types.ts';
+import type { LogLine, Store } from '../store/index.ts';
 import type { Clock } from '../clock.ts';
 import type { ExecutionRecorder } from './execution-recorder.ts';
 

@@ -10,7 +10,7 @@ import { createActor, fromPromise, type AnyStateMachine } from 'xstate';
 import type { Logger } from 'pino';
 import type { executionMachine, ExecutionOutput } from '../../machines/execution.machine.ts';
 import type { Clock } from '../clock.ts';
-import type { Store } from '../store/types.ts';
+import type { Store } from '../store/index.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { LiveExecutions } from './live-executions.ts';
 

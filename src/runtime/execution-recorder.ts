@@ -6,7 +6,7 @@
  */
 import type { ExecutionEvent } from '../events.ts';
 import { STEP_STATUS_OF } from '../events.ts';
-import type { ExecutionRecord, StepRecord, Store } from '../store/types.ts';
+import type { ExecutionRecord, StepRecord, Store } from '../store/index.ts';
 import { copyStep, copySummary, pendingStep } from '../store/index.ts';
 import type { Clock } from '../clock.ts';
 

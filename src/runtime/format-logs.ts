@@ -3,7 +3,7 @@
  * id and the stream, with a marker where the per-step bound dropped earlier lines.
  * @module
  */
-import type { ExecutionLogs } from '../store/types.ts';
+import type { ExecutionLogs } from '../store/index.ts';
 
 /** Formats logs as `<step> <stream> | <line>`. */
 export function formatLogs(logs: ExecutionLogs): string {

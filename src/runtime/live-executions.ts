@@ -1,12 +1,13 @@
 /**
  * Runs this process knows about and has not finished: their definition and inputs (which step
  * attempts read), the workflow actor once an engine started it, and waiters for their end.
+ * Waiters wake once the run's final events have reached the in-process subscribers.
  * @module
  */
 import type { Actor } from 'xstate';
 import type { executionMachine } from '../../machines/execution.machine.ts';
 import type { ResumedStep } from '../../machines/execution-ledger.ts';
-import type { ExecutionRecord } from '../store/types.ts';
+import type { ExecutionRecord } from '../store/index.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
 
 /** One live run. */
@@ -22,12 +23,25 @@ export interface LiveExecution {
   cancelled?: boolean;
 }
 
+/** Options of the registry. */
+export interface LiveExecutionsOptions {
+  /**
+   * What a finished run's waiters wait for before they wake: the monitor handing the events
+   * published so far to in-process subscribers (`MonitorHub.delivered`). Undefined: nothing.
+   */
+  delivered?: () => Promise<void> | undefined;
+}
+
 const MAX_WAITERS_PER_RUN = 64;
 
 /** The registry of live runs, with end-of-run waiters. */
 export class LiveExecutions {
   readonly #runs = new Map<string, LiveExecution>();
   readonly #waiters = new Map<string, Array<(record?: ExecutionRecord) => void>>();
+  /** Finished runs whose waiters wait for the delivery of the final events. */
+  readonly #settling = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: LiveExecutionsOptions = {}) {}
 
   get size(): number {
     return this.#runs.size;
@@ -42,21 +56,41 @@ export class LiveExecutions {
   }
 
   /**
-   * Removes a finished run and wakes whoever waits for it, handing each waiter its own copy of
-   * the final record when the caller can build one (built only if someone waits).
+   * Removes a finished run at once (its slot and memory are free) and wakes whoever waits for
+   * it once its final events are delivered, handing each waiter its own copy of the final
+   * record when the caller can build one (built now, and only if someone waits).
    */
   finish(id: string, finalRecord?: () => ExecutionRecord | undefined): void {
     this.#runs.delete(id);
     const waiters = this.#waiters.get(id);
+    if (!waiters) return;
     this.#waiters.delete(id);
-    for (const w of waiters ?? []) w(finalRecord?.());
+    const records = waiters.map(() => finalRecord?.());
+    const wake = () => waiters.forEach((w, i) => w(records[i]));
+    const delivered = this.options.delivered?.();
+    if (!delivered) return wake();
+    const settled = delivered.then(() => {
+      this.#settling.delete(id);
+      wake();
+    });
+    this.#settling.set(id, settled);
   }
 
   /**
-   * Resolves when `finish(id)` is called (the run may not be live yet), with the final record
-   * if `finish` was given one.
+   * While a finished run's waiters wait for its final events to be delivered: resolves when
+   * they wake. Undefined otherwise.
+   */
+  settling(id: string): Promise<void> | undefined {
+    return this.#settling.get(id);
+  }
+
+  /**
+   * Resolves when `finish(id)` is called (the run may not be live yet) and its final events are
+   * delivered, with the final record if `finish` was given one.
    */
   waitFor(id: string): Promise<ExecutionRecord | undefined> {
+    const settling = this.#settling.get(id);
+    if (settling) return settling.then(() => undefined);
     return new Promise((resolve) => {
       const list = this.#waiters.get(id) ?? [];
       // Bounded: a waiter whose run never finishes here must not pile up without end.

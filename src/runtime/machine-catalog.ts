@@ -22,7 +22,8 @@ const CATALOG: Array<{ name: string; description: string; machine: AnyStateMachi
   },
   {
     name: 'step',
-    description: 'One step: waiting, running, retrying with backoff, and its final states.',
+    description:
+      'One step: waiting (interrupted when resumed after its process stopped), running, retrying with backoff, and its final states.',
     machine: stepMachine,
   },
   {
@@ -61,9 +62,19 @@ interface NodeLike {
 
 function guardName(guard: unknown): string {
   if (!guard) return '';
-  if (typeof guard === 'string') return ` [${guard}]`;
-  if (typeof guard === 'object' && guard && 'type' in guard) return ` [${String(guard.type)}]`;
-  return ' [guarded]';
+  return ` [${guardLabel(guard)}]`;
+}
+
+/** A guard by name; xstate's `and`/`or`/`not` are functions that list the guards they combine. */
+function guardLabel(guard: unknown): string {
+  if (typeof guard === 'string') return guard;
+  if (typeof guard === 'object' && guard && 'type' in guard) return String(guard.type);
+  if (typeof guard === 'function' && 'guards' in guard && Array.isArray(guard.guards)) {
+    const parts = guard.guards.map(guardLabel);
+    if (guard.name === 'not') return `not ${parts.join('')}`;
+    return parts.join(guard.name === 'or' ? ' or ' : ' and ');
+  }
+  return 'guarded';
 }
 
 function label(eventType: string): string {

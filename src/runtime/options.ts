@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/types.ts';
-import type { Store } from '../store/types.ts';
+import type { Store } from '../store/index.ts';
 import type { ProcessRunner } from '../exec/types.ts';
 import type { Clock } from '../clock.ts';
 import type { WorkQueue } from './work-queue.ts';

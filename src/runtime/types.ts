@@ -12,10 +12,10 @@ import type {
   Page,
   WorkflowQuery,
   WorkflowRecord,
-} from '../store/types.ts';
+} from '../store/index.ts';
 import type { WebhookRequest, WebhookResult } from '../triggers/webhooks.ts';
 import type { FireOptions, FireResult, TriggerQuery, TriggerView } from '../triggers/types.ts';
-import type { Statistics, StatisticsQuery } from '../monitor/statistics.ts';
+import type { Statistics, StatisticsQuery } from '../statistics/index.ts';
 import type { RateLimiter } from '../commands/rate-limiter.ts';
 import type { SessionManager } from '../sessions/types.ts';
 
@@ -118,11 +118,18 @@ export interface Stator {
   ): Promise<{ executionId: string }>;
   getExecution(id: string): Promise<ExecutionView>;
   listExecutions(query?: ExecutionQuery): Promise<Page<ExecutionSummary>>;
-  /** Cancels a run; ConflictError when it already finished. Resolves with its record. */
+  /**
+   * Cancels a run; ConflictError when it already finished. Resolves with its record, after
+   * in-process subscribers were handed its final event.
+   */
   cancel(id: string): Promise<ExecutionView>;
   /** Logs as text, each line prefixed by step id and stream. */
   logs(id: string, opts?: { stepId?: string }): Promise<string>;
-  /** Resolves with the final record once the run has finished. */
+  /**
+   * Resolves with the final record once the run has finished and its final events were handed
+   * to in-process subscribers (a subscriber still busy with an earlier event holds them in its
+   * buffer).
+   */
   waitForExecution(id: string, opts?: { timeoutMs?: number }): Promise<ExecutionView>;
 
   /** Subscribes to outbound events through the monitor. */

@@ -11,23 +11,23 @@ import { InvalidArgumentError, type FieldIssue } from '../errors.ts';
 import { durationSchema, positiveDurationSchema } from '../workflow/index.ts';
 import type { SessionDefinition } from './types.ts';
 
-/** @default "on_failure" */
+/** Default of `SessionDefinition.restart`. */
 export const DEFAULT_RESTART_POLICY = 'on_failure';
-/** @default 5 */
+/** Default of `SessionDefinition.maxRestarts`. */
 export const DEFAULT_MAX_RESTARTS = 5;
-/** @default 60000 */
+/** Default of `SessionDefinition.restartWindowMs`. */
 export const DEFAULT_RESTART_WINDOW_MS = 60_000;
-/** @default 500 */
+/** Default of `SessionDefinition.backoffMs`. */
 export const DEFAULT_BACKOFF_MS = 500;
-/** @default 30000 */
+/** Default of `SessionDefinition.backoffMaxMs`. */
 export const DEFAULT_BACKOFF_MAX_MS = 30_000;
 /** Tags of a session: 1-64 letters, digits and `_ - . : /`. */
 export const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$/;
 /** Most tags per session. */
 export const MAX_TAGS = 32;
-/** Most preferences per session, and their size as JSON. */
+/** Most preferences per session. */
 export const MAX_PREFERENCES = 64;
-/** @default 65536 */
+/** Longest a session's preferences may be as JSON text. */
 export const MAX_PREFERENCES_BYTES = 64 * 1024;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -116,7 +116,7 @@ export class LiveSession {
     if (status !== 'created') this.send({ type: 'restore', status, at: this.deps.clock.now() });
   }
 
-  /** Sends the machine an event. */
+  /** Ignored once the session is closed. */
   send(event: SessionMachineEvent): void {
     if (!this.#closed) this.#actor.send(event);
   }

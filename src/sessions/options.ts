@@ -5,19 +5,19 @@
 import { z } from 'zod';
 import { InvalidArgumentError } from '../errors.ts';
 
-/** @default 50 */
+/** Default of `SessionManagerOptions.maxSessions`. */
 export const DEFAULT_MAX_SESSIONS = 50;
-/** @default 2000 */
+/** Default of `SessionManagerOptions.maxLogLines`. */
 export const DEFAULT_SESSION_LOG_LINES = 2000;
-/** @default 1048576 */
+/** Default of `SessionManagerOptions.maxLogBytes`. */
 export const DEFAULT_SESSION_LOG_BYTES = 1024 * 1024;
-/** @default 8192 */
+/** Default of `SessionManagerOptions.maxLineLength`. */
 export const DEFAULT_SESSION_LINE_LENGTH = 8192;
-/** @default 5000 */
+/** Default of `SessionManagerOptions.killGraceMs`. */
 export const DEFAULT_SESSION_KILL_GRACE_MS = 5000;
-/** @default 1000 */
+/** Default of `SessionManagerOptions.quietMs`. */
 export const DEFAULT_QUIET_MS = 1000;
-/** @default 65536 */
+/** Default of `SessionManagerOptions.maxInputBytes`. */
 export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024;
 
 /** Options of the session manager. */

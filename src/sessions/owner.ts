@@ -4,8 +4,7 @@
  * what only the owner can do is refused with where to ask.
  * @module
  */
-import { actorIn } from '../bus/subjects.ts';
-import type { Bus } from '../bus/types.ts';
+import { actorIn, type Bus } from '../bus/index.ts';
 import { ConflictError, StatorError, UnavailableError, type WireError } from '../errors.ts';
 import type { SessionRecord } from '../store/index.ts';
 import type { SessionView } from './types.ts';

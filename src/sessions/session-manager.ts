@@ -6,7 +6,7 @@
  * @module
  */
 import type { Logger } from 'pino';
-import type { Bus } from '../bus/types.ts';
+import type { Bus } from '../bus/index.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError } from '../errors.ts';
 import type { SessionEvent } from '../events.ts';
@@ -63,7 +63,7 @@ const RESTING = (s: SessionStatus) => s !== 'starting' && s !== 'stopping';
 /** Extra time a command waits beyond the kill grace before it answers with a timeout. */
 const COMMAND_SLACK_MS = 10_000;
 
-/** The sessions of this process. */
+/** Holds the live sessions of one process and answers the commands addressed to them. */
 export class LocalSessionManager implements SessionManager {
   readonly #sessions = new Map<string, LiveSession>();
   readonly #opts;

@@ -12,7 +12,7 @@ export type SessionStatus =
 /** What a running session is doing. */
 export type SessionActivity = 'busy' | 'idle' | 'awaiting_input';
 
-/** Restart policy. */
+/** Whether a process that ended on its own starts again: `never`, after a crash, or `always`. */
 export type RestartPolicy = 'never' | 'on_failure' | 'always';
 
 /** How to tell that a session waits for a person. */

@@ -14,9 +14,9 @@ import {
   type Store,
 } from '../store/index.ts';
 
-/** @default 3600000 (1 h) */
+/** Default of `StatisticsQuery.windowMs`: 1 h. */
 export const DEFAULT_STATISTICS_WINDOW_MS = 3_600_000;
-/** @default 10000 */
+/** Default of `StatisticsOptions.maxScan`. */
 export const DEFAULT_STATISTICS_MAX_SCAN = 10_000;
 /** Executions read per store page. */
 const PAGE = 500;

@@ -32,5 +32,5 @@ export interface StoreLimits {
   maxLineLength: number;
 }
 
-/** Default limits. */
+/** Limits of a store whose options set none. */
 export const DEFAULT_STORE_LIMITS: StoreLimits = { maxLogLinesPerStep: 1000, maxLineLength: 8192 };

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Logger } from 'pino';
-import type { Bus, BusMessage, BusSubscription } from '../bus/types.ts';
+import type { Bus, BusMessage, BusSubscription } from '../bus/index.ts';
 import { InvalidArgumentError, toWire } from '../errors.ts';
 import type { WorkflowRecord } from '../store/index.ts';
 

@@ -29,7 +29,7 @@ export interface ScheduleHandle {
   stop(): void;
 }
 
-/** The scheduler interface. */
+/** Cron schedules and their ticks; croner in the service, a simulated clock in tests. */
 export interface Scheduler {
   /** A name for logs and conformance reports ("croner", "simulated"). */
   readonly kind: string;

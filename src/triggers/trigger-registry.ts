@@ -9,7 +9,7 @@
  * @module
  */
 import type { Logger } from 'pino';
-import type { Bus } from '../bus/types.ts';
+import type { Bus } from '../bus/index.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { NotFoundError } from '../errors.ts';
 import type { StampedEvent, TriggerEvent } from '../events.ts';
@@ -27,9 +27,9 @@ import { declaredTriggers } from './trigger-ids.ts';
 import type { FireCall, FireOptions, FireResult, TriggerQuery, TriggerView } from './types.ts';
 import { WorkflowGates, effectivePolicy } from './workflow-gate.ts';
 
-/** @default 30000 */
+/** Default of `TriggerRegistryDeps.resyncMs`. */
 export const DEFAULT_RESYNC_MS = 30_000;
-/** @default 1000 */
+/** Default of `TriggerRegistryDeps.queuePollMs`. */
 export const DEFAULT_QUEUE_POLL_MS = 1000;
 
 /** Counters the registry moves (the metrics module's). */

@@ -25,12 +25,16 @@ import {
 } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Store, WorkflowRecord } from '../store/index.ts';
-import type { WorkflowDefinition } from '../workflow/types.ts';
-import { isPlainObject, resolveHookSecret, resolveInputs } from '../workflow/index.ts';
+import {
+  isPlainObject,
+  resolveHookSecret,
+  resolveInputs,
+  type WorkflowDefinition,
+} from '../workflow/index.ts';
 import { verifyWebhookSignature } from './webhook-signature.ts';
 import { declaredTriggers } from './trigger-ids.ts';
 
-/** @default 86400000 (24 h) */
+/** Default of `WebhookOptions.idempotencyRetentionMs`: 24 h. */
 export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 86_400_000;
 /** Longest retention: the cluster store keeps claims at most 7 days. */
 export const MAX_IDEMPOTENCY_RETENTION_MS = 7 * 86_400_000;

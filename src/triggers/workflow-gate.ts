@@ -224,7 +224,6 @@ export class WorkflowGates {
 
   constructor(private readonly deps: WorkflowGateDeps) {}
 
-  /** The gate of a workflow. */
   get(workflowId: string): WorkflowGate {
     let gate = this.#gates.get(workflowId);
     if (!gate) this.#gates.set(workflowId, (gate = new WorkflowGate(workflowId, this.deps)));

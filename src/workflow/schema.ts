@@ -18,7 +18,7 @@ export const INPUT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The step kinds, in the order messages name them. */
 export const STEP_KINDS = ['exec', 'run', 'sleep', 'noop'] as const;
-/** Parallel steps of one run. @default 16 */
+/** Parallel steps of one run when the workflow sets no `concurrency`. */
 export const DEFAULT_CONCURRENCY = 16;
 /** Upper bound of `concurrency`. */
 export const MAX_CONCURRENCY = 1024;
@@ -26,7 +26,7 @@ export const MAX_CONCURRENCY = 1024;
 export const MAX_STEPS = 20_000;
 /** Upper bound of `retry.attempts`. */
 export const MAX_ATTEMPTS = 1000;
-/** Shell of `run` steps. @default "sh" */
+/** Shell of `run` steps that name none. */
 export const DEFAULT_SHELL = 'sh';
 /** Retry policy of a step that sets none (one attempt, no retry). */
 export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({

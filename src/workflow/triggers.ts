@@ -10,7 +10,7 @@
  */
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { isValidPattern } from '../bus/subjects.ts';
+import { isValidPattern } from '../bus/index.ts';
 
 /** A NATS trigger: every message on `subject` starts a run with the message's JSON as input. */
 export interface NatsTriggerDefinition {
@@ -40,26 +40,26 @@ export interface HttpTriggerDefinition {
 /** A resolved trigger. */
 export type TriggerDefinition =
   NatsTriggerDefinition | CronTriggerDefinition | HttpTriggerDefinition;
-/** A trigger kind. */
+/** What fires a trigger: a cron schedule, an HTTP call or a NATS message. */
 export type TriggerKind = TriggerDefinition['kind'];
 /** The trigger kinds, in the order messages name them. */
 export const TRIGGER_KINDS = ['cron', 'http', 'nats'] as const satisfies readonly TriggerKind[];
 
 /** What a fire does while a run of the workflow is pending or running. */
 export const OVERLAP_POLICIES = ['skip', 'queue', 'allow', 'cancel_previous'] as const;
-/** An overlap policy. */
+/** What a workflow's `overlap` names. */
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 /** What a cron trigger does with the ticks it missed while the service was down. */
 export const CATCH_UP_POLICIES = ['none', 'last', 'all'] as const;
-/** A catch-up policy. */
+/** What a workflow's `catchUp` names (cron triggers only). */
 export type CatchUpPolicy = (typeof CATCH_UP_POLICIES)[number];
-/** @default "skip" */
+/** Default of `WorkflowDefinition.overlap`, except for webhook and NATS fires (`allow`). */
 export const DEFAULT_OVERLAP: OverlapPolicy = 'skip';
-/** Waiting fires per workflow under `overlap: queue`. @default 1 */
+/** Default of `WorkflowDefinition.maxQueued`: fires waiting under `overlap: queue`. */
 export const DEFAULT_MAX_QUEUED = 1;
 /** Upper bound of `maxQueued`. */
 export const MAX_MAX_QUEUED = 1000;
-/** @default "none" */
+/** Default of `WorkflowDefinition.catchUp`: missed ticks are not fired. */
 export const DEFAULT_CATCH_UP: CatchUpPolicy = 'none';
 /** Missed ticks `catchUp: all` replays at most (the most recent ones). */
 export const MAX_CATCH_UP_FIRES = 100;

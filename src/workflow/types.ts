@@ -55,7 +55,7 @@ export interface NoopStep extends StepBase {
 
 /** A resolved step. */
 export type StepDefinition = ExecStep | RunStep | SleepStep | NoopStep;
-/** A step kind. */
+/** What a step does: `exec` an argv, `run` a script, `sleep`, or nothing (`noop`). */
 export type StepKind = StepDefinition['kind'];
 
 /** A declared workflow input. */

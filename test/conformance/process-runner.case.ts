@@ -85,7 +85,12 @@ export function runProcessRunnerConformance(o: ProcessRunnerConformanceOptions):
       const b = await run({ script: 'exit 0' });
       const c = await run({ argv: ['false'] });
       expect([a.exitCode, b.exitCode, c.exitCode]).toEqual([7, 0, 1]);
-      expect(a).toMatchObject({ signal: null, timedOut: false, cancelled: false, spawnError: null });
+      expect(a).toMatchObject({
+        signal: null,
+        timedOut: false,
+        cancelled: false,
+        spawnError: null,
+      });
       expect(a.pid).toBeGreaterThan(0);
       expect(a.durationMs).toBeGreaterThan(0);
     });
@@ -104,7 +109,10 @@ export function runProcessRunnerConformance(o: ProcessRunnerConformanceOptions):
       const small = await create({ killGraceMs: 300, maxLineLength: 1000 });
       const sink = lineSink();
       const res = await run(
-        { script: `head -c 5000 /dev/zero | tr '\\0' x; printf '\\r\\nok\\n'`, onLine: sink.onLine },
+        {
+          script: `head -c 5000 /dev/zero | tr '\\0' x; printf '\\r\\nok\\n'`,
+          onLine: sink.onLine,
+        },
         small,
       );
       expect(res.exitCode).toBe(0);

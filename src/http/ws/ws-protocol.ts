@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import type { StampedEvent } from '../../events.ts';
 import type { WireError } from '../../errors.ts';
-import type { EventFilter, EventGap } from '../../runtime/types.ts';
+import type { EventFilter, EventGap } from '../../runtime/index.ts';
 import { eventFilterSchema, parseInput } from '../../commands/index.ts';
 import { InvalidArgumentError, MalformedPayloadError } from '../../errors.ts';
 
@@ -53,7 +53,7 @@ export type ClientMessage =
   | { type: 'unsubscribe'; filter: EventFilter; key: string; all: boolean }
   | { type: 'ping'; ref?: string | number };
 
-/** A server message. */
+/** A message the server sends a WebSocket client. */
 export type ServerMessage =
   | { type: 'connected'; protocol: number; maxSubscriptions: number }
   | { type: 'subscribed'; subscription: string; filter: EventFilter }

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { StampedEvent } from '../../events.ts';
 import { ConflictError, NotFoundError, StatorError, toWire } from '../../errors.ts';
-import type { EventFilter, EventGap, EventSubscription, Stator } from '../../runtime/types.ts';
+import type { EventFilter, EventGap, EventSubscription, Stator } from '../../runtime/index.ts';
 import { eventJson } from '../../monitor/index.ts';
 import { parseClientMessage, WS_PROTOCOL_VERSION, type ServerMessage } from './ws-protocol.ts';
 

@@ -14,7 +14,7 @@ import {
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { actorWildcard, validatePattern } from '../../bus/subjects.ts';
+import { actorWildcard, validatePattern } from '../../bus/index.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import { isStreamNotFound } from './jetstream-errors.ts';
 import { DEFAULT_STORE_PREFIX, storeNames } from './jetstream-names.ts';

@@ -7,7 +7,7 @@
  * @module
  */
 import { nuid } from '@nats-io/transport-node';
-import type { WorkflowDefinition } from '../../workflow/types.ts';
+import type { WorkflowDefinition } from '../../workflow/index.ts';
 import {
   jsonBytes,
   purgeChunks,

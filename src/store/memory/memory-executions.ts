@@ -5,7 +5,7 @@
  * @module
  */
 import { ConflictError, NotFoundError } from '../../errors.ts';
-import type { WorkflowDefinition } from '../../workflow/types.ts';
+import type { WorkflowDefinition } from '../../workflow/index.ts';
 import { decodeCursor, resolvePageLimit, toPage } from '../cursor.ts';
 import { copyStep, copySummary, jsonCopy } from '../record-copy.ts';
 import {

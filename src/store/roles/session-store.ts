@@ -2,6 +2,7 @@
  * The sessions role of the Store: each session's definition and last known state.
  * @module
  */
+// eslint-disable-next-line no-restricted-imports -- cycle: sessions/index.ts imports store/index.ts
 import type { SessionActivity, SessionDefinition, SessionStatus } from '../../sessions/types.ts';
 
 /** A session's definition and last known state, as stored. */
@@ -25,7 +26,7 @@ export interface SessionRecord {
   awaitingSince: string | null;
 }
 
-/** Stores sessions. */
+/** The sessions role: each session's definition and last known state. */
 export interface SessionStore {
   /** Writes (upserts) a session's definition and last known state; throws for an empty id. */
   putSession(record: SessionRecord): Promise<void>;

@@ -2,7 +2,7 @@
  * The workflows role of the Store: registered workflow definitions, versioned by the store.
  * @module
  */
-import type { WorkflowDefinition } from '../../workflow/types.ts';
+import type { WorkflowDefinition } from '../../workflow/index.ts';
 import type { Page } from './page.ts';
 
 /** A stored workflow definition. */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { WireError } from '../../errors.ts';
-import type { WorkflowDefinition } from '../../workflow/types.ts';
+import type { WorkflowDefinition } from '../../workflow/index.ts';
 import {
   FINAL_EXECUTION_STATUSES,
   type ExecutionPatch,

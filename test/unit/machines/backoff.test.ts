@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, hasAttemptsLeft } from '../../../machines/backoff.ts';
+import { backoffDelay, hasAttemptsLeft, jitterSample } from '../../../machines/backoff.ts';
 import type { RetryPolicy } from '../../../src/workflow/types.ts';
 
 const policy = (over: Partial<RetryPolicy> = {}): RetryPolicy => ({
@@ -68,5 +68,31 @@ describe('hasAttemptsLeft', () => {
 
   it('allows no retry with attempts 1', () => {
     expect(hasAttemptsLeft(policy({ attempts: 1 }), 1)).toBe(false);
+  });
+});
+
+describe('jitterSample', () => {
+  it('is a pure function of the retry: same execution, step and attempt, same sample', () => {
+    expect(jitterSample('01J0EXEC', 'build', 2)).toBe(jitterSample('01J0EXEC', 'build', 2));
+    expect(jitterSample('01J0EXEC', 'build', 2)).not.toBe(jitterSample('01J0EXEC', 'build', 3));
+    expect(jitterSample('01J0EXEC', 'build', 2)).not.toBe(jitterSample('01J0EXEC', 'test', 2));
+  });
+
+  it('spreads ids that differ in their last character over [0, 1)', () => {
+    // Ids minted in one millisecond differ only at the end (the ULID random part increments).
+    const samples = Array.from({ length: 2_000 }, (_, i) =>
+      jitterSample(`01J0ABCDEFGHJKMNPQRSTV${i.toString(32).padStart(4, '0')}`, 'build', 2),
+    );
+    for (const s of samples) {
+      expect(s).toBeGreaterThanOrEqual(0);
+      expect(s).toBeLessThan(1);
+    }
+    const buckets = new Array<number>(10).fill(0);
+    for (const s of samples) buckets[Math.floor(s * 10)]!++;
+    // 200 expected per tenth; a uniform draw stays well inside 120..280.
+    for (const n of buckets) {
+      expect(n).toBeGreaterThan(120);
+      expect(n).toBeLessThan(280);
+    }
   });
 });

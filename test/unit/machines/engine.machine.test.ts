@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor, fromPromise, type Actor, type AnyActorLogic } from 'xstate';
-import { engineMachine, runChildId, type EngineStatus } from '../../../machines/engine.machine.ts';
+import {
+  engineMachine,
+  executionChildId,
+  type EngineStatus,
+} from '../../../machines/engine.machine.ts';
 import type { EngineEvent } from '../../../src/events.ts';
 
 interface RunCall {
@@ -86,7 +90,7 @@ describe('engine machine', () => {
     expect(e.value()).toBe('running');
     expect(e.ctx().busy).toEqual(['x1']);
     expect(e.calls.get('x1')?.input).toEqual({ executionId: 'x1', engineId: 'e1' });
-    expect(Object.keys(e.actor.getSnapshot().children)).toEqual([runChildId(0)]);
+    expect(Object.keys(e.actor.getSnapshot().children)).toEqual([executionChildId(0)]);
     expect(e.ctx().held).toEqual(['x1', null]);
     expect(e.statuses()).toEqual(['idle/0', 'running/1']);
   });

@@ -166,6 +166,23 @@ describe('resume from a prior state', () => {
     expect(takeReady(l)).toBeUndefined();
   });
 
+  it('runs an interrupted step again while its policy has attempts left, flagged interrupted', () => {
+    const retry2 = { attempts: 2, backoffMs: 0, factor: 2, maxMs: 0, jitter: 0 };
+    const steps = [{ ...step('a'), retry: retry2 }, step('b', ['a'])];
+    const l = createLedger(steps, { a: { status: 'interrupted', attempts: 1 } });
+    expect(l.failedAt).toBe(-1);
+    expect(l.status).toEqual(['pending', 'pending']);
+    expect(l.interrupted).toEqual([true, false]);
+    expect(l.attemptsUsed).toEqual([1, 0]);
+    expect(drain(l)).toEqual([0]);
+  });
+
+  it('keeps an interrupted step whose attempts are used up settled interrupted', () => {
+    const l = createLedger(diamond, { a: { status: 'interrupted', attempts: 1 } });
+    expect(l.status[0]).toBe('interrupted');
+    expect(l.interrupted[0]).toBe(false);
+  });
+
   it('resumes a tolerated failure as released', () => {
     const steps = [step('a', [], true), step('b', ['a'])];
     const l = createLedger(steps, { a: { status: 'failed', attempts: 3 } });

@@ -22,7 +22,7 @@ import {
   type StepMachineEvent,
   type StepInput,
 } from '../../../machines/step.machine.ts';
-import { engineMachine, runChildId } from '../../../machines/engine.machine.ts';
+import { engineMachine, executionChildId } from '../../../machines/engine.machine.ts';
 import type { StepDefinition } from '../../../src/workflow/types.ts';
 
 async function until(pred: () => boolean, what: string): Promise<void> {
@@ -65,7 +65,10 @@ const STEP_ERROR = 'xstate.error.actor.0.step.running';
 const STEP_TIMEOUT = 'xstate.after.stepTimeout.step.running';
 const RETRY_DELAY = 'xstate.after.retryDelay.step.retrying';
 
-function stepInput(kind: 'exec' | 'noop'): StepInput {
+/** A step that has used `attemptsUsed` of its 2 attempts, the last cut off when `interrupted`. */
+type StepCase = { kind: 'exec' | 'noop'; attemptsUsed?: number; interrupted?: boolean };
+
+function stepInput({ kind, ...resumed }: StepCase): StepInput {
   const step = {
     id: 'build',
     kind,
@@ -76,7 +79,7 @@ function stepInput(kind: 'exec' | 'noop'): StepInput {
     timeoutMs: 1_000,
     retry: { attempts: 2, backoffMs: 100, factor: 2, maxMs: 10_000, jitter: 0 },
   } as StepDefinition;
-  return { executionId: 'x1', workflowId: 'wf', step };
+  return { executionId: 'x1', workflowId: 'wf', step, ...resumed };
 }
 
 const stepEvents = [
@@ -134,8 +137,8 @@ function realTask(input: StepInput) {
   };
 }
 
-function stepPaths(kind: 'exec' | 'noop') {
-  const input = stepInput(kind);
+function stepPaths(c: StepCase) {
+  const input = stepInput(c);
   // createTestModel refuses machines with `invoke` or `after` (both are the step's point), so
   // the model is built directly; the replay below drives them with a stub and a clock. The
   // traversal has no parent to report to, so the model's reports are no-ops (the replay runs
@@ -152,9 +155,16 @@ function stepPaths(kind: 'exec' | 'noop') {
 }
 
 describe('step model', () => {
-  const exec = stepPaths('exec');
-  const noop = stepPaths('noop');
-  const all = [...exec.paths, ...noop.paths];
+  const cases: Array<[string, StepCase]> = [
+    ['exec', { kind: 'exec' }],
+    ['noop', { kind: 'noop' }],
+    // Resumed after the process running attempt 1 (of 2) stopped; and after it ran attempt 2.
+    ['interrupted exec', { kind: 'exec', attemptsUsed: 1, interrupted: true }],
+    ['interrupted noop', { kind: 'noop', attemptsUsed: 1, interrupted: true }],
+    ['interrupted last attempt', { kind: 'exec', attemptsUsed: 2, interrupted: true }],
+  ];
+  const walks = cases.map(([name, c]) => ({ name, c, paths: stepPaths(c).paths }));
+  const all = walks.flatMap((w) => w.paths);
 
   it('reaches every state that can rest', () => {
     const seen = new Set<string>();
@@ -166,37 +176,38 @@ describe('step model', () => {
     expect(stableStates(stepMachine)).toEqual([
       'cancelled',
       'failed',
+      'interrupted',
       'passing',
       'retrying',
       'running',
       'skipped',
+      'stayedInterrupted',
       'succeeded',
       'timed_out',
       'waiting',
     ]);
   });
 
-  for (const [kind, path] of [
-    ...exec.paths.map((p) => ['exec', p] as const),
-    ...noop.paths.map((p) => ['noop', p] as const),
-  ]) {
-    it(`${kind}: ${pathName(path)}`, async () => {
-      const real = realTask(stepInput(kind));
-      try {
-        await path.test({
-          events: real.events,
-          states: {
-            '*': (expected: StepSnapshot) => {
-              const actual = real.step.getSnapshot();
-              expect(actual.value).toEqual(expected.value);
-              expect(actual.context).toEqual(expected.context);
+  for (const { name, c, paths } of walks) {
+    for (const path of paths) {
+      it(`${name}: ${pathName(path)}`, async () => {
+        const real = realTask(stepInput(c));
+        try {
+          await path.test({
+            events: real.events,
+            states: {
+              '*': (expected: StepSnapshot) => {
+                const actual = real.step.getSnapshot();
+                expect(actual.value).toEqual(expected.value);
+                expect(actual.context).toEqual(expected.context);
+              },
             },
-          },
-        });
-      } finally {
-        real.stop();
-      }
-    });
+          });
+        } finally {
+          real.stop();
+        }
+      });
+    }
   }
 });
 
@@ -209,7 +220,7 @@ type EngineSnapshot = SnapshotFrom<typeof engineMachine>;
 /** Events offered in a state: commands, execute for ids not in a slot, and run endings. */
 /** The child id of the run actor that holds `id`. */
 function executionChildOf(state: EngineSnapshot, id: string): string {
-  return runChildId(state.context.held.indexOf(id));
+  return executionChildId(state.context.held.indexOf(id));
 }
 
 function engineEvents(state: EngineSnapshot) {
@@ -259,8 +270,8 @@ function realEngine() {
       how(runs.get(id)!);
       await until(() => !actor.getSnapshot().context.busy.includes(id), `slot of ${id} freed`);
     };
-    events[`xstate.done.actor.${runChildId(slot)}`] = () => settled((run) => run.resolve({}));
-    events[`xstate.error.actor.${runChildId(slot)}`] = () =>
+    events[`xstate.done.actor.${executionChildId(slot)}`] = () => settled((run) => run.resolve({}));
+    events[`xstate.error.actor.${executionChildId(slot)}`] = () =>
       settled((run) => run.reject(new Error('crashed')));
   }
   return { actor, events };
@@ -293,7 +304,7 @@ describe('engine model', () => {
 
   it('walks through run endings', () => {
     const types = paths.flatMap((p) => p.steps.map((s) => s.event.type));
-    expect(types).toContain(`xstate.done.actor.${runChildId(0)}`);
+    expect(types).toContain(`xstate.done.actor.${executionChildId(0)}`);
   });
 
   it('never holds more runs than slots on any path', () => {

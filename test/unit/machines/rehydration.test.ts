@@ -321,6 +321,109 @@ describe('workflow rehydration through resume', () => {
     expect(events[2]).toMatchObject({ attempt: 2, exitCode: 1 });
   });
 
+  it('resumes an interrupted step through its interrupted state, retrying it while attempts remain', async () => {
+    const started: string[] = [];
+    const runAttempt = fromPromise<AttemptResult, AttemptInput>(async ({ input }) => {
+      started.push(`${input.step.id}#${input.attempt}`);
+      return { ok: true, exitCode: 0 };
+    });
+    const stepStates = new Map<AnyActorRef, string[]>();
+    const retry3 = { attempts: 3, backoffMs: 100, factor: 2, maxMs: 1e4, jitter: 0 };
+    const actor = track(
+      createActor(
+        executionMachine.provide({
+          actors: { step: stepMachine.provide({ actors: { runAttempt } }) },
+        }),
+        {
+          inspect: (e) => {
+            const ref = e.actorRef as AnyActorRef;
+            if (e.type !== '@xstate.snapshot' || !ref.id.startsWith('step:')) return;
+            if ('value' in e.snapshot) {
+              stepStates.set(ref, [...(stepStates.get(ref) ?? []), String(e.snapshot.value)]);
+            }
+          },
+          input: {
+            executionId: 'x1',
+            workflowId: 'wf',
+            definition: {
+              id: 'wf',
+              env: {},
+              concurrency: 4,
+              steps: [
+                step('a'),
+                step('b', { needs: ['a'], retry: retry3 }),
+                step('c', { needs: ['b'] }),
+              ],
+            },
+            // What adoption hands over for b, which was running when its process died.
+            resume: {
+              a: { status: 'succeeded', attempts: 1 },
+              b: { status: 'interrupted', attempts: 1 },
+            },
+          },
+        },
+      ),
+    );
+    const events: ExecutionEvent[] = [];
+    actor.on('*', (e) => events.push(e));
+    actor.start();
+    actor.send({ type: 'start' });
+    const output = await toPromise(actor);
+    expect(output.status).toBe('completed');
+    expect(started).toEqual(['b#2', 'c#1']);
+    // b's actor starts where its record is, interrupted, and runs again from there.
+    const [b, c] = [...stepStates.values()];
+    expect(b).toEqual(['interrupted', 'running', 'succeeded']);
+    expect(c).toEqual(['waiting', 'running', 'succeeded']);
+    expect(events.map((e) => ('stepId' in e ? `${e.type} ${e.stepId}` : e.type))).toEqual([
+      'execution.started',
+      'step.started b',
+      'step.completed b',
+      'step.started c',
+      'step.completed c',
+      'execution.completed',
+    ]);
+    expect(events[1]).toMatchObject({ attempt: 2 });
+  });
+
+  it('keeps an interrupted step with no attempt left interrupted, failing the run', async () => {
+    const runAttempt = fromPromise<AttemptResult, AttemptInput>(async () => ({
+      ok: true,
+      exitCode: 0,
+    }));
+    const actor = track(
+      createActor(
+        executionMachine.provide({
+          actors: { step: stepMachine.provide({ actors: { runAttempt } }) },
+        }),
+        {
+          input: {
+            executionId: 'x1',
+            workflowId: 'wf',
+            definition: {
+              id: 'wf',
+              env: {},
+              concurrency: 4,
+              steps: [step('a'), step('b', { needs: ['a'] })],
+            },
+            resume: { a: { status: 'interrupted', attempts: 1 } },
+          },
+        },
+      ),
+    );
+    const events: ExecutionEvent[] = [];
+    actor.on('*', (e) => events.push(e));
+    actor.start();
+    actor.send({ type: 'start' });
+    const output = await toPromise(actor);
+    expect(output.status).toBe('failed');
+    expect(events.map((e) => ('stepId' in e ? `${e.type} ${e.stepId}` : e.type))).toEqual([
+      'execution.started',
+      'step.skipped b',
+      'execution.failed',
+    ]);
+  });
+
   it('completes the rest of a resumed run', async () => {
     const started: string[] = [];
     const runAttempt = fromPromise<AttemptResult, AttemptInput>(async ({ input }) => {

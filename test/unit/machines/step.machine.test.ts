@@ -17,6 +17,8 @@ import {
   type StepInput,
   type StepOutput,
 } from '../../../machines/step.machine.ts';
+import { backoffDelay, jitterSample } from '../../../machines/backoff.ts';
+import { machineInfo } from '../../../src/runtime/machine-catalog.ts';
 import type { ExecStep, RetryPolicy, StepDefinition } from '../../../src/workflow/types.ts';
 
 /** One call of the stub runAttempt, settled by the test. */
@@ -448,16 +450,134 @@ describe('step machine', () => {
     expect(h.output()).toMatchObject({ status: 'failed', attempts: 3 });
   });
 
-  it('draws the jitter sample when the retry is scheduled', async () => {
-    vi.spyOn(Math, 'random').mockReturnValue(0);
-    const h = harness({ step: execStep({ retry: { attempts: 2, backoffMs: 100, jitter: 0.5 } }) });
+  describe('interrupted: resumed after the process running its attempt stopped', () => {
+    it('starts interrupted and, started with attempts left, runs its next attempt at once', async () => {
+      const h = harness({
+        step: execStep({ retry: { attempts: 3, backoffMs: 100 } }),
+        attemptsUsed: 1,
+        interrupted: true,
+      });
+      expect(h.step.getSnapshot().value).toBe('interrupted');
+      expect(h.calls).toHaveLength(0);
+      h.step.send({ type: 'start' });
+      await inState(h.step, 'running');
+      expect(h.calls[0]!.input.attempt).toBe(2);
+      h.calls[0]!.resolve({ ok: true, exitCode: 0 });
+      await inState(h.step, 'succeeded');
+      expect(h.states()).toEqual(['interrupted', 'running', 'succeeded']);
+      // No backoff and no attempt.retrying: the record already says interrupted.
+      expect(h.reports()).toEqual([{ type: 'attempt.started', stepId: 'build', attempt: 2 }]);
+      expect(h.output()).toMatchObject({ status: 'succeeded', attempts: 2, error: null });
+    });
+
+    it('retries on from there with its remaining attempts', async () => {
+      const h = harness({
+        step: execStep({ retry: { attempts: 3, backoffMs: 100 } }),
+        attemptsUsed: 1,
+        interrupted: true,
+      });
+      h.step.send({ type: 'start' });
+      await inState(h.step, 'running');
+      h.calls[0]!.resolve({ ok: false, exitCode: 1 });
+      await inState(h.step, 'retrying');
+      // The backoff of the third attempt: 100 × 2^(3-2).
+      expect(h.step.getSnapshot().context.retryDelayMs).toBe(200);
+      h.clock.increment(200);
+      await inState(h.step, 'running');
+      h.calls[1]!.resolve({ ok: false, exitCode: 1 });
+      await inState(h.step, 'failed');
+      expect(h.calls.map((c) => c.input.attempt)).toEqual([2, 3]);
+      expect(h.output()).toMatchObject({ status: 'failed', attempts: 3 });
+    });
+
+    it('ends interrupted, running nothing, when the cut-off attempt was its last', async () => {
+      const h = harness({ step: execStep(), attemptsUsed: 1, interrupted: true });
+      h.step.send({ type: 'start' });
+      await waitFor(h.step, (s) => s.status === 'done', { timeout: 5_000 });
+      expect(h.calls).toHaveLength(0);
+      expect(h.reports()).toEqual([]);
+      expect(h.states()).toEqual(['interrupted', 'stayedInterrupted']);
+      expect(h.output()).toEqual({
+        stepId: 'build',
+        status: 'interrupted',
+        attempts: 1,
+        exitCode: null,
+        error: 'the process running this step stopped',
+      });
+    });
+
+    it('passes an interrupted noop through its turn', async () => {
+      const h = harness({
+        step: { ...execStep({ retry: { attempts: 2 } }), kind: 'noop' } as StepDefinition,
+        attemptsUsed: 1,
+        interrupted: true,
+      });
+      h.step.send({ type: 'start' });
+      await inState(h.step, 'passing');
+      h.step.send({ type: 'turn.passed' });
+      await inState(h.step, 'succeeded');
+      expect(h.output()).toMatchObject({ status: 'succeeded', attempts: 2 });
+    });
+
+    it('cancels while interrupted without running anything', async () => {
+      const h = harness({
+        step: execStep({ retry: { attempts: 2 } }),
+        attemptsUsed: 1,
+        interrupted: true,
+      });
+      h.step.send({ type: 'cancel' });
+      await inState(h.step, 'cancelled');
+      expect(h.calls).toHaveLength(0);
+      expect(h.output()).toMatchObject({ status: 'cancelled', attempts: 1, error: 'cancelled' });
+    });
+
+    it('is a state of the step statechart, shown in the machine catalog', () => {
+      const info = machineInfo('step');
+      expect(Object.keys(stepMachine.root.states)).toContain('interrupted');
+      expect(info.mermaid).toContain('step_interrupted --> step_running : start [canRetry]');
+      expect(info.mermaid).toContain('step_waiting --> step_interrupted : always [wasInterrupted]');
+    });
+  });
+
+  it('draws the jitter sample from the retry itself when the retry is scheduled, never from Math.random', async () => {
+    const random = vi.spyOn(Math, 'random');
+    const retry = { attempts: 3, backoffMs: 100, jitter: 0.5 };
+    const policy = execStep({ retry }).retry;
+    const h = harness({ step: execStep({ retry }) });
     h.step.send({ type: 'start' });
     await inState(h.step, 'running');
     h.calls[0]!.resolve({ ok: false, exitCode: 1 });
     await inState(h.step, 'retrying');
-    expect(h.reports()[1]).toMatchObject({ type: 'attempt.retrying', delayMs: 50 });
-    h.clock.increment(50);
+    // base 100 ± 50, the sample drawn from (execution, step, next attempt).
+    const first = backoffDelay(policy, 2, jitterSample('x1', 'build', 2));
+    expect(first).toBeGreaterThanOrEqual(50);
+    expect(first).toBeLessThanOrEqual(150);
+    expect(h.reports()[1]).toMatchObject({ type: 'attempt.retrying', delayMs: first });
+    h.clock.increment(first - 1);
+    await turn();
+    expect(h.calls).toHaveLength(1);
+    h.clock.increment(1);
     await inState(h.step, 'running');
+    h.calls[1]!.resolve({ ok: false, exitCode: 1 });
+    await inState(h.step, 'retrying');
+    const second = backoffDelay(policy, 3, jitterSample('x1', 'build', 3));
+    expect(h.reports()[3]).toMatchObject({ type: 'attempt.retrying', delayMs: second });
+    expect(random).not.toHaveBeenCalled();
+  });
+
+  it('waits the same jittered delay for the same retry, and another one in another execution', async () => {
+    const retry = { attempts: 2, backoffMs: 1_000, jitter: 1 };
+    const delayIn = async (executionId: string) => {
+      const h = harness({ step: execStep({ retry }), executionId });
+      h.step.send({ type: 'start' });
+      await inState(h.step, 'running');
+      h.calls[0]!.resolve({ ok: false, exitCode: 1 });
+      await inState(h.step, 'retrying');
+      return h.step.getSnapshot().context.retryDelayMs;
+    };
+    expect(await delayIn('x1')).toBe(await delayIn('x1'));
+    const delays = new Set(await Promise.all(['a', 'b', 'c', 'd', 'e'].map(delayIn)));
+    expect(delays.size).toBeGreaterThan(1);
   });
 
   it('produces a JSON-serialisable output of a fixed shape', async () => {

@@ -1,0 +1,19 @@
+/**
+ * The parts of the Stator service, each behind a context interface that lists only what it
+ * uses; `StatorService` (../stator-service.ts) builds them from the composition root's
+ * `ServiceDeps` and delegates to them.
+ * Exports: WorkflowCatalog, ExecutionService, ExecutionWaiter, ExecutionCancel, Shutdown, their
+ * contexts, and the engines' helpers (Engine, EngineView, engineView, engineCommand,
+ * untilStopped, EngineCommandContext); the wiring (createServiceParts, ServiceParts) and its
+ * input (ServiceDeps).
+ * @module
+ */
+export { WorkflowCatalog, type WorkflowCatalogContext } from './workflow-catalog.ts';
+export { ExecutionService, type ExecutionServiceContext } from './execution-service.ts';
+export { ExecutionWaiter, type ExecutionWaiterContext } from './execution-waiter.ts';
+export { ExecutionCancel, type ExecutionCancelContext } from './execution-cancel.ts';
+export { Shutdown, type ShutdownContext } from './shutdown.ts';
+export { engineCommand, engineView, untilStopped } from './engines.ts';
+export type { Engine, EngineCommandContext, EngineView } from './engines.ts';
+export { createServiceParts, type ServiceParts } from './service-parts.ts';
+export type { ServiceDeps } from './service-deps.ts';

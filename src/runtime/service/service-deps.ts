@@ -1,0 +1,58 @@
+/**
+ * What the service is built from: everything the composition root (create-stator.ts) creates.
+ * Only the wiring (service-parts.ts) and the facade see all of it; each part gets a context
+ * listing what it uses.
+ * @module
+ */
+import type { Logger } from 'pino';
+import type { Bus } from '../../bus/types.ts';
+import type { Clock } from '../../clock.ts';
+import type { RateLimiter } from '../../commands/index.ts';
+import type { ProcessRunner } from '../../exec/index.ts';
+import type { StatorMetrics } from '../../metrics/index.ts';
+import type { MonitorHub } from '../../monitor/index.ts';
+import type { SessionManager } from '../../sessions/index.ts';
+import type { ExecutionRecord, Store } from '../../store/index.ts';
+import type { TriggerRegistry, Webhooks } from '../../triggers/index.ts';
+import type { Dispatcher } from '../dispatcher.ts';
+import type { EventPipeline } from '../event-pipeline.ts';
+import type { ExecutionRecorder } from '../execution-recorder.ts';
+import type { LiveExecutions } from '../live-executions.ts';
+import type { ResolvedStatorOptions } from '../options.ts';
+import type { WorkQueue } from '../work-queue.ts';
+import type { Engine } from './engines.ts';
+
+/** Everything the service uses, built by the composition root. */
+export interface ServiceDeps {
+  opts: ResolvedStatorOptions;
+  logger: Logger;
+  clock: Clock;
+  store: Store;
+  bus: Bus;
+  runner: ProcessRunner;
+  executions: LiveExecutions;
+  recorder: ExecutionRecorder;
+  pipeline: EventPipeline;
+  monitor: MonitorHub;
+  queue: WorkQueue;
+  dispatcher: Dispatcher;
+  /** One actor per declared trigger (cron, http, nats). */
+  triggers: TriggerRegistry;
+  /** `POST /hooks/<path>` triggers. */
+  webhooks: Webhooks;
+  /** This instance's Prometheus metrics. */
+  metrics: StatorMetrics;
+  /** Token buckets of state-changing commands (checked by the command layer's dispatch). */
+  rateLimiter?: RateLimiter;
+  /** The sessions of this process. */
+  sessions: SessionManager;
+  /** What an inbound route returns to stay silent (see actor-router.ts). */
+  notMine: symbol;
+  /** Records created here and not yet adopted (see adopt-execution.ts). */
+  created: Map<string, ExecutionRecord>;
+  engines: Engine[];
+  /** Stops taking requests from the bus (first step of a shutdown). */
+  stopIntake: () => void;
+  /** Releases what the root created (routes, owned bus and store). */
+  close: () => Promise<void>;
+}
