@@ -8,7 +8,7 @@
  */
 import type { StepDefinition } from '../src/workflow/types.ts';
 import type { StepStatus } from '../src/store/index.ts';
-import { hasAttemptsLeft } from './backoff.ts';
+import { MAX_LOST_ATTEMPTS, type ResumedAttempt } from './step.machine.ts';
 
 /** Mutable run progress (JSON-serialisable). */
 export interface ExecutionLedger {
@@ -21,6 +21,10 @@ export interface ExecutionLedger {
    * again (its step actor starts `interrupted`). Empty unless the run was resumed.
    */
   interrupted: boolean[];
+  /** By step: attempts lost with their process. Empty unless the run was resumed. */
+  lostAttempts: number[];
+  /** By step: the attempt or backoff a previous process left going. Empty unless resumed. */
+  resumed: Array<ResumedAttempt | null>;
   /** Unmet dependencies per step. */
   remaining: number[];
   /** Indices of dependents per step. */
@@ -48,6 +52,10 @@ export interface ExecutionLedger {
 export interface ResumedStep {
   status: StepStatus;
   attempts: number;
+  /** @default 0 */
+  lostAttempts?: number;
+  /** A `running` or `retrying` step that goes on where it was (durable processes and time). */
+  attempt?: ResumedAttempt;
 }
 
 const DONE: ReadonlySet<StepStatus> = new Set([
@@ -66,8 +74,9 @@ export function isSettled(status: StepStatus): boolean {
 
 /**
  * Builds the ledger; steps settled in `resume` stay settled and release their dependents. A step
- * resumed `interrupted` runs again while its retry policy has attempts left (the interrupted
- * attempt counts); otherwise it stays settled `interrupted`.
+ * resumed `interrupted` (its process was lost) runs again while it has lost fewer than
+ * MAX_LOST_ATTEMPTS + 1 attempts; otherwise it stays settled `interrupted`. A step resumed with
+ * an `attempt` goes on with it: the same attempt number running, or the rest of its backoff.
  */
 export function createLedger(
   steps: readonly StepDefinition[],
@@ -84,6 +93,8 @@ export function createLedger(
     status: steps.map(() => 'pending'),
     attemptsUsed: steps.map((s) => resume?.[s.id]?.attempts ?? 0),
     interrupted: resume ? steps.map(() => false) : [],
+    lostAttempts: resume ? steps.map((s) => resume[s.id]?.lostAttempts ?? 0) : [],
+    resumed: resume ? steps.map(() => null) : [],
     remaining,
     dependents,
     ready: [],
@@ -98,9 +109,15 @@ export function createLedger(
   for (let i = 0; i < steps.length; i++) {
     const prior = resume?.[steps[i]!.id];
     if (!prior) continue;
-    if (prior.status === 'interrupted' && hasAttemptsLeft(steps[i]!.retry, prior.attempts)) {
+    if (prior.status === 'interrupted' && (prior.lostAttempts ?? 0) <= MAX_LOST_ATTEMPTS) {
       ledger.interrupted[i] = true;
     } else if (isSettled(prior.status)) settle(ledger, steps, i, prior.status);
+    else if (prior.attempt) {
+      ledger.resumed[i] = prior.attempt;
+      // The running attempt goes on under its own number: the step machine begins it again.
+      if (prior.attempt.state === 'running')
+        ledger.attemptsUsed[i] = Math.max(0, prior.attempts - 1);
+    }
   }
   // settle() queued what it released; rebuild the queue once, in definition order.
   ledger.ready = [];

@@ -39,6 +39,8 @@ export interface ExecutionInput {
   definition: WorkflowDefinition;
   /** Step states from a previous process (rehydration). */
   resume?: Record<string, ResumedStep>;
+  /** Time the run already ran under previous processes: its timeout counts it. @default 0 */
+  elapsedMs?: number;
 }
 
 /** Final outcome of a run. */
@@ -69,6 +71,7 @@ export type ExecutionMachineEvent =
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
 const STEP_PREFIX = 'step:';
+const LOST = 'the process running this step was lost with its host';
 
 /**
  * The XState child id of the step actor in `slot`. Steps are named by slot (see
@@ -111,6 +114,8 @@ export const executionMachine = setup({
             defaultTimeoutMs: definition.defaultTimeoutMs,
             attemptsUsed: ledger.attemptsUsed[i],
             ...(ledger.interrupted[i] === true && { interrupted: true }),
+            ...(ledger.lostAttempts[i] ? { lostAttempts: ledger.lostAttempts[i] } : {}),
+            ...(ledger.resumed[i] && { resumed: ledger.resumed[i] }),
           },
         });
         enqueue.sendTo(id, { type: 'start' });
@@ -120,18 +125,27 @@ export const executionMachine = setup({
     noteAttempt: ({ context }, started: { stepId: string; attempt: number }) => {
       context.ledger.attemptsUsed[context.index[started.stepId]!] = started.attempt;
     },
-    forwardReport: emit(({ context }, report: StepReport) => {
-      const base = { executionId: context.executionId, workflowId: context.workflowId };
-      return report.type === 'attempt.started'
-        ? { type: 'step.started', ...base, stepId: report.stepId, attempt: report.attempt }
-        : {
-            type: 'step.retrying',
+    forwardReport: emit(({ context }, report: StepReport): ExecutionEvent => {
+      const base = {
+        executionId: context.executionId,
+        workflowId: context.workflowId,
+        stepId: report.stepId,
+        attempt: report.attempt,
+      };
+      switch (report.type) {
+        case 'attempt.started':
+          return { type: 'step.started', ...base, ...(report.resumed && { resumed: true }) };
+        case 'attempt.retrying':
+          return { type: 'step.retrying', ...base, delayMs: report.delayMs, error: report.error };
+        case 'attempt.lost':
+          return {
+            type: 'step.interrupted',
             ...base,
-            stepId: report.stepId,
-            attempt: report.attempt,
-            delayMs: report.delayMs,
-            error: report.error,
+            exitCode: null,
+            error: LOST,
+            lostAttempts: report.lostAttempts,
           };
+      }
     }),
     /** Settles a finished step into the ledger and emits its final step event. */
     settleStep: enqueueActions(
@@ -172,6 +186,7 @@ export const executionMachine = setup({
             attempts: 1,
             exitCode: null,
             error: message,
+            lostAttempts: 0,
           }),
         );
         if (context.ledger.failedAt === i) {
@@ -194,6 +209,7 @@ export const executionMachine = setup({
               attempts: Math.max(1, ledger.attemptsUsed[i]!),
               exitCode: null,
               error: params.reason,
+              lostAttempts: 0,
             }),
           );
         }
@@ -228,7 +244,9 @@ export const executionMachine = setup({
     hasRunTimeout: ({ context }) => context.definition.timeoutMs !== undefined,
   },
   delays: {
-    runTimeout: ({ context }) => context.definition.timeoutMs ?? 0,
+    // A resumed run has already used part of its time.
+    runTimeout: ({ context }) =>
+      Math.max(0, (context.definition.timeoutMs ?? 0) - (context.elapsedMs ?? 0)),
   },
 }).createMachine({
   id: 'execution',
@@ -271,6 +289,7 @@ export const executionMachine = setup({
           ],
         },
         'attempt.retrying': { actions: { type: 'forwardReport', params: ({ event }) => event } },
+        'attempt.lost': { actions: { type: 'forwardReport', params: ({ event }) => event } },
         'xstate.done.actor.*': {
           actions: [
             {
@@ -373,5 +392,6 @@ function stepFinishedEvent(context: ExecutionMachineContext, out: StepOutput): E
     attempt: out.attempts,
     exitCode: out.exitCode,
     error: out.error ?? out.status,
+    ...(out.status === 'interrupted' && { lostAttempts: out.lostAttempts }),
   };
 }

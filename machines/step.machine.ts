@@ -2,9 +2,13 @@
  * One step of an execution: waiting → running → (retrying → running)* → succeeded | failed |
  * skipped | cancelled | timed_out; a noop goes waiting → passing → succeeded. The step's work is
  * the `runAttempt` actor, supplied by the runtime; a timeout or a cancel leaves `running`, which
- * stops that actor and so kills its process group. A step resumed after the process running its
- * attempt stopped starts `interrupted` (its record's status) and, once started, runs again if its
- * policy has attempts left (the interrupted attempt counts), or ends interrupted.
+ * stops that actor and so kills its process group.
+ *
+ * Restarts of the server: a step resumed `running` goes on with the same attempt (the runtime
+ * re-attaches to its process, or sleeps what is left) and its timeout counts the time already
+ * spent; one resumed `retrying` waits what is left of its backoff. An attempt whose process was
+ * lost (its host died too) is `interrupted`: the step runs again without using up a retry
+ * attempt, at most MAX_LOST_ATTEMPTS times, and the count is reported (`lostAttempts`).
  * The step reports to its parent execution with `attempt.*` events and ends with a StepOutput.
  * @module
  */
@@ -24,9 +28,23 @@ export interface StepInput {
   defaultTimeoutMs?: number;
   /** Attempts already used (rehydration of an interrupted step). @default 0 */
   attemptsUsed?: number;
-  /** The last of those attempts was cut off by the stop of the process running it. */
+  /** The last of those attempts was lost with the process running it: it runs again. */
   interrupted?: boolean;
+  /** Attempts lost so far (they do not count against the retry policy). @default 0 */
+  lostAttempts?: number;
+  /** Where a previous server left the step, when it resumes mid-attempt or mid-backoff. */
+  resumed?: ResumedAttempt;
 }
+
+/**
+ * A step picked up where a previous server left it: its attempt `attemptsUsed + 1` running for
+ * `elapsedMs` already, or its next attempt due in `remainingMs`.
+ */
+export type ResumedAttempt =
+  { state: 'running'; elapsedMs: number } | { state: 'retrying'; remainingMs: number };
+
+/** Lost attempts after which a step stays `interrupted`. */
+export const MAX_LOST_ATTEMPTS = 3;
 
 /** What one attempt of the `runAttempt` actor receives. */
 export interface AttemptInput {
@@ -34,6 +52,10 @@ export interface AttemptInput {
   workflowId: string;
   step: StepDefinition;
   attempt: number;
+  /** Time the attempt already ran under a previous server (0 for a fresh attempt). */
+  elapsedMs: number;
+  /** The attempt was started by a previous server: re-attach to it, never start a copy. */
+  resumed: boolean;
 }
 
 /** What one attempt of the `runAttempt` actor resolves with. */
@@ -43,6 +65,8 @@ export interface AttemptResult {
   error?: string;
   /** The failure must not be retried (e.g. the program does not exist). */
   nonRetryable?: boolean;
+  /** The process was lost with its host: the attempt does not count, the step runs again. */
+  lost?: boolean;
 }
 
 /** Final statuses of a step. */
@@ -58,11 +82,17 @@ export interface StepOutput {
   attempts: number;
   exitCode: number | null;
   error: string | null;
+  lostAttempts: number;
 }
 
 /** Step context (JSON-serialisable). */
 export interface StepMachineContext extends StepInput {
   attempt: number;
+  lostAttempts: number;
+  /** Time the current attempt ran before this server took it (resumed attempts only). */
+  elapsedMs: number;
+  /** The current attempt was started by a previous server. */
+  resuming: boolean;
   exitCode: number | null;
   error: string | null;
   nonRetryable: boolean;
@@ -79,8 +109,9 @@ export type StepMachineEvent =
 
 /** Events a step sends its parent. */
 export type StepReport =
-  | { type: 'attempt.started'; stepId: string; attempt: number }
-  | { type: 'attempt.retrying'; stepId: string; attempt: number; delayMs: number; error: string };
+  | { type: 'attempt.started'; stepId: string; attempt: number; resumed: boolean }
+  | { type: 'attempt.retrying'; stepId: string; attempt: number; delayMs: number; error: string }
+  | { type: 'attempt.lost'; stepId: string; attempt: number; lostAttempts: number };
 
 const INTERRUPTED = 'the process running this step stopped';
 
@@ -103,7 +134,17 @@ export const stepMachine = setup({
       type: 'attempt.started',
       stepId: context.step.id,
       attempt: context.attempt,
+      resumed: context.resuming,
     })),
+    reportLost: sendParent(({ context }) => ({
+      type: 'attempt.lost',
+      stepId: context.step.id,
+      attempt: context.attempt,
+      lostAttempts: context.lostAttempts,
+    })),
+    countLost: assign({ lostAttempts: ({ context }) => context.lostAttempts + 1 }),
+    /** A resumed attempt is over: later attempts start fresh. */
+    endResume: assign({ elapsedMs: 0, resuming: false }),
     reportRetrying: sendParent(({ context }) => ({
       type: 'attempt.retrying',
       stepId: context.step.id,
@@ -141,13 +182,19 @@ export const stepMachine = setup({
   guards: {
     isNoop: ({ context }) => context.step.kind === 'noop',
     wasInterrupted: ({ context }) => context.interrupted === true,
+    resumesBackoff: ({ context }) => context.resumed?.state === 'retrying',
     hasTimeout: ({ context }) => timeoutOf(context) !== undefined,
+    // Lost attempts are not the step's failures: they do not count against its policy.
     canRetry: ({ context }) =>
-      !context.nonRetryable && hasAttemptsLeft(context.step.retry, context.attempt),
+      !context.nonRetryable &&
+      hasAttemptsLeft(context.step.retry, context.attempt - context.lostAttempts),
+    canRerunLost: ({ context }) => context.lostAttempts <= MAX_LOST_ATTEMPTS,
     succeeded: (_, result: AttemptResult) => result.ok,
+    wasLost: (_, result: AttemptResult) => result.lost === true,
   },
   delays: {
-    stepTimeout: ({ context }) => timeoutOf(context) ?? 0,
+    // A resumed attempt has already used part of its time.
+    stepTimeout: ({ context }) => Math.max(0, (timeoutOf(context) ?? 0) - context.elapsedMs),
     retryDelay: ({ context }) => context.retryDelayMs,
   },
 }).createMachine({
@@ -155,10 +202,13 @@ export const stepMachine = setup({
   context: ({ input }) => ({
     ...input,
     attempt: input.attemptsUsed ?? 0,
+    lostAttempts: input.lostAttempts ?? 0,
+    elapsedMs: input.resumed?.state === 'running' ? input.resumed.elapsedMs : 0,
+    resuming: input.resumed?.state === 'running',
     exitCode: null,
     error: null,
     nonRetryable: false,
-    retryDelayMs: 0,
+    retryDelayMs: input.resumed?.state === 'retrying' ? input.resumed.remainingMs : 0,
     status: null,
   }),
   initial: 'waiting',
@@ -170,7 +220,11 @@ export const stepMachine = setup({
         // A noop has no work to run: it passes one turn of the event loop and succeeds, without
         // a runAttempt actor (an actor per attempt is most of a noop's cost). The turn keeps a
         // large noop DAG from running as one synchronous burst.
-        start: [{ guard: 'isNoop', target: 'passing' }, { target: 'running' }],
+        start: [
+          { guard: 'isNoop', target: 'passing' },
+          { guard: 'resumesBackoff', target: 'backingOff' },
+          { target: 'running' },
+        ],
         skip: {
           target: 'skipped',
           actions: {
@@ -184,10 +238,10 @@ export const stepMachine = setup({
     /** The attempt in progress was lost with the process that ran it (rehydration). */
     interrupted: {
       on: {
-        // Runs again at once (the process is long gone: no backoff), if attempts remain.
+        // Runs again at once (the process is long gone: no backoff), if lost attempts allow.
         start: [
-          { guard: and(['canRetry', 'isNoop']), target: 'passing' },
-          { guard: 'canRetry', target: 'running' },
+          { guard: and(['canRerunLost', 'isNoop']), target: 'passing' },
+          { guard: 'canRerunLost', target: 'running' },
           { target: 'stayedInterrupted' },
         ],
         cancel: 'cancelled',
@@ -195,6 +249,7 @@ export const stepMachine = setup({
     },
     running: {
       entry: ['beginAttempt', 'reportStarted'],
+      exit: 'endResume',
       invoke: {
         src: 'runAttempt',
         input: ({ context }) => ({
@@ -202,8 +257,15 @@ export const stepMachine = setup({
           workflowId: context.workflowId,
           step: context.step,
           attempt: context.attempt,
+          elapsedMs: context.elapsedMs,
+          resumed: context.resuming,
         }),
         onDone: [
+          {
+            guard: { type: 'wasLost', params: ({ event }) => event.output },
+            target: 'attemptLost',
+            actions: ['countLost', 'reportLost'],
+          },
           {
             guard: { type: 'succeeded', params: ({ event }) => event.output },
             target: 'succeeded',
@@ -238,6 +300,10 @@ export const stepMachine = setup({
       entry: ['beginAttempt', 'reportStarted', 'passTurn'],
       on: { 'turn.passed': 'succeeded', cancel: 'cancelled' },
     },
+    /** The attempt's process was lost with its host: run again, not counted as a retry. */
+    attemptLost: {
+      always: [{ guard: 'canRerunLost', target: 'running' }, { target: 'stayedInterrupted' }],
+    },
     attemptFailed: {
       always: [{ guard: 'canRetry', target: 'retrying' }, { target: 'failed' }],
     },
@@ -246,6 +312,16 @@ export const stepMachine = setup({
     },
     retrying: {
       entry: ['planRetry', 'reportRetrying'],
+      after: { retryDelay: 'running' },
+      on: {
+        cancel: {
+          target: 'cancelled',
+          actions: { type: 'recordError', params: { error: 'cancelled' } },
+        },
+      },
+    },
+    /** The rest of a backoff a previous server had begun (its `retryDelayMs` is what is left). */
+    backingOff: {
       after: { retryDelay: 'running' },
       on: {
         cancel: {
@@ -271,6 +347,7 @@ export const stepMachine = setup({
     attempts: context.attempt,
     exitCode: context.exitCode,
     error: context.status === 'succeeded' ? null : context.error,
+    lostAttempts: context.lostAttempts,
   }),
 });
 

@@ -32,6 +32,8 @@ export type ExecutionEvent =
       workflowId: string;
       stepId: string;
       attempt: number;
+      /** The attempt was started by a previous server and goes on here (re-attached). */
+      resumed?: boolean;
     }
   | {
       type: 'step.stdout' | 'step.stderr';
@@ -67,6 +69,8 @@ export type ExecutionEvent =
       attempt: number;
       exitCode: number | null;
       error: string;
+      /** Attempts lost with their process so far (`step.interrupted`). */
+      lostAttempts?: number;
     }
   | {
       type: 'step.skipped';

@@ -34,6 +34,10 @@ export function toExecutionDetail(record: ExecutionView): ExecutionDetail {
       startedAt: s.startedAt,
       finishedAt: s.finishedAt,
       error: s.error,
+      // Always shown: how many attempts were lost with their process (0 on most steps).
+      lostAttempts: s.lostAttempts ?? 0,
+      ...(s.attemptStartedAt && { attemptStartedAt: s.attemptStartedAt }),
+      ...(s.retryAt && { retryAt: s.retryAt }),
     })),
   };
 }

@@ -1,16 +1,25 @@
 /**
  * Adoption: turning a recorded execution into a live run of this process, when an engine slot
  * takes it from the work queue. New runs and runs left unfinished by a process that died take
- * the same path. Settled steps stay settled; a step that was `running`/`retrying` (its process
- * died with it) is reported `interrupted` and resumed so: its step actor starts `interrupted` and
- * runs again if its retry policy has attempts left (the interrupted attempt counts), otherwise it
- * stays `interrupted`, which fails the run unless the step tolerates failure. Runs are rebuilt
- * from their step records, not actor snapshots: records are written before each event is
- * published, so they are never behind any observer.
+ * the same path. Settled steps stay settled. A step that was `running` goes on with the same
+ * attempt when nothing was lost: a `sleep` or `noop` (no process), or a process the process host
+ * still holds or has ended (the attempt actor re-attaches by key and gets its output and real
+ * exit). A step that was `retrying` waits what is left of its backoff. Only a process that
+ * cannot be found again (no process host: it died with the server) is `interrupted`: it runs
+ * again without using a retry attempt, at most MAX_LOST_ATTEMPTS times (`lostAttempts`).
+ * Runs are rebuilt from their step records, not actor snapshots: records are written before
+ * each event is published, so they are never behind any observer.
  * @module
  */
 import type { ResumedStep } from '../../machines/execution-ledger.ts';
-import { FINAL_EXECUTION_STATUSES, type ExecutionRecord, type Store } from '../store/index.ts';
+import type { Clock } from '../clock.ts';
+import {
+  FINAL_EXECUTION_STATUSES,
+  type ExecutionRecord,
+  type StepRecord,
+  type Store,
+} from '../store/index.ts';
+import type { StepDefinition } from '../workflow/types.ts';
 import type { ExecutionRecorder } from './execution-recorder.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { LiveExecution, LiveExecutions } from './live-executions.ts';
@@ -21,9 +30,17 @@ export interface AdoptionDeps {
   executions: LiveExecutions;
   recorder: ExecutionRecorder;
   pipeline: EventPipeline;
+  clock: Clock;
   /** Records this process just created, to skip reading them back. */
   created: Map<string, ExecutionRecord>;
+  /**
+   * Step processes outlive this process (the process host): a step recorded `running` goes on
+   * by re-attaching. False: its process died with the process that ran it.
+   */
+  durableProcesses: boolean;
 }
+
+const LOST = 'the process running this step stopped with the server';
 
 /** Makes `executionId` a live run here; undefined when it is finished or unknown. */
 export async function adoptExecution(
@@ -38,29 +55,35 @@ export async function adoptExecution(
   if (!record || FINAL_EXECUTION_STATUSES.includes(record.status)) return undefined;
   if (deps.executions.get(executionId)) return deps.executions.get(executionId);
 
+  const now = deps.clock.now();
+  const definitions = new Map(record.definition.steps.map((s) => [s.id, s]));
   const resume: Record<string, ResumedStep> = {};
-  const interrupted: Array<{ stepId: string; attempt: number }> = [];
+  const lost: Array<{ stepId: string; attempt: number; lostAttempts: number }> = [];
   let anyProgress = false;
   for (const step of record.steps) {
     if (step.status === 'pending') continue;
     anyProgress = true;
-    if (step.status === 'running' || step.status === 'retrying' || step.status === 'waiting') {
-      interrupted.push({ stepId: step.id, attempt: Math.max(1, step.attempts) });
-      // The execution's ledger and the step's `interrupted` state decide whether it runs again.
-      resume[step.id] = { status: 'interrupted', attempts: step.attempts };
-    } else {
-      resume[step.id] = { status: step.status, attempts: step.attempts };
+    const prior = resumedStep(step, definitions.get(step.id), deps.durableProcesses, now);
+    resume[step.id] = prior;
+    if (prior.status === 'interrupted' && step.status !== 'interrupted') {
+      lost.push({
+        stepId: step.id,
+        attempt: Math.max(1, step.attempts),
+        lostAttempts: prior.lostAttempts ?? 1,
+      });
     }
   }
+  const started = record.startedAt === null ? NaN : Date.parse(record.startedAt);
   const live: LiveExecution = {
     record,
     definition: record.definition,
     inputs: record.input,
     resume: anyProgress ? resume : undefined,
+    ...(Number.isFinite(started) && { elapsedMs: Math.max(0, now - started) }),
   };
   deps.recorder.track(record);
   deps.executions.add(live);
-  for (const { stepId, attempt } of interrupted) {
+  for (const { stepId, attempt, lostAttempts } of lost) {
     deps.pipeline.emitExecution({
       type: 'step.interrupted',
       executionId: record.id,
@@ -68,8 +91,40 @@ export async function adoptExecution(
       stepId,
       attempt,
       exitCode: null,
-      error: 'the process running this step stopped',
+      error: LOST,
+      lostAttempts,
     });
   }
   return live;
+}
+
+/** Where a recorded step goes on. */
+function resumedStep(
+  step: StepRecord,
+  def: StepDefinition | undefined,
+  durableProcesses: boolean,
+  now: number,
+): ResumedStep {
+  const lostAttempts = step.lostAttempts ?? 0;
+  const base = { attempts: step.attempts, lostAttempts };
+  switch (step.status) {
+    case 'running':
+    case 'waiting': {
+      if (step.attempts === 0) return { status: 'pending', ...base };
+      const processless = def?.kind === 'sleep' || def?.kind === 'noop';
+      if (!processless && !durableProcesses) {
+        return { status: 'interrupted', ...base, lostAttempts: lostAttempts + 1 };
+      }
+      const since = Date.parse(step.attemptStartedAt ?? step.startedAt ?? '');
+      const elapsedMs = Number.isFinite(since) ? Math.max(0, now - since) : 0;
+      return { status: 'running', ...base, attempt: { state: 'running', elapsedMs } };
+    }
+    case 'retrying': {
+      const due = Date.parse(step.retryAt ?? '');
+      const remainingMs = Number.isFinite(due) ? Math.max(0, due - now) : 0;
+      return { status: 'retrying', ...base, attempt: { state: 'retrying', remainingMs } };
+    }
+    default:
+      return { status: step.status, ...base };
+  }
 }

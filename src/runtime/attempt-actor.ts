@@ -1,8 +1,15 @@
 /**
  * The `runAttempt` actor supplied to step machines: one attempt of one step. `exec` and `run`
  * go to the process runner (stopping the actor aborts its signal, which kills the process
- * group), `sleep` waits on the injected clock, `noop` never gets here (the step's `passing` state
- * settles it).
+ * group), `sleep` waits on the injected clock what is left of it, `noop` never gets here (the
+ * step's `passing` state settles it).
+ *
+ * Every process is spawned under its attempt's key (`stepProcessKey`). With the process host as
+ * runner that makes a spawn idempotent: an attempt a previous server started (or even just
+ * asked for) is re-attached, never started twice; its output is replayed from the first line
+ * not yet stored, and it ends with its real exit. A process lost with its host resolves `lost`.
+ * The host forgets a keyed process only when told (`release`): after the step's next state is
+ * stored (see create-stator.ts), or here when the attempt was stopped.
  * Output lines become `step.stdout` / `step.stderr` events straight into the pipeline.
  * @module
  */
@@ -11,6 +18,7 @@ import type { AttemptInput, AttemptResult } from '../../machines/step.machine.ts
 import type { ProcessRunner } from '../exec/types.ts';
 import type { PidRegistry } from '../exec/index.ts';
 import type { Clock } from '../clock.ts';
+import type { Store } from '../store/index.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
 import { renderArgv, stepEnvironment } from '../workflow/index.ts';
 import { toStatorError } from '../errors.ts';
@@ -32,7 +40,18 @@ export interface AttemptActorDeps {
   killGraceMs: number;
   /** Notes live process groups on disk so a restart after a crash can kill leftovers. */
   pids?: PidRegistry;
+  /** Where a resumed attempt's stored output is counted (to replay only what is missing). */
+  store: Pick<Store, 'getLogs'>;
+  /** Tells the process host to forget a keyed process (absent: the runner keeps nothing). */
+  release?: (key: string) => void;
 }
+
+/** The key of the process of attempt `attempt` of step `stepId` in `executionId`. */
+export function stepProcessKey(executionId: string, stepId: string, attempt: number): string {
+  return `step:${executionId}:${stepId}:${attempt}`;
+}
+
+const LOST = 'the process running this step was lost with its host';
 
 const NOOP_OK: AttemptResult = { ok: true, exitCode: null };
 
@@ -42,7 +61,9 @@ export function createAttemptActor(deps: AttemptActorDeps) {
     const { step, executionId, workflowId, attempt } = input;
     if (step.kind === 'noop') return NOOP_OK; // the step machine passes noops itself
 
-    if (step.kind === 'sleep') return sleep(deps.clock, step.sleepMs, signal);
+    if (step.kind === 'sleep') {
+      return sleep(deps.clock, Math.max(0, step.sleepMs - input.elapsedMs), signal);
+    }
 
     const run = deps.executions(executionId);
     if (!run)
@@ -70,8 +91,12 @@ export function createAttemptActor(deps: AttemptActorDeps) {
     } catch (err) {
       return { ok: false, exitCode: null, error: toStatorError(err).message, nonRetryable: true };
     }
+    const key = stepProcessKey(executionId, step.id, attempt);
+    const fromOffset = input.resumed ? await storedLines(deps.store, input) : 0;
     let spawned: number | undefined;
     const result = await deps.runner.run({
+      key,
+      fromOffset,
       argv,
       script: step.kind === 'run' ? step.run : undefined,
       shell: step.kind === 'run' ? step.shell : undefined,
@@ -94,6 +119,9 @@ export function createAttemptActor(deps: AttemptActorDeps) {
         }),
     });
     if (spawned !== undefined) deps.pids?.forget(spawned);
+    // A stopped attempt is never resumed; a finished one is released once its outcome is stored.
+    if (signal.aborted) deps.release?.(key);
+    if (result.lost) return { ok: false, exitCode: null, error: LOST, lost: true };
     if (result.spawnError) {
       return { ok: false, exitCode: null, error: result.spawnError, nonRetryable: true };
     }
@@ -123,4 +151,19 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<AttemptRe
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * Lines of this attempt the store already has: where a re-attach resumes the replay. Lines the
+ * per-step bound dropped are counted when every kept line is this attempt's.
+ */
+async function storedLines(
+  store: Pick<Store, 'getLogs'>,
+  input: { executionId: string; step: { id: string }; attempt: number },
+): Promise<number> {
+  const logs = await store.getLogs(input.executionId, { stepId: input.step.id });
+  let mine = 0;
+  for (const l of logs.lines) if (l.attempt === input.attempt) mine++;
+  const dropped = logs.truncated[input.step.id] ?? 0;
+  return mine === logs.lines.length ? mine + dropped : mine;
 }

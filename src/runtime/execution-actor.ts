@@ -48,6 +48,7 @@ export function createExecutionActor(deps: ExecutionActorDeps) {
           workflowId: live.record.workflowId,
           definition: live.definition,
           resume: live.resume,
+          ...(live.elapsedMs !== undefined && { elapsedMs: live.elapsedMs }),
         },
       }) as NonNullable<typeof live.actor>;
       live.actor = actor;

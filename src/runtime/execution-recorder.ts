@@ -106,15 +106,23 @@ export class ExecutionRecorder {
         step.status = 'running';
         step.attempts = event.attempt;
         step.startedAt ??= iso;
+        // A resumed attempt keeps its start: its sleep and timeout count from there.
+        if (!event.resumed || !step.attemptStartedAt) step.attemptStartedAt = iso;
+        step.retryAt = null;
         step.finishedAt = null;
         step.error = null;
-        run.stepStartMs.set(event.stepId, now);
+        run.stepStartMs.set(
+          event.stepId,
+          event.resumed ? Date.parse(step.attemptStartedAt ?? iso) || now : now,
+        );
         return this.store.putStep(event.executionId, step);
       }
       case 'step.retrying': {
         const step = this.#step(run, event.stepId);
         step.status = 'retrying';
         step.error = event.error;
+        // The backoff's deadline, so a restart waits only what is left of it.
+        step.retryAt = new Date(now + event.delayMs).toISOString();
         return this.store.putStep(event.executionId, step);
       }
       case 'step.completed':
@@ -131,6 +139,9 @@ export class ExecutionRecorder {
         step.startedAt ??= iso;
         step.finishedAt = iso;
         step.error = event.type === 'step.completed' ? null : event.error;
+        if (event.type === 'step.interrupted' && event.lostAttempts !== undefined) {
+          step.lostAttempts = event.lostAttempts;
+        }
         run.stepStartMs.delete(event.stepId);
         return this.store.putStep(event.executionId, step);
       }

@@ -17,6 +17,8 @@ export interface LiveExecution {
   inputs: Record<string, unknown>;
   /** Step states carried over from a previous process. */
   resume?: Record<string, ResumedStep>;
+  /** Time the run already ran under previous processes (its timeout counts it). */
+  elapsedMs?: number;
   /** Set once an engine starts it. */
   actor?: Actor<typeof executionMachine>;
   /** Cancel requested before its workflow actor existed. */

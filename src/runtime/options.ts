@@ -43,6 +43,12 @@ export interface StatorOptions {
   /** A ready work queue (JetStream in cluster mode); an in-process bounded queue when absent. */
   workQueue?: WorkQueue;
   runner?: ProcessRunner;
+  /**
+   * Spawn step and session processes through the data directory's process host (src/host), so
+   * they outlive a restart of this process. Needs the SQLite store (a data directory of our own)
+   * and no custom runner. @default true
+   */
+  processHost?: boolean;
   clock?: Clock;
   /** pino logger; a silent one when absent. */
   logger?: Logger;
@@ -88,6 +94,7 @@ export interface ResolvedStatorOptions {
   bus?: Bus;
   workQueue?: WorkQueue;
   runner?: ProcessRunner;
+  processHost: boolean;
   clock?: Clock;
   logger?: Logger;
   engines: number;
@@ -142,6 +149,10 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     bus: input.bus,
     workQueue: input.workQueue,
     runner: input.runner,
+    processHost:
+      (input.processHost ?? true) &&
+      input.runner === undefined &&
+      (input.store ?? 'sqlite') === 'sqlite',
     clock: input.clock,
     logger: input.logger,
     node: input.node ?? `${hostname()}-${process.pid}`,

@@ -91,4 +91,4 @@ export {
   DEFAULT_PAGE_LIMIT,
   MAX_PAGE_LIMIT,
 } from './cursor.ts';
-export { copyStep, copySummary, jsonCopy, pendingStep } from './record-copy.ts';
+export { copyStep, copySummary, durableFields, jsonCopy, pendingStep } from './record-copy.ts';

@@ -27,6 +27,18 @@ export function copyStep(s: StepRecord): StepRecord {
     startedAt: s.startedAt ?? null,
     finishedAt: s.finishedAt ?? null,
     error: s.error ?? null,
+    ...durableFields(s),
+  };
+}
+
+/** The durable-time and lost-attempt fields of a step, present only when set. */
+export function durableFields(
+  s: Pick<StepRecord, 'lostAttempts' | 'attemptStartedAt' | 'retryAt'>,
+): Pick<StepRecord, 'lostAttempts' | 'attemptStartedAt' | 'retryAt'> {
+  return {
+    ...(s.lostAttempts ? { lostAttempts: s.lostAttempts } : {}),
+    ...(s.attemptStartedAt ? { attemptStartedAt: s.attemptStartedAt } : {}),
+    ...(s.retryAt ? { retryAt: s.retryAt } : {}),
   };
 }
 
@@ -105,6 +117,7 @@ export function copySessionRecord(r: SessionRecord): SessionRecord {
     updatedAt: r.updatedAt,
     startedAt: r.startedAt ?? null,
     awaitingSince: r.awaitingSince ?? null,
+    ...(r.hostProcess && { hostProcess: { ...r.hostProcess } }),
   };
 }
 

@@ -116,6 +116,7 @@ export function createJetStreamLogs(ctx: JetStreamLogsContext): LogStore {
             stream: l.stream,
             line: l.line,
             ts: l.ts,
+            ...(l.attempt !== undefined && { attempt: l.attempt }),
           }),
         ),
       );
@@ -134,7 +135,13 @@ export function createJetStreamLogs(ctx: JetStreamLogsContext): LogStore {
       const out: ExecutionLogs = { lines: [], truncated: {} };
       for (const m of msgs) {
         const l = JSON.parse(decoder.decode(m.data)) as LogLine;
-        out.lines.push({ stepId: l.stepId, stream: l.stream, line: l.line, ts: l.ts });
+        out.lines.push({
+          stepId: l.stepId,
+          stream: l.stream,
+          line: l.line,
+          ts: l.ts,
+          ...(l.attempt !== undefined && { attempt: l.attempt }),
+        });
         kept.set(l.stepId, (kept.get(l.stepId) ?? 0) + 1);
       }
       for (const [step, appended] of counters) {

@@ -35,6 +35,7 @@ export function createMemoryLogs(
         let step = logs.steps.get(l.stepId);
         if (step === undefined) logs.steps.set(l.stepId, (step = { lines: [], dropped: 0 }));
         const line: LogLine = { stepId: l.stepId, stream: l.stream, line: l.line, ts: l.ts };
+        if (l.attempt !== undefined) line.attempt = l.attempt;
         step.lines.push([logs.seq++, line]);
       }
       for (const [stepId, incoming] of perStep) {

@@ -41,6 +41,15 @@ export interface StepRecord {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /**
+   * Attempts whose process was lost with its host (machine reboot, host killed) and that ran
+   * again without counting against the retry policy. Absent means 0.
+   */
+  lostAttempts?: number;
+  /** Start of the current (last) attempt; `startedAt` is the first attempt's. Durable time. */
+  attemptStartedAt?: string | null;
+  /** While `retrying`: when the next attempt is due. Durable time. */
+  retryAt?: string | null;
 }
 
 /** The stored execution record (without steps). */

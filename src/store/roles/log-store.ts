@@ -9,6 +9,8 @@ export interface LogLine {
   stream: 'stdout' | 'stderr';
   line: string;
   ts: string;
+  /** The attempt that wrote it (absent in records older than durable processes). */
+  attempt?: number;
 }
 
 /** Logs of one execution: kept lines in order, and how many were dropped per step. */

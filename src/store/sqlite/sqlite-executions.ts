@@ -45,11 +45,13 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
     ),
     stepInsert: db.prepare(
       `INSERT INTO steps (execution_id, step_id, ordinal, status, attempts, exit_code, started_at,
-         finished_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         finished_at, lost_attempts, attempt_started_at, retry_at, error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     stepUpdate: db.prepare(
       `UPDATE steps SET status = ?, attempts = ?, exit_code = ?, started_at = ?, finished_at = ?,
-         error = ? WHERE execution_id = ? AND step_id = ?`,
+         lost_attempts = ?, attempt_started_at = ?, retry_at = ?, error = ?
+         WHERE execution_id = ? AND step_id = ?`,
     ),
     stepNextOrdinal: db
       .prepare('SELECT COALESCE(MAX(ordinal) + 1, 0) FROM steps WHERE execution_id = ?')
@@ -62,7 +64,16 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
   const patchStatements = new Map<string, Statement>();
 
   const stepArgs = (s: StepRecord) =>
-    [s.status, s.attempts, s.exitCode ?? null, s.startedAt ?? null, s.finishedAt ?? null] as const;
+    [
+      s.status,
+      s.attempts,
+      s.exitCode ?? null,
+      s.startedAt ?? null,
+      s.finishedAt ?? null,
+      s.lostAttempts ?? 0,
+      s.attemptStartedAt ?? null,
+      s.retryAt ?? null,
+    ] as const;
 
   const readExecution = (row: ExecutionRow): ExecutionRecord => ({
     ...toSummary(row),

@@ -38,13 +38,13 @@ export function createSqliteLogs(
          ORDER BY seq LIMIT ?)`,
     ),
     insert: db.prepare(
-      'INSERT INTO logs (execution_id, step_id, stream, line, ts) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO logs (execution_id, step_id, stream, line, ts, attempt) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     all: db.prepare(
-      'SELECT step_id, stream, line, ts FROM logs WHERE execution_id = ? ORDER BY seq',
+      'SELECT step_id, stream, line, ts, attempt FROM logs WHERE execution_id = ? ORDER BY seq',
     ),
     ofStep: db.prepare(
-      'SELECT step_id, stream, line, ts FROM logs WHERE execution_id = ? AND step_id = ? ORDER BY seq',
+      'SELECT step_id, stream, line, ts, attempt FROM logs WHERE execution_id = ? AND step_id = ? ORDER BY seq',
     ),
     countsAll: db.prepare(
       'SELECT step_id, kept, dropped FROM log_counts WHERE execution_id = ? AND dropped > 0',
@@ -81,7 +81,7 @@ export function createSqliteLogs(
         skip.set(l.stepId, left - 1);
         continue;
       }
-      q.insert.run(executionId, l.stepId, l.stream, l.line, l.ts);
+      q.insert.run(executionId, l.stepId, l.stream, l.line, l.ts, l.attempt ?? null);
     }
   });
 

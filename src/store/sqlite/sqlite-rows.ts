@@ -14,6 +14,7 @@ import {
   type StepRecord,
   type WorkflowRecord,
 } from '../roles/index.ts';
+import { durableFields } from '../record-copy.ts';
 
 /** A row of `workflows`. */
 export interface WorkflowRow {
@@ -49,6 +50,9 @@ export interface StepRow {
   started_at: string | null;
   finished_at: string | null;
   error: string | null;
+  lost_attempts: number;
+  attempt_started_at: string | null;
+  retry_at: string | null;
 }
 
 /** A row of `logs` without its keys. */
@@ -57,6 +61,7 @@ export interface LogRow {
   stream: LogLine['stream'];
   line: string;
   ts: string;
+  attempt: number | null;
 }
 
 const SUMMARY_COLUMNS =
@@ -71,7 +76,9 @@ export const SELECT_SUMMARIES = `SELECT ${SUMMARY_COLUMNS} ${EXECUTION_FROM}`;
 export const SELECT_EXECUTIONS = `SELECT ${SUMMARY_COLUMNS}, p.definition ${EXECUTION_FROM}`;
 
 /** Columns of a step, for SELECT lists. */
-export const STEP_COLUMNS = 'step_id, status, attempts, exit_code, started_at, finished_at, error';
+export const STEP_COLUMNS =
+  'step_id, status, attempts, exit_code, started_at, finished_at, error, lost_attempts, ' +
+  'attempt_started_at, retry_at';
 
 const ALL_STATUSES: Record<ExecutionStatus, true> = {
   pending: true,
@@ -143,10 +150,17 @@ export function toStep(r: StepRow): StepRecord {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     error: r.error,
+    ...durableFields({
+      lostAttempts: r.lost_attempts,
+      attemptStartedAt: r.attempt_started_at,
+      retryAt: r.retry_at,
+    }),
   };
 }
 
 /** A log row as a line. */
 export function toLogLine(r: LogRow): LogLine {
-  return { stepId: r.step_id, stream: r.stream, line: r.line, ts: r.ts };
+  const line: LogLine = { stepId: r.step_id, stream: r.stream, line: r.line, ts: r.ts };
+  if (r.attempt !== null) line.attempt = r.attempt;
+  return line;
 }

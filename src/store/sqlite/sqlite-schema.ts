@@ -113,6 +113,16 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    description: 'durable processes: lost attempts, attempt start and retry deadline, log attempt',
+    sql: `
+      ALTER TABLE steps ADD COLUMN lost_attempts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE steps ADD COLUMN attempt_started_at TEXT;
+      ALTER TABLE steps ADD COLUMN retry_at TEXT;
+      ALTER TABLE logs ADD COLUMN attempt INTEGER;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

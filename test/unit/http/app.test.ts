@@ -271,9 +271,24 @@ describe('HTTP app', () => {
       const steps = view.steps as Array<Record<string, unknown>>;
       expect(steps.map((s) => s.id)).toEqual(['a', 'b', 'c', 'd']);
       expect(Object.keys(steps[0]!).sort()).toEqual(
-        ['attempts', 'error', 'exitCode', 'finishedAt', 'id', 'startedAt', 'status'].sort(),
+        [
+          'attemptStartedAt',
+          'attempts',
+          'error',
+          'exitCode',
+          'finishedAt',
+          'id',
+          'lostAttempts',
+          'startedAt',
+          'status',
+        ].sort(),
       );
-      expect(steps[0]).toMatchObject({ status: 'succeeded', attempts: 1, exitCode: 0 });
+      expect(steps[0]).toMatchObject({
+        status: 'succeeded',
+        attempts: 1,
+        exitCode: 0,
+        lostAttempts: 0,
+      });
 
       const logs = await call(`/api/executions/${executionId}/logs`);
       expect(logs.status).toBe(200);

@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { createMemoryStore, pendingStep, type ExecutionRecord } from '../../../src/store/index.ts';
+import { stepProcessKey } from '../../../src/runtime/attempt-actor.ts';
+import {
+  attemptIsOver,
+  parseStepProcessKey,
+  sweepHeldSteps,
+} from '../../../src/runtime/held-steps.ts';
+import { waitFor } from '../../helpers/poll.ts';
+import { hostFixture, type HostFixture } from '../host/host-fixture.ts';
+
+const logger = pino({ level: 'silent' });
+
+function record(id: string, status: ExecutionRecord['status'], step = pendingStep('s')) {
+  return {
+    id,
+    workflowId: 'wf',
+    status,
+    input: {},
+    createdAt: new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    error: null,
+    engineId: null,
+    node: null,
+    definition: {
+      id: 'wf',
+      version: 1,
+      concurrency: 1,
+      steps: [{ id: 's', kind: 'exec', exec: ['true'], needs: [], retry: { attempts: 1 } }],
+    },
+    steps: [step],
+  } as unknown as ExecutionRecord;
+}
+
+describe('step process keys', () => {
+  it('round-trips through stepProcessKey and refuses other keys', () => {
+    expect(parseStepProcessKey(stepProcessKey('ex_1', 'build-2', 3))).toEqual({
+      executionId: 'ex_1',
+      stepId: 'build-2',
+      attempt: 3,
+    });
+    for (const bad of ['session:x:1', 'step:ex:s', 'step:ex:s:0', 'step:ex:s:x', 'step:a:b:c:1']) {
+      expect(parseStepProcessKey(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('calls an attempt over when its run is final, its step settled or moved on', () => {
+    const key = { executionId: 'ex', stepId: 's', attempt: 1 };
+    expect(attemptIsOver(undefined, key)).toBe(true);
+    expect(attemptIsOver(record('ex', 'cancelled'), key)).toBe(true);
+    const running = { ...pendingStep('s'), status: 'running' as const, attempts: 1 };
+    expect(attemptIsOver(record('ex', 'running', running), key)).toBe(false);
+    expect(attemptIsOver(record('ex', 'running', { ...running, attempts: 2 }), key)).toBe(true);
+    const done = { ...running, status: 'succeeded' as const };
+    expect(attemptIsOver(record('ex', 'running', done), key)).toBe(true);
+  });
+});
+
+describe('sweepHeldSteps', () => {
+  let fx: HostFixture;
+  afterEach(async () => fx.cleanup());
+
+  it('cancels a process whose run ended while no server was up, releases ended ones, keeps due ones', async () => {
+    fx = hostFixture();
+    const host = await fx.connect();
+    const store = createMemoryStore();
+    const running = { ...pendingStep('s'), status: 'running' as const, attempts: 1 };
+    await store.createExecution(record('ex_cancelled', 'cancelled', running));
+    await store.createExecution(record('ex_done', 'completed', running));
+    await store.createExecution(record('ex_due', 'running', running));
+    const spawn = (executionId: string, argv: string[]) =>
+      host.spawn({
+        key: stepProcessKey(executionId, 's', 1),
+        argv,
+        cwd: process.cwd(),
+        env: { PATH: process.env.PATH ?? '' },
+        stdin: 'ignore',
+        killGraceMs: 200,
+        maxLineLength: 8192,
+        spoolBytes: 65536,
+        exitDrainMs: 50,
+      });
+    const orphan = await spawn('ex_cancelled', ['sleep', '30']);
+    await spawn('ex_done', ['true']);
+    const due = await spawn('ex_due', ['sleep', '30']);
+    await waitFor(async () =>
+      (await host.list()).some((p) => p.key.includes('ex_done') && p.state === 'exited'),
+    );
+
+    const swept = await sweepHeldSteps({ host, store, logger, killGraceMs: 200 });
+    expect(swept).toEqual({ released: 1, cancelled: 1 });
+
+    const alive = (pid: number | null) => {
+      try {
+        process.kill(pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(() => !alive(orphan.process.pid));
+    expect(alive(due.process.pid)).toBe(true);
+    const keys = (await host.list()).map((p) => p.key);
+    expect(keys).toContain(stepProcessKey('ex_due', 's', 1));
+    expect(keys).not.toContain(stepProcessKey('ex_done', 's', 1));
+  });
+});
