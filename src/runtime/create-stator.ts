@@ -16,19 +16,21 @@ import type { Store } from '../store/index.ts';
 import { join } from 'node:path';
 import { createExecaRunner, createPidRegistry } from '../exec/index.ts';
 import { systemClock } from '../clock.ts';
+import { connectHost, type HostClient } from '../host/index.ts';
 import { MonitorHub } from '../monitor/index.ts';
 import { resolveStatorOptions, type StatorOptions } from './options.ts';
 import { ExecutionRecorder } from './execution-recorder.ts';
 import { EventPipeline } from './event-pipeline.ts';
 import { LiveExecutions } from './live-executions.ts';
 import { passTurn } from './pass-turn.ts';
-import { createAttemptActor } from './attempt-actor.ts';
+import { createAttemptActor, stepProcessKey } from './attempt-actor.ts';
 import { createExecutionActor } from './execution-actor.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { MemoryWorkQueue } from './work-queue.ts';
 import { NOT_MINE, startActorRouter } from './actor-router.ts';
 import { StatorService, type Engine } from './stator-service.ts';
 import { adoptExecution } from './adopt-execution.ts';
+import { sweepHeldSteps } from './held-steps.ts';
 import { TriggerRegistry, createCronerScheduler } from '../triggers/index.ts';
 import { Webhooks } from '../triggers/index.ts';
 import { StatorMetrics } from '../metrics/index.ts';
@@ -40,6 +42,16 @@ import type { Stator } from './types.ts';
 
 /** Version reported to service discovery. */
 const VERSION = '0.1.0';
+
+/** Step events after which an attempt's process is never looked at again. */
+const SETTLES_ATTEMPT: ReadonlySet<string> = new Set([
+  'step.completed',
+  'step.failed',
+  'step.timed_out',
+  'step.cancelled',
+  'step.retrying',
+  'step.interrupted',
+]);
 
 /** How often running work tells a cluster queue it is still being worked on. */
 const LEASE_TOUCH_MS = 10_000;
@@ -60,11 +72,28 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
         : opts.store;
   const ownsBus = !opts.bus;
   const bus: Bus = opts.bus ?? createMemoryBus();
+  // With a data directory of our own, processes are spawned by its process host, which outlives
+  // this process: a restart re-attaches to them. Connecting reaps what a dead host left first.
+  const host = opts.processHost
+    ? await connectHost({ dataDir: opts.dataDir, killGraceMs: opts.killGraceMs })
+    : undefined;
+  if (host?.reaped && (host.reaped.killed.length > 0 || host.reaped.lost.length > 0)) {
+    logger.warn(
+      { killed: host.reaped.killed.length, lost: host.reaped.lost.length },
+      'the process host had died: killed what it left running',
+    );
+  }
   const runner =
-    opts.runner ?? createExecaRunner({ killGraceMs: opts.killGraceMs, maxLineLength: 8192 });
+    opts.runner ??
+    host ??
+    createExecaRunner({ killGraceMs: opts.killGraceMs, maxLineLength: 8192 });
 
-  // With a data directory of our own, leftovers of a crashed previous process are killed
-  // before any of their steps run again.
+  const releaseProcess = host
+    ? (key: string) => void host.release(key).catch(() => undefined)
+    : undefined;
+
+  // With a data directory of our own, leftovers of a crashed previous process that ran steps as
+  // its own children (no host, or a version before the host) are killed before anything runs.
   const pids = opts.store === 'sqlite' ? createPidRegistry(join(opts.dataDir, 'pids')) : undefined;
   const reaped = pids?.reapStale() ?? 0;
   if (reaped > 0) logger.warn({ reaped }, 'killed process groups left by a previous process');
@@ -86,9 +115,19 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     bus,
     store,
     recorder,
-    // The metrics tap sees every published event; it never drops (see monitor/metrics.ts).
+    // The metrics tap sees every published event; it never drops (see metrics/stator-metrics.ts).
     sink: {
       publish: (event) => {
+        // Stored: the host may forget the attempt's process (its outcome is in the record).
+        if (
+          releaseProcess &&
+          SETTLES_ATTEMPT.has(event.type) &&
+          'executionId' in event &&
+          'stepId' in event &&
+          'attempt' in event
+        ) {
+          releaseProcess(stepProcessKey(event.executionId, event.stepId, event.attempt));
+        }
         metrics.observeEvent(event);
         triggers.observe(event);
         monitor.publish(event);
@@ -121,7 +160,11 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const dispatcher = new Dispatcher({
     queue,
     logger,
-    adopt: (id) => adoptExecution({ store, executions, recorder, pipeline, created }, id),
+    adopt: (id) =>
+      adoptExecution(
+        { store, executions, recorder, pipeline, clock, created, durableProcesses: !!host },
+        id,
+      ),
     forget: (id) => {
       executions.drop(id);
       recorder.forget(id);
@@ -138,7 +181,10 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
             pipeline,
             killGraceMs: opts.killGraceMs,
             executions: (id) => executions.get(id),
-            pids,
+            // The host records its processes itself.
+            pids: host ? undefined : pids,
+            store,
+            ...(releaseProcess && { release: releaseProcess }),
           }),
         },
       }),
@@ -192,6 +238,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     logger,
     node: opts.node,
     ...(pids && { pids }),
+    ...(host && { host }),
     ...(queue.kind !== 'memory' && { cluster: { bus } }),
     options: { ...opts.sessions, maxSessions: opts.maxSessions },
   });
@@ -221,6 +268,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     },
     close: async () => {
       pids?.close();
+      if (host) await releaseHost(host);
       for (const close of closers) close();
       for (const sub of routes) sub.unsubscribe();
       if (ownsBus) await bus.close();
@@ -246,6 +294,8 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   // A cluster queue redelivers the work of a process that died; an in-process queue died
   // with its process, so the store's unfinished runs are queued again.
   if (opts.rehydrate && queue.kind === 'memory') await service.requeueUnfinished();
+  // Processes whose outcome is stored, or whose run ended while no server was up, let go.
+  if (host) await sweepHeldSteps({ host, store, logger, killGraceMs: opts.killGraceMs });
   queue.start(dispatcher);
   await service.activateTriggers();
   // Sessions whose process died with the previous server are reported crashed; autostart ones start.
@@ -264,4 +314,20 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   heartbeat.unref();
   closers.push(() => clearInterval(heartbeat));
   return service;
+}
+
+/**
+ * Lets go of the process host: a host that holds nothing still running is shut down (so tests
+ * and one-off runs leave no process behind); one that holds running steps or sessions keeps them
+ * for the next start.
+ */
+async function releaseHost(host: HostClient): Promise<void> {
+  try {
+    const held = await host.list();
+    if (held.every((p) => p.state !== 'running')) await host.shutdown({ killProcesses: false });
+  } catch {
+    // The connection is gone already: the host keeps what it holds, or exits when idle.
+  } finally {
+    host.close();
+  }
 }
