@@ -3,7 +3,8 @@
  * While running it starts a step actor for every step whose needs are met, never more than
  * the run's concurrency at once, and settles each from the step's output. A failure that is
  * not tolerated (`continueOnError`) ends the run: live steps are cancelled (stopping the run
- * stops them), steps that never started are skipped. Every change is emitted as an
+ * stops them), steps that never started are skipped. A run that cannot start (`fail`: a secret
+ * is unavailable) goes from pending to failed, every step skipped. Every change is emitted as an
  * ExecutionEvent; the runtime persists and publishes them.
  * @module
  */
@@ -12,6 +13,7 @@ import type { ExecutionEvent } from '../src/events.ts';
 import type { WorkflowDefinition } from '../src/workflow/types.ts';
 import type { WireError } from '../src/errors.ts';
 import {
+  LOST_PROCESS,
   stepMachine,
   type StepFinalStatus,
   type StepOutput,
@@ -66,12 +68,13 @@ export interface ExecutionMachineContext extends ExecutionInput {
 export type ExecutionMachineEvent =
   | { type: 'start' }
   | { type: 'cancel'; reason?: string }
+  /** The run cannot start (e.g. `secret_unavailable`): it fails with this error, no step runs. */
+  | { type: 'fail'; error: WireError }
   | StepReport
   | { type: `xstate.done.actor.${string}`; output: StepOutput }
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
 const STEP_PREFIX = 'step:';
-const LOST = 'the process running this step was lost with its host';
 
 /**
  * The XState child id of the step actor in `slot`. Steps are named by slot (see
@@ -142,7 +145,7 @@ export const executionMachine = setup({
             type: 'step.interrupted',
             ...base,
             exitCode: null,
-            error: LOST,
+            error: LOST_PROCESS,
             lostAttempts: report.lostAttempts,
           };
       }
@@ -226,9 +229,16 @@ export const executionMachine = setup({
         }
       },
     ),
-    setError: assign((_, params: { code: WireError['code']; message: string }) => ({
-      error: { code: params.code, message: params.message, recoverable: false },
-    })),
+    setError: assign(
+      (_, params: { code: WireError['code']; message: string; details?: unknown }) => ({
+        error: {
+          code: params.code,
+          message: params.message,
+          ...(params.details !== undefined && { details: params.details }),
+          recoverable: false,
+        },
+      }),
+    ),
     setOutcome: assign((_, params: { status: ExecutionOutcome }) => ({ outcome: params.status })),
     announceEnd: emit(({ context }, params: { status: ExecutionOutcome }) => ({
       type: `execution.${params.status}`,
@@ -266,6 +276,10 @@ export const executionMachine = setup({
     pending: {
       on: {
         start: 'running',
+        fail: {
+          target: 'failed',
+          actions: { type: 'setError', params: ({ event }) => event.error },
+        },
         cancel: {
           target: 'cancelled',
           actions: {

@@ -46,6 +46,9 @@ export type ResumedAttempt =
 /** Lost attempts after which a step stays `interrupted`. */
 export const MAX_LOST_ATTEMPTS = 3;
 
+/** The error of an attempt whose process was lost (one wording wherever it is reported). */
+export const LOST_PROCESS = 'the process running this step was lost';
+
 /** What one attempt of the `runAttempt` actor receives. */
 export interface AttemptInput {
   executionId: string;
@@ -113,8 +116,6 @@ export type StepReport =
   | { type: 'attempt.retrying'; stepId: string; attempt: number; delayMs: number; error: string }
   | { type: 'attempt.lost'; stepId: string; attempt: number; lostAttempts: number };
 
-const INTERRUPTED = 'the process running this step stopped';
-
 /** The step machine. */
 export const stepMachine = setup({
   types: setupTypes<{
@@ -143,6 +144,8 @@ export const stepMachine = setup({
       lostAttempts: context.lostAttempts,
     })),
     countLost: assign({ lostAttempts: ({ context }) => context.lostAttempts + 1 }),
+    /** A lost attempt leaves no exit code; an earlier failure's code and error are cleared. */
+    recordLost: assign({ exitCode: null, error: LOST_PROCESS, nonRetryable: false }),
     /** A resumed attempt is over: later attempts start fresh. */
     endResume: assign({ elapsedMs: 0, resuming: false }),
     reportRetrying: sendParent(({ context }) => ({
@@ -159,11 +162,14 @@ export const stepMachine = setup({
       nonRetryable: !result.ok && result.nonRetryable === true,
     })),
     recordError: assign((_, params: { error: string | null }) => ({ error: params.error })),
-    /** The delay before the next attempt; its jitter sample is drawn from the retry's identity. */
+    /**
+     * The delay before the next attempt; its jitter sample is drawn from the retry's identity.
+     * The backoff grows with the step's own attempts: lost ones do not lengthen it.
+     */
     planRetry: assign(({ context }) => ({
       retryDelayMs: backoffDelay(
         context.step.retry,
-        context.attempt + 1,
+        context.attempt - context.lostAttempts + 1,
         jitterSample(context.executionId, context.step.id, context.attempt + 1),
       ),
     })),
@@ -175,7 +181,7 @@ export const stepMachine = setup({
           : params.status === 'cancelled' && !context.error
             ? 'cancelled'
             : params.status === 'interrupted' && !context.error
-              ? INTERRUPTED
+              ? LOST_PROCESS
               : context.error,
     })),
   },
@@ -264,7 +270,7 @@ export const stepMachine = setup({
           {
             guard: { type: 'wasLost', params: ({ event }) => event.output },
             target: 'attemptLost',
-            actions: ['countLost', 'reportLost'],
+            actions: ['countLost', 'recordLost'],
           },
           {
             guard: { type: 'succeeded', params: ({ event }) => event.output },
@@ -302,7 +308,11 @@ export const stepMachine = setup({
     },
     /** The attempt's process was lost with its host: run again, not counted as a retry. */
     attemptLost: {
-      always: [{ guard: 'canRerunLost', target: 'running' }, { target: 'stayedInterrupted' }],
+      // Reported only when it runs again: a step that stays interrupted reports its end instead.
+      always: [
+        { guard: 'canRerunLost', target: 'running', actions: 'reportLost' },
+        { target: 'stayedInterrupted' },
+      ],
     },
     attemptFailed: {
       always: [{ guard: 'canRetry', target: 'retrying' }, { target: 'failed' }],

@@ -9,6 +9,7 @@ import {
   unstartedSteps,
   type ExecutionLedger,
 } from '../../../machines/execution-ledger.ts';
+import { MAX_LOST_ATTEMPTS } from '../../../machines/step.machine.ts';
 import type { StepDefinition } from '../../../src/workflow/types.ts';
 
 function step(id: string, needs: string[] = [], continueOnError = false): StepDefinition {
@@ -40,6 +41,8 @@ describe('createLedger', () => {
     expect(l.status).toEqual(['pending', 'pending', 'pending']);
     expect(l.attemptsUsed).toEqual([0, 0, 0]);
     expect([l.live, l.settled, l.failedAt]).toEqual([0, 0, -1]);
+    // Only a resumed run has per-step resume state.
+    expect([l.interrupted, l.lostAttempts, l.resumed]).toEqual([[], [], []]);
   });
 
   it('stays plain JSON', () => {
@@ -161,12 +164,13 @@ describe('resume from a prior state', () => {
   });
 
   it('fails a resumed run whose settled step failed', () => {
-    const l = createLedger(diamond, { a: { status: 'interrupted', attempts: 1 } });
+    // Was resumed `interrupted`, which now runs again: `failed` is what stays settled.
+    const l = createLedger(diamond, { a: { status: 'failed', attempts: 1 } });
     expect(l.failedAt).toBe(0);
     expect(takeReady(l)).toBeUndefined();
   });
 
-  it('runs an interrupted step again while its policy has attempts left, flagged interrupted', () => {
+  it('runs an interrupted step again, flagged interrupted, its attempts counted on', () => {
     const retry2 = { attempts: 2, backoffMs: 0, factor: 2, maxMs: 0, jitter: 0 };
     const steps = [{ ...step('a'), retry: retry2 }, step('b', ['a'])];
     const l = createLedger(steps, { a: { status: 'interrupted', attempts: 1 } });
@@ -177,10 +181,102 @@ describe('resume from a prior state', () => {
     expect(drain(l)).toEqual([0]);
   });
 
-  it('keeps an interrupted step whose attempts are used up settled interrupted', () => {
-    const l = createLedger(diamond, { a: { status: 'interrupted', attempts: 1 } });
+  // Was: "keeps an interrupted step whose attempts are used up settled interrupted". Lost
+  // attempts no longer count against the retry policy: what settles it is losing too many.
+  it('runs an interrupted step again though its retry policy is used up', () => {
+    const l = createLedger(diamond, { a: { status: 'interrupted', attempts: 1, lostAttempts: 1 } });
+    expect(l.failedAt).toBe(-1);
+    expect(l.status[0]).toBe('pending');
+    expect(l.interrupted[0]).toBe(true);
+    expect(l.lostAttempts).toEqual([1, 0, 0, 0]);
+    expect(l.attemptsUsed).toEqual([1, 0, 0, 0]);
+    expect(drain(l)).toEqual([0]);
+  });
+
+  it(`runs an interrupted step again while it has lost at most MAX_LOST_ATTEMPTS (${MAX_LOST_ATTEMPTS})`, () => {
+    const l = createLedger(diamond, {
+      a: { status: 'interrupted', attempts: 3, lostAttempts: MAX_LOST_ATTEMPTS },
+    });
+    expect(l.interrupted[0]).toBe(true);
+    expect(l.lostAttempts[0]).toBe(3);
+    expect(drain(l)).toEqual([0]);
+  });
+
+  it('keeps an interrupted step that lost more than MAX_LOST_ATTEMPTS settled interrupted', () => {
+    const l = createLedger(diamond, {
+      a: { status: 'interrupted', attempts: 4, lostAttempts: MAX_LOST_ATTEMPTS + 1 },
+    });
     expect(l.status[0]).toBe('interrupted');
     expect(l.interrupted[0]).toBe(false);
+    expect(l.failedAt).toBe(0);
+    expect(takeReady(l)).toBeUndefined();
+  });
+
+  it('runs an interrupted record without lostAttempts again (it counts as none lost)', () => {
+    const l = createLedger(diamond, { a: { status: 'interrupted', attempts: 1 } });
+    expect(l.interrupted[0]).toBe(true);
+    expect(l.lostAttempts[0]).toBe(0);
+  });
+
+  it('goes on with a running attempt under its own number, with its elapsed time', () => {
+    const l = createLedger(diamond, {
+      a: { status: 'succeeded', attempts: 1 },
+      b: {
+        status: 'running',
+        attempts: 2,
+        lostAttempts: 1,
+        attempt: { state: 'running', elapsedMs: 1_500 },
+      },
+    });
+    expect(l.status).toEqual(['succeeded', 'pending', 'pending', 'pending']);
+    // The step machine begins attempt attemptsUsed + 1 = 2 again.
+    expect(l.attemptsUsed).toEqual([1, 1, 0, 0]);
+    expect(l.resumed).toEqual([null, { state: 'running', elapsedMs: 1_500 }, null, null]);
+    expect(l.lostAttempts).toEqual([0, 1, 0, 0]);
+    expect(l.interrupted).toEqual([false, false, false, false]);
+    expect(drain(l)).toEqual([1, 2]);
+  });
+
+  it('goes on with a backoff: the next attempt follows the attempts used', () => {
+    const l = createLedger(diamond, {
+      a: { status: 'retrying', attempts: 2, attempt: { state: 'retrying', remainingMs: 400 } },
+    });
+    expect(l.status[0]).toBe('pending');
+    expect(l.attemptsUsed[0]).toBe(2);
+    expect(l.resumed[0]).toEqual({ state: 'retrying', remainingMs: 400 });
+    expect(drain(l)).toEqual([0]);
+  });
+
+  it('runs a running step recorded without an attempt again as its next attempt', () => {
+    const l = createLedger(diamond, { a: { status: 'running', attempts: 1 } });
+    expect(l.resumed[0]).toBeNull();
+    expect(l.attemptsUsed[0]).toBe(1);
+    expect(drain(l)).toEqual([0]);
+  });
+
+  it('never counts a resumed running attempt below zero', () => {
+    const l = createLedger(diamond, {
+      a: { status: 'running', attempts: 0, attempt: { state: 'running', elapsedMs: 0 } },
+    });
+    expect(l.attemptsUsed[0]).toBe(0);
+  });
+
+  it('ignores the attempt of a step that has settled', () => {
+    const l = createLedger(diamond, {
+      a: { status: 'succeeded', attempts: 1, attempt: { state: 'running', elapsedMs: 10 } },
+    });
+    expect(l.status[0]).toBe('succeeded');
+    expect(l.resumed[0]).toBeNull();
+    expect(l.attemptsUsed[0]).toBe(1);
+  });
+
+  it('stays plain JSON when resumed', () => {
+    const l = createLedger(diamond, {
+      a: { status: 'succeeded', attempts: 1 },
+      b: { status: 'running', attempts: 1, attempt: { state: 'running', elapsedMs: 5 } },
+      c: { status: 'interrupted', attempts: 1, lostAttempts: 1 },
+    });
+    expect(JSON.parse(JSON.stringify(l))).toEqual(l);
   });
 
   it('resumes a tolerated failure as released', () => {

@@ -1,143 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createActor,
-  fromPromise,
-  SimulatedClock,
-  toPromise,
-  type Actor,
-  type AnyActorLogic,
-} from 'xstate';
-import {
-  stepMachine,
-  type AttemptInput,
-  type AttemptResult,
-} from '../../../machines/step.machine.ts';
-import {
-  stepChildId,
-  executionMachine,
-  type ExecutionInput,
-} from '../../../machines/execution.machine.ts';
-import type { ResumedStep } from '../../../machines/execution-ledger.ts';
+import { createActor, fromPromise, toPromise } from 'xstate';
+import { stepMachine } from '../../../machines/step.machine.ts';
+import { stepChildId, executionMachine } from '../../../machines/execution.machine.ts';
 import type { ExecutionEvent } from '../../../src/events.ts';
-import type { StepDefinition, WorkflowDefinition } from '../../../src/workflow/types.ts';
 import { passTurn } from '../../../src/runtime/pass-turn.ts';
+import {
+  attempts,
+  definition,
+  ok,
+  startRun,
+  stopRuns,
+  stubRunStep,
+  type StepSpec,
+} from './execution-harness.ts';
 
-interface Call {
-  input: AttemptInput;
-  signal: AbortSignal;
-  resolve(result: AttemptResult): void;
-}
+afterEach(stopRuns);
 
-/** A runAttempt stub whose attempts the test settles; counts attempts running at once. */
-function stubRunStep() {
-  const calls: Call[] = [];
-  const stats = { running: 0, maxRunning: 0 };
-  const logic = fromPromise<AttemptResult, AttemptInput>(({ input, signal }) => {
-    stats.running++;
-    stats.maxRunning = Math.max(stats.maxRunning, stats.running);
-    let done = false;
-    const finish = () => {
-      if (!done) stats.running--;
-      done = true;
-    };
-    signal.addEventListener('abort', finish);
-    return new Promise((resolve) =>
-      calls.push({
-        input,
-        signal,
-        resolve: (r) => {
-          finish();
-          resolve(r);
-        },
-      }),
-    );
-  });
-  const call = (stepId: string, attempt = 1): Call => {
-    const c = calls.find((x) => x.input.step.id === stepId && x.input.attempt === attempt);
-    if (!c) throw new Error(`no call for ${stepId}#${attempt}`);
-    return c;
-  };
-  return { logic, calls, stats, call };
-}
-
-type StepSpec = Partial<StepDefinition> & { id: string };
-
-function step(spec: StepSpec): StepDefinition {
-  return {
-    kind: 'exec',
-    exec: ['true'],
-    needs: [],
-    env: {},
-    continueOnError: false,
-    retry: { attempts: 1, backoffMs: 100, factor: 2, maxMs: 60_000, jitter: 0 },
-    ...spec,
-  } as StepDefinition;
-}
-
-function definition(steps: StepSpec[], over: Partial<WorkflowDefinition> = {}): WorkflowDefinition {
-  return { id: 'wf', env: {}, concurrency: 16, steps: steps.map(step), ...over };
-}
-
-const running: Actor<AnyActorLogic>[] = [];
-afterEach(() => {
-  for (const a of running.splice(0)) a.stop();
-});
-
-/** Starts a run with the stub runAttempt; records emitted events and children-map sizes. */
-function startRun(def: WorkflowDefinition, opts: { resume?: Record<string, ResumedStep> } = {}) {
-  const stub = stubRunStep();
-  const clock = new SimulatedClock();
-  const machine = executionMachine.provide({
-    actors: {
-      step: stepMachine.provide({ actors: { runAttempt: stub.logic }, actions: { passTurn } }),
-    },
-  });
-  const input: ExecutionInput = {
-    executionId: 'x1',
-    workflowId: 'wf',
-    definition: def,
-    ...(opts.resume && { resume: opts.resume }),
-  };
-  const actor = createActor(machine, { input, clock });
-  const events: ExecutionEvent[] = [];
-  actor.on('*', (e) => events.push(e));
-  let maxChildren = 0;
-  actor.subscribe((s) => {
-    maxChildren = Math.max(maxChildren, Object.keys(s.children).length);
-  });
-  actor.start();
-  running.push(actor as unknown as Actor<AnyActorLogic>);
-  actor.send({ type: 'start' });
-  return {
-    actor,
-    clock,
-    events,
-    ...stub,
-    maxChildren: () => maxChildren,
-    /** `type stepId` of every emitted event, for ordering assertions. */
-    trace: () => events.map((e) => ('stepId' in e ? `${e.type} ${e.stepId}` : e.type)),
-    done: () => toPromise(actor),
-    until,
-  };
-}
-
-/** Yields to the event loop until `pred` holds (promise callbacks settle in between). */
-async function until(pred: () => boolean, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within 5000 ms`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-/** Waits until the stub has seen `n` attempts. */
-function attempts(run: ReturnType<typeof startRun>, n: number): Promise<void> {
-  return until(() => run.calls.length >= n, `${n} attempts`);
-}
-
-const ok: AttemptResult = { ok: true, exitCode: 0 };
-
-describe('workflow machine', () => {
+describe('execution machine', () => {
   it('runs a diamond a -> (b, c) -> d in dependency order', async () => {
     const run = startRun(
       definition([
@@ -497,7 +376,7 @@ describe('workflow machine', () => {
   });
 });
 
-describe('workflow machine at scale', () => {
+describe('execution machine at scale', () => {
   /** Runs `n` noop steps as a fan-out (root + n-1 dependents) or a chain; returns ms/step. */
   async function perStep(shape: 'fan' | 'chain', n: number): Promise<number> {
     const steps: StepSpec[] = Array.from({ length: n }, (_, i) => ({

@@ -47,7 +47,7 @@ function pathName(path: { steps: { event: EventObject }[]; state: { value: unkno
     if (e.type.startsWith('xstate.done.actor.')) {
       const out = e.output;
       if (!out) return `done ${e.type.slice('xstate.done.actor.'.length)}`;
-      return `done(${out.ok ? 'ok' : out.nonRetryable ? 'fatal' : 'fail'})`;
+      return `done(${out.ok ? 'ok' : out.lost ? 'lost' : out.nonRetryable ? 'fatal' : 'fail'})`;
     }
     if (e.type.startsWith('xstate.error.actor.')) return 'error';
     if (e.type.startsWith('xstate.after.')) return `after ${e.type.split('.')[2]}`;
@@ -64,9 +64,16 @@ const STEP_DONE = 'xstate.done.actor.0.step.running';
 const STEP_ERROR = 'xstate.error.actor.0.step.running';
 const STEP_TIMEOUT = 'xstate.after.stepTimeout.step.running';
 const RETRY_DELAY = 'xstate.after.retryDelay.step.retrying';
+const BACKOFF_DELAY = 'xstate.after.retryDelay.step.backingOff';
 
-/** A step that has used `attemptsUsed` of its 2 attempts, the last cut off when `interrupted`. */
-type StepCase = { kind: 'exec' | 'noop'; attemptsUsed?: number; interrupted?: boolean };
+/**
+ * A step that has used `attemptsUsed` of its 2 attempts, the last lost with its process when
+ * `interrupted` (`lostAttempts` of them lost so far), or `resumed` mid-attempt or mid-backoff.
+ */
+type StepCase = { kind: 'exec' | 'noop' } & Pick<
+  StepInput,
+  'attemptsUsed' | 'interrupted' | 'lostAttempts' | 'resumed'
+>;
 
 function stepInput({ kind, ...resumed }: StepCase): StepInput {
   const step = {
@@ -89,9 +96,11 @@ const stepEvents = [
   { type: STEP_DONE, output: { ok: true, exitCode: 0 } },
   { type: STEP_DONE, output: { ok: false, exitCode: 1 } },
   { type: STEP_DONE, output: { ok: false, exitCode: 127, error: 'ENOENT', nonRetryable: true } },
+  { type: STEP_DONE, output: { ok: false, exitCode: null, lost: true } },
   { type: STEP_ERROR, error: new Error('spawn failed') },
   { type: STEP_TIMEOUT },
   { type: RETRY_DELAY },
+  { type: BACKOFF_DELAY },
   { type: 'turn.passed' },
 ] as unknown as StepMachineEvent[];
 
@@ -113,7 +122,11 @@ function realTask(input: StepInput) {
   const clock = new SimulatedClock();
   const actor = createActor(parent, { clock }).start();
   const step = actor.getSnapshot().children.step as ActorRefFrom<typeof stepMachine>;
-  const leaveRunning = (what: string) => until(() => step.getSnapshot().value !== 'running', what);
+  // Handled once the step left `running`, or (a lost attempt) began its next attempt there.
+  const leaveRunning = (what: string) => {
+    const attempts = pending.length;
+    return until(() => step.getSnapshot().value !== 'running' || pending.length > attempts, what);
+  };
   const send = (path: { event: EventObject }) => step.send(path.event as StepMachineEvent);
   return {
     step,
@@ -131,8 +144,11 @@ function realTask(input: StepInput) {
         pending.at(-1)!.reject(event.error);
         await leaveRunning('runAttempt rejection handled');
       },
-      [STEP_TIMEOUT]: () => clock.increment(input.step.timeoutMs!),
+      // What is left of the timeout: a resumed attempt has used part of it.
+      [STEP_TIMEOUT]: () =>
+        clock.increment(input.step.timeoutMs! - step.getSnapshot().context.elapsedMs),
       [RETRY_DELAY]: () => clock.increment(step.getSnapshot().context.retryDelayMs),
+      [BACKOFF_DELAY]: () => clock.increment(step.getSnapshot().context.retryDelayMs),
     },
   };
 }
@@ -144,7 +160,12 @@ function stepPaths(c: StepCase) {
   // traversal has no parent to report to, so the model's reports are no-ops (the replay runs
   // the real ones, under a parent).
   const modelMachine = stepMachine.provide({
-    actions: { reportStarted: () => {}, reportRetrying: () => {}, passTurn: () => {} },
+    actions: {
+      reportStarted: () => {},
+      reportRetrying: () => {},
+      reportLost: () => {},
+      passTurn: () => {},
+    },
   });
   const model = new TestModel(modelMachine, {
     input,
@@ -158,10 +179,24 @@ describe('step model', () => {
   const cases: Array<[string, StepCase]> = [
     ['exec', { kind: 'exec' }],
     ['noop', { kind: 'noop' }],
-    // Resumed after the process running attempt 1 (of 2) stopped; and after it ran attempt 2.
-    ['interrupted exec', { kind: 'exec', attemptsUsed: 1, interrupted: true }],
-    ['interrupted noop', { kind: 'noop', attemptsUsed: 1, interrupted: true }],
-    ['interrupted last attempt', { kind: 'exec', attemptsUsed: 2, interrupted: true }],
+    // Resumed after the process running attempt 1 (of 2) was lost; and after attempt 2 was.
+    ['interrupted exec', { kind: 'exec', attemptsUsed: 1, interrupted: true, lostAttempts: 1 }],
+    ['interrupted noop', { kind: 'noop', attemptsUsed: 1, interrupted: true, lostAttempts: 1 }],
+    [
+      'interrupted last attempt',
+      { kind: 'exec', attemptsUsed: 2, interrupted: true, lostAttempts: 1 },
+    ],
+    // Resumed after more lost attempts than MAX_LOST_ATTEMPTS: it stays interrupted.
+    [
+      'interrupted too often',
+      { kind: 'exec', attemptsUsed: 4, interrupted: true, lostAttempts: 4 },
+    ],
+    // Resumed by a new server with attempt 1 running for 400 ms, or 30 ms before attempt 2.
+    ['resumed running', { kind: 'exec', resumed: { state: 'running', elapsedMs: 400 } }],
+    [
+      'resumed backoff',
+      { kind: 'exec', attemptsUsed: 1, resumed: { state: 'retrying', remainingMs: 30 } },
+    ],
   ];
   const walks = cases.map(([name, c]) => ({ name, c, paths: stepPaths(c).paths }));
   const all = walks.flatMap((w) => w.paths);
@@ -174,6 +209,7 @@ describe('step model', () => {
     }
     expect([...seen].sort()).toEqual(stableStates(stepMachine));
     expect(stableStates(stepMachine)).toEqual([
+      'backingOff',
       'cancelled',
       'failed',
       'interrupted',
@@ -186,6 +222,31 @@ describe('step model', () => {
       'timed_out',
       'waiting',
     ]);
+  });
+
+  /** The events of a path's steps, typed as the model's. */
+  const eventsOf = (p: (typeof all)[number]) => p.steps.map((s) => s.event as ModelEvent);
+  const isLost = (e: ModelEvent) => e.type === STEP_DONE && e.output?.lost === true;
+
+  it('walks through lost attempts: rerun as the next attempt, or stayedInterrupted', () => {
+    const afterLost = new Set<string>();
+    for (const p of all) {
+      eventsOf(p).forEach((e, i) => isLost(e) && afterLost.add(p.steps[i]!.state.value as string));
+    }
+    // attemptLost is passed through (its `always` leads on at once): these are its targets.
+    expect([...afterLost].sort()).toEqual(['running', 'stayedInterrupted']);
+    const exec = walks.find((w) => w.name === 'exec')!.paths;
+    const lostTooOften = exec.find((p) => eventsOf(p).filter(isLost).length === 4);
+    expect(lostTooOften?.state.value).toBe('stayedInterrupted');
+    expect(lostTooOften?.state.context).toMatchObject({ lostAttempts: 4, status: 'interrupted' });
+  });
+
+  it('walks a resumed backoff to its next attempt', () => {
+    const backoff = walks.find((w) => w.name === 'resumed backoff')!.paths;
+    const path = backoff.find((p) => eventsOf(p).some((e) => e.type === BACKOFF_DELAY));
+    const i = eventsOf(path!).findIndex((e) => e.type === BACKOFF_DELAY);
+    expect(path!.steps[i]!.state.value).toBe('running');
+    expect(path!.steps[i]!.state.context).toMatchObject({ attempt: 2, resuming: false });
   });
 
   for (const { name, c, paths } of walks) {

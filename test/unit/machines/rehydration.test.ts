@@ -18,6 +18,7 @@ import {
 import { engineMachine } from '../../../machines/engine.machine.ts';
 import { monitorMachine } from '../../../machines/monitor.machine.ts';
 import {
+  MAX_LOST_ATTEMPTS,
   stepMachine,
   type AttemptInput,
   type AttemptResult,
@@ -265,6 +266,38 @@ describe('step rehydration', () => {
   });
 });
 
+describe('step rehydration in backingOff', () => {
+  // Like `retrying` above: the snapshot keeps the state and the delay left (retryDelayMs); the
+  // timer itself lives in the actor system, which is why runs resume through `resume` instead.
+  it('resumes backingOff with the same context', () => {
+    const runAttempt = fromPromise<AttemptResult, AttemptInput>(async () => ({
+      ok: true,
+      exitCode: 0,
+    }));
+    const input: StepInput = {
+      executionId: 'x1',
+      workflowId: 'wf',
+      step: step('b', { retry: { attempts: 3, backoffMs: 100, factor: 2, maxMs: 1e4, jitter: 0 } }),
+      attemptsUsed: 1,
+      resumed: { state: 'retrying', remainingMs: 80 },
+    };
+    const machine = setup({
+      actors: { step: stepMachine.provide({ actors: { runAttempt } }) },
+    }).createMachine({ invoke: { id: 'step', src: 'step', input } });
+    const child = (a: AnyActorRef) => a.getSnapshot().children.step as AnyActorRef;
+    const first = track(createActor(machine, { clock: new SimulatedClock() }).start());
+    child(first).send({ type: 'start' });
+    expect(child(first).getSnapshot().value).toBe('backingOff');
+    const snapshot = roundTrip(first);
+    const context = child(first).getSnapshot().context;
+    first.stop();
+    const second = track(rehydrate(machine, snapshot, new SimulatedClock()).start());
+    expect(child(second).getSnapshot().value).toBe('backingOff');
+    expect(child(second).getSnapshot().context).toEqual(context);
+    expect(context).toMatchObject({ attempt: 1, retryDelayMs: 80, lostAttempts: 0 });
+  });
+});
+
 describe('workflow rehydration through resume', () => {
   it('runs only the unfinished steps and counts attempts on from the record', async () => {
     const started: AttemptInput[] = [];
@@ -386,7 +419,9 @@ describe('workflow rehydration through resume', () => {
     expect(events[1]).toMatchObject({ attempt: 2 });
   });
 
-  it('keeps an interrupted step with no attempt left interrupted, failing the run', async () => {
+  // Was: "keeps an interrupted step with no attempt left interrupted, failing the run". A lost
+  // attempt no longer uses up the retry policy; losing more than MAX_LOST_ATTEMPTS does.
+  it('keeps an interrupted step that lost more than MAX_LOST_ATTEMPTS interrupted, failing the run', async () => {
     const runAttempt = fromPromise<AttemptResult, AttemptInput>(async () => ({
       ok: true,
       exitCode: 0,
@@ -406,7 +441,9 @@ describe('workflow rehydration through resume', () => {
               concurrency: 4,
               steps: [step('a'), step('b', { needs: ['a'] })],
             },
-            resume: { a: { status: 'interrupted', attempts: 1 } },
+            resume: {
+              a: { status: 'interrupted', attempts: 4, lostAttempts: MAX_LOST_ATTEMPTS + 1 },
+            },
           },
         },
       ),
@@ -421,6 +458,50 @@ describe('workflow rehydration through resume', () => {
       'execution.started',
       'step.skipped b',
       'execution.failed',
+    ]);
+  });
+
+  it('runs an interrupted step with no retry attempt left again: the lost attempt does not count', async () => {
+    const started: string[] = [];
+    const runAttempt = fromPromise<AttemptResult, AttemptInput>(async ({ input }) => {
+      started.push(`${input.step.id}#${input.attempt}`);
+      return { ok: true, exitCode: 0 };
+    });
+    const actor = track(
+      createActor(
+        executionMachine.provide({
+          actors: { step: stepMachine.provide({ actors: { runAttempt } }) },
+        }),
+        {
+          input: {
+            executionId: 'x1',
+            workflowId: 'wf',
+            definition: {
+              id: 'wf',
+              env: {},
+              concurrency: 4,
+              steps: [step('a'), step('b', { needs: ['a'] })],
+            },
+            // a has one attempt, and lost it with its process.
+            resume: { a: { status: 'interrupted', attempts: 1, lostAttempts: 1 } },
+          },
+        },
+      ),
+    );
+    const events: ExecutionEvent[] = [];
+    actor.on('*', (e) => events.push(e));
+    actor.start();
+    actor.send({ type: 'start' });
+    const output = await toPromise(actor);
+    expect(output.status).toBe('completed');
+    expect(started).toEqual(['a#2', 'b#1']);
+    expect(events.map((e) => ('stepId' in e ? `${e.type} ${e.stepId}` : e.type))).toEqual([
+      'execution.started',
+      'step.started a',
+      'step.completed a',
+      'step.started b',
+      'step.completed b',
+      'execution.completed',
     ]);
   });
 

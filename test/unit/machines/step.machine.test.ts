@@ -1,123 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  createActor,
-  fromPromise,
-  setup,
-  SimulatedClock,
-  waitFor,
-  type AnyActorRef,
-  type ActorRefFrom,
-  type AnyEventObject,
-  type InspectionEvent,
-} from 'xstate';
-import {
-  stepMachine,
-  type AttemptInput,
-  type AttemptResult,
-  type StepInput,
-  type StepOutput,
-} from '../../../machines/step.machine.ts';
+import { waitFor } from 'xstate';
+import { stepMachine } from '../../../machines/step.machine.ts';
 import { backoffDelay, jitterSample } from '../../../machines/backoff.ts';
 import { machineInfo } from '../../../src/runtime/machine-catalog.ts';
-import type { ExecStep, RetryPolicy, StepDefinition } from '../../../src/workflow/types.ts';
+import type { StepDefinition } from '../../../src/workflow/types.ts';
+import { execStep, harness, inState, stopHarnesses, turn } from './step-harness.ts';
 
-/** One call of the stub runAttempt, settled by the test. */
-interface Call {
-  input: AttemptInput;
-  signal: AbortSignal;
-  resolve(result: AttemptResult): void;
-  reject(err: unknown): void;
-}
-
-function stubRunStep() {
-  const calls: Call[] = [];
-  const logic = fromPromise<AttemptResult, AttemptInput>(
-    ({ input, signal }) =>
-      new Promise((resolve, reject) => calls.push({ input, signal, resolve, reject })),
-  );
-  return { logic, calls };
-}
-
-function execStep(over: Partial<Omit<ExecStep, 'retry'>> & { retry?: Partial<RetryPolicy> } = {}) {
-  const { retry, ...rest } = over;
-  return {
-    id: 'build',
-    kind: 'exec',
-    exec: ['make'],
-    needs: [],
-    env: {},
-    continueOnError: false,
-    ...rest,
-    retry: { attempts: 1, backoffMs: 100, factor: 2, maxMs: 60_000, jitter: 0, ...retry },
-  } as StepDefinition;
-}
-
-type StepRef = ActorRefFrom<typeof stepMachine>;
-
-/**
- * Runs the step as the child of a tiny parent (the step reports with sendParent), on a
- * simulated clock, recording inspection events.
- */
-function harness(input: Partial<StepInput> & { step: StepDefinition }) {
-  const { logic, calls } = stubRunStep();
-  let turnsAsked = 0;
-  const parentMachine = setup({
-    actors: {
-      step: stepMachine.provide({
-        actors: { runAttempt: logic },
-        // The runtime sends `turn.passed` on a later turn; the tests send it themselves.
-        actions: { passTurn: () => void turnsAsked++ },
-      }),
-    },
-  }).createMachine({
-    invoke: {
-      id: 'step',
-      src: 'step',
-      input: { executionId: 'x1', workflowId: 'wf', ...input },
-    },
-  });
-  const clock = new SimulatedClock();
-  const inspected: InspectionEvent[] = [];
-  const parent = createActor(parentMachine, { clock, inspect: (e) => inspected.push(e) });
-  parent.start();
-  const step = parent.getSnapshot().children.step as StepRef;
-  started.push(parent);
-  return {
-    parent,
-    step,
-    clock,
-    calls,
-    /** How many times the step asked for a turn to pass (noop steps). */
-    turnsAsked: () => turnsAsked,
-    /** Events the step sent its parent, in order. */
-    reports: () =>
-      inspected
-        .filter(
-          (e): e is Extract<InspectionEvent, { type: '@xstate.event' }> =>
-            e.type === '@xstate.event' && e.actorRef === parent && e.sourceRef === step,
-        )
-        .map((e) => e.event as AnyEventObject)
-        .filter((e) => e.type.startsWith('attempt.')),
-    /** Distinct state values the step went through. */
-    states: () =>
-      inspected
-        .filter((e) => e.type === '@xstate.snapshot' && e.actorRef === step)
-        .map((e) => (e as unknown as { snapshot: { value: string } }).snapshot.value)
-        .filter((v, i, all) => i === 0 || all[i - 1] !== v),
-    output: () => step.getSnapshot().output as StepOutput | undefined,
-  };
-}
-
-const started: AnyActorRef[] = [];
 afterEach(() => {
-  for (const a of started.splice(0)) a.stop();
+  stopHarnesses();
   vi.restoreAllMocks();
 });
-
-const inState = (step: StepRef, value: string) =>
-  waitFor(step, (s) => s.value === value, { timeout: 5_000 });
-/** Lets promise callbacks run; used only before asserting that nothing happened. */
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('step machine', () => {
   it('succeeds on the first try', async () => {
@@ -132,6 +24,8 @@ describe('step machine', () => {
       workflowId: 'wf',
       step: execStep(),
       attempt: 1,
+      elapsedMs: 0,
+      resumed: false,
     });
     h.calls[0]!.resolve({ ok: true, exitCode: 0 });
     await inState(h.step, 'succeeded');
@@ -141,8 +35,11 @@ describe('step machine', () => {
       attempts: 1,
       exitCode: 0,
       error: null,
+      lostAttempts: 0,
     });
-    expect(h.reports()).toEqual([{ type: 'attempt.started', stepId: 'build', attempt: 1 }]);
+    expect(h.reports()).toEqual([
+      { type: 'attempt.started', stepId: 'build', attempt: 1, resumed: false },
+    ]);
     expect(h.states()).toEqual(['waiting', 'running', 'succeeded']);
     expect(h.calls[0]!.signal.aborted).toBe(false);
   });
@@ -180,13 +77,14 @@ describe('step machine', () => {
       attempts: 3,
       exitCode: 0,
       error: null,
+      lostAttempts: 0,
     });
     expect(h.reports()).toEqual([
-      { type: 'attempt.started', stepId: 'build', attempt: 1 },
+      { type: 'attempt.started', stepId: 'build', attempt: 1, resumed: false },
       { type: 'attempt.retrying', stepId: 'build', attempt: 1, delayMs: 100, error: 'exit code 1' },
-      { type: 'attempt.started', stepId: 'build', attempt: 2 },
+      { type: 'attempt.started', stepId: 'build', attempt: 2, resumed: false },
       { type: 'attempt.retrying', stepId: 'build', attempt: 2, delayMs: 200, error: 'flaky' },
-      { type: 'attempt.started', stepId: 'build', attempt: 3 },
+      { type: 'attempt.started', stepId: 'build', attempt: 3, resumed: false },
     ]);
     expect(h.states()).toEqual([
       'waiting',
@@ -215,6 +113,7 @@ describe('step machine', () => {
       attempts: 2,
       exitCode: 3,
       error: 'still broken',
+      lostAttempts: 0,
     });
     h.clock.increment(60_000);
     await turn();
@@ -251,6 +150,7 @@ describe('step machine', () => {
       attempts: 2,
       exitCode: null,
       error: 'spawn EAGAIN again',
+      lostAttempts: 0,
     });
   });
 
@@ -271,6 +171,7 @@ describe('step machine', () => {
       attempts: 1,
       exitCode: null,
       error: 'timed out after 1000 ms',
+      lostAttempts: 0,
     });
   });
 
@@ -349,6 +250,7 @@ describe('step machine', () => {
       attempts: 0,
       exitCode: null,
       error: 'cancelled',
+      lostAttempts: 0,
     });
   });
 
@@ -393,6 +295,7 @@ describe('step machine', () => {
       attempts: 0,
       exitCode: null,
       error: "if: inputs.deploy == 'no'",
+      lostAttempts: 0,
     });
   });
 
@@ -417,7 +320,9 @@ describe('step machine', () => {
     h.step.send({ type: 'turn.passed' });
     await inState(h.step, 'succeeded');
     expect(h.calls).toHaveLength(0);
-    expect(h.reports()).toEqual([{ type: 'attempt.started', stepId: 'build', attempt: 1 }]);
+    expect(h.reports()).toEqual([
+      { type: 'attempt.started', stepId: 'build', attempt: 1, resumed: false },
+    ]);
     expect(h.states()).toEqual(['waiting', 'passing', 'succeeded']);
     expect(h.output()).toEqual({
       stepId: 'build',
@@ -425,6 +330,7 @@ describe('step machine', () => {
       attempts: 1,
       exitCode: null,
       error: null,
+      lostAttempts: 0,
     });
   });
 
@@ -450,12 +356,13 @@ describe('step machine', () => {
     expect(h.output()).toMatchObject({ status: 'failed', attempts: 3 });
   });
 
-  describe('interrupted: resumed after the process running its attempt stopped', () => {
-    it('starts interrupted and, started with attempts left, runs its next attempt at once', async () => {
+  describe('interrupted: resumed after the process running its attempt was lost', () => {
+    it('starts interrupted and, started with lost attempts to spare, runs its next attempt at once', async () => {
       const h = harness({
         step: execStep({ retry: { attempts: 3, backoffMs: 100 } }),
         attemptsUsed: 1,
         interrupted: true,
+        lostAttempts: 1,
       });
       expect(h.step.getSnapshot().value).toBe('interrupted');
       expect(h.calls).toHaveLength(0);
@@ -466,11 +373,18 @@ describe('step machine', () => {
       await inState(h.step, 'succeeded');
       expect(h.states()).toEqual(['interrupted', 'running', 'succeeded']);
       // No backoff and no attempt.retrying: the record already says interrupted.
-      expect(h.reports()).toEqual([{ type: 'attempt.started', stepId: 'build', attempt: 2 }]);
-      expect(h.output()).toMatchObject({ status: 'succeeded', attempts: 2, error: null });
+      expect(h.reports()).toEqual([
+        { type: 'attempt.started', stepId: 'build', attempt: 2, resumed: false },
+      ]);
+      expect(h.output()).toMatchObject({
+        status: 'succeeded',
+        attempts: 2,
+        error: null,
+        lostAttempts: 1,
+      });
     });
 
-    it('retries on from there with its remaining attempts', async () => {
+    it('retries on from there with its remaining attempts (a record without lostAttempts)', async () => {
       const h = harness({
         step: execStep({ retry: { attempts: 3, backoffMs: 100 } }),
         attemptsUsed: 1,
@@ -490,8 +404,71 @@ describe('step machine', () => {
       expect(h.output()).toMatchObject({ status: 'failed', attempts: 3 });
     });
 
-    it('ends interrupted, running nothing, when the cut-off attempt was its last', async () => {
-      const h = harness({ step: execStep(), attemptsUsed: 1, interrupted: true });
+    it('does not count the lost attempt against its policy', async () => {
+      const h = harness({
+        step: execStep({ retry: { attempts: 3, backoffMs: 100 } }),
+        attemptsUsed: 1,
+        interrupted: true,
+        lostAttempts: 1,
+      });
+      h.step.send({ type: 'start' });
+      for (const [n, delay] of [
+        [0, 100],
+        [1, 200],
+      ] as const) {
+        await inState(h.step, 'running');
+        h.calls[n]!.resolve({ ok: false, exitCode: 1 });
+        await inState(h.step, 'retrying');
+        // The backoff follows the step's own attempts (lost ones left out): 100 × 2^(n-1).
+        expect(h.step.getSnapshot().context.retryDelayMs).toBe(delay);
+        h.clock.increment(delay);
+      }
+      await inState(h.step, 'running');
+      h.calls[2]!.resolve({ ok: false, exitCode: 1 });
+      await inState(h.step, 'failed');
+      // Three attempts of its own (2, 3, 4) besides the lost one.
+      expect(h.calls.map((c) => c.input.attempt)).toEqual([2, 3, 4]);
+      expect(h.output()).toMatchObject({ status: 'failed', attempts: 4, lostAttempts: 1 });
+    });
+
+    // Was: "ends interrupted, running nothing, when the cut-off attempt was its last". A lost
+    // attempt is no longer one of the step's own: it runs again whatever its retry policy says.
+    it('runs again even when the lost attempt was the last its policy allows', async () => {
+      const h = harness({ step: execStep(), attemptsUsed: 1, interrupted: true, lostAttempts: 1 });
+      h.step.send({ type: 'start' });
+      await inState(h.step, 'running');
+      expect(h.calls[0]!.input).toMatchObject({ attempt: 2, resumed: false, elapsedMs: 0 });
+      h.calls[0]!.resolve({ ok: false, exitCode: 1 });
+      // Its one attempt of its own has failed: no retry.
+      await inState(h.step, 'failed');
+      expect(h.states()).toEqual(['interrupted', 'running', 'failed']);
+      expect(h.output()).toEqual({
+        stepId: 'build',
+        status: 'failed',
+        attempts: 2,
+        exitCode: 1,
+        error: 'exit code 1',
+        lostAttempts: 1,
+      });
+    });
+
+    it('runs again after MAX_LOST_ATTEMPTS (3) lost attempts', async () => {
+      const h = harness({ step: execStep(), attemptsUsed: 3, interrupted: true, lostAttempts: 3 });
+      h.step.send({ type: 'start' });
+      await inState(h.step, 'running');
+      expect(h.calls[0]!.input.attempt).toBe(4);
+      h.calls[0]!.resolve({ ok: true, exitCode: 0 });
+      await inState(h.step, 'succeeded');
+      expect(h.output()).toMatchObject({ status: 'succeeded', attempts: 4, lostAttempts: 3 });
+    });
+
+    it('ends interrupted, running nothing, once it has lost more than MAX_LOST_ATTEMPTS', async () => {
+      const h = harness({
+        step: execStep({ retry: { attempts: 5 } }),
+        attemptsUsed: 4,
+        interrupted: true,
+        lostAttempts: 4,
+      });
       h.step.send({ type: 'start' });
       await waitFor(h.step, (s) => s.status === 'done', { timeout: 5_000 });
       expect(h.calls).toHaveLength(0);
@@ -500,9 +477,10 @@ describe('step machine', () => {
       expect(h.output()).toEqual({
         stepId: 'build',
         status: 'interrupted',
-        attempts: 1,
+        attempts: 4,
         exitCode: null,
-        error: 'the process running this step stopped',
+        error: 'the process running this step was lost',
+        lostAttempts: 4,
       });
     });
 
@@ -534,8 +512,10 @@ describe('step machine', () => {
     it('is a state of the step statechart, shown in the machine catalog', () => {
       const info = machineInfo('step');
       expect(Object.keys(stepMachine.root.states)).toContain('interrupted');
-      expect(info.mermaid).toContain('step_interrupted --> step_running : start [canRetry]');
+      expect(info.mermaid).toContain('step_interrupted --> step_running : start [canRerunLost]');
       expect(info.mermaid).toContain('step_waiting --> step_interrupted : always [wasInterrupted]');
+      expect(info.mermaid).toContain('step_running --> step_attemptLost : done [wasLost]');
+      expect(info.mermaid).toContain('step_waiting --> step_backingOff : start [resumesBackoff]');
     });
   });
 
@@ -587,7 +567,14 @@ describe('step machine', () => {
     h.calls[0]!.resolve({ ok: false, exitCode: 1 });
     await inState(h.step, 'failed');
     const out = h.output()!;
-    expect(Object.keys(out).sort()).toEqual(['attempts', 'error', 'exitCode', 'status', 'stepId']);
+    expect(Object.keys(out).sort()).toEqual([
+      'attempts',
+      'error',
+      'exitCode',
+      'lostAttempts',
+      'status',
+      'stepId',
+    ]);
     expect(JSON.parse(JSON.stringify(out))).toEqual(out);
     expect(out).toEqual({
       stepId: 'build',
@@ -595,6 +582,7 @@ describe('step machine', () => {
       attempts: 1,
       exitCode: 1,
       error: 'exit code 1',
+      lostAttempts: 0,
     });
   });
 });
