@@ -13,8 +13,7 @@
  *
  *   npx tsx bench/host-spawn.ts [--n 300] [--reps 10] [--concurrency 1]
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +22,8 @@ import { connectHost } from '../src/host/index.ts';
 import { Journal } from '../src/host/journal.js';
 import { machineFacts, pairedRatio, summarize, type Summary } from './lib/stats.ts';
 import { spawnLoop } from './lib/spawn-loops.ts';
+import { bareSpawnLoop, type SpawnSample } from './lib/bare-spawn.ts';
+import { cpuMsOf, memoryOf } from './lib/proc-stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,56 +36,13 @@ const N = Number(values.n);
 const REPS = Number(values.reps);
 const CONCURRENCY = Number(values.concurrency);
 
-/** Wall and CPU (the spawning processes only, not the children) ms of one loop of N spawns. */
-interface Sample {
-  ms: number;
-  cpuMs: number;
-}
-
-/** The bare loop, in its own bare node process. */
-function bareLoop(): Promise<Sample> {
-  const script = `
-    const { spawn } = require('node:child_process');
-    const once = () => new Promise((r) => spawn('true').once('close', r));
-    (async () => {
-      let started = 0;
-      const worker = async () => { while (started < ${N}) { started++; await once(); } };
-      for (let i = 0; i < 20; i++) await once();
-      const t0 = performance.now();
-      const cpu0 = process.cpuUsage();
-      await Promise.all(Array.from({ length: ${CONCURRENCY} }, worker));
-      const cpu = process.cpuUsage(cpu0);
-      console.log(JSON.stringify({ ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 }));
-    })();`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.once('error', reject);
-    child.once('close', () => resolve(JSON.parse(out) as Sample));
-  });
-}
-
-/** Resident and peak resident size of `pid` in MiB. */
-function memory(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
-
-/** CPU ms (user + system) used so far by `pid`. */
-function cpuOf(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ') ?? [];
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 10 ms
-}
-
 /** Runs N spawns through `once`; CPU counts this process and `alsoPid` (the host). */
-async function loop(once: () => Promise<unknown>, alsoPid?: number): Promise<Sample> {
-  const other0 = alsoPid === undefined ? 0 : cpuOf(alsoPid);
+async function loop(once: () => Promise<unknown>, alsoPid?: number): Promise<SpawnSample> {
+  const other0 = alsoPid === undefined ? 0 : cpuMsOf(alsoPid);
   const cpu0 = process.cpuUsage();
   const ms = await spawnLoop(once, [], N, CONCURRENCY);
   const cpu = process.cpuUsage(cpu0);
-  const other = alsoPid === undefined ? 0 : cpuOf(alsoPid) - other0;
+  const other = alsoPid === undefined ? 0 : cpuMsOf(alsoPid) - other0;
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000 + other };
 }
 
@@ -105,24 +63,24 @@ async function main(): Promise<void> {
   const viaHost = () => host.run({ argv: ['true'] });
   const inProcess = () => runner.run({ argv: ['true'] });
   try {
-    const idle = memory(host.hostPid);
+    const idle = memoryOf(host.hostPid);
     await spawnLoop(viaHost, [], 50, CONCURRENCY); // warm up
     await spawnLoop(inProcess, [], 50, CONCURRENCY);
-    const bare: Sample[] = [];
-    const hosted: Sample[] = [];
-    const local: Sample[] = [];
+    const bare: SpawnSample[] = [];
+    const hosted: SpawnSample[] = [];
+    const local: SpawnSample[] = [];
     for (let rep = 0; rep < REPS; rep++) {
       const order = [
-        async () => bare.push(await bareLoop()),
+        async () => bare.push(await bareSpawnLoop(N, CONCURRENCY)),
         async () => hosted.push(await loop(viaHost, host.hostPid)),
         async () => local.push(await loop(inProcess)),
       ];
       for (let i = 0; i < order.length; i++) await order[(i + rep) % order.length]!();
     }
-    const wall = (xs: Sample[]) => xs.map((x) => x.ms / N);
-    const cpu = (xs: Sample[]) => xs.map((x) => x.cpuMs / N);
-    const after = memory(host.hostPid);
-    const self = memory(process.pid);
+    const wall = (xs: SpawnSample[]) => xs.map((x) => x.ms / N);
+    const cpu = (xs: SpawnSample[]) => xs.map((x) => x.cpuMs / N);
+    const after = memoryOf(host.hostPid);
+    const self = memoryOf(process.pid);
 
     // The no-window record, alone: start time from /proc plus one journal append (write(2)).
     const journal = new Journal(join(dataDir, 'bench-journal'));
@@ -147,9 +105,9 @@ async function main(): Promise<void> {
         `${f.cpus}× ${f.cpuModel}, node ${f.node}`,
     );
     console.log('median (min–max) per spawn: wall ms | CPU ms of the spawning processes');
-    const row = (name: string, xs: Sample[]) =>
+    const row = (name: string, xs: SpawnSample[]) =>
       console.log(`  ${name.padEnd(40)} ${fmt(summarize(wall(xs)))} | ${fmt(summarize(cpu(xs)))}`);
-    const ratio = (name: string, xs: Sample[]) =>
+    const ratio = (name: string, xs: SpawnSample[]) =>
       console.log(
         `  ${name.padEnd(40)} ${fmt(pairedRatio(wall(xs), wall(bare)), 2)}× | ` +
           `${fmt(pairedRatio(cpu(xs), cpu(bare)), 2)}×`,

@@ -21,20 +21,20 @@
  * before their deadline: `sleepFloorMs` is the last one's, from the restart's spawn, and
  * `overFloorMs` what the restart costs beyond it. Where queueing takes longer than the sleep
  * (a slow or busy machine), runs finish before the kill: `unfinishedAtKill` says how many were
- * left.  Without durable sleeps and re-attachment, runs end `failed`: see `statuses`.
+ * left, and `napNotStartedAtKill` how many were accepted but had not begun their sleep yet.
+ * Without durable sleeps and re-attachment, runs end `failed`: see `statuses`.
  *
- * Run: `npx tsx bench/restart.ts [--runs 1000] [--sleep 10s] [--engines 2] [--slots 500]`
- * (prints progress on stderr, one JSON summary on stdout). Set STATOR_CHAOS_ROOT to time
- * another checkout.
+ * Run: `npx tsx bench/restart.ts [--runs 1000] [--sleep 10s] [--engines 2] [--slots 500]
+ * [--cpu-prof DIR]` (prints progress on stderr, one JSON summary on stdout). Set
+ * STATOR_CHAOS_ROOT to time another checkout. `--cpu-prof DIR`: the restarted server writes a
+ * CPU profile into DIR when it is stopped at the end (the killed one writes none).
  * @module
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChaosApi, FINAL_STATUSES, type ExecutionView } from '../test/chaos/api.ts';
-import { findHostPids, sweep } from '../test/chaos/procfs.ts';
 import { startServer, type ServerProcess } from '../test/chaos/server-process.ts';
+import { pool } from './lib/pool.ts';
+import { benchDirs, profileEnv, stopAndSweep } from './lib/served-stator.ts';
 import { machineFacts } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     engines: { type: 'string', default: '2' },
     slots: { type: 'string', default: '500' },
     json: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const RUNS = Number(values.runs);
@@ -57,21 +58,6 @@ function durationMs(text: string): number {
 }
 const log = (line: string) => process.stderr.write(`[restart] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
 
 /** Polls until no run is pending or running; returns the epoch ms it saw that. */
 async function allFinal(api: ChaosApi, runs: number, timeoutMs: number): Promise<number> {
@@ -98,17 +84,15 @@ async function allFinal(api: ChaosApi, runs: number, timeoutMs: number): Promise
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'stator-bench-restart-'));
-  const dataDir = join(dir, 'data');
-  const workflowsDir = join(dir, 'workflows');
-  mkdirSync(dataDir);
-  mkdirSync(workflowsDir);
+  const dirs = benchDirs('restart');
+  const { dataDir, workflowsDir } = dirs;
   const servers: ServerProcess[] = [];
   const start = async () => {
     const s = await startServer({
       dataDir,
       workflowsDir,
       args: ['--engines', values.engines, '--slots', values.slots],
+      env: profileEnv(values['cpu-prof']),
       readyTimeoutMs: 600_000,
       maxLifetimeMs: 1_800_000,
     });
@@ -153,12 +137,14 @@ async function main(): Promise<void> {
     let rerunSteps = 0;
     let lostAttempts = 0;
     let lastDeadline = 0;
+    let napNotStartedAtKill = 0;
     for (const r of records as ExecutionView[]) {
       statuses[r.status] = (statuses[r.status] ?? 0) + 1;
       const nap = r.steps.find((s) => s.id === 'nap');
       if (r.status === 'completed' && nap?.startedAt)
         lastDeadline = Math.max(lastDeadline, Date.parse(nap.startedAt) + SLEEP_MS);
       if (r.finishedAt === null || Date.parse(r.finishedAt) > killedAt) unfinishedAtKill++;
+      if (!nap?.startedAt || Date.parse(nap.startedAt) > killedAt) napNotStartedAtKill++;
       for (const s of r.steps) {
         if (s.attempts > 1) rerunSteps++;
         lostAttempts += s.lostAttempts ?? 0;
@@ -172,6 +158,8 @@ async function main(): Promise<void> {
       slots: Number(values.slots),
       acceptMs,
       unfinishedAtKill,
+      // Accepted (202) but not yet started (their sleep began after the restart).
+      napNotStartedAtKill,
       coldStartMs: cold.readyAt - cold.spawnedAt,
       restartStartMs,
       restartToAllFinalMs: finalAt - restarted.spawnedAt,
@@ -187,19 +175,9 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(summary, null, values.json ? 0 : 2)}\n`);
   } finally {
-    for (const s of servers) if (s.running()) await s.kill9();
-    for (const pid of findHostPids(
-      dataDir,
-      servers.map((s) => s.pid),
-    )) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    await sweep(dir);
-    rmSync(dir, { recursive: true, force: true });
+    // A graceful stop of the last server (it writes its profile), then its host and leftovers.
+    const { swept } = await stopAndSweep(servers, dirs);
+    if (swept.length > 0) log(`had to kill what was left: ${swept.join('; ')}`);
   }
 }
 

@@ -10,7 +10,10 @@
  * A paused trigger ignores its own ticks, refuses fires from messages (`paused`) and still
  * honours a manual `fire`. A tick that could not start its run (store or queue trouble) moves
  * the trigger to `error`, from where it retries that tick with backoff while the error is
- * recoverable; any later fire or `resume` brings it back. Context is plain JSON.
+ * recoverable; any later fire or `resume` brings it back. A `fault` (the runtime found the
+ * declaration unusable, e.g. a webhook whose secret variable is unset) moves an active trigger
+ * to `error` with that reason, announced as `trigger.status`, until `resume`, a fire, or the
+ * runtime seeing the problem gone. Context is plain JSON.
  * @module
  */
 import { assertEvent, assign, emit, enqueueActions, setup } from 'xstate';
@@ -72,7 +75,9 @@ export type TriggerCommand =
   /** A fire that waited in the overlap queue got its outcome. */
   | { type: 'dequeued'; fire: FireRequest; outcome: FireOutcome }
   /** Ticks missed while the service was down and not replayed (`catchUp`). */
-  | { type: 'missed'; at: number; count: number; message: string };
+  | { type: 'missed'; at: number; count: number; message: string }
+  /** The declaration cannot be served as it is (e.g. `secret_unavailable`); runtime only. */
+  | { type: 'fault'; error: WireError };
 
 /** What the `startRun` actor sends back (the invocation is named `startRun`). */
 type StartRunEnded =
@@ -105,6 +110,8 @@ type ReturnTo = TriggerContext['returnTo'];
 
 /** Transition params: the fire of a `fire` event. */
 const fireOf = ({ event }: { event: { fire: FireRequest } }): FireRequest => event.fire;
+/** Transition params: the error of a `fault` event. */
+const errorOf = ({ event }: { event: { error: WireError } }): WireError => event.error;
 
 /**
  * Everything but the actions that answer fires: those enqueue the runtime's `respond` by name,
@@ -175,6 +182,17 @@ const triggerSetup = setup({
       status: params.status,
     })),
     clearError: assign({ lastError: null, failedFire: null, retries: 0 }),
+    fault: enqueueActions(({ context, enqueue }, error: WireError) => {
+      enqueue.assign({ lastError: error, failedFire: null, retries: 0 });
+      enqueue.emit({
+        type: 'trigger.status',
+        triggerId: context.triggerId,
+        workflowId: context.workflowId,
+        kind: context.kind,
+        status: 'error',
+        error,
+      });
+    }),
   },
   guards: {
     isManual: (_, fire: FireRequest) => fire.source === 'manual',
@@ -317,6 +335,7 @@ export const triggerMachine = triggerActions.createMachine({
           },
         },
         pause: { target: 'paused', actions: { type: 'announce', params: { status: 'paused' } } },
+        fault: { target: 'error', actions: { type: 'fault', params: errorOf } },
       },
     },
     paused: {
@@ -410,6 +429,7 @@ export const triggerMachine = triggerActions.createMachine({
           target: 'paused',
           actions: ['clearError', { type: 'announce', params: { status: 'paused' } }],
         },
+        fault: { actions: { type: 'fault', params: errorOf } },
       },
     },
   },

@@ -10,10 +10,17 @@ import { InvalidArgumentError, type FieldIssue } from './errors.ts';
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_ENGINES,
+  DEFAULT_KILL_GRACE_MS,
+  DEFAULT_QUEUE_LIMIT,
+  DEFAULT_EXECUTE_IDEMPOTENCY_RETENTION_MS,
   DEFAULT_SLOTS_PER_ENGINE,
+  DEFAULT_RETENTION,
+  formatRetention,
+  parseRetention,
   type StatorOptions,
 } from './runtime/index.ts';
 import { DEFAULT_MAX_SESSIONS } from './sessions/index.ts';
+import { BASE_ENV_NAMES, passthroughNameProblem } from './exec/index.ts';
 import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from './triggers/index.ts';
 import { formatDuration, parseDuration } from './workflow/index.ts';
 
@@ -25,6 +32,12 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_WORKFLOWS_DIR = 'examples';
 /** Default of `Config.logLevel`. */
 export const DEFAULT_LOG_LEVEL = 'info';
+/** Default of `Config.shutdownTimeout` (ms): SIGTERM to exit. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Bounds of `Config.shutdownTimeout` (ms). */
+const SHUTDOWN_TIMEOUT_RANGE = { min: 100, max: 600_000 } as const;
+/** Of the shutdown timeout, what stopping runs after the drain may take (kill grace and a bit). */
+const STOP_RESERVE_MS = DEFAULT_KILL_GRACE_MS + 1000;
 
 /** pino levels accepted by `--log-level` / STATOR_LOG_LEVEL. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -32,6 +45,22 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const NATS_URL = /^(nats|tls|ws|wss):\/\/[^\s,]+$/;
+
+/** A duration string (`3s`, `500ms`, `1m30s`) or plain milliseconds, as ms. */
+function durationMs(text: string): number {
+  return /^\d+$/.test(text) ? Number(text) : parseDuration(text);
+}
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`) from the environment, or a boolean flag. */
+const booleanSetting = z
+  .union([
+    z.boolean(),
+    z
+      .string()
+      .toLowerCase()
+      .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false')),
+  ])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
 /** The one schema of the service configuration. */
 export const configSchema = z.object({
@@ -78,12 +107,74 @@ export const configSchema = z.object({
       return z.NEVER;
     })
     .optional(),
+  /** Finished executions kept (`30d`, `100000 runs`, `7d,100000 runs`, `forever`), canonical. */
+  retention: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return formatRetention(parseRetention(s));
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** Commands per second per client and per session (token bucket refill); 0 turns limits off. */
   rateLimit: z.coerce.number().finite().min(0).max(1_000_000).optional(),
   /** Commands a client or session may send in one burst (bucket size). */
   rateBurst: z.coerce.number().int().min(1).max(1_000_000).optional(),
   /** Sessions this process holds; one more is refused (409). */
   maxSessions: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** Executions waiting for a slot on this node; one more execute is refused (429 queue_full). */
+  maxQueued: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  /** How long an execute Idempotency-Key is remembered, ms (from e.g. `24h`, at most `7d`). */
+  idempotencyRetention: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        const ms = parseDuration(s);
+        if (ms >= 1000 && ms <= 7 * 86_400_000) return ms;
+        ctx.addIssue({ code: 'custom', message: 'must be between 1s and 7d' });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+      return z.NEVER;
+    })
+    .optional(),
+  /** SIGTERM/SIGINT to exit, ms (from e.g. `10s`, `500ms` or plain ms); the exit is forced then. */
+  shutdownTimeout: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        const ms = durationMs(s);
+        if (ms >= SHUTDOWN_TIMEOUT_RANGE.min && ms <= SHUTDOWN_TIMEOUT_RANGE.max) return ms;
+        ctx.addIssue({ code: 'custom', message: 'must be between 100ms and 10m' });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+      return z.NEVER;
+    })
+    .default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+  /**
+   * On shutdown, stop the processes of running steps and sessions (steps end `interrupted`)
+   * instead of leaving them to the process host for the next start.
+   */
+  stopProcesses: booleanSetting.default(false),
+  /** Variables of the server that steps and sessions also get (comma-separated names). */
+  stepEnvPassthrough: z
+    .string()
+    .transform((s, ctx) => {
+      const names = s
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== '');
+      for (const name of names) {
+        const problem = passthroughNameProblem(name);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      }
+      return names;
+    })
+    .optional(),
 });
 
 /** The resolved configuration. */
@@ -102,6 +193,8 @@ export interface ConfigSource {
   help: string;
   /** The default as the help shows it, when the schema has none (it is applied elsewhere). */
   defaultText?: string;
+  /** A flag without a value (`--stop-processes`); the environment says `true` or `false`. */
+  boolean?: true;
 }
 
 /**
@@ -145,6 +238,20 @@ export const CONFIG_SOURCES: Record<ConfigKey, ConfigSource> = {
     help: 'sessions this process holds; one more is refused (409)',
     defaultText: String(DEFAULT_MAX_SESSIONS),
   },
+  maxQueued: {
+    flag: 'max-queued',
+    env: ['STATOR_MAX_QUEUED'],
+    arg: 'N',
+    help: 'executions waiting for a slot on this node; one more execute is refused (429 queue_full)',
+    defaultText: String(DEFAULT_QUEUE_LIMIT),
+  },
+  idempotencyRetention: {
+    flag: 'idempotency-retention',
+    env: ['STATOR_IDEMPOTENCY_RETENTION'],
+    arg: 'DURATION',
+    help: 'how long an execute Idempotency-Key is remembered per workflow (1s to 7d)',
+    defaultText: formatDuration(DEFAULT_EXECUTE_IDEMPOTENCY_RETENTION_MS),
+  },
   rateLimit: {
     flag: 'rate-limit',
     env: ['STATOR_RATE_LIMIT'],
@@ -166,6 +273,13 @@ export const CONFIG_SOURCES: Record<ConfigKey, ConfigSource> = {
     help: 'how long a webhook Idempotency-Key is remembered (1s to 7d)',
     defaultText: formatDuration(DEFAULT_IDEMPOTENCY_RETENTION_MS),
   },
+  retention: {
+    flag: 'retention',
+    env: ['STATOR_RETENTION'],
+    arg: 'KEEP',
+    help: 'finished executions kept: an age (30d, 12h, 30m), a count (100000 runs), both (7d,100000 runs) or forever',
+    defaultText: DEFAULT_RETENTION,
+  },
   natsUrl: {
     flag: 'nats',
     env: ['STATOR_NATS_URL'],
@@ -185,6 +299,26 @@ export const CONFIG_SOURCES: Record<ConfigKey, ConfigSource> = {
     arg: 'P',
     help: 'prefix of the JetStream buckets and streams',
   },
+  shutdownTimeout: {
+    flag: 'shutdown-timeout',
+    env: ['STATOR_SHUTDOWN_TIMEOUT'],
+    arg: 'DURATION',
+    help: 'SIGTERM/SIGINT to exit (e.g. 10s, 500ms); the exit is forced then',
+    defaultText: formatDuration(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+  },
+  stopProcesses: {
+    flag: 'stop-processes',
+    env: ['STATOR_STOP_PROCESSES'],
+    boolean: true,
+    help: 'on shutdown, stop running steps (interrupted) and sessions; else the host keeps them',
+  },
+  stepEnvPassthrough: {
+    flag: 'step-env-passthrough',
+    env: ['STATOR_STEP_ENV_PASSTHROUGH'],
+    arg: 'NAMES',
+    help: `variables of the server steps and sessions get besides ${BASE_ENV_NAMES.join(', ')} (comma-separated)`,
+    defaultText: 'none',
+  },
   // Secrets come from the environment only.
   apiToken: {
     env: ['STATOR_API_TOKEN'],
@@ -198,11 +332,12 @@ export const CONFIG_SOURCES: Record<ConfigKey, ConfigSource> = {
 };
 
 /** `node:util` parseArgs option specs of every config flag. */
-export const CONFIG_FLAG_OPTIONS: Record<string, { type: 'string' }> = Object.fromEntries(
-  Object.values(CONFIG_SOURCES)
-    .filter((s) => s.flag !== undefined)
-    .map((s) => [s.flag!, { type: 'string' as const }]),
-);
+export const CONFIG_FLAG_OPTIONS: Record<string, { type: 'string' | 'boolean' }> =
+  Object.fromEntries(
+    Object.values(CONFIG_SOURCES)
+      .filter((s) => s.flag !== undefined)
+      .map((s) => [s.flag!, { type: s.boolean ? ('boolean' as const) : ('string' as const) }]),
+  );
 
 /** The defaults the schema fills in, as the help shows them. */
 function defaultOf(key: ConfigKey, source: ConfigSource): string | undefined {
@@ -230,7 +365,7 @@ export function configHelpLines(): string[] {
         : entry(
             key,
             source,
-            `--${source.flag} ${source.arg ?? 'VALUE'}  (${source.env.join(', ')})`,
+            `--${source.flag}${source.boolean ? '' : ` ${source.arg ?? 'VALUE'}`}  (${source.env.join(', ')})`,
           ),
     ),
     '',
@@ -288,6 +423,10 @@ export function statorOptionsFromConfig(config: Config, logger?: Logger): Stator
     engines: config.engines,
     slotsPerEngine: config.slots,
   };
+  if (config.maxQueued !== undefined) options.queueLimit = config.maxQueued;
+  if (config.idempotencyRetention !== undefined) {
+    options.idempotencyRetentionMs = config.idempotencyRetention;
+  }
   if (config.nodeName !== undefined) options.node = config.nodeName;
   if (config.hookIdempotencyRetention !== undefined) {
     options.webhooks = { idempotencyRetentionMs: config.hookIdempotencyRetention };
@@ -299,6 +438,20 @@ export function statorOptionsFromConfig(config: Config, logger?: Logger): Stator
     };
   }
   if (config.maxSessions !== undefined) options.maxSessions = config.maxSessions;
+  if (config.retention !== undefined) options.retention = { keep: config.retention };
+  if (config.stepEnvPassthrough !== undefined) {
+    options.stepEnvPassthrough = config.stepEnvPassthrough;
+  }
+  options.shutdownGraceMs = shutdownGraceMs(config.shutdownTimeout);
   if (logger !== undefined) options.logger = logger;
   return options;
+}
+
+/**
+ * How long runs may drain on shutdown (without a process host: memory store, cluster) so the
+ * service still exits within `timeoutMs`: what is left after stopping the rest (kill grace and a
+ * second), or nothing.
+ */
+export function shutdownGraceMs(timeoutMs: number): number {
+  return Math.max(0, timeoutMs - STOP_RESERVE_MS);
 }

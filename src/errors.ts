@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'malformed_json'
   | 'malformed_yaml'
   | 'payload_too_large'
+  | 'input_bounds'
   | 'invalid_workflow'
   | 'not_found'
   | 'conflict'
@@ -19,7 +20,10 @@ export type ErrorCode =
   | 'no_responders'
   | 'unauthorized'
   | 'rate_limited'
+  | 'queue_full'
   | 'unavailable'
+  | 'shutting_down'
+  | 'secret_unavailable'
   | 'internal';
 
 /** The wire form of an error, identical on HTTP and NATS. */
@@ -99,6 +103,24 @@ export class PayloadTooLargeError extends StatorError {
   }
 }
 
+/** The bounds of parsed input (src/parse/bounds.ts) that a refusal names. */
+export type InputBound = 'depth' | 'aliases' | 'entries' | 'string_length' | 'header_bytes';
+
+/**
+ * A body, payload or header past one of the input bounds (nesting depth, YAML aliases, keys
+ * and items, string length, header bytes): `input_bounds`, `details: {bound, limit}`.
+ */
+export class InputBoundsError extends StatorError {
+  constructor(
+    readonly bound: InputBound,
+    limit: number,
+    message: string,
+  ) {
+    super('input_bounds', message, { details: { bound, limit } });
+    this.name = 'InputBoundsError';
+  }
+}
+
 /** A workflow definition that fails the schema or the DAG checks (cycles, unknown needs). */
 export class InvalidWorkflowError extends InvalidArgumentError {
   constructor(message: string, details?: unknown) {
@@ -164,10 +186,10 @@ export class NoRespondersError extends StatorError {
   }
 }
 
-/** Missing or wrong credentials. */
+/** Missing or wrong credentials; `details.reason` may say which check failed (webhooks). */
 export class UnauthorizedError extends StatorError {
-  constructor(message = 'missing or invalid API token') {
-    super('unauthorized', message);
+  constructor(message = 'missing or invalid API token', details?: unknown) {
+    super('unauthorized', message, { details });
     this.name = 'UnauthorizedError';
   }
 }
@@ -183,11 +205,73 @@ export class RateLimitedError extends StatorError {
   }
 }
 
+/** Which bound refused an execution: the node's queue, or the workflow's own. */
+export type QueueFullScope = 'node' | 'workflow';
+
+/**
+ * Too many executions wait for a slot (the node's `queueLimit`, or the workflow's
+ * `maxQueuedExecutions`): the run was not created. HTTP 429 with `Retry-After`;
+ * `details.retryAfterMs` says when to come back.
+ */
+export class QueueFullError extends StatorError {
+  constructor(details: {
+    scope: QueueFullScope;
+    limit: number;
+    retryAfterMs: number;
+    workflowId?: string;
+  }) {
+    const what =
+      details.scope === 'node'
+        ? `${details.limit} executions already wait on this node`
+        : `${details.limit} executions of workflow '${details.workflowId}' already wait`;
+    super('queue_full', `queue full: ${what}; retry after ${details.retryAfterMs} ms`, {
+      details,
+      recoverable: true,
+    });
+    this.name = 'QueueFullError';
+  }
+}
+
 /** A dependency (bus, store) is unavailable or the service is closing. */
 export class UnavailableError extends StatorError {
   constructor(message: string, cause?: unknown) {
     super('unavailable', message, { recoverable: true, cause });
     this.name = 'UnavailableError';
+  }
+}
+
+/**
+ * The service is shutting down and takes no new work; `details.retryAfterMs` says when to try
+ * again (another process, or this one restarted). HTTP 503 with `Retry-After`.
+ */
+export class ShuttingDownError extends StatorError {
+  constructor(retryAfterMs: number, message = 'stator is shutting down') {
+    super('shutting_down', message, { details: { retryAfterMs }, recoverable: true });
+    this.name = 'ShuttingDownError';
+  }
+}
+
+/** One secret a run could not resolve: the variable or file it names, and why. */
+export interface UnavailableSecret {
+  name: string;
+  env?: string;
+  file?: string;
+  reason: string;
+}
+
+/**
+ * A secret of a workflow could not be resolved (unset or empty variable, unreadable file): the
+ * run fails before any step starts. `details.secrets` names each variable or file, never a value.
+ */
+export class SecretUnavailableError extends StatorError {
+  constructor(readonly secrets: UnavailableSecret[]) {
+    const head = secrets
+      .slice(0, 3)
+      .map((s) => `secret ${s.name}: ${s.reason}`)
+      .join('; ');
+    const more = secrets.length > 3 ? ` (+${secrets.length - 3} more)` : '';
+    super('secret_unavailable', `${head}${more}`, { details: { secrets } });
+    this.name = 'SecretUnavailableError';
   }
 }
 
@@ -211,6 +295,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   malformed_json: 400,
   malformed_yaml: 400,
   payload_too_large: 413,
+  input_bounds: 400,
   invalid_workflow: 422,
   not_found: 404,
   conflict: 409,
@@ -220,7 +305,10 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   no_responders: 503,
   unauthorized: 401,
   rate_limited: 429,
+  queue_full: 429,
   unavailable: 503,
+  shutting_down: 503,
+  secret_unavailable: 503,
   internal: 500,
 };
 

@@ -151,7 +151,12 @@ export type TriggerEvent =
       attempt: number;
       willRetry: boolean;
     })
-  | (TriggerEventBase & { type: 'trigger.status'; status: 'active' | 'paused' });
+  | (TriggerEventBase & {
+      type: 'trigger.status';
+      status: 'active' | 'paused' | 'error';
+      /** With `error`: why the trigger cannot serve (e.g. `details.reason: secret_unavailable`). */
+      error?: WireError;
+    });
 
 /** Events a session emits (status changes, activity changes, output lines, deletion). */
 export type SessionEvent =

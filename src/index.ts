@@ -10,6 +10,7 @@ export type {
   EventListener,
   EventSubscription,
   ExecuteOptions,
+  ExecuteResult,
   ExecutionView,
   Health,
   MachineInfo,
@@ -27,9 +28,11 @@ export {
   TimeoutError,
   CancelledError,
   NonRetryableError,
+  SecretUnavailableError,
+  InputBoundsError,
   toWire,
 } from './errors.ts';
-export type { ErrorCode, WireError } from './errors.ts';
+export type { ErrorCode, InputBound, WireError } from './errors.ts';
 export { createMemoryBus, createNatsBus } from './bus/index.ts';
 export type { Bus, BusMessage } from './bus/index.ts';
 export { createMemoryStore, createSqliteStore } from './store/index.ts';
@@ -44,6 +47,8 @@ export type {
   Page,
 } from './store/index.ts';
 export { createExecaRunner } from './exec/index.ts';
+export { SecretRegistry } from './secrets/index.ts';
+export { createLogger } from './logger.ts';
 export type { ProcessRunner, ProcessSpec, ProcessResult } from './exec/index.ts';
 export { parseWorkflow, workflowJsonSchema } from './workflow/index.ts';
 export type { WorkflowDefinition, StepDefinition } from './workflow/index.ts';

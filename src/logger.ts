@@ -1,10 +1,12 @@
 /**
  * pino loggers: JSON lines (pretty through pino-pretty when writing to a terminal), secrets
- * redacted, and child loggers bound to an actor address.
+ * redacted (by path, and by value: every line passes through the `redactor`, which masks the
+ * workflow secrets resolved so far), and child loggers bound to an actor address.
  * @module
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { ActorAddress } from './bus/index.ts';
+import type { TextRedactor } from './secrets/index.ts';
 
 /** Paths whose values never reach a log line. */
 export const LOG_REDACT_PATHS: readonly string[] = [
@@ -35,6 +37,11 @@ export interface LoggerOptions {
   destination?: 1 | 2 | DestinationStream;
   /** Bound to every line as `name`. */
   name?: string;
+  /**
+   * Masks secret values in every serialised line (a `SecretRegistry` shared with the service,
+   * `StatorOptions.secretRegistry`); none when absent.
+   */
+  redactor?: TextRedactor;
 }
 
 function isTty(destination: 1 | 2 | DestinationStream): boolean {
@@ -50,6 +57,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     level: options.level ?? 'info',
     redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
     ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(options.redactor !== undefined && {
+      hooks: { streamWrite: (line: string) => options.redactor!.redact(line) },
+    }),
   };
   if (options.pretty ?? isTty(destination)) {
     const fd = typeof destination === 'number' ? destination : 1;

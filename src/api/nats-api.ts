@@ -2,8 +2,9 @@
  * The command API on the bus: `stator.api.<command>` request-reply for every command of the
  * command layer, decoded by the same schemas and run by the same handlers as the HTTP routes.
  * Replies are `{ok: true, data}` or `{ok: false, error: {code, message, details, recoverable}}`;
- * a malformed payload gets the structured error and changes nothing. Every process joins one
- * queue group, so each request is answered once across a cluster.
+ * a malformed payload gets the structured error and changes nothing. Payloads are held to the
+ * input bounds (src/parse) and to DEFAULT_MAX_PAYLOAD_BYTES before any command sees them. Every
+ * process joins one queue group, so each request is answered once across a cluster.
  * @module
  */
 import type { Logger } from 'pino';
@@ -21,7 +22,8 @@ import {
   isCommandName,
   type CommandReply,
 } from '../commands/index.ts';
-import { MalformedPayloadError, NotFoundError, toWire } from '../errors.ts';
+import { NotFoundError, PayloadTooLargeError, toWire } from '../errors.ts';
+import { DEFAULT_MAX_PAYLOAD_BYTES, parseBoundedJson } from '../parse/index.ts';
 // eslint-disable-next-line no-restricted-imports -- cycle: runtime/index.ts imports this module
 import type { Stator } from '../runtime/types.ts';
 import { MicroService, type EndpointStats } from './micro-service.ts';
@@ -105,15 +107,23 @@ async function handle(
   msg.respond(reply);
 }
 
-/** Payload of a request: JSON; `workflow.register` and `session.create` also take YAML text. */
+/** Commands that also take YAML text, which they parse within the same bounds. */
+const TEXT_COMMANDS: ReadonlySet<string> = new Set(['workflow.register', 'session.create']);
+
+/**
+ * Payload of a request: JSON within the input bounds (`input_bounds`, `malformed_json`,
+ * `payload_too_large`); for TEXT_COMMANDS anything that is not such JSON goes on as text.
+ */
 function decode(name: string, msg: BusMessage): unknown {
   if (msg.data.length === 0) return undefined;
+  if (msg.data.length > DEFAULT_MAX_PAYLOAD_BYTES) {
+    throw new PayloadTooLargeError(DEFAULT_MAX_PAYLOAD_BYTES, 'request payload');
+  }
+  const text = msg.string();
   try {
-    return msg.json();
+    return parseBoundedJson(text, undefined, 'payload is not valid JSON');
   } catch (err) {
-    if (name === 'workflow.register' || name === 'session.create') return msg.string();
-    throw err instanceof MalformedPayloadError
-      ? err
-      : new MalformedPayloadError('payload is not JSON', err);
+    if (TEXT_COMMANDS.has(name)) return text;
+    throw err;
   }
 }

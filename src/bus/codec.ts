@@ -1,9 +1,26 @@
 /**
  * The bus codec: payloads travel as UTF-8 JSON bytes; a Uint8Array is sent as-is and
  * `undefined` as empty bytes (which decode back to `undefined`).
+ *
+ * Bytes that arrive from the wire (`decodeJson`, what the NATS bus's `msg.json()` uses) are
+ * pre-scanned for depth (`BUS_MAX_DEPTH`) before `JSON.parse`, so no subject (inbound actor
+ * subjects and NATS triggers included) hands a deeply nested value to its handler. The bound is
+ * twice the input bound, so internal messages that wrap bounded input (a reply carrying a
+ * record) always fit. Commands on `stator.api.*` are held to the full input bounds (nats-api.ts).
  * @module
  */
 import { InvalidArgumentError, MalformedPayloadError } from '../errors.ts';
+import { DEFAULT_MAX_DEPTH, checkJsonBounds, type ResolvedInputBounds } from '../parse/index.ts';
+
+/** Deepest nesting of a JSON payload decoded from the wire: twice the input bound. */
+export const BUS_MAX_DEPTH = 2 * DEFAULT_MAX_DEPTH;
+
+const TRANSPORT_BOUNDS: ResolvedInputBounds = Object.freeze({
+  maxDepth: BUS_MAX_DEPTH,
+  maxAliases: 0,
+  maxEntries: Number.MAX_SAFE_INTEGER,
+  maxStringLength: Number.MAX_SAFE_INTEGER,
+});
 
 /** What `undefined` is sent as; decodes back to `undefined`. */
 export const EMPTY_PAYLOAD: Uint8Array = new Uint8Array(0);
@@ -48,9 +65,14 @@ export function parseJsonText<T = unknown>(text: string): T {
   }
 }
 
-/** Decodes JSON bytes; empty bytes give `undefined`; bad JSON throws MalformedPayloadError. */
+/**
+ * Decodes JSON bytes from the wire; empty bytes give `undefined`; bad JSON throws
+ * MalformedPayloadError, JSON nested deeper than BUS_MAX_DEPTH InputBoundsError.
+ */
 export function decodeJson<T = unknown>(data: Uint8Array): T {
-  return parseJsonText<T>(decodeText(data));
+  const text = decodeText(data);
+  checkJsonBounds(text, TRANSPORT_BOUNDS);
+  return parseJsonText<T>(text);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type Config,
 } from '../config.ts';
 import { createLogger } from '../logger.ts';
+import { SecretRegistry } from '../secrets/index.ts';
 import { createHttpApp, startHttpServer } from '../http/index.ts';
 import { createStator } from '../runtime/index.ts';
 // eslint-disable-next-line no-restricted-imports -- runtime/index.ts does not export these yet
@@ -42,7 +43,10 @@ export function serveHelp(): string {
     '  -h, --help',
     '      print this help',
     '',
-    'SIGINT or SIGTERM shut down gracefully.',
+    'SIGINT or SIGTERM shut down gracefully within --shutdown-timeout: intake stops (503',
+    'shutting_down), what is in flight is stored, and running steps and sessions are left to the',
+    'process host, which the next start re-attaches to. A second signal (or --stop-processes)',
+    'stops them instead, marking the steps interrupted; a third exits at once.',
   ].join('\n');
 }
 
@@ -105,8 +109,16 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
   } catch (e) {
     return (io.printError('invalid configuration', e), 2);
   }
-  const logger = createLogger({ level: config.logLevel });
+  // Workflow secrets resolved by runs, and Stator's own credentials, never reach the log.
+  const secretRegistry = new SecretRegistry();
+  secretRegistry.add(
+    [config.apiToken, config.natsPassword, config.natsToken, config.natsNkeySeed].filter(
+      (v): v is string => v !== undefined,
+    ),
+  );
+  const logger = createLogger({ level: config.logLevel, redactor: secretRegistry });
   const options = statorOptionsFromConfig(config, logger);
+  options.secretRegistry = secretRegistry;
   let cluster: ClusterSeams | undefined;
   try {
     cluster = await clusterSeams(config, options, logger);
@@ -139,14 +151,47 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  logger.info({ signal }, 'shutting down');
-  const force = (): never => process.exit(1);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
+  logger.info({ signal, timeoutMs: config.shutdownTimeout }, 'shutting down');
+  const forced = forceExitAfter(config.shutdownTimeout, logger);
+  const closing: Closing = stator;
+  let stopProcesses = config.stopProcesses;
+  // A second signal stops the processes instead of leaving them to the host; a third exits now.
+  const again = (next: NodeJS.Signals): void => {
+    if (stopProcesses) return exitNow(logger, `${next} again: exiting now`);
+    stopProcesses = true;
+    logger.warn({ signal: next }, 'second signal: stopping the processes of running steps');
+    closing.close({ stopProcesses: true }).catch(() => undefined);
+  };
+  process.on('SIGINT', again);
+  process.on('SIGTERM', again);
+  // The HTTP server stays up while the service closes: commands that start work answer 503
+  // `shutting_down` with Retry-After instead of a refused connection.
+  await closing.close({ stopProcesses });
   await server.close();
-  await stator.close();
   await cluster?.close();
+  clearTimeout(forced);
   logger.info('stopped');
   logger.flush();
   return 0;
+}
+
+/** `close` as the service takes it: `stopProcesses` stops running steps instead of leaving them. */
+interface Closing {
+  close(options?: { stopProcesses?: boolean }): Promise<void>;
+}
+
+/** Exits with 1 once `ms` have passed, whatever still hangs (an unref'd timer). */
+function forceExitAfter(ms: number, logger: Logger): NodeJS.Timeout {
+  const timer = setTimeout(
+    () => exitNow(logger, `shutdown took longer than ${ms} ms: exiting now`),
+    ms,
+  );
+  timer.unref();
+  return timer;
+}
+
+function exitNow(logger: Logger, message: string): never {
+  logger.error(message);
+  logger.flush();
+  process.exit(1);
 }

@@ -40,6 +40,16 @@ const emptyAsUndefined = (v: unknown): unknown => (v === '' || v === null ? unde
 /** An id of a workflow, execution, step or machine. */
 export const idSchema = z.string().trim().min(1, 'must not be empty').max(256);
 
+/** Longest `idempotencyKey` (the `Idempotency-Key` header of execute). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/** An idempotency key: 1-255 printable ASCII characters, no spaces (a header value as is). */
+export const idempotencyKeySchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_IDEMPOTENCY_KEY_LENGTH, `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
 /** An optional string that may come from a query string. */
 export const optionalString = z.preprocess(
   emptyAsUndefined,

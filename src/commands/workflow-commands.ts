@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { defineCommand } from './types.ts';
-import { cursorSchema, idSchema, limitSchema } from './schemas.ts';
+import { cursorSchema, idSchema, idempotencyKeySchema, limitSchema } from './schemas.ts';
 import { toWorkflowSummary } from './views.ts';
 
 /** `workflow.register`: the payload is the definition itself, an object or YAML/JSON text. */
@@ -48,15 +48,23 @@ export const workflowDelete = defineCommand({
   },
 });
 
-/** `workflow.execute`: validates the input and queues a run. */
+/**
+ * `workflow.execute`: validates the input and queues a run. With `idempotencyKey`, a repeat
+ * answers the first run's id and `replayed: true`; 429 `queue_full` when too many runs wait.
+ */
 export const workflowExecute = defineCommand({
   name: 'workflow.execute',
-  description: 'Starts a run of a workflow; answers with its execution id',
+  description:
+    'Starts a run of a workflow; answers with its execution id (the first one again, replayed: true, for a repeated idempotencyKey)',
   input: z.object({
     workflowId: idSchema,
     input: z.record(z.string(), z.unknown()).optional(),
     executionId: idSchema.optional(),
+    idempotencyKey: idempotencyKeySchema.optional(),
   }),
-  handler: (stator, { workflowId, input, executionId }) =>
-    stator.execute(workflowId, input, executionId === undefined ? undefined : { executionId }),
+  handler: (stator, { workflowId, input, executionId, idempotencyKey }) =>
+    stator.execute(workflowId, input, {
+      ...(executionId !== undefined && { executionId }),
+      ...(idempotencyKey !== undefined && { idempotencyKey }),
+    }),
 });

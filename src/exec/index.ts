@@ -11,6 +11,7 @@
  * - `LineSplitter`, `truncationMarker`: bounded line splitting.
  * - `signalProcessGroup`, `isProcessGroupAlive`, `liveGroups`: process-group primitives.
  * - `ProcessRunner`, `ProcessSpec`, `ProcessResult`: the seam's types.
+ * - `baseEnvironment`, `BASE_ENV_NAMES`: the base environment of steps and sessions.
  * @module
  */
 export { checkSpec, createExecaRunner } from './execa-runner.ts';
@@ -28,3 +29,9 @@ export { isProcessGroupAlive, liveGroups, signalProcessGroup } from './process-g
 export type { ProcessResult, ProcessRunner, ProcessSpec } from './types.ts';
 export { createPidRegistry, processStartTime, type PidRegistry } from './pid-registry.ts';
 export { describeSpawnError } from './process-run.ts';
+export {
+  BASE_ENV_NAMES,
+  DEFAULT_PATH,
+  baseEnvironment,
+  passthroughNameProblem,
+} from './base-env.ts';

@@ -62,7 +62,7 @@ export function startProcessRun(spec: ProcessSpec, ctx: RunContext): ProcessRun 
     file: argv[0] ?? '',
     args: argv.slice(1),
     cwd: spec.cwd,
-    env: mergeEnv(opts.env, spec.env),
+    env: spec.inheritEnv === false ? { ...spec.env } : mergeEnv(opts.env, spec.env),
   });
   if (outcome.child === null) {
     const result = outcome.failure.then((err) => ({

@@ -21,7 +21,10 @@ export type Spawner = 'node' | 'execa';
 
 /** Options of `createExecaRunner`. */
 export interface ExecaRunnerOptions {
-  /** Base environment, added to `process.env`; a spec's `env` is added on top. @default {} */
+  /**
+   * Base environment, added to `process.env`; a spec's `env` is added on top. A spec with
+   * `inheritEnv: false` gets its own `env` alone. @default {}
+   */
   env?: Record<string, string>;
   /** Shell for `script` specs that do not name one. @default "sh" */
   shell?: string;

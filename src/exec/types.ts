@@ -13,8 +13,14 @@ export interface ProcessSpec {
   /** @default "sh" */
   shell?: string;
   cwd?: string;
-  /** Added to (not replacing) the runner's base environment. */
+  /** Added to (not replacing) the runner's base environment, unless `inheritEnv` is false. */
   env?: Record<string, string>;
+  /**
+   * False: `env` is the whole environment of the process; neither this process's environment
+   * nor the runner's base environment is added (steps: their environment is built, never
+   * inherited). @default true
+   */
+  inheritEnv?: boolean;
   /** Kill the process group after this many ms and report `timedOut`. */
   timeoutMs?: number;
   /** Grace period between SIGTERM and SIGKILL. @default 2000 */

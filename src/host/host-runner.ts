@@ -136,7 +136,13 @@ function toHostSpec(
   baseEnv: Record<string, string>,
   opts: ResolvedConnectHostOptions,
 ): HostSpawnSpec {
-  const env = spec.env === undefined ? baseEnv : { ...baseEnv, ...spec.env };
+  // `inheritEnv: false`: the spec's env is the whole environment (a step's, built by the runtime).
+  const env =
+    spec.inheritEnv === false
+      ? { ...spec.env }
+      : spec.env === undefined
+        ? baseEnv
+        : { ...baseEnv, ...spec.env };
   const host: HostSpawnSpec = {
     key,
     cwd: resolve(spec.cwd ?? process.cwd()),

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { PayloadTooLargeError } from '../errors.ts';
 import { requireBearerToken } from './auth.ts';
+import { jsonBodyBounds } from './body-bounds.ts';
 import { createErrorHandler, errorResponse, notFoundHandler } from './error-response.ts';
 import { resolveHttpAppOptions, type HttpAppOptions } from './options.ts';
 import { workflowRoutes } from './workflow-routes.ts';
@@ -46,13 +47,13 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   }
   // /metrics takes the API token too; /hooks/* do not (signed by their own secret, hook-routes.ts).
   if (opts.apiToken !== undefined) app.use('/metrics', requireBearerToken(opts.apiToken));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: opts.bodyLimitBytes,
-      onError: (c) => errorResponse(c, new PayloadTooLargeError(opts.bodyLimitBytes)),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: opts.bodyLimitBytes,
+    onError: (c) => errorResponse(c, new PayloadTooLargeError(opts.bodyLimitBytes)),
+  });
+  app.use('/api/*', limitBody);
+  // Webhook bodies are JSON whatever their type, parsed by the trigger layer: bounded here.
+  app.use('/hooks/*', limitBody, jsonBodyBounds());
 
   app.route('/health', healthRoutes(stator));
   app.route('/api/workflows', workflowRoutes(stator));

@@ -1,10 +1,12 @@
 /**
  * Request body decoding: JSON bodies (empty means absent) and workflow definitions, which may
- * arrive as JSON or YAML depending on the content type.
+ * arrive as JSON or YAML depending on the content type. JSON is pre-scanned within the input
+ * bounds (src/parse) before it is parsed; YAML text is parsed, within the same bounds, by the
+ * command that takes it (workflow/parse.ts).
  * @module
  */
 import type { Context } from 'hono';
-import { MalformedPayloadError } from '../errors.ts';
+import { parseBoundedJson } from '../parse/index.ts';
 
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml']);
 
@@ -15,13 +17,12 @@ export function mediaType(c: Context): string {
 
 const isJsonType = (type: string): boolean => type === 'application/json' || type.endsWith('+json');
 
-/** Parses JSON text; MalformedPayloadError (400 `malformed_json`) on bad input. */
+/**
+ * Parses JSON text within the input bounds: InputBoundsError (400 `input_bounds`) past one,
+ * MalformedPayloadError (400 `malformed_json`) on bad input.
+ */
 export function parseJsonText(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new MalformedPayloadError(`malformed JSON body: ${(err as Error).message}`, err);
-  }
+  return parseBoundedJson(text, undefined, 'malformed JSON body');
 }
 
 /** Reads a JSON body; an empty body yields undefined. */

@@ -1,6 +1,8 @@
 /**
  * The one place that turns errors into HTTP responses: `{"error": {code, message, details,
- * recoverable}}` with the status from `httpStatus(code)`.
+ * recoverable}}` with the status from `httpStatus(code)`, and a `Retry-After` header (whole
+ * seconds, at least 1) for every error that says when to come back (`details.retryAfterMs`:
+ * `rate_limited`, `shutting_down`).
  * @module
  */
 import type { Context } from 'hono';
@@ -11,7 +13,20 @@ import { NotFoundError, httpStatus, toStatorError, toWire } from '../errors.ts';
 /** Answers `err` as a structured JSON error; `status` overrides the code's default. */
 export function errorResponse(c: Context, err: unknown, status?: number): Response {
   const wire = toWire(err);
-  return c.json({ error: wire }, (status ?? httpStatus(wire.code)) as ContentfulStatusCode);
+  const seconds = retryAfterSeconds(wire.details);
+  const headers = seconds === undefined ? undefined : { 'Retry-After': String(seconds) };
+  return c.json(
+    { error: wire },
+    (status ?? httpStatus(wire.code)) as ContentfulStatusCode,
+    headers,
+  );
+}
+
+/** `details.retryAfterMs` as the whole seconds of a `Retry-After` header (at least 1). */
+export function retryAfterSeconds(details: unknown): number | undefined {
+  const ms = (details as { retryAfterMs?: unknown } | null | undefined)?.retryAfterMs;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return undefined;
+  return Math.max(1, Math.ceil(ms / 1000));
 }
 
 /** Builds the app's `onError` handler; internal errors are logged with their stack. */

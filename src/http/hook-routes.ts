@@ -1,16 +1,18 @@
 /**
  * `POST /hooks/<path>`: webhook triggers. These routes do not take the API token: a hook with
- * a secret is authenticated by its HMAC signature (`X-Stator-Signature: sha256=<hex>` of the
- * raw body), and a hook without one is open on purpose, like any public webhook URL. The body
- * limit of the API applies. Answers 202 `{"executionId"}`; a repeated `Idempotency-Key` answers
- * 202 with the first run's id and `Idempotent-Replayed: true`.
+ * a secret is authenticated by `X-Stator-Timestamp` (unix seconds) and `X-Stator-Signature:
+ * sha256=<hex HMAC of "<timestamp>.<raw body>">`, each signature accepted once (401 with
+ * `details.reason` otherwise; 503 when the secret's variable is unset), and a hook without one
+ * is open on purpose, like any public webhook URL. The body limit of the API applies. Answers
+ * 202 `{"executionId"}`; a repeated `Idempotency-Key` answers 202 with the first run's id and
+ * `Idempotent-Replayed: true`.
  * @module
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Stator } from '../runtime/index.ts';
 import { PayloadTooLargeError } from '../errors.ts';
-import { SIGNATURE_HEADER } from '../triggers/index.ts';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../triggers/index.ts';
 import { errorResponse } from './error-response.ts';
 
 /** Settings of the hook routes. */
@@ -36,10 +38,12 @@ export function hookRoutes(stator: Stator, opts: HookRouteOptions): Hono {
   app.post('/:path{.+}', async (c) => {
     const body = new Uint8Array(await c.req.arrayBuffer());
     const signature = c.req.header(SIGNATURE_HEADER);
+    const timestamp = c.req.header(TIMESTAMP_HEADER);
     const idempotencyKey = c.req.header('idempotency-key');
     const result = await stator.webhook({
       path: c.req.param('path'),
       body,
+      ...(timestamp !== undefined && { timestamp }),
       ...(signature !== undefined && { signature }),
       ...(idempotencyKey !== undefined && { idempotencyKey }),
     });

@@ -4,7 +4,7 @@
  * Exports: `createHttpApp`, `HttpAppOptions`, `ResolvedHttpAppOptions`, `resolveHttpAppOptions`,
  * `DEFAULT_BODY_LIMIT_BYTES`, `DEFAULT_SSE_HEARTBEAT_MS`, `DEFAULT_SSE_BUFFER_SIZE`,
  * `startHttpServer`, `HttpServerOptions`, `HttpServerHandle`, `DEFAULT_HTTP_HOST`,
- * `DEFAULT_CLOSE_GRACE_MS`, `errorResponse`, `tokensEqual`, `bearerToken`,
+ * `DEFAULT_CLOSE_GRACE_MS`, `DEFAULT_MAX_HEADER_BYTES`, `errorResponse`, `tokensEqual`, `bearerToken`,
  * `REPLAYED_HEADER`, `PROMETHEUS_CONTENT_TYPE`.
  * Monitor streams: `mountWebSocketRoute`, `attachWebSockets`, `WebSocketRouteOptions`,
  * `AttachedWebSockets`, `DEFAULT_WS_MAX_BUFFERED_BYTES`, `DEFAULT_WS_MAX_SUBSCRIPTIONS`,
@@ -25,6 +25,7 @@ export {
   startHttpServer,
   DEFAULT_HTTP_HOST,
   DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_MAX_HEADER_BYTES,
   type HttpServerOptions,
   type HttpServerHandle,
 } from './server.ts';

@@ -1,5 +1,10 @@
 /**
  * `/api/workflows`: register (JSON or YAML body), list, get, delete and execute.
+ *
+ * Execute answers 202 `{"executionId"}`. With an `Idempotency-Key` header it starts at most one
+ * run per key and workflow within the retention: a repeat answers 202 with the first run's id,
+ * `"replayed": true` and `Idempotent-Replayed: true` (as webhooks do). Too many runs waiting:
+ * 429 `queue_full` with `Retry-After`, and no run is created.
  * @module
  */
 import { Hono } from 'hono';
@@ -7,6 +12,10 @@ import type { Stator } from '../runtime/index.ts';
 import { dispatch } from '../commands/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { readDefinitionBody, readJsonBody } from './body.ts';
+import { REPLAYED_HEADER } from './hook-routes.ts';
+
+/** Request header of an idempotent execute. */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
 const EXECUTE_FIELDS = new Set(['input', 'executionId']);
 
@@ -50,10 +59,13 @@ export function workflowRoutes(stator: Stator): Hono {
 
   app.post('/:id/execute', async (c) => {
     const body = executeBody(await readJsonBody(c));
+    const idempotencyKey = c.req.header(IDEMPOTENCY_KEY_HEADER);
     const result = await dispatch(stator, 'workflow.execute', {
       ...body,
       workflowId: c.req.param('id'),
+      ...(idempotencyKey !== undefined && { idempotencyKey }),
     });
+    if (result.replayed) c.header(REPLAYED_HEADER, 'true');
     c.header('Location', `/api/executions/${encodeURIComponent(result.executionId)}`);
     return c.json(result, 202);
   });

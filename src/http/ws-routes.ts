@@ -11,7 +11,8 @@ import type { Hono } from 'hono';
 import { createNodeWebSocket, type NodeWebSocket } from '@hono/node-ws';
 import type { Logger } from 'pino';
 import type { Stator } from '../runtime/index.ts';
-import { MalformedPayloadError } from '../errors.ts';
+import { InvalidArgumentError, MalformedPayloadError } from '../errors.ts';
+import { errorResponse } from './error-response.ts';
 import { WsSession, type WsSocket } from './ws/index.ts';
 
 /** Default of `WebSocketRouteOptions.maxBufferedBytes`: 1 MiB. */
@@ -77,7 +78,9 @@ export function mountWebSocketRoute(app: Hono, stator: Stator, opts: WebSocketRo
     }),
   );
   // A plain GET (no upgrade header) falls through the upgrade middleware.
-  app.get('/ws', (c) => c.text('Upgrade Required: open a WebSocket', 426));
+  app.get('/ws', (c) =>
+    errorResponse(c, new InvalidArgumentError('Upgrade Required: open a WebSocket'), 426),
+  );
 }
 
 /** Open sockets of an attached app, for shutdown. */

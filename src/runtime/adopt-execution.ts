@@ -12,6 +12,7 @@
  * @module
  */
 import type { ResumedStep } from '../../machines/execution-ledger.ts';
+import { LOST_PROCESS } from '../../machines/step.machine.ts';
 import type { Clock } from '../clock.ts';
 import {
   FINAL_EXECUTION_STATUSES,
@@ -19,7 +20,7 @@ import {
   type StepRecord,
   type Store,
 } from '../store/index.ts';
-import type { StepDefinition } from '../workflow/types.ts';
+import type { StepDefinition } from '../workflow/index.ts';
 import type { ExecutionRecorder } from './execution-recorder.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { LiveExecution, LiveExecutions } from './live-executions.ts';
@@ -40,7 +41,6 @@ export interface AdoptionDeps {
   durableProcesses: boolean;
 }
 
-const LOST = 'the process running this step stopped with the server';
 
 /** Makes `executionId` a live run here; undefined when it is finished or unknown. */
 export async function adoptExecution(
@@ -91,7 +91,7 @@ export async function adoptExecution(
       stepId,
       attempt,
       exitCode: null,
-      error: LOST,
+      error: LOST_PROCESS,
       lostAttempts,
     });
   }

@@ -11,9 +11,15 @@
  * The host forgets a keyed process only when told (`release`): after the step's next state is
  * stored (see create-stator.ts), or here when the attempt was stopped.
  * Output lines become `step.stdout` / `step.stderr` events straight into the pipeline.
+ *
+ * The process's environment is built, never inherited (`inheritEnv: false`): the base
+ * environment, then what `stepEnvironment` adds (env, inputs, the run's secrets, STATOR_*). Every
+ * line and error message of a run with secrets passes its masker first, so no value (or its
+ * base64 or URL-encoded form) reaches the logs, events or records.
  * @module
  */
 import { fromPromise } from 'xstate';
+import { LOST_PROCESS } from '../../machines/step.machine.ts';
 import type { AttemptInput, AttemptResult } from '../../machines/step.machine.ts';
 import type { ProcessRunner } from '../exec/types.ts';
 import type { PidRegistry } from '../exec/index.ts';
@@ -22,13 +28,16 @@ import type { Store } from '../store/index.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
 import { renderArgv, stepEnvironment } from '../workflow/index.ts';
 import { toStatorError } from '../errors.ts';
+import type { RunSecrets } from '../secrets/index.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 
 /** What a step attempt needs from its run that is not in the step's context. */
 export interface ExecutionContextLookup {
   (
     executionId: string,
-  ): { definition: WorkflowDefinition; inputs: Record<string, unknown> } | undefined;
+  ):
+    | { definition: WorkflowDefinition; inputs: Record<string, unknown>; secrets?: RunSecrets }
+    | undefined;
 }
 
 /** Dependencies of the step actor. */
@@ -44,14 +53,14 @@ export interface AttemptActorDeps {
   store: Pick<Store, 'getLogs'>;
   /** Tells the process host to forget a keyed process (absent: the runner keeps nothing). */
   release?: (key: string) => void;
+  /** What every step's environment starts from (see `baseEnvironment`). @default {} */
+  baseEnv?: Readonly<Record<string, string>>;
 }
 
 /** The key of the process of attempt `attempt` of step `stepId` in `executionId`. */
 export function stepProcessKey(executionId: string, stepId: string, attempt: number): string {
   return `step:${executionId}:${stepId}:${attempt}`;
 }
-
-const LOST = 'the process running this step was lost with its host';
 
 const NOOP_OK: AttemptResult = { ok: true, exitCode: null };
 
@@ -68,6 +77,10 @@ export function createAttemptActor(deps: AttemptActorDeps) {
     const run = deps.executions(executionId);
     if (!run)
       return { ok: false, exitCode: null, error: 'run context is gone', nonRetryable: true };
+    // Never a step without the secrets it declares (they are resolved when the run starts).
+    if (run.definition.secrets !== undefined && run.secrets === undefined) {
+      return { ok: false, exitCode: null, error: 'secrets not resolved', nonRetryable: true };
+    }
     // Built once: the process gets it, and `${{ env.X }}` in argv items reads it.
     const env = stepEnvironment({
       def: run.definition,
@@ -75,7 +88,12 @@ export function createAttemptActor(deps: AttemptActorDeps) {
       executionId,
       attempt,
       inputs: run.inputs,
+      ...(deps.baseEnv && { base: deps.baseEnv }),
+      ...(run.secrets && { secrets: run.secrets.env }),
     });
+    const masker = run.secrets?.masker;
+    const mask =
+      masker === undefined || masker.empty ? noMask : (text: string) => masker.mask(text);
     let argv: string[] | undefined;
     try {
       argv =
@@ -89,7 +107,8 @@ export function createAttemptActor(deps: AttemptActorDeps) {
             })
           : undefined;
     } catch (err) {
-      return { ok: false, exitCode: null, error: toStatorError(err).message, nonRetryable: true };
+      const error = mask(toStatorError(err).message);
+      return { ok: false, exitCode: null, error, nonRetryable: true };
     }
     const key = stepProcessKey(executionId, step.id, attempt);
     const fromOffset = input.resumed ? await storedLines(deps.store, input) : 0;
@@ -102,6 +121,7 @@ export function createAttemptActor(deps: AttemptActorDeps) {
       shell: step.kind === 'run' ? step.shell : undefined,
       cwd: step.cwd,
       env,
+      inheritEnv: false,
       killGraceMs: deps.killGraceMs,
       signal,
       onSpawn: (pid) => {
@@ -115,15 +135,15 @@ export function createAttemptActor(deps: AttemptActorDeps) {
           workflowId,
           stepId: step.id,
           attempt,
-          line,
+          line: mask(line),
         }),
     });
     if (spawned !== undefined) deps.pids?.forget(spawned);
     // A stopped attempt is never resumed; a finished one is released once its outcome is stored.
     if (signal.aborted) deps.release?.(key);
-    if (result.lost) return { ok: false, exitCode: null, error: LOST, lost: true };
+    if (result.lost) return { ok: false, exitCode: null, error: LOST_PROCESS, lost: true };
     if (result.spawnError) {
-      return { ok: false, exitCode: null, error: result.spawnError, nonRetryable: true };
+      return { ok: false, exitCode: null, error: mask(result.spawnError), nonRetryable: true };
     }
     if (result.cancelled) return { ok: false, exitCode: result.exitCode, error: 'cancelled' };
     if (result.exitCode === 0) return { ok: true, exitCode: 0 };
@@ -137,6 +157,8 @@ export function createAttemptActor(deps: AttemptActorDeps) {
     };
   });
 }
+
+const noMask = (text: string) => text;
 
 function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<AttemptResult> {
   return new Promise((resolve) => {

@@ -14,7 +14,8 @@ import type { Bus } from '../bus/types.ts';
 import { createMemoryStore, createSqliteStore } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 import { join } from 'node:path';
-import { createExecaRunner, createPidRegistry } from '../exec/index.ts';
+import { baseEnvironment, createExecaRunner, createPidRegistry } from '../exec/index.ts';
+import { SecretRegistry, createSecretResolver } from '../secrets/index.ts';
 import { systemClock } from '../clock.ts';
 import { connectHost, type HostClient } from '../host/index.ts';
 import { MonitorHub } from '../monitor/index.ts';
@@ -39,6 +40,7 @@ import { RateLimiter } from '../commands/index.ts';
 import { createSessionManager, type SessionInbound } from '../sessions/index.ts';
 import type { ExecutionRecord } from '../store/index.ts';
 import type { Stator } from './types.ts';
+import { Retention } from './retention.ts';
 
 /** Version reported to service discovery. */
 const VERSION = '0.1.0';
@@ -83,6 +85,9 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       'the process host had died: killed what it left running',
     );
   }
+  // Steps and sessions start from this, never from this process's environment (read once).
+  const baseEnv = baseEnvironment(opts.stepEnvPassthrough);
+  const secrets = createSecretResolver({ registry: opts.secretRegistry ?? new SecretRegistry() });
   const runner =
     opts.runner ??
     host ??
@@ -184,6 +189,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
             // The host records its processes itself.
             pids: host ? undefined : pids,
             store,
+            baseEnv,
             ...(releaseProcess && { release: releaseProcess }),
           }),
         },
@@ -198,6 +204,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     clock,
     node: opts.node,
     logger,
+    secrets,
     onAbandoned: (id) => {
       dispatcher.abandoned(id);
       executions.drop(id);
@@ -229,6 +236,8 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     // Through the trigger actors (pause, overlap policy); they count fires in the metrics.
     fire: ({ workflowId, trigger, input, executionId }) =>
       triggers.fireDeclared(workflowId, trigger.index, 'webhook', { input, executionId }),
+    // An unset secret variable shows as the trigger's state `error` (secret_unavailable).
+    reportFault: (triggerId, problem) => triggers.reportFault(triggerId, problem),
   });
   // Supervised long-lived processes; in a cluster, commands for another process's go to it.
   const sessions = createSessionManager({
@@ -240,9 +249,16 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     ...(pids && { pids }),
     ...(host && { host }),
     ...(queue.kind !== 'memory' && { cluster: { bus } }),
-    options: { ...opts.sessions, maxSessions: opts.maxSessions },
+    options: {
+      ...opts.sessions,
+      maxSessions: opts.maxSessions,
+      envPassthrough: [...opts.stepEnvPassthrough],
+    },
   });
+  // Finished executions the retention setting no longer keeps are pruned in the background.
+  const retention = new Retention({ store, clock, logger }, opts.retention);
   const service: StatorService = new StatorService({
+    retention,
     triggers,
     webhooks,
     metrics,
@@ -254,6 +270,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     store,
     bus,
     runner,
+    ...(host && { host }),
     executions,
     recorder,
     pipeline,
@@ -268,7 +285,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     },
     close: async () => {
       pids?.close();
-      if (host) await releaseHost(host);
+      if (host) await releaseHost(host, opts.dataDir);
       for (const close of closers) close();
       for (const sub of routes) sub.unsubscribe();
       if (ownsBus) await bus.close();
@@ -313,21 +330,27 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const heartbeat = setInterval(() => dispatcher.touchAll(), LEASE_TOUCH_MS);
   heartbeat.unref();
   closers.push(() => clearInterval(heartbeat));
+  retention.start();
+  closers.push(() => retention.stop());
   return service;
 }
 
 /**
- * Lets go of the process host: a host that holds nothing still running is shut down (so tests
- * and one-off runs leave no process behind); one that holds running steps or sessions keeps them
- * for the next start.
+ * Lets go of the process host once the service has stopped: a host that holds nothing still
+ * running is shut down (so tests and one-off runs leave no process behind); one that holds
+ * running steps or sessions keeps them for the next start. The shutdown has ended this connection
+ * already when it left processes to the host (so that no abort could reach it): ask on a new one.
  */
-async function releaseHost(host: HostClient): Promise<void> {
+async function releaseHost(host: HostClient, dataDir: string): Promise<void> {
+  host.close();
+  let again: HostClient | undefined;
   try {
-    const held = await host.list();
-    if (held.every((p) => p.state !== 'running')) await host.shutdown({ killProcesses: false });
+    again = await connectHost({ dataDir, startIfMissing: false, clientName: 'stator-release' });
+    const held = await again.list();
+    if (held.every((p) => p.state !== 'running')) await again.shutdown({ killProcesses: false });
   } catch {
-    // The connection is gone already: the host keeps what it holds, or exits when idle.
+    // No host answers (it exited when idle), or it went away meanwhile: nothing to release.
   } finally {
-    host.close();
+    again?.close();
   }
 }

@@ -3,6 +3,11 @@
  * source), persist what it changes, then publish it on the actor's `.out` subject and hand it
  * to the monitor. A run's events go through one promise chain per run, so they are persisted
  * and published in the order the run emitted them, each only after the store has it.
+ *
+ * `freeze()` (service shutdown) shuts the path: what was emitted before goes on to the store and
+ * out, what is emitted after is dropped. Actors that die with the service report outcomes (a
+ * cancelled attempt, a lost host connection) that are not what happened to the run; frozen,
+ * none of them reaches the store or any observer, and the run stays as stored.
  * @module
  */
 import type { Logger } from 'pino';
@@ -47,6 +52,7 @@ export class EventPipeline {
   // Events come in bursts within one millisecond: format each millisecond's ISO time once.
   #isoMs = Number.NaN;
   #iso = '';
+  #frozen = false;
 
   constructor(private readonly deps: EventPipelineDeps) {}
 
@@ -71,8 +77,22 @@ export class EventPipeline {
     } as StampedEvent;
   }
 
-  /** An event of a run: persisted in order, then published. */
+  /** True once `freeze()` was called: events are dropped. */
+  get frozen(): boolean {
+    return this.#frozen;
+  }
+
+  /**
+   * Drops every event emitted from now on (neither persisted nor published), for good. Events
+   * emitted before still reach the store and are published in order; `drain()` waits for them.
+   */
+  freeze(): void {
+    this.#frozen = true;
+  }
+
+  /** An event of a run: persisted in order, then published. Dropped once frozen. */
   emitExecution(event: ExecutionEvent): void {
+    if (this.#frozen) return;
     const id = event.executionId;
     const atMs = this.deps.clock.now();
     const stamped = this.stamp('execution', id, event, atMs) as StampedEvent & ExecutionEvent;
@@ -82,6 +102,7 @@ export class EventPipeline {
         stream: stamped.type === 'step.stdout' ? 'stdout' : 'stderr',
         line: stamped.line,
         ts: stamped.ts,
+        attempt: stamped.attempt,
       });
     }
     // Writes are issued now, in emission order (the store applies them in order, batched);
@@ -113,8 +134,9 @@ export class EventPipeline {
     }
   }
 
-  /** An event of any other actor: published at once (nothing to persist). */
+  /** An event of any other actor: published at once (nothing to persist). Dropped once frozen. */
   emit(kind: ActorKind, id: string, event: ActorEvent): void {
+    if (this.#frozen) return;
     this.#publish(kind, id, this.stamp(kind, id, event));
   }
 

@@ -4,6 +4,8 @@
  * run ends. Stopping it (engine stop, service shutdown) stops the workflow actor without a
  * final status, so the run stays unfinished in the store and is rehydrated on the next start.
  * The slot is counted free by the dispatcher when the engine has freed it (dispatcher.ts).
+ * The workflow's secrets are resolved here, before the run starts: one that is unavailable fails
+ * the run (`secret_unavailable`) before any step starts.
  * @module
  */
 import { createActor, fromPromise, type AnyStateMachine } from 'xstate';
@@ -11,6 +13,8 @@ import type { Logger } from 'pino';
 import type { executionMachine, ExecutionOutput } from '../../machines/execution.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { Store } from '../store/index.ts';
+import { toWire, type WireError } from '../errors.ts';
+import type { SecretResolver } from '../secrets/index.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { LiveExecutions } from './live-executions.ts';
 
@@ -25,6 +29,8 @@ export interface ExecutionActorDeps {
   logger: Logger;
   /** Called when the run was stopped before its end (shutdown). */
   onAbandoned: (executionId: string) => void;
+  /** Resolves a workflow's secrets when its run starts. */
+  secrets: SecretResolver;
 }
 
 /** What the run actor resolves with. */
@@ -38,6 +44,19 @@ export function createExecutionActor(deps: ExecutionActorDeps) {
       const { executionId, engineId } = input;
       const live = deps.executions.get(executionId);
       if (!live) return { executionId, status: 'skipped' };
+      let unavailable: WireError | undefined;
+      const sources = live.definition.secrets;
+      if (sources !== undefined && !live.cancelled) {
+        try {
+          live.secrets = await deps.secrets(sources);
+        } catch (err) {
+          unavailable = toWire(err);
+        }
+        if (signal.aborted) {
+          deps.onAbandoned(executionId);
+          return { executionId, status: 'abandoned' };
+        }
+      }
       live.record.engineId = engineId;
       live.record.node = deps.node;
       const actor = createActor(deps.machine as AnyStateMachine, {
@@ -75,7 +94,11 @@ export function createExecutionActor(deps: ExecutionActorDeps) {
       actor.start();
       // A cancel that arrived while the run was being handed to this slot wins over start.
       actor.send(
-        live.cancelled ? { type: 'cancel', reason: 'cancelled before start' } : { type: 'start' },
+        live.cancelled
+          ? { type: 'cancel', reason: 'cancelled before start' }
+          : unavailable
+            ? { type: 'fail', error: unavailable }
+            : { type: 'start' },
       );
       return await done;
     },

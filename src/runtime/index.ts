@@ -1,7 +1,7 @@
 /**
  * The actor system: the composition root, the service and its options, machine inspection.
  * Exports: createStator, resolveStatorOptions, machineInfos, machineInfo, toMermaid, the
- * option constants, and the service types.
+ * option constants, the service types, and retention (the pruner, its setting and status).
  * @module
  */
 export { createStator } from './create-stator.ts';
@@ -12,8 +12,24 @@ export {
   DEFAULT_SLOTS_PER_ENGINE,
   DEFAULT_QUEUE_LIMIT,
   DEFAULT_KILL_GRACE_MS,
+  DEFAULT_EXECUTE_IDEMPOTENCY_RETENTION_MS,
 } from './options.ts';
 export type { StatorOptions, ResolvedStatorOptions } from './options.ts';
+export {
+  Retention,
+  resolveRetentionOptions,
+  DEFAULT_RETENTION_BATCH,
+  DEFAULT_RETENTION_FIRST_PASS_MS,
+  DEFAULT_RETENTION_INTERVAL_MS,
+} from './retention.ts';
+export type { ResolvedRetentionOptions, RetentionOptions, RetentionStatus } from './retention.ts';
+export {
+  DEFAULT_RETENTION,
+  KEEP_FOREVER,
+  formatRetention,
+  parseRetention,
+} from './retention-setting.ts';
+export type { RetentionPolicy } from './retention-setting.ts';
 export { machineInfos, machineInfo, toMermaid } from './machine-catalog.ts';
 export { MemoryWorkQueue } from './work-queue.ts';
 export type { WorkQueue, WorkItem } from './work-queue.ts';
@@ -23,6 +39,7 @@ export type {
   EventListener,
   EventSubscription,
   ExecuteOptions,
+  ExecuteResult,
   ExecutionView,
   Health,
   MachineInfo,

@@ -9,6 +9,7 @@ import type { executionMachine } from '../../machines/execution.machine.ts';
 import type { ResumedStep } from '../../machines/execution-ledger.ts';
 import type { ExecutionRecord } from '../store/index.ts';
 import type { WorkflowDefinition } from '../workflow/types.ts';
+import type { RunSecrets } from '../secrets/index.ts';
 
 /** One live run. */
 export interface LiveExecution {
@@ -23,6 +24,8 @@ export interface LiveExecution {
   actor?: Actor<typeof executionMachine>;
   /** Cancel requested before its workflow actor existed. */
   cancelled?: boolean;
+  /** The workflow's secrets, resolved when an engine starts the run (memory only, never stored). */
+  secrets?: RunSecrets;
 }
 
 /** Options of the registry. */

@@ -16,6 +16,13 @@ import type { Scheduler, WebhookOptions } from '../triggers/index.ts';
 import type { SessionManagerOptions } from '../sessions/index.ts';
 import type { RateLimiterOptions } from '../commands/rate-limiter.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import {
+  resolveRetentionOptions,
+  type ResolvedRetentionOptions,
+  type RetentionOptions,
+} from './retention.ts';
+import { passthroughNameProblem } from '../exec/index.ts';
+import type { SecretRegistry } from '../secrets/index.ts';
 
 /** @default "./.stator" */
 export const DEFAULT_DATA_DIR = './.stator';
@@ -25,6 +32,10 @@ export const DEFAULT_ENGINES = 2;
 export const DEFAULT_SLOTS_PER_ENGINE = 8;
 /** @default 10000 */
 export const DEFAULT_QUEUE_LIMIT = 10_000;
+/** @default 86400000 (24 h) */
+export const DEFAULT_EXECUTE_IDEMPOTENCY_RETENTION_MS = 86_400_000;
+/** Longest `idempotencyRetentionMs`: the cluster store keeps claims at most 7 days. */
+export const MAX_EXECUTE_IDEMPOTENCY_RETENTION_MS = 7 * 86_400_000;
 /** @default 2000 */
 export const DEFAULT_KILL_GRACE_MS = 2000;
 /** @default 10000 */
@@ -56,8 +67,13 @@ export interface StatorOptions {
   engines?: number;
   /** Slots (parallel executions) per engine. @default 8 */
   slotsPerEngine?: number;
-  /** Executions waiting for a slot before `execute` is refused. @default 10000 */
+  /**
+   * Executions waiting for a slot on this node before `execute` is refused with 429
+   * `queue_full` (`STATOR_MAX_QUEUED`, `--max-queued`). @default 10000
+   */
   queueLimit?: number;
+  /** How long an `Idempotency-Key` of execute is remembered per workflow, ms (at most 7 days). @default 86400000 */
+  idempotencyRetentionMs?: number;
   /** Grace between SIGTERM and SIGKILL when a step is stopped. @default 2000 */
   killGraceMs?: number;
   /** Name of this process in execution records. @default `${hostname}-${pid}` */
@@ -83,8 +99,24 @@ export interface StatorOptions {
   rateLimit?: Omit<RateLimiterOptions, 'clock'>;
   /** Sessions this process holds; one more is refused with a conflict (409). @default 50 */
   maxSessions?: number;
+  /**
+   * History kept of finished executions, pruned in the background (retention.ts).
+   * @default { keep: "30d", intervalMs: 600000, firstPassDelayMs: 60000, batchSize: 500 }
+   */
+  retention?: RetentionOptions;
   /** Other session settings (ring buffer, kill grace, quiet time); `maxSessions` above wins. */
   sessions?: SessionManagerOptions;
+  /**
+   * Variables of this process that steps and sessions get besides PATH, HOME, LANG, TZ, USER
+   * and SHELL (`STATOR_STEP_ENV_PASSTHROUGH`); nothing else of this environment reaches them.
+   * STATOR_* names are refused. @default []
+   */
+  stepEnvPassthrough?: string[];
+  /**
+   * Where resolved workflow secrets are registered; give the same to `createLogger({ redactor })`
+   * so the service's own log masks them. A private one when absent.
+   */
+  secretRegistry?: SecretRegistry;
 }
 
 /** Options after defaults and validation. */
@@ -100,6 +132,7 @@ export interface ResolvedStatorOptions {
   engines: number;
   slotsPerEngine: number;
   queueLimit: number;
+  idempotencyRetentionMs: number;
   killGraceMs: number;
   node: string;
   maxLogLinesPerStep: number;
@@ -112,13 +145,22 @@ export interface ResolvedStatorOptions {
   scheduler?: Scheduler;
   rateLimit?: Omit<RateLimiterOptions, 'clock'>;
   maxSessions: number;
+  retention: ResolvedRetentionOptions;
   sessions?: SessionManagerOptions;
+  stepEnvPassthrough: readonly string[];
+  secretRegistry?: SecretRegistry;
 }
 
 const numbers = z.object({
   engines: z.number().int().min(1).max(64).default(DEFAULT_ENGINES),
   slotsPerEngine: z.number().int().min(1).max(4096).default(DEFAULT_SLOTS_PER_ENGINE),
   queueLimit: z.number().int().min(1).default(DEFAULT_QUEUE_LIMIT),
+  idempotencyRetentionMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_EXECUTE_IDEMPOTENCY_RETENTION_MS)
+    .default(DEFAULT_EXECUTE_IDEMPOTENCY_RETENTION_MS),
   killGraceMs: z.number().int().min(0).default(DEFAULT_KILL_GRACE_MS),
   maxLogLinesPerStep: z.number().int().min(1).default(1000),
   shutdownGraceMs: z.number().int().min(0).default(DEFAULT_SHUTDOWN_GRACE_MS),
@@ -131,6 +173,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     engines: input.engines,
     slotsPerEngine: input.slotsPerEngine,
     queueLimit: input.queueLimit,
+    idempotencyRetentionMs: input.idempotencyRetentionMs,
     killGraceMs: input.killGraceMs,
     maxLogLinesPerStep: input.maxLogLinesPerStep,
     shutdownGraceMs: input.shutdownGraceMs,
@@ -162,7 +205,20 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     monitor: input.monitor,
     scheduler: input.scheduler,
     sessions: input.sessions,
+    stepEnvPassthrough: resolvePassthrough(input.stepEnvPassthrough),
+    secretRegistry: input.secretRegistry,
     rateLimit: input.rateLimit,
     sqlitePath: join(dataDir, 'stator.db'),
+    retention: resolveRetentionOptions(input.retention),
   };
+}
+
+/** The passthrough names, deduplicated; InvalidArgumentError naming each bad one. */
+function resolvePassthrough(names: readonly string[] = []): readonly string[] {
+  const issues = names.flatMap((name, i) => {
+    const message = passthroughNameProblem(name);
+    return message === undefined ? [] : [{ path: `stepEnvPassthrough.${i}`, message }];
+  });
+  if (issues.length > 0) throw InvalidArgumentError.format(issues);
+  return Object.freeze([...new Set(names)]);
 }

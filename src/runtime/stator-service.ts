@@ -18,6 +18,7 @@ import {
   createServiceParts,
   engineCommand,
   engineView,
+  type CloseOptions,
   type ServiceDeps,
   type ServiceParts,
 } from './service/index.ts';
@@ -102,6 +103,7 @@ export class StatorService implements Stator {
       mode: bus.kind === 'memory' ? 'embedded' : 'cluster',
       engines: engines.map((e) => engineView(e, queue.size())),
       activeExecutions: executions.size,
+      ...(this.deps.retention && { retention: this.deps.retention.status() }),
     };
   }
 
@@ -179,7 +181,7 @@ export class StatorService implements Stator {
     );
   }
 
-  close(): Promise<void> {
-    return this.#parts.shutdown.close();
+  close(options?: CloseOptions): Promise<void> {
+    return this.#parts.shutdown.close(options);
   }
 }

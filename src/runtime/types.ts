@@ -18,6 +18,7 @@ import type { FireOptions, FireResult, TriggerQuery, TriggerView } from '../trig
 import type { Statistics, StatisticsQuery } from '../statistics/index.ts';
 import type { RateLimiter } from '../commands/rate-limiter.ts';
 import type { SessionManager } from '../sessions/types.ts';
+import type { RetentionStatus } from './retention.ts';
 
 /** Filter of a subscription to outbound events; every given field must match. */
 export interface EventFilter {
@@ -76,6 +77,18 @@ export interface EventSubscription {
 export interface ExecuteOptions {
   /** Use this execution id (must be unused); generated otherwise. */
   executionId?: string;
+  /**
+   * Starts at most one run per key and workflow within the retention (`idempotencyRetentionMs`):
+   * a repeat answers the first run's id with `replayed: true`. 1-255 printable ASCII characters.
+   */
+  idempotencyKey?: string;
+}
+
+/** What `execute` answers. */
+export interface ExecuteResult {
+  executionId: string;
+  /** Set (true) when an `idempotencyKey` was seen before: the first run's id, nothing started. */
+  replayed?: true;
 }
 
 /** The execution record as the API shows it. */
@@ -99,6 +112,8 @@ export interface Health {
   mode: 'embedded' | 'cluster';
   engines: Array<{ id: string; status: string; slots: number; busy: number; queued: number }>;
   activeExecutions: number;
+  /** What history is kept of finished executions, and what the pruner last did. */
+  retention?: RetentionStatus;
 }
 
 /** The Stator service. */
@@ -115,7 +130,7 @@ export interface Stator {
     workflowId: string,
     input?: Record<string, unknown>,
     opts?: ExecuteOptions,
-  ): Promise<{ executionId: string }>;
+  ): Promise<ExecuteResult>;
   getExecution(id: string): Promise<ExecutionView>;
   listExecutions(query?: ExecutionQuery): Promise<Page<ExecutionSummary>>;
   /**
@@ -158,6 +173,12 @@ export interface Stator {
   readonly rateLimiter?: RateLimiter;
   /** Supervised long-lived processes (create, start, input, next-actionable, ...). */
   readonly sessions: SessionManager;
-  /** Stops accepting work, cancels or drains runs, closes bus and store. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Stops intake (commands that start work answer `shutting_down`), stores what is in flight and
+   * closes bus and store. Running steps and sessions are left to the process host, which the
+   * next start re-attaches to (without a host, runs drain for the grace period, then stop
+   * unfinished). `stopProcesses` stops them instead, the steps stored `interrupted`; asked again
+   * with it, a shutdown under way switches if it has not let go of them yet. Idempotent.
+   */
+  close(options?: { stopProcesses?: boolean }): Promise<void>;
 }

@@ -3,14 +3,17 @@
  * to one consumer (the dispatcher) only while the consumer reports capacity, and each item
  * comes with a lease: `done()` once the run has finished (its final record is stored),
  * `release()` to hand it back (an engine refused it, or the process is shutting down).
- * In process: a bounded FIFO. Cluster mode: a JetStream work-queue stream (jetstream-work-queue.ts).
+ * In process: a bounded FIFO that also counts its items per workflow (admission control,
+ * execution-service.ts). Cluster mode: a JetStream work-queue stream (jetstream-work-queue.ts).
  * @module
  */
-import { UnavailableError } from '../errors.ts';
+import { QueueFullError } from '../errors.ts';
 
 /** One queued execution request. */
 export interface WorkItem {
   executionId: string;
+  /** The run's workflow: queues that can count per workflow do (`sizeOf`). */
+  workflowId?: string;
 }
 
 /** The right to run one item; settle it exactly once. */
@@ -44,19 +47,31 @@ export interface WorkQueue {
   remove(executionId: string): boolean;
   /** Items waiting (as far as this process can tell). */
   size(): number;
+  /**
+   * Items of one workflow waiting, in O(1); absent where the queue cannot tell (a cluster queue
+   * shared by every process).
+   */
+  sizeOf?(workflowId: string): number;
   /** Stops delivering; items not taken stay queued (cluster) or are dropped (memory). */
   close(): Promise<void>;
 }
 
 const NO_LEASE: WorkLease = { done() {}, release() {}, touch() {} };
 
-/** A bounded in-process FIFO with O(1) push/take and O(1) removal by tombstone. */
+/** How long a client refused by a full in-process queue is told to wait. */
+const FULL_RETRY_AFTER_MS = 1000;
+
+/**
+ * A bounded in-process FIFO with O(1) push/take, O(1) removal by tombstone and an O(1) count
+ * per workflow.
+ */
 export class MemoryWorkQueue implements WorkQueue {
   readonly kind = 'memory';
   #items: (WorkItem | undefined)[] = [];
   #head = 0;
   #size = 0;
   readonly #index = new Map<string, number>();
+  readonly #perWorkflow = new Map<string, number>();
   #consumer: WorkConsumer | undefined;
   #delivering = false;
   #closed = false;
@@ -65,6 +80,10 @@ export class MemoryWorkQueue implements WorkQueue {
 
   size(): number {
     return this.#size;
+  }
+
+  sizeOf(workflowId: string): number {
+    return this.#perWorkflow.get(workflowId) ?? 0;
   }
 
   async push(item: WorkItem): Promise<void> {
@@ -114,6 +133,7 @@ export class MemoryWorkQueue implements WorkQueue {
   remove(executionId: string): boolean {
     const at = this.#index.get(executionId);
     if (at === undefined) return false;
+    this.#count(this.#items[at], -1);
     this.#items[at] = undefined;
     this.#index.delete(executionId);
     this.#size--;
@@ -126,8 +146,13 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   #add(item: WorkItem, front = false): void {
+    // Admission is checked before a run is recorded (execution-service.ts); this is the last guard.
     if (!front && this.#size >= this.limit) {
-      throw new UnavailableError(`work queue is full (${this.limit} executions waiting)`);
+      throw new QueueFullError({
+        scope: 'node',
+        limit: this.limit,
+        retryAfterMs: FULL_RETRY_AFTER_MS,
+      });
     }
     if (front && this.#head > 0) {
       this.#items[--this.#head] = item;
@@ -140,6 +165,15 @@ export class MemoryWorkQueue implements WorkQueue {
       this.#items.push(item);
     }
     this.#size++;
+    this.#count(item, 1);
+  }
+
+  #count(item: WorkItem | undefined, delta: 1 | -1): void {
+    const workflowId = item?.workflowId;
+    if (workflowId === undefined) return;
+    const n = (this.#perWorkflow.get(workflowId) ?? 0) + delta;
+    if (n > 0) this.#perWorkflow.set(workflowId, n);
+    else this.#perWorkflow.delete(workflowId);
   }
 
   #take(): WorkItem | undefined {
@@ -149,6 +183,7 @@ export class MemoryWorkQueue implements WorkQueue {
       if (item) {
         this.#index.delete(item.executionId);
         this.#size--;
+        this.#count(item, -1);
         if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
           this.#items = this.#items.slice(this.#head);
           this.#head = 0;

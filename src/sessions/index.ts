@@ -15,7 +15,7 @@
  *   attention detection.
  * - Types of the contract (types.ts): `SessionManager`, `SessionView`, `SessionDefinition`,
  *   `SessionStatus`, `SessionActivity`, `RestartPolicy`, `AttentionRule`, `SessionLogLine`,
- *   `SessionQuery`.
+ *   `SessionQuery`, `SessionCloseOptions`.
  * @module
  */
 export { createSessionManager, LocalSessionManager } from './session-manager.ts';
@@ -54,6 +54,7 @@ export { LatestOutput, promptMatcher, stripEscapes } from './attention.ts';
 export type {
   AttentionRule,
   RestartPolicy,
+  SessionCloseOptions,
   SessionActivity,
   SessionDefinition,
   SessionLogLine,

@@ -36,6 +36,11 @@ export interface SessionManagerOptions {
   quietMs?: number;
   /** Largest `input` text. @default 65536 */
   maxInputBytes?: number;
+  /**
+   * Variables of this process a session gets besides PATH, HOME, LANG, TZ, USER and SHELL
+   * (`baseEnvironment` in src/exec; the service passes STATOR_STEP_ENV_PASSTHROUGH). @default []
+   */
+  envPassthrough?: string[];
 }
 
 /** Options after defaults and validation. */
@@ -49,6 +54,7 @@ const schema = z.strictObject({
   killGraceMs: z.number().int().min(0).max(600_000).default(DEFAULT_SESSION_KILL_GRACE_MS),
   quietMs: z.number().int().min(1).max(3_600_000).default(DEFAULT_QUIET_MS),
   maxInputBytes: z.number().int().min(1).default(DEFAULT_MAX_INPUT_BYTES),
+  envPassthrough: z.array(z.string()).default([]),
 });
 
 /** Merges defaults and validates once; names the offending field on error. */

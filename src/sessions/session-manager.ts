@@ -3,8 +3,13 @@
  * Every change is stored before the command answers. Sessions live in the process that created
  * them; in a cluster, sessions of other processes are read from the store and their commands
  * (start, stop, restart, input) are forwarded to the owner on `stator.session.<id>.in`.
+ *
+ * With a process host, session processes belong to the host: `close()` leaves them running and
+ * the next `restore()` re-attaches to them (held-sessions.ts); `close({ stopProcesses: true })`
+ * ends them as a close without a host does.
  * @module
  */
+import type { HostClient } from '../host/index.ts';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.ts';
 import type { Clock } from '../clock.ts';
@@ -18,6 +23,7 @@ import {
   parseSessionPatch,
   sessionPreferencesSchema,
 } from './definition.ts';
+import { HeldSessions, type RestorePlan } from './held-sessions.ts';
 import { LiveSession } from './live-session.ts';
 import { resolveSessionManagerOptions, type SessionManagerOptions } from './options.ts';
 import { listSessionViews, recordView } from './session-list.ts';
@@ -29,6 +35,7 @@ import {
   newSessionRecord,
 } from './command-args.ts';
 import type {
+  SessionCloseOptions,
   SessionLogLine,
   SessionManager,
   SessionQuery,
@@ -47,6 +54,11 @@ export interface SessionManagerDeps {
   node: string;
   /** Where session process groups are noted so a crashed server's leftovers get reaped. */
   pids?: Pick<PidRegistry, 'record' | 'forget'>;
+  /**
+   * The data directory's process host: session processes are spawned by it and outlive a restart
+   * of the server (restore re-attaches to them). Without it they are children of this process.
+   */
+  host?: HostClient;
   /** Cluster mode: other processes' sessions are read from the store, commands forwarded. */
   cluster?: { bus: Pick<Bus, 'request'> };
   options?: SessionManagerOptions;
@@ -72,6 +84,10 @@ export class LocalSessionManager implements SessionManager {
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.#opts = resolveSessionManagerOptions(deps.options);
+    // A host that went away took the pipes of its processes: they are ended, their exits handled.
+    void deps.host?.closed.then(() => {
+      if (!this.#closing) for (const s of this.#sessions.values()) s.hostGone();
+    });
   }
 
   /** Sessions held by this process. */
@@ -189,7 +205,8 @@ export class LocalSessionManager implements SessionManager {
           status: live.status,
         });
       }
-      await live.write(newline ? `${text}\n` : text);
+      // The answer shows the session as the input left it (busy), however fast it answers.
+      return live.write(newline ? `${text}\n` : text);
     });
   }
 
@@ -225,20 +242,16 @@ export class LocalSessionManager implements SessionManager {
   async restore(): Promise<void> {
     if (this.#restored) return;
     this.#restored = true;
-    const starts: Array<Promise<unknown>> = [];
+    const held = await HeldSessions.load(this.deps.host, this.deps.logger);
+    const restoring: Array<Promise<unknown>> = [];
     for (const record of await this.deps.store.listSessions()) {
       if (this.deps.cluster && record.node !== null && record.node !== this.deps.node) continue;
       if (this.#sessions.has(record.id)) continue;
       const live = this.#adopt({ ...record, node: this.deps.node });
-      live.restore();
-      const resting = ['created', 'stopped', 'failed', 'crashed'].includes(live.status);
-      if (record.definition.autostart && resting) {
-        starts.push(
-          this.start(record.id).catch((err: unknown) => this.#startFailed(record.id, err)),
-        );
-      }
+      restoring.push(this.#restoreOne(live, held.plan(record)));
     }
-    await Promise.all(starts);
+    held.discardRest();
+    await Promise.all(restoring);
     await Promise.all([...this.#sessions.values()].map((s) => s.flush()));
   }
 
@@ -263,11 +276,17 @@ export class LocalSessionManager implements SessionManager {
     }
   }
 
-  close(): Promise<void> {
+  /**
+   * Closes every session without recording it (the stored states stay for the next restore).
+   * Processes held by the process host run on unless `stopProcesses`; children of this process
+   * are always ended. The first call decides.
+   */
+  close(options: SessionCloseOptions = {}): Promise<void> {
+    const stopProcess = this.deps.host === undefined || (options.stopProcesses ?? false);
     this.#closing ??= (async () => {
       const all = [...this.#sessions.values()];
       this.#sessions.clear();
-      await Promise.all(all.map((s) => s.close()));
+      await Promise.all(all.map((s) => s.close({ stopProcess })));
     })();
     return this.#closing;
   }
@@ -291,23 +310,27 @@ export class LocalSessionManager implements SessionManager {
       emit: this.deps.emit,
       persist: (r) => this.deps.store.putSession(r),
       ...(this.deps.pids && { pids: this.deps.pids }),
+      ...(this.deps.host && { host: this.deps.host }),
     });
     this.#sessions.set(record.id, live);
     return live;
   }
 
-  /** Runs a command on a local session, or forwards it to the process that holds it. */
+  /**
+   * Runs a command on a local session, or forwards it to the process that holds it; answers with
+   * the view `run` returns, else the session once its changes are stored.
+   */
   async #command(
     id: string,
     event: SessionInbound,
-    run: (live: LiveSession) => Promise<void>,
+    run: (live: LiveSession) => Promise<SessionView | void>,
   ): Promise<SessionView> {
     this.#assertOpen();
     const live = this.#sessions.get(id);
     if (!live) return this.#forward(id, event);
-    await run(live);
+    const view = await run(live);
     await live.flush();
-    return live.view();
+    return view ?? live.view();
   }
 
   async #forward(id: string, event: SessionInbound): Promise<SessionView> {
@@ -324,6 +347,25 @@ export class LocalSessionManager implements SessionManager {
     const record = this.deps.cluster ? await this.deps.store.getSession(id) : undefined;
     if (!record) throw new NotFoundError('session', id);
     throw ownedElsewhere(record);
+  }
+
+  /**
+   * Brings one stored session back by `plan`; a resting autostart session starts, unless its
+   * process ran on (what happens to it from now on is as if this server had always run).
+   */
+  async #restoreOne(live: LiveSession, plan: RestorePlan): Promise<void> {
+    if (plan.kind === 'reattach') return live.reattach(plan.info);
+    if (plan.kind === 'resume') {
+      live.resume();
+      await live.waitFor((s) => s !== 'starting', this.#waitMs()).catch(() => undefined);
+      return;
+    }
+    if (plan.kind === 'lost') await live.restoreLost(plan.info);
+    else live.restore();
+    const resting = ['created', 'stopped', 'failed', 'crashed'].includes(live.status);
+    if (live.record.definition.autostart && resting) {
+      await this.start(live.id).catch((err: unknown) => this.#startFailed(live.id, err));
+    }
   }
 
   #startFailed(id: string, err: unknown): void {

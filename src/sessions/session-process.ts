@@ -26,9 +26,25 @@ import { LatestOutput } from './attention.ts';
 /** How often a dying group is checked. */
 const GROUP_POLL_MS = 25;
 /** After SIGKILL, how long to wait for the group to vanish. */
-const KILL_CONFIRM_MS = 2000;
+export const KILL_CONFIRM_MS = 2000;
 /** After the leader's exit, how long the pipes may stay open before the exit is reported. */
 const EXIT_DRAIN_MS = 250;
+
+/** What a live session uses of its running process, wherever it runs (a child, or the host's). */
+export interface RunningProcess {
+  /** The pid, which is also the process group id. */
+  readonly pid: number;
+  /** True while input can be written. */
+  readonly stdinOpen: boolean;
+  /** True while any member of the process group is alive. */
+  alive(): boolean;
+  /** Writes to stdin; ConflictError when stdin is closed. */
+  write(text: string): Promise<void>;
+  /** Ends the whole group (SIGTERM, SIGKILL after `graceMs`); resolves once gone and reported. */
+  stop(graceMs: number): Promise<void>;
+  /** Kills the whole group at once (no grace). */
+  kill(): Promise<void>;
+}
 
 /** What to start. */
 export interface SessionLaunch {
@@ -53,7 +69,7 @@ export interface SessionProcessHandlers {
 }
 
 /** One running (or ended) session process. */
-export class SessionProcess {
+export class SessionProcess implements RunningProcess {
   readonly #child: ChildProcess;
   readonly #launch: SessionLaunch;
   readonly #handlers: SessionProcessHandlers;
@@ -151,11 +167,7 @@ export class SessionProcess {
   #end(graceMs: number): Promise<void> {
     this.#ending ??= (async () => {
       const pid = this.pid;
-      if (signalProcessGroup(pid, graceMs === 0 ? 'SIGKILL' : 'SIGTERM')) {
-        if (!(await groupGone(pid, graceMs)) && signalProcessGroup(pid, 'SIGKILL')) {
-          await groupGone(pid, KILL_CONFIRM_MS);
-        }
-      }
+      await endProcessGroup(pid, graceMs);
       if (!isProcessGroupAlive(pid)) this.#launch.pids?.forget(pid);
     })();
     return this.#ending;
@@ -225,6 +237,18 @@ export class SessionProcess {
   }
 }
 
+/**
+ * Ends process group `pgid`: SIGTERM, SIGKILL once `graceMs` passed (at once when 0); resolves
+ * once no member is alive, or when even SIGKILL did not end it within a confirmation period.
+ */
+export async function endProcessGroup(pgid: number, graceMs: number): Promise<void> {
+  if (signalProcessGroup(pgid, graceMs === 0 ? 'SIGKILL' : 'SIGTERM')) {
+    if (!(await groupGone(pgid, graceMs)) && signalProcessGroup(pgid, 'SIGKILL')) {
+      await groupGone(pgid, KILL_CONFIRM_MS);
+    }
+  }
+}
+
 /** Polls until group `pgid` has no live member; false when `ms` passed first. */
 async function groupGone(pgid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -235,6 +259,7 @@ async function groupGone(pgid: number, ms: number): Promise<boolean> {
   return true;
 }
 
-function delay(ms: number): Promise<void> {
+/** Resolves after `ms` (without holding the process open). */
+export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -83,6 +83,16 @@ export interface SessionQuery {
   cursor?: string;
 }
 
+/** How `SessionManager.close` treats the running processes. */
+export interface SessionCloseOptions {
+  /**
+   * Also end the processes the process host holds (`--stop-processes`); by default they run on
+   * and the next start re-attaches to them. Processes run without a host always end.
+   * @default false
+   */
+  stopProcesses?: boolean;
+}
+
 /** The session runtime's interface, used by the commands / HTTP / NATS layer. */
 export interface SessionManager {
   create(definition: unknown): Promise<SessionView>;
@@ -103,7 +113,11 @@ export interface SessionManager {
   healthCheck(id: string): Promise<SessionView & { alive: boolean }>;
   /** Buffered output lines with seq > since (ring buffer, bounded). */
   logs(id: string, opts?: { since?: number; limit?: number }): Promise<SessionLogLine[]>;
-  /** Starts autostart/always sessions and reconciles sessions whose process died with the server. */
+  /**
+   * Starts autostart sessions, re-attaches to the processes the process host kept, and reconciles
+   * sessions whose process was lost with the server.
+   */
   restore(): Promise<void>;
-  close(): Promise<void>;
+  /** Closes every session; see SessionCloseOptions for what happens to their processes. */
+  close(options?: SessionCloseOptions): Promise<void>;
 }

@@ -7,6 +7,8 @@
  * - an execution whose steps share an id (checks.ts);
  * - a log line over `maxLineLength` (cut and marked here, limits.ts);
  * - a trigger state or session with an empty id, or a malformed idempotency claim (checks.ts);
+ * - a malformed prune query (prune.ts: limit, keepNewest, finishedBefore, which arrives
+ *   normalized to `toISOString()` so that implementations compare it as a string);
  * - a trigger state, session or claim object the caller holds: those are copied going in and
  *   coming out (record-copy.ts), so implementations neither copy nor validate them.
  * Executions, steps and logs are copied by the implementations that keep objects, since SQLite
@@ -16,6 +18,7 @@
 import { UnavailableError } from '../errors.ts';
 import { checkClaim, checkRecordId, checkStepIds } from './checks.ts';
 import { truncateLine } from './limits.ts';
+import { checkPruneQuery } from './prune.ts';
 import { copyClaim, copySessionRecord, copyTriggerState } from './record-copy.ts';
 import type { LogLine } from './roles/index.ts';
 import type { Store, StoreLimits } from './types.ts';
@@ -58,6 +61,7 @@ export function checkedStore(inner: Store, limits: Pick<StoreLimits, 'maxLineLen
     getExecution: (id) => call(() => inner.getExecution(id)),
     listExecutions: (query) => call(() => inner.listExecutions(query)),
     listUnfinishedExecutions: () => call(() => inner.listUnfinishedExecutions()),
+    pruneExecutions: (query) => call(() => inner.pruneExecutions(checkPruneQuery(query))),
 
     appendLogs: (executionId, lines) =>
       call(() => inner.appendLogs(executionId, cutLines(lines, limits.maxLineLength))),

@@ -4,7 +4,7 @@
  * - Roles (roles/): `WorkflowStore`, `ExecutionStore`, `LogStore`, `TriggerStore`,
  *   `SessionStore`, `ClaimStore`, each with its records and queries; `Store` (types.ts) is all
  *   of them plus `kind` and `close()`. `Page`, `StoreLimits`, `DEFAULT_STORE_LIMITS`,
- *   `FINAL_EXECUTION_STATUSES`.
+ *   `FINAL_EXECUTION_STATUSES`, `PruneQuery` and `MAX_PRUNE_LIMIT` (retention).
  * - `createMemoryStore` (memory/): the in-memory store (tests, ephemeral runs).
  * - `createSqliteStore`, `resolveSqliteStoreOptions`, `DEFAULT_SQLITE_BUSY_TIMEOUT_MS`,
  *   `SQLITE_MIGRATIONS`, `SQLITE_SCHEMA_VERSION`, `WriteBatch` (sqlite/): the embedded store.
@@ -23,6 +23,7 @@
  */
 export {
   FINAL_EXECUTION_STATUSES,
+  MAX_PRUNE_LIMIT,
   type ClaimStore,
   type ExecutionLogs,
   type ExecutionPatch,
@@ -35,6 +36,7 @@ export {
   type LogLine,
   type LogStore,
   type Page,
+  type PruneQuery,
   type SessionRecord,
   type SessionStore,
   type StepRecord,

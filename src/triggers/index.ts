@@ -8,9 +8,11 @@
  * Schedulers: Scheduler, ScheduleCallback, ScheduleHandle, ScheduleOptions, createCronerScheduler,
  * CronerSchedulerOptions, createSimulatedScheduler, SimulatedScheduler, CronExpression,
  * compileCron, validateCron, MAX_RUNS_PER_QUERY.
- * Webhooks: Webhooks, httpTriggersOf, normaliseHookPath, signWebhookBody, verifyWebhookSignature,
- * SIGNATURE_HEADER, DEFAULT_IDEMPOTENCY_RETENTION_MS, MAX_IDEMPOTENCY_RETENTION_MS,
- * MAX_IDEMPOTENCY_KEY_LENGTH, MAX_HOOK_PATH_LENGTH, and their types.
+ * Webhooks: Webhooks, httpTriggersOf, normaliseHookPath, signWebhook, webhookSignatureHeaders,
+ * verifyWebhookSignature, parseWebhookTimestamp, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+ * resolveWebhookOptions, DEFAULT_IDEMPOTENCY_RETENTION_MS, MAX_IDEMPOTENCY_RETENTION_MS,
+ * DEFAULT_SIGNATURE_TOLERANCE_MS, MIN_SIGNATURE_TOLERANCE_MS, MAX_SIGNATURE_TOLERANCE_MS,
+ * MAX_IDEMPOTENCY_KEY_LENGTH, MAX_HOOK_PATH_LENGTH, SECRET_UNAVAILABLE, and their types.
  * @module
  */
 export { NatsTriggers, defaultTriggerQueue } from './nats-triggers.ts';
@@ -44,21 +46,31 @@ export type {
   TriggerStatus,
   TriggerView,
 } from './types.ts';
-export {
-  Webhooks,
-  httpTriggersOf,
-  normaliseHookPath,
-  DEFAULT_IDEMPOTENCY_RETENTION_MS,
-  MAX_IDEMPOTENCY_RETENTION_MS,
-  MAX_IDEMPOTENCY_KEY_LENGTH,
-  MAX_HOOK_PATH_LENGTH,
-} from './webhooks.ts';
+export { Webhooks, httpTriggersOf, normaliseHookPath, MAX_HOOK_PATH_LENGTH } from './webhooks.ts';
 export type {
   HttpTrigger,
   WebhookDeps,
   WebhookFire,
-  WebhookOptions,
   WebhookRequest,
   WebhookResult,
 } from './webhooks.ts';
-export { signWebhookBody, verifyWebhookSignature, SIGNATURE_HEADER } from './webhook-signature.ts';
+export {
+  resolveWebhookOptions,
+  DEFAULT_IDEMPOTENCY_RETENTION_MS,
+  MAX_IDEMPOTENCY_RETENTION_MS,
+  DEFAULT_SIGNATURE_TOLERANCE_MS,
+  MIN_SIGNATURE_TOLERANCE_MS,
+  MAX_SIGNATURE_TOLERANCE_MS,
+} from './webhook-options.ts';
+export type { ResolvedWebhookOptions, WebhookOptions } from './webhook-options.ts';
+export { MAX_IDEMPOTENCY_KEY_LENGTH } from './webhook-body.ts';
+export type { WebhookRefusal } from './webhook-auth.ts';
+export { SECRET_UNAVAILABLE } from './hook-secret.ts';
+export {
+  signWebhook,
+  webhookSignatureHeaders,
+  verifyWebhookSignature,
+  parseWebhookTimestamp,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+} from './webhook-signature.ts';

@@ -14,6 +14,7 @@ import {
   type TriggerStatus,
 } from '../../machines/trigger.machine.ts';
 import type { Clock } from '../clock.ts';
+import type { WireError } from '../errors.ts';
 import type { TriggerEvent } from '../events.ts';
 import type { TriggerState } from '../store/index.ts';
 import type { ScheduleHandle, Scheduler } from './scheduler.ts';
@@ -47,6 +48,8 @@ export class TriggerActor {
   #writes: Promise<void> = Promise.resolve();
   #dirty = false;
   #stopped = false;
+  /** The problem of the declaration last reported by fault(). */
+  #fault: WireError | null = null;
 
   constructor(
     readonly declared: DeclaredTrigger,
@@ -160,6 +163,28 @@ export class TriggerActor {
   /** A fire that waited in the overlap queue got its outcome. */
   dequeued(fire: StartRunInput['fire'], outcome: FireOutcome): void {
     if (!this.#stopped) this.#actor.send({ type: 'dequeued', fire, outcome });
+  }
+
+  /**
+   * Reports a problem of the declaration (e.g. an unset secret variable): an active trigger goes
+   * to `error` with it; null, or a new problem, replaces the last one reported, and a trigger in
+   * `error` because of it returns to `active`. A paused or firing trigger is left as it is (the
+   * next check, on resume or the next call, reports again).
+   */
+  fault(error: WireError | null): void {
+    if (this.#stopped) return;
+    const previous = this.#fault;
+    this.#fault = error;
+    const { value, context } = this.#actor.getSnapshot();
+    if (error !== null) {
+      const same = JSON.stringify(context.lastError) === JSON.stringify(error);
+      if (value === 'active' || (value === 'error' && !same)) {
+        this.deps.logger.warn({ triggerId: this.id, error }, 'trigger cannot serve');
+        this.#actor.send({ type: 'fault', error });
+      }
+    } else if (previous !== null && value === 'error') {
+      this.#actor.send({ type: 'resume' });
+    }
   }
 
   /** Ticks missed while the service was down and not replayed. */

@@ -11,15 +11,16 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, type WireError } from '../errors.ts';
 import type { StampedEvent, TriggerEvent } from '../events.ts';
 import { newId } from '../ids.ts';
 import type { Store, TriggerState, WorkflowRecord } from '../store/index.ts';
-import { DEFAULT_CATCH_UP, hookSecretEnv } from '../workflow/index.ts';
+import { DEFAULT_CATCH_UP } from '../workflow/index.ts';
 import { ActiveRuns } from './active-runs.ts';
 import { replayMissed } from './catch-up.ts';
 import { claim, createTickClaim } from './cluster-claims.ts';
 import { toFireResult, toStartedRun } from './fire-result.ts';
+import { hookSecretProblem } from './hook-secret.ts';
 import { NatsTriggers } from './nats-triggers.ts';
 import type { Scheduler } from './scheduler.ts';
 import { TriggerActor } from './trigger-actor.ts';
@@ -154,11 +155,7 @@ export class TriggerRegistry {
         });
         this.#track(work);
       }
-      const env = d.definition.kind === 'http' && d.definition.secret;
-      const name = env ? hookSecretEnv(env) : undefined;
-      if (name !== undefined && !process.env[name]) {
-        this.deps.logger.warn({ triggerId: d.id, env: name }, 'hook secret variable is not set');
-      }
+      this.#checkSecret(trigger);
     }
     this.#nats.sync(record);
   }
@@ -196,20 +193,32 @@ export class TriggerRegistry {
     return trigger.view();
   }
 
-  /** Resumes a trigger (also clears an error). */
+  /** Resumes a trigger (also clears an error; an unavailable hook secret sets it again). */
   async resume(id: string): Promise<TriggerView> {
     const trigger = this.get(id);
     await trigger.resume();
+    this.#checkSecret(trigger);
     return trigger.view();
+  }
+
+  /**
+   * A webhook's report on its trigger's declaration: a problem (`secret_unavailable`) puts the
+   * trigger in `error`, null clears that error. Unknown ids are ignored.
+   */
+  reportFault(id: string, problem: WireError | null): void {
+    this.#triggers.get(id)?.fault(problem);
   }
 
   /** A manual fire: the outcome, or the failure thrown. */
   async fire(id: string, opts: FireOptions = {}, executionId?: string): Promise<FireResult> {
-    const outcome = await this.get(id).fire({
+    const trigger = this.get(id);
+    const outcome = await trigger.fire({
       source: 'manual',
       ...(opts.input !== undefined && { input: opts.input }),
       ...(executionId !== undefined && { executionId }),
     });
+    // A fire leaves `error`: a hook whose secret is still unavailable goes back to it.
+    this.#checkSecret(trigger);
     return toFireResult(id, outcome);
   }
 
@@ -294,6 +303,13 @@ export class TriggerRegistry {
     trigger?.stop();
     await trigger?.flushed();
     if (forget) await this.deps.store.deleteTriggerState(id);
+  }
+
+  /** An http trigger whose secret variable is unset reports state `error` (hook-secret.ts). */
+  #checkSecret(trigger: TriggerActor): void {
+    const def = trigger.declared.definition;
+    if (def.kind !== 'http' || def.secret === undefined) return;
+    trigger.fault(hookSecretProblem(def.secret, process.env));
   }
 
   #emit(triggerId: string, event: TriggerEvent): void {

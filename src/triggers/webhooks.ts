@@ -6,48 +6,38 @@
  * store's workflows at most every few seconds (so a process learns paths registered by another
  * process of the cluster).
  *
- * With a secret, the raw body must carry a valid `X-Stator-Signature` or nothing starts. An
- * `Idempotency-Key` starts at most one run per key and path within the retention window: the
- * key is claimed in the store with a fresh execution id first, and the run is created with that
- * very id, so the store's unique execution ids settle any race between repeats.
+ * With a secret, a call must be signed with a timestamp (webhook-auth.ts): a missing, wrong,
+ * stale or already used signature starts nothing (401), and a secret whose variable is unset
+ * refuses every call (503) and puts the trigger in state `error` (hook-secret.ts). The body is
+ * parsed only once the call is authentic. An `Idempotency-Key` starts at most one run per key
+ * and path within the retention window: the key is claimed in the store with a fresh execution
+ * id first, and the run is created with that very id, so the store's unique execution ids settle
+ * any race between repeats.
  * @module
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import {
-  ConflictError,
-  InvalidArgumentError,
-  MalformedPayloadError,
-  NotFoundError,
-  UnauthorizedError,
-  toStatorError,
-} from '../errors.ts';
+import { ConflictError, NotFoundError, toStatorError, toWire, type WireError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Store, WorkflowRecord } from '../store/index.ts';
-import {
-  isPlainObject,
-  resolveHookSecret,
-  resolveInputs,
-  type WorkflowDefinition,
-} from '../workflow/index.ts';
-import { verifyWebhookSignature } from './webhook-signature.ts';
+import { resolveInputs, type WorkflowDefinition } from '../workflow/index.ts';
+import { hookKey, secretUnavailableError } from './hook-secret.ts';
 import { declaredTriggers } from './trigger-ids.ts';
+import { claimSignature, verifySignedCall } from './webhook-auth.ts';
+import { checkIdempotencyKey, parseWebhookBody } from './webhook-body.ts';
+import {
+  resolveWebhookOptions,
+  type ResolvedWebhookOptions,
+  type WebhookOptions,
+} from './webhook-options.ts';
+import { idempotencyScope } from './webhook-scopes.ts';
 
-/** Default of `WebhookOptions.idempotencyRetentionMs`: 24 h. */
-export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 86_400_000;
-/** Longest retention: the cluster store keeps claims at most 7 days. */
-export const MAX_IDEMPOTENCY_RETENTION_MS = 7 * 86_400_000;
-/** Longest accepted `Idempotency-Key`. */
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Longest hook path (as the workflow schema allows). */
 export const MAX_HOOK_PATH_LENGTH = 512;
-/** Longest path used as is in a claim scope; longer ones are hashed (scopes fit 256 chars). */
-const MAX_SCOPE_PATH = 200;
 /** Shortest interval between two rescans of the store for unknown paths, ms. */
 const RESCAN_MS = 2000;
+const REFUSED = 'webhook refused';
 const PATH = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
-const KEY = /^[\x21-\x7e]+$/;
 
 /** An http trigger as declared in a workflow (`{http: {path, secret?}}`). */
 export interface HttpTrigger {
@@ -67,6 +57,8 @@ export interface WebhookRequest {
   path: string;
   /** The raw body bytes (the signature covers exactly these). */
   body: Uint8Array;
+  /** `X-Stator-Timestamp` header (unix seconds; signed with the body). */
+  timestamp?: string;
   /** `X-Stator-Signature` header. */
   signature?: string;
   /** `Idempotency-Key` header. */
@@ -81,6 +73,12 @@ export interface WebhookResult {
   replayed: boolean;
 }
 
+/** A served hook: its workflow and its trigger. */
+interface Found {
+  workflow: WorkflowRecord;
+  trigger: HttpTrigger;
+}
+
 /** Starts the run of a webhook with the given execution id (service.execute, or a trigger actor). */
 export type WebhookFire = (fire: {
   workflowId: string;
@@ -88,12 +86,6 @@ export type WebhookFire = (fire: {
   input: Record<string, unknown>;
   executionId: string;
 }) => Promise<{ executionId: string }>;
-
-/** Options of the webhooks. */
-export interface WebhookOptions {
-  /** How long an Idempotency-Key is remembered per path, at most 7 days. @default 86400000 */
-  idempotencyRetentionMs?: number;
-}
 
 /** Dependencies of the webhooks. */
 export interface WebhookDeps {
@@ -103,6 +95,11 @@ export interface WebhookDeps {
   logger: Logger;
   /** Where `${{ env.NAME }}` secrets are read. @default process.env */
   env?: Record<string, string | undefined>;
+  /**
+   * Told at each signed call whether the trigger's secret is available: a problem puts the
+   * trigger in state `error`, null clears it (TriggerRegistry.reportFault).
+   */
+  reportFault?(triggerId: string, problem: WireError | null): void;
   options?: WebhookOptions;
 }
 
@@ -129,17 +126,11 @@ export function httpTriggersOf(definition: WorkflowDefinition): HttpTrigger[] {
 /** Keeps the path -> workflow map and handles webhook calls. */
 export class Webhooks {
   readonly #paths = new Map<string, string>();
-  readonly #retentionMs: number;
+  readonly #options: ResolvedWebhookOptions;
   #rescannedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: WebhookDeps) {
-    const retention = deps.options?.idempotencyRetentionMs ?? DEFAULT_IDEMPOTENCY_RETENTION_MS;
-    if (!Number.isInteger(retention) || retention < 1 || retention > MAX_IDEMPOTENCY_RETENTION_MS) {
-      throw InvalidArgumentError.format([
-        { path: 'webhooks.idempotencyRetentionMs', message: 'must be 1 ms to 7 days (integer ms)' },
-      ]);
-    }
-    this.#retentionMs = retention;
+    this.#options = resolveWebhookOptions(deps.options);
   }
 
   /** Rejects a definition whose hook path another workflow already serves (ConflictError). */
@@ -173,24 +164,29 @@ export class Webhooks {
     return Object.fromEntries(this.#paths);
   }
 
-  /** Handles one call; throws NotFound (404), Unauthorized (401) or InvalidArgument (400/422). */
+  /**
+   * Handles one call; throws NotFound (404), Unauthorized (401), Unavailable (503, the secret
+   * cannot be read) or InvalidArgument (400/422).
+   */
   async handle(req: WebhookRequest): Promise<WebhookResult> {
     const path = normaliseHookPath(req.path);
     const found = path === undefined ? undefined : await this.#lookup(path);
     if (path === undefined || !found) throw new NotFoundError('hook', req.path);
     const { workflow, trigger } = found;
-    if (trigger.secret !== undefined) {
-      // An env reference whose variable is unset refuses every request rather than none.
-      const key = resolveHookSecret(trigger.secret, this.deps.env ?? process.env);
-      if (key === undefined || !verifyWebhookSignature(key, req.body, req.signature)) {
-        const reason = key === undefined ? 'secret variable unset' : 'bad signature';
-        this.deps.logger.warn({ path, workflowId: workflow.id, reason }, 'webhook refused');
-        throw new UnauthorizedError('missing or invalid webhook signature');
-      }
-    }
-    const input = parseBody(req.body);
-    // Bad input is refused before a key is claimed, so a corrected retry may reuse the key.
+    const now = this.deps.clock.now();
+    // Nothing of an unauthenticated body is parsed.
+    const signature = trigger.secret === undefined ? undefined : this.#verify(found, req, now);
+    const input = parseWebhookBody(req.body);
+    // Bad input is refused before a key or a signature is claimed.
     resolveInputs(workflow.definition, input);
+    const proposedId = newId('ex');
+    if (signature !== undefined) {
+      const claim = { path, signature, executionId: proposedId, nowMs: now };
+      const toleranceMs = this.#options.signatureToleranceMs;
+      await claimSignature(this.deps.store, { ...claim, toleranceMs }).catch((err: unknown) => {
+        throw this.#refused(path, workflow.id, err);
+      });
+    }
     const fire = (executionId: string) =>
       this.deps.fire({ workflowId: workflow.id, trigger, input, executionId });
     const result = (executionId: string, replayed: boolean): WebhookResult => {
@@ -198,16 +194,15 @@ export class Webhooks {
       return { executionId, workflowId: workflow.id, replayed };
     };
     if (req.idempotencyKey === undefined) {
-      return result((await fire(newId('ex'))).executionId, false);
+      return result((await fire(proposedId)).executionId, false);
     }
-    const key = checkKey(req.idempotencyKey);
-    const now = this.deps.clock.now();
+    const key = checkIdempotencyKey(req.idempotencyKey);
     const { claim, created } = await this.deps.store.claimIdempotencyKey({
-      scope: claimScope(path),
+      scope: idempotencyScope(path),
       key,
-      executionId: newId('ex'),
+      executionId: proposedId,
       createdAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + this.#retentionMs).toISOString(),
+      expiresAt: new Date(now + this.#options.idempotencyRetentionMs).toISOString(),
     });
     const id = claim.executionId;
     if (!created && (await this.deps.store.getExecution(id))) return result(id, true);
@@ -225,9 +220,33 @@ export class Webhooks {
     }
   }
 
-  async #lookup(
-    path: string,
-  ): Promise<{ workflow: WorkflowRecord; trigger: HttpTrigger } | undefined> {
+  /** Checks the secret and the signature of a call; returns the signature to claim. */
+  #verify(found: Found, req: WebhookRequest, now: number): string {
+    const { workflow, trigger } = found;
+    const path = trigger.path;
+    const resolved = hookKey(trigger.secret!, this.deps.env ?? process.env);
+    if ('unavailable' in resolved) {
+      const problem = resolved.unavailable;
+      this.deps.reportFault?.(trigger.id, problem);
+      this.deps.logger.warn({ path, workflowId: workflow.id, details: problem.details }, REFUSED);
+      throw secretUnavailableError();
+    }
+    this.deps.reportFault?.(trigger.id, null);
+    try {
+      return verifySignedCall(resolved.key, req, now, this.#options.signatureToleranceMs);
+    } catch (err) {
+      throw this.#refused(path, workflow.id, err);
+    }
+  }
+
+  /** Logs a refused call (its reason, never a secret) and returns the error to throw. */
+  #refused(path: string, workflowId: string, err: unknown): unknown {
+    const { details } = toWire(err);
+    this.deps.logger.warn({ path, workflowId, details }, REFUSED);
+    return err;
+  }
+
+  async #lookup(path: string): Promise<Found | undefined> {
     let workflowId = this.#paths.get(path);
     if (workflowId === undefined && (await this.#rescan())) workflowId = this.#paths.get(path);
     if (workflowId === undefined) return undefined;
@@ -255,39 +274,4 @@ export class Webhooks {
     } while (cursor);
     return true;
   }
-}
-
-function parseBody(body: Uint8Array): Record<string, unknown> {
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new MalformedPayloadError(`malformed JSON body: ${(err as Error).message}`, err);
-  }
-  if (!isPlainObject(value)) {
-    throw InvalidArgumentError.format([
-      { path: 'input', message: 'the webhook body must be a JSON object' },
-    ]);
-  }
-  return value;
-}
-
-/** The claim scope of a path: `hook:<path>`, or `hook#<sha256>` for very long paths. */
-function claimScope(path: string): string {
-  if (path.length <= MAX_SCOPE_PATH) return `hook:${path}`;
-  return `hook#${createHash('sha256').update(path).digest('hex')}`;
-}
-
-function checkKey(key: string): string {
-  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !KEY.test(key)) {
-    throw InvalidArgumentError.format([
-      {
-        path: 'Idempotency-Key',
-        message: `must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters`,
-      },
-    ]);
-  }
-  return key;
 }

@@ -4,13 +4,13 @@
  *
  * Exports:
  * - types: WorkflowDefinition, StepDefinition, StepKind, ExecStep, RunStep, SleepStep, NoopStep,
- *   StepBase, RetryPolicy, InputDefinition, WorkflowDocument
+ *   StepBase, RetryPolicy, InputDefinition, SecretSource, WorkflowDocument
  * - parsing: parseWorkflow, parseWorkflowText, validateWorkflow, loadWorkflowFile, loadWorkflowDir,
  *   formatIssuePath, zodFieldIssues, ParseWorkflowOptions, WorkflowFormat, LoadedWorkflowFile,
  *   MAX_REPORTED_ISSUES, WORKFLOW_EXTENSIONS
  * - schema: workflowSchema, rawWorkflowSchema, rawStepSchema, resolveWorkflow, valueType, ID_PATTERN,
  *   INPUT_NAME_PATTERN, ENV_NAME_PATTERN, STEP_KINDS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY,
- *   MAX_STEPS, MAX_ATTEMPTS, DEFAULT_SHELL, DEFAULT_RETRY, KNOWN_FIELDS
+ *   MAX_STEPS, MAX_ATTEMPTS, MAX_SECRETS, DEFAULT_SHELL, DEFAULT_RETRY, KNOWN_FIELDS
  * - durations: parseDuration, formatDuration, durationSchema, positiveDurationSchema,
  *   MAX_DURATION_MS, DURATION_PATTERN
  * - graph: checkDag, planDag, DagNode, DagIssue, DagPlan, PlanOptions
@@ -33,6 +33,7 @@ export type {
   NoopStep,
   RetryPolicy,
   RunStep,
+  SecretSource,
   SleepStep,
   StepBase,
   StepDefinition,
@@ -61,6 +62,7 @@ export {
   KNOWN_FIELDS,
   MAX_ATTEMPTS,
   MAX_CONCURRENCY,
+  MAX_SECRETS,
   MAX_STEPS,
   rawStepSchema,
   rawWorkflowSchema,

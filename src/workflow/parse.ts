@@ -1,13 +1,15 @@
 /**
  * The one entry point from text or objects to a checked WorkflowDefinition: YAML/JSON parsing,
- * the schema, the DAG and template checks, with every problem named by its path.
+ * the schema, the DAG and template checks, with every problem named by its path. Text is parsed
+ * within the input bounds (src/parse: depth, aliases, keys and items, string length) before
+ * anything else looks at it.
  * @module
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import {
+  InputBoundsError,
   InvalidWorkflowError,
   MalformedPayloadError,
   NotFoundError,
@@ -15,6 +17,7 @@ import {
   type FieldIssue,
   type StatorError,
 } from '../errors.ts';
+import { checkJsonBounds, parseBoundedYaml } from '../parse/index.ts';
 import { checkDag } from './dag.ts';
 import { KNOWN_FIELDS, workflowSchema } from './schema.ts';
 import { checkTemplates } from './template.ts';
@@ -123,6 +126,7 @@ function lineCol(text: string, pos: number): string {
 }
 
 function parseJson(text: string): unknown {
+  checkJsonBounds(text);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -133,36 +137,29 @@ function parseJson(text: string): unknown {
   }
 }
 
-function parseYaml(text: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  const first = doc.errors[0];
-  if (first) {
-    const more = doc.errors.length > 1 ? ` (+${doc.errors.length - 1} more)` : '';
-    throw new MalformedPayloadError(
-      `invalid YAML: ${first.message.split('\n')[0]!.replace(/:$/, '')}${more}`,
-      first,
-      'yaml',
-    );
-  }
-  return doc.toJS({ maxAliasCount: 100 });
-}
-
 /**
  * Parses definition text into a plain value; throws MalformedPayloadError with line info
- * (`malformed_yaml`, or `malformed_json` for text given or detected as JSON).
+ * (`malformed_yaml`, or `malformed_json` for text given or detected as JSON), or
+ * InputBoundsError (`input_bounds`) for text past the input bounds.
  */
 export function parseWorkflowText(text: string, format: WorkflowFormat = 'auto'): unknown {
   if (format === 'json') return parseJson(text);
-  if (format === 'yaml') return parseYaml(text);
-  if (!text.trimStart().startsWith('{')) return parseYaml(text);
+  if (format === 'yaml') return parseBoundedYaml(text);
+  if (!text.trimStart().startsWith('{')) return parseBoundedYaml(text);
+  let jsonBounds: InputBoundsError | undefined;
   try {
+    checkJsonBounds(text);
     return JSON.parse(text);
-  } catch {
-    try {
-      return parseYaml(text); // flow-style YAML such as `{ id: x, steps: [...] }`
-    } catch {
-      return parseJson(text); // neither: report the JSON error
-    }
+  } catch (err) {
+    // The JSON pre-scan does not know YAML quoting: YAML, which checks its own bounds, decides.
+    if (err instanceof InputBoundsError) jsonBounds = err;
+  }
+  try {
+    return parseBoundedYaml(text); // flow-style YAML such as `{ id: x, steps: [...] }`
+  } catch (err) {
+    if (err instanceof InputBoundsError) throw err;
+    if (jsonBounds) throw jsonBounds;
+    return parseJson(text); // neither: report the JSON error
   }
 }
 

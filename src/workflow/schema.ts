@@ -24,6 +24,8 @@ export const DEFAULT_CONCURRENCY = 16;
 export const MAX_CONCURRENCY = 1024;
 /** Upper bound of the number of steps. */
 export const MAX_STEPS = 20_000;
+/** Upper bound of `maxQueuedExecutions`. */
+export const MAX_QUEUED_EXECUTIONS = 1_000_000;
 /** Upper bound of `retry.attempts`. */
 export const MAX_ATTEMPTS = 1000;
 /** Shell of `run` steps that name none. */
@@ -55,6 +57,65 @@ const envSchema = z
     return out;
   })
   .describe('Environment variables; numbers and booleans become strings.');
+
+/** Upper bound of the number of secrets of a workflow. */
+export const MAX_SECRETS = 100;
+/** Variable-name prefixes a secret can neither be named nor read from (Stator's own, inputs). */
+const RESERVED_ENV_PREFIXES = ['STATOR_', 'INPUT_'] as const;
+const reservedPrefix = (name: string) =>
+  RESERVED_ENV_PREFIXES.find((p) => name.toUpperCase().startsWith(p));
+
+const secretSourceSchema = z
+  .union(
+    [
+      z.strictObject({
+        env: z
+          .string()
+          .regex(ENV_NAME_PATTERN, 'environment variable names are letters, digits and _')
+          .refine(
+            (n) => !n.toUpperCase().startsWith('STATOR_'),
+            "Stator's own configuration (STATOR_*) is never a step's secret",
+          ),
+      }),
+      z.strictObject({ file: text(4096).min(1) }),
+    ],
+    { error: 'a secret is {env: VARIABLE} or {file: PATH}' },
+  )
+  .describe("Where the value is read when a run starts: the server's environment or a file.");
+
+const secretsSchema = z
+  .record(z.string(), secretSourceSchema)
+  .describe(
+    'Secrets steps receive as environment variables, by name; masked (***) in logs, events and records.',
+  );
+
+/** Problems of a workflow's secret names: pattern, reserved prefixes, count, clashes with env. */
+function secretNameIssues(w: {
+  env?: Record<string, string>;
+  secrets?: Record<string, unknown>;
+  steps: ReadonlyArray<{ id: string; env?: Record<string, string> }>;
+}): Array<{ path: string[]; message: string }> {
+  const names = Object.keys(w.secrets ?? {});
+  const issues: Array<{ path: string[]; message: string }> = [];
+  if (names.length > MAX_SECRETS) {
+    issues.push({ path: ['secrets'], message: `at most ${MAX_SECRETS} secrets` });
+  }
+  for (const name of names) {
+    const path = ['secrets', name];
+    const prefix = reservedPrefix(name);
+    const step = w.steps.find((s) => s.env?.[name] !== undefined);
+    if (!ENV_NAME_PATTERN.test(name)) {
+      issues.push({ path, message: 'secret names are variable names (letters, digits and _)' });
+    } else if (prefix !== undefined) {
+      issues.push({ path, message: `secret names cannot start with ${prefix}` });
+    } else if (w.env?.[name] !== undefined) {
+      issues.push({ path, message: "also set by the workflow's env" });
+    } else if (step !== undefined) {
+      issues.push({ path, message: `also set by the env of step '${step.id}'` });
+    }
+  }
+  return issues;
+}
 
 const retryObjectSchema = z.strictObject({
   attempts: z
@@ -207,6 +268,7 @@ export const rawWorkflowSchema = z
       .optional()
       .describe('Declared inputs; without this key the workflow takes any object.'),
     env: envSchema.optional(),
+    secrets: secretsSchema.optional(),
     timeout: positiveDurationSchema.optional().describe('Whole-run timeout.'),
     concurrency: z
       .number()
@@ -222,6 +284,15 @@ export const rawWorkflowSchema = z
     triggers: triggerListSchema.optional(),
     overlap: overlapSchema.optional(),
     maxQueued: maxQueuedSchema.optional(),
+    maxQueuedExecutions: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_QUEUED_EXECUTIONS)
+      .optional()
+      .describe(
+        'Runs of this workflow waiting for an engine slot on a node; one more execute is refused (429 queue_full). Default: only the node bound.',
+      ),
     catchUp: catchUpSchema.optional(),
     steps: z.array(rawStepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS),
   })
@@ -233,6 +304,7 @@ export const rawWorkflowSchema = z
         message: 'maxQueued applies only to overlap: queue',
       });
     }
+    for (const issue of secretNameIssues(w)) ctx.addIssue({ code: 'custom', ...issue });
   });
 type RawWorkflow = z.output<typeof rawWorkflowSchema>;
 
@@ -285,6 +357,7 @@ export function resolveWorkflow(w: RawWorkflow): WorkflowDefinition {
     ...(w.description !== undefined && { description: w.description }),
     ...(inputs !== undefined && { inputs }),
     env: w.env ?? {},
+    ...(w.secrets !== undefined && { secrets: w.secrets }),
     ...(w.timeout !== undefined && { timeoutMs: w.timeout }),
     concurrency: w.concurrency ?? DEFAULT_CONCURRENCY,
     ...(w.defaults?.timeout !== undefined && { defaultTimeoutMs: w.defaults.timeout }),
@@ -292,6 +365,7 @@ export function resolveWorkflow(w: RawWorkflow): WorkflowDefinition {
     ...(w.triggers !== undefined && { triggers: w.triggers }),
     ...(w.overlap !== undefined && { overlap: w.overlap }),
     ...(w.maxQueued !== undefined && { maxQueued: w.maxQueued }),
+    ...(w.maxQueuedExecutions !== undefined && { maxQueuedExecutions: w.maxQueuedExecutions }),
     ...(w.catchUp !== undefined && { catchUp: w.catchUp }),
   };
 }
@@ -309,5 +383,6 @@ export const KNOWN_FIELDS: readonly string[] = [
     ...Object.keys(rawStepSchema.shape),
     ...Object.keys(retryObjectSchema.shape),
     ...Object.keys(inputSchema.shape),
+    'file',
   ]),
 ];

@@ -1,6 +1,8 @@
 /**
- * The environment a step's process receives on top of the runner's base environment. Inputs
- * reach scripts only this way (INPUT_<NAME>), never pasted into script text.
+ * The environment a step's process receives: built, never inherited. A base environment (a few
+ * variables of the server, see `baseEnvironment` in src/exec), then the workflow's and step's
+ * `env`, inputs, secrets and the STATOR_* variables. Inputs reach scripts only this way
+ * (INPUT_<NAME>), never pasted into script text.
  * @module
  */
 import type { StepDefinition, WorkflowDefinition } from './types.ts';
@@ -65,18 +67,23 @@ export interface StepEnvironmentInput {
   attempt: number;
   /** Resolved inputs (see resolveInputs). */
   inputs: Record<string, unknown>;
+  /** What the process starts from (PATH, HOME, ...); nothing when absent. */
+  base?: Readonly<Record<string, string>>;
+  /** Resolved secret values by name (the workflow's `secrets`). */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 /**
- * The variables a step adds to the runner's base environment, later entries winning: workflow
- * env, step env, INPUT_<NAME> for every input, then the STATOR_* variables.
+ * A step's whole environment, later entries winning: the base, workflow env, step env,
+ * INPUT_<NAME> for every input, the secrets, then the STATOR_* variables.
  */
 export function stepEnvironment(input: StepEnvironmentInput): Record<string, string> {
   const { def, step, executionId, attempt, inputs } = input;
-  const env: Record<string, string> = { ...def.env, ...step.env };
+  const env: Record<string, string> = { ...input.base, ...def.env, ...step.env };
   for (const [name, value] of Object.entries(inputs)) {
     if (value !== undefined) env[inputEnvName(name)] = valueToText(value);
   }
+  Object.assign(env, input.secrets);
   env[STATOR_ENV.workflowId] = def.id;
   env[STATOR_ENV.executionId] = executionId;
   env[STATOR_ENV.stepId] = step.id;

@@ -88,9 +88,10 @@ export function checkTemplates(def: WorkflowDefinition): FieldIssue[] {
           const known =
             Object.hasOwn(def.env, n) ||
             Object.hasOwn(step.env, n) ||
+            Object.hasOwn(def.secrets ?? {}, n) ||
             stator.has(n) ||
             (inputEnv ? inputEnv.has(n) : n.startsWith(INPUT_ENV_PREFIX));
-          const message = `env '${n}' is not set by the workflow, the step, an input or Stator`;
+          const message = `env '${n}' is not set by the workflow, the step, an input, a secret or Stator`;
           if (!known) issues.push({ path, message });
         }
       }

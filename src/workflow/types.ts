@@ -67,6 +67,12 @@ export interface InputDefinition {
   type?: 'string' | 'number' | 'boolean' | 'object' | 'array';
 }
 
+/**
+ * Where a secret's value comes from when a run starts: a variable of the server's environment
+ * or a file the server can read. The definition holds only this source, never the value.
+ */
+export type SecretSource = { env: string } | { file: string };
+
 /** A resolved workflow definition. */
 export interface WorkflowDefinition {
   id: string;
@@ -75,6 +81,8 @@ export interface WorkflowDefinition {
   /** Declared inputs; undefined means "takes any object". */
   inputs?: Record<string, InputDefinition>;
   env: Record<string, string>;
+  /** Secrets by the variable name steps receive them as; resolved at run time, masked in output. */
+  secrets?: Record<string, SecretSource>;
   /** Whole-run timeout, ms. */
   timeoutMs?: number;
   /** Max parallel steps. @default 16 */
@@ -88,6 +96,11 @@ export interface WorkflowDefinition {
   overlap?: OverlapPolicy;
   /** Fires waiting under `overlap: queue`. @default 1 */
   maxQueued?: number;
+  /**
+   * Runs of this workflow waiting for an engine slot on a node (any source: API, triggers);
+   * one more is refused with 429 `queue_full`. Unset: only the node's bound applies.
+   */
+  maxQueuedExecutions?: number;
   /** Missed cron ticks after downtime. @default "none" */
   catchUp?: CatchUpPolicy;
 }

@@ -138,6 +138,31 @@ export function runProcessRunnerConformance(o: ProcessRunnerConformanceOptions):
       }
     });
 
+    it('with inheritEnv: false gives the spec env alone, nothing of the caller or the base', async () => {
+      process.env.STATOR_TEST_PARENT = 'from-parent';
+      try {
+        const withBase = await create({ killGraceMs: 300, env: { BASE: 'b' } });
+        const sink = lineSink();
+        const res = await run(
+          {
+            argv: ['/usr/bin/env'],
+            env: { ONLY: 'o', PATH: '/usr/bin:/bin' },
+            inheritEnv: false,
+            onLine: sink.onLine,
+          },
+          withBase,
+        );
+        expect(res.exitCode).toBe(0);
+        const names = sink.lines.stdout.map((l) => l.split('=')[0]);
+        expect(sink.lines.stdout).toContain('ONLY=o');
+        expect(names).not.toContain('STATOR_TEST_PARENT');
+        expect(names).not.toContain('BASE');
+        expect(names).not.toContain('HOME');
+      } finally {
+        delete process.env.STATOR_TEST_PARENT;
+      }
+    });
+
     it('gives values to a script only as env vars: no injection', async () => {
       const marker = join(dir, 'pwned');
       const payload = `$(touch ${marker}); \`touch ${marker}\`; echo injected`;

@@ -13,6 +13,7 @@ import { runExecutionStoreConformance } from './store/executions.case.ts';
 import type { StoreConformanceOptions } from './store/fixtures.ts';
 import { runLogStoreConformance } from './store/logs.case.ts';
 import { runStorePersistenceConformance } from './store/persistence.case.ts';
+import { runRetentionConformance } from './store/retention.case.ts';
 import { runSessionStoreConformance } from './store/sessions.case.ts';
 import { runTriggerStoreConformance } from './store/triggers.case.ts';
 import { runWorkflowStoreConformance } from './store/workflows.case.ts';
@@ -25,6 +26,7 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
     runWorkflowStoreConformance(opts);
     runExecutionStoreConformance(opts);
     runLogStoreConformance(opts);
+    runRetentionConformance(opts);
     runTriggerStoreConformance(opts);
     runSessionStoreConformance(opts);
     runClaimStoreConformance(opts);

@@ -83,7 +83,9 @@ export async function startStator(options: TestStatorOptions = {}): Promise<Test
       dataDir,
       store: opts.store ?? 'sqlite',
     });
-    s.subscribe((e) => events.push(e), { bufferSize: 1_000_000, name: 'test-harness' });
+    // From seq 0: what the service published while it was starting (catch-up fires, restored
+    // sessions) is kept by the monitor and replayed first.
+    s.subscribe((e) => events.push(e), { bufferSize: 1_000_000, name: 'test-harness', since: 0 });
     return s;
   };
   try {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import {
   CONFIG_FLAG_OPTIONS,
   DEFAULT_PORT,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
   resolveConfig,
   statorOptionsFromConfig,
 } from '../../src/config.ts';
@@ -64,6 +65,8 @@ describe('resolveConfig', () => {
       nodeName: 'node-1',
       natsUrl: 'nats://a:4222,nats://b:4222',
       natsPrefix: 'stator',
+      shutdownTimeout: DEFAULT_SHUTDOWN_TIMEOUT_MS,
+      stopProcesses: false,
     });
   });
 
@@ -131,6 +134,56 @@ describe('resolveConfig', () => {
       engines: 2,
       slotsPerEngine: 4,
       node: 'n1',
+      // The drain fits in the shutdown timeout (10 s), with the kill grace and a second left.
+      shutdownGraceMs: 7000,
     });
+  });
+
+  it('reads the shutdown timeout as a duration or plain milliseconds, 10 s by default', () => {
+    expect(resolveConfig({ env: {} }).shutdownTimeout).toBe(10_000);
+    expect(resolveConfig({ env: { STATOR_SHUTDOWN_TIMEOUT: '3s' } }).shutdownTimeout).toBe(3000);
+    expect(resolveConfig({ env: { STATOR_SHUTDOWN_TIMEOUT: '1m30s' } }).shutdownTimeout).toBe(
+      90_000,
+    );
+    expect(resolveConfig({ env: { STATOR_SHUTDOWN_TIMEOUT: '2500' } }).shutdownTimeout).toBe(2500);
+    const { values } = parseArgs({
+      args: ['--shutdown-timeout', '500ms'],
+      options: CONFIG_FLAG_OPTIONS,
+    });
+    const fromFlag = resolveConfig({ flags: values, env: { STATOR_SHUTDOWN_TIMEOUT: '9s' } });
+    expect(fromFlag.shutdownTimeout).toBe(500);
+    // A short timeout leaves no drain at all; the stop itself still fits.
+    expect(statorOptionsFromConfig(fromFlag).shutdownGraceMs).toBe(0);
+    expect(statorOptionsFromConfig(resolveConfig({ env: {} })).shutdownGraceMs).toBe(7000);
+    for (const bad of ['soon', '-1s', '0', '50ms', '11m']) {
+      expect(
+        paths(() => resolveConfig({ env: { STATOR_SHUTDOWN_TIMEOUT: bad } })),
+        bad,
+      ).toEqual(['STATOR_SHUTDOWN_TIMEOUT']);
+    }
+    expect(paths(() => resolveConfig({ flags: { 'shutdown-timeout': 'x' }, env: {} }))).toEqual([
+      '--shutdown-timeout',
+    ]);
+  });
+
+  it('takes --stop-processes as a flag without a value, STATOR_STOP_PROCESSES as true/false', () => {
+    expect(resolveConfig({ env: {} }).stopProcesses).toBe(false);
+    const { values } = parseArgs({ args: ['--stop-processes'], options: CONFIG_FLAG_OPTIONS });
+    expect(resolveConfig({ flags: values, env: {} }).stopProcesses).toBe(true);
+    for (const [text, value] of [
+      ['true', true],
+      ['1', true],
+      ['YES', true],
+      ['false', false],
+      ['0', false],
+      ['no', false],
+    ] as const) {
+      expect(resolveConfig({ env: { STATOR_STOP_PROCESSES: text } }).stopProcesses, text).toBe(
+        value,
+      );
+    }
+    expect(paths(() => resolveConfig({ env: { STATOR_STOP_PROCESSES: 'maybe' } }))).toEqual([
+      'STATOR_STOP_PROCESSES',
+    ]);
   });
 });

@@ -20,6 +20,7 @@ import type { WireError } from '../../errors.ts';
 import type { EventFilter, EventGap } from '../../runtime/index.ts';
 import { eventFilterSchema, parseInput } from '../../commands/index.ts';
 import { InvalidArgumentError, MalformedPayloadError } from '../../errors.ts';
+import { checkJsonBounds } from '../../parse/index.ts';
 
 /** Version announced in `connected`. */
 export const WS_PROTOCOL_VERSION = 1;
@@ -74,6 +75,7 @@ export function filterKey(filter: EventFilter): string {
 
 /** Decodes and validates one text frame; throws an InvalidArgumentError naming the field. */
 export function parseClientMessage(text: string): ClientMessage {
+  checkJsonBounds(text); // input_bounds, before anything looks at the message
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -2,12 +2,16 @@
  * Starting and reading executions: `execute` records a run (`pending`) and queues it, the
  * reads go to the store, `logs` waits for buffered output first, and at start the store's
  * unfinished runs are queued again (embedded mode).
+ *
+ * Before a run is recorded, its `idempotencyKey` is claimed (execute-idempotency.ts: a repeat
+ * answers the first run's id, `replayed: true`) and it passes admission (admission.ts: 429
+ * `queue_full` past the node's or the workflow's bound), so a refused run leaves no record.
  * @module
  */
 import type { Logger } from 'pino';
 import { isValidToken } from '../../bus/subjects.ts';
 import type { Clock } from '../../clock.ts';
-import { InvalidArgumentError, NotFoundError, UnavailableError, toWire } from '../../errors.ts';
+import { InvalidArgumentError, NotFoundError, toStatorError, toWire } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import {
   pendingStep,
@@ -21,8 +25,10 @@ import {
 import { resolveInputs } from '../../workflow/index.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 import { formatLogs } from '../format-logs.ts';
-import type { ExecuteOptions } from '../types.ts';
+import type { ExecuteOptions, ExecuteResult } from '../types.ts';
 import type { WorkQueue } from '../work-queue.ts';
+import { Admission } from './admission.ts';
+import { claimExecuteKey } from './execute-idempotency.ts';
 
 /** What starting and reading executions use. */
 export interface ExecutionServiceContext {
@@ -34,10 +40,13 @@ export interface ExecutionServiceContext {
     | 'listExecutions'
     | 'listUnfinishedExecutions'
     | 'getLogs'
+    | 'claimIdempotencyKey'
   >;
-  queue: Pick<WorkQueue, 'push' | 'size'>;
-  /** Executions waiting in the queue before new ones are refused (`unavailable`). */
+  queue: Pick<WorkQueue, 'push' | 'size' | 'sizeOf'>;
+  /** Executions waiting in the queue before new ones are refused (429 `queue_full`). */
   queueLimit: number;
+  /** How long an execute `idempotencyKey` is remembered, ms. */
+  idempotencyRetentionMs: number;
   /** The work queue is this process's own (embedded): a run queued here runs here. */
   localQueue: boolean;
   /** Records created here and not yet adopted (see adopt-execution.ts). */
@@ -47,31 +56,91 @@ export interface ExecutionServiceContext {
   workflowFor(workflowId: string): Promise<WorkflowRecord>;
   clock: Pick<Clock, 'now'>;
   logger: Logger;
-  /** Throws while the service is closing. */
+  /** Throws `shutting_down` while the service is closing. */
   assertOpen(): void;
 }
 
 /** Records and queues executions; reads them back. */
 export class ExecutionService {
-  constructor(private readonly ctx: ExecutionServiceContext) {}
+  readonly #admission: Admission;
 
-  /** Validates the input, records the run (`pending`) and queues it. */
+  constructor(private readonly ctx: ExecutionServiceContext) {
+    this.#admission = new Admission({ queue: ctx.queue, queueLimit: ctx.queueLimit });
+  }
+
+  /**
+   * Validates the input, claims the idempotency key if any, admits, records the run
+   * (`pending`) and queues it.
+   */
   async execute(
     workflowId: string,
     input: Record<string, unknown> = {},
     opts: ExecuteOptions = {},
-  ): Promise<{ executionId: string }> {
-    const { store, queue, created, clock } = this.ctx;
+  ): Promise<ExecuteResult> {
     this.ctx.assertOpen();
     const workflow = await this.ctx.workflowFor(workflowId);
     const inputs = resolveInputs(workflow.definition, input);
-    const executionId = opts.executionId ?? newId('ex');
-    if (!isValidToken(executionId)) {
+    const proposedId = opts.executionId ?? newId('ex');
+    if (!isValidToken(proposedId)) {
       throw InvalidArgumentError.format([{ path: 'executionId', message: 'not a valid id' }]);
     }
-    if (queue.size() >= this.ctx.queueLimit) {
-      throw new UnavailableError(`work queue is full (${this.ctx.queueLimit} executions waiting)`);
+    if (opts.idempotencyKey === undefined) return this.#start(workflow, inputs, proposedId);
+    const { executionId, replay } = await claimExecuteKey(this.ctx.store, {
+      workflowId,
+      key: opts.idempotencyKey,
+      executionId: proposedId,
+      nowMs: this.ctx.clock.now(),
+      retentionMs: this.ctx.idempotencyRetentionMs,
+    });
+    if (replay) return { executionId, replayed: true };
+    // A new claim, or one whose first attempt never created its run: create it with the
+    // claimed id; a concurrent repeat that got there first makes the store refuse this one.
+    try {
+      return await this.#start(workflow, inputs, executionId);
+    } catch (err) {
+      if (
+        toStatorError(err).code === 'conflict' &&
+        (await this.ctx.store.getExecution(executionId))
+      ) {
+        return { executionId, replayed: true };
+      }
+      throw err;
     }
+  }
+
+  /** Admits, records and queues one run. */
+  async #start(
+    workflow: WorkflowRecord,
+    inputs: Record<string, unknown>,
+    executionId: string,
+  ): Promise<ExecuteResult> {
+    const workflowId = workflow.id;
+    // Refused here, a run leaves nothing behind: no record, no queued item.
+    const ticket = this.#admission.admit(workflowId, workflow.definition.maxQueuedExecutions);
+    try {
+      // Checked again right before the record is written: a shutdown may have begun meanwhile.
+      // Past this point the run is accepted: stored `pending`, it runs here or after a restart.
+      this.ctx.assertOpen();
+      await this.#record(workflow, inputs, executionId);
+      await this.#queue(workflowId, executionId);
+    } finally {
+      ticket();
+    }
+    this.ctx.pipeline.emit('execution', executionId, {
+      type: 'execution.queued',
+      executionId,
+      workflowId,
+    });
+    return { executionId };
+  }
+
+  async #record(
+    workflow: WorkflowRecord,
+    inputs: Record<string, unknown>,
+    executionId: string,
+  ): Promise<void> {
+    const { store, created, clock } = this.ctx;
+    const workflowId = workflow.id;
     const record: ExecutionRecord = {
       id: executionId,
       workflowId,
@@ -90,8 +159,12 @@ export class ExecutionService {
     // Only an in-process queue is sure to hand the run to this process; in a cluster another
     // process may take it, and a cached copy here would go stale.
     if (this.ctx.localQueue) created.set(executionId, record);
+  }
+
+  async #queue(workflowId: string, executionId: string): Promise<void> {
+    const { store, queue, created, clock } = this.ctx;
     try {
-      await queue.push({ executionId });
+      await queue.push({ executionId, workflowId });
     } catch (err) {
       // Not queued: the record must not stay pending forever.
       created.delete(executionId);
@@ -102,12 +175,6 @@ export class ExecutionService {
       });
       throw err;
     }
-    this.ctx.pipeline.emit('execution', executionId, {
-      type: 'execution.queued',
-      executionId,
-      workflowId,
-    });
-    return { executionId };
   }
 
   /** Queues every run the store holds as unfinished (embedded mode, at start). */
@@ -117,7 +184,7 @@ export class ExecutionService {
     let queued = 0;
     for (const record of unfinished) {
       try {
-        await queue.push({ executionId: record.id });
+        await queue.push({ executionId: record.id, workflowId: record.workflowId });
         queued++;
       } catch (err) {
         logger.error({ err, executionId: record.id }, 'could not requeue a run');

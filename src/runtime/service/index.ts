@@ -12,7 +12,8 @@ export { WorkflowCatalog, type WorkflowCatalogContext } from './workflow-catalog
 export { ExecutionService, type ExecutionServiceContext } from './execution-service.ts';
 export { ExecutionWaiter, type ExecutionWaiterContext } from './execution-waiter.ts';
 export { ExecutionCancel, type ExecutionCancelContext } from './execution-cancel.ts';
-export { Shutdown, type ShutdownContext } from './shutdown.ts';
+export { Shutdown } from './shutdown.ts';
+export type { CloseOptions, RunningStep, ShutdownContext } from './shutdown.ts';
 export { engineCommand, engineView, untilStopped } from './engines.ts';
 export type { Engine, EngineCommandContext, EngineView } from './engines.ts';
 export { createServiceParts, type ServiceParts } from './service-parts.ts';

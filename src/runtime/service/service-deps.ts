@@ -9,6 +9,7 @@ import type { Bus } from '../../bus/types.ts';
 import type { Clock } from '../../clock.ts';
 import type { RateLimiter } from '../../commands/index.ts';
 import type { ProcessRunner } from '../../exec/index.ts';
+import type { HostClient } from '../../host/index.ts';
 import type { StatorMetrics } from '../../metrics/index.ts';
 import type { MonitorHub } from '../../monitor/index.ts';
 import type { SessionManager } from '../../sessions/index.ts';
@@ -21,6 +22,7 @@ import type { LiveExecutions } from '../live-executions.ts';
 import type { ResolvedStatorOptions } from '../options.ts';
 import type { WorkQueue } from '../work-queue.ts';
 import type { Engine } from './engines.ts';
+import type { Retention } from '../retention.ts';
 
 /** Everything the service uses, built by the composition root. */
 export interface ServiceDeps {
@@ -30,6 +32,11 @@ export interface ServiceDeps {
   store: Store;
   bus: Bus;
   runner: ProcessRunner;
+  /**
+   * The data directory's process host (embedded mode), which holds the step and session
+   * processes; on close the service leaves running ones to it instead of stopping them.
+   */
+  host?: HostClient;
   executions: LiveExecutions;
   recorder: ExecutionRecorder;
   pipeline: EventPipeline;
@@ -46,6 +53,8 @@ export interface ServiceDeps {
   rateLimiter?: RateLimiter;
   /** The sessions of this process. */
   sessions: SessionManager;
+  /** The pruner of finished executions (its status is shown by health). */
+  retention?: Retention;
   /** What an inbound route returns to stay silent (see actor-router.ts). */
   notMine: symbol;
   /** Records created here and not yet adopted (see adopt-execution.ts). */

@@ -7,8 +7,10 @@
 import { ExecutionCancel } from './execution-cancel.ts';
 import { ExecutionService } from './execution-service.ts';
 import { ExecutionWaiter } from './execution-waiter.ts';
+import type { ExecutionRecorder } from '../execution-recorder.ts';
+import type { LiveExecutions } from '../live-executions.ts';
 import type { ServiceDeps } from './service-deps.ts';
-import { Shutdown } from './shutdown.ts';
+import { Shutdown, type RunningStep } from './shutdown.ts';
 import { WorkflowCatalog } from './workflow-catalog.ts';
 
 /** The parts the facade delegates to. */
@@ -23,7 +25,7 @@ export interface ServiceParts {
 /** Builds the parts of one service. */
 export function createServiceParts(deps: ServiceDeps): ServiceParts {
   const { opts, logger, clock, store, bus, queue, executions, created, pipeline } = deps;
-  const { triggers, webhooks, sessions, engines, runner, monitor, notMine } = deps;
+  const { triggers, webhooks, sessions, engines, runner, monitor, notMine, recorder } = deps;
   const localQueue = queue.kind === 'memory';
   const shutdown = new Shutdown({
     stopIntake: deps.stopIntake,
@@ -33,8 +35,11 @@ export function createServiceParts(deps: ServiceDeps): ServiceParts {
     engines,
     graceMs: opts.shutdownGraceMs,
     runner,
+    ...(deps.host !== undefined && { host: deps.host }),
+    runningSteps: () => runningProcessSteps(executions, recorder),
     pipeline,
     monitor,
+    clock,
     release: deps.close,
     logger,
   });
@@ -52,6 +57,7 @@ export function createServiceParts(deps: ServiceDeps): ServiceParts {
     store,
     queue,
     queueLimit: opts.queueLimit,
+    idempotencyRetentionMs: opts.idempotencyRetentionMs,
     localQueue,
     created,
     pipeline,
@@ -76,4 +82,28 @@ export function createServiceParts(deps: ServiceDeps): ServiceParts {
     clock,
   });
   return { shutdown, workflows, executions: service, waiter, cancel };
+}
+
+/** The `exec` and `run` steps of live runs whose record says `running` (a process runs them). */
+function runningProcessSteps(
+  executions: LiveExecutions,
+  recorder: Pick<ExecutionRecorder, 'step'>,
+): RunningStep[] {
+  const running: RunningStep[] = [];
+  for (const live of executions.values()) {
+    const { id: executionId, workflowId } = live.record;
+    for (const step of live.definition.steps) {
+      if (step.kind !== 'exec' && step.kind !== 'run') continue;
+      const record = recorder.step(executionId, step.id);
+      if (record?.status !== 'running') continue;
+      running.push({
+        executionId,
+        workflowId,
+        stepId: step.id,
+        attempt: Math.max(1, record.attempts),
+        lostAttempts: record.lostAttempts ?? 0,
+      });
+    }
+  }
+  return running;
 }

@@ -14,7 +14,10 @@
  *   one round trip when this object wrote the key last, two otherwise.
  * - Index entries in the index bucket: `wf.<workflowId>.<executionId>` (immutable) and
  *   `open.<executionId>` while the status is not final. They are written before the summary, so
- *   they are a superset that readers check against the summary.
+ *   they are a superset that readers check against the summary. `done.<finishedAt>.<id>` once
+ *   the run is finished (final status, finishedAt set) is written after the summary, so that
+ *   pruning (jetstream-prune.ts) never finds a run still being created.
+ * - Executions are removed only by pruning, which reads the summary with `ready` first.
  * @module
  */
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.ts';
@@ -34,7 +37,8 @@ import {
 } from './jetstream-records.ts';
 import { KEEP, type Versioned } from './jetstream-revisions.ts';
 import { mapBounded, readSubjects } from './jetstream-scan.ts';
-import type { ExecutionRecord, ExecutionStore } from '../roles/index.ts';
+import { isPrunable } from '../prune.ts';
+import type { ExecutionRecord, ExecutionStore, ExecutionSummary } from '../roles/index.ts';
 
 /** Step writes in flight while creating an execution. */
 const STEP_WRITES_IN_FLIGHT = 256;
@@ -49,7 +53,10 @@ export interface JetStreamExecutions extends Pick<
   ExecutionStore,
   'createExecution' | 'updateExecution' | 'putStep' | 'getExecution'
 > {
-  /** The ready summary value, or null (cached reads allowed: executions are never deleted). */
+  /**
+   * The ready summary value, or null (cached reads allowed: executions are removed only when
+   * finished, by pruning, which evicts them from the cache).
+   */
   ready(id: string, cached?: boolean): Promise<ReadyExecution | null>;
   /** Removes `open.<id>` (the execution reached a final status). */
   dropOpen(id: string): Promise<void>;
@@ -74,8 +81,14 @@ export function createJetStreamExecutions(ctx: JetStreamContext): JetStreamExecu
     return cur.value;
   };
 
-  const dropOpen = async (id: string): Promise<void> => {
-    const entry = await index.get(storeKeys.open(id));
+  /** The `done.*` entry a summary calls for, if it is finished. */
+  const doneKey = (id: string, s: ExecutionSummary): string | undefined =>
+    isPrunable(s) ? storeKeys.done(s.finishedAt, id) : undefined;
+
+  const dropOpen = (id: string): Promise<void> => dropIndexEntry(storeKeys.open(id));
+
+  async function dropIndexEntry(key: string): Promise<void> {
+    const entry = await index.get(key);
     if (entry === null || entry.operation !== 'PUT') return;
     // A raw delete leaves no marker behind, so `open.*` scans stay O(unfinished runs).
     await ctx.jsm.streams
@@ -83,7 +96,7 @@ export function createJetStreamExecutions(ctx: JetStreamContext): JetStreamExecu
       .catch((err: unknown) => {
         if (!isNoMessage(err)) throw err;
       });
-  };
+  }
 
   return {
     ready,
@@ -124,6 +137,8 @@ export function createJetStreamExecutions(ctx: JetStreamContext): JetStreamExecu
         definition,
         stepCount: rec.steps.length,
       }));
+      const done = doneKey(rec.id, summary);
+      if (done !== undefined) await index.put(done, empty);
     },
 
     async updateExecution(id, patch) {
@@ -136,10 +151,18 @@ export function createJetStreamExecutions(ctx: JetStreamContext): JetStreamExecu
           return { ...value, summary: applyPatch(value.summary, patch) };
         },
       );
-      const before = requireReady(id, previous).summary.status;
-      const after = requireReady(id, current).summary.status;
+      const beforeSummary = requireReady(id, previous).summary;
+      const afterSummary = requireReady(id, current).summary;
+      const before = beforeSummary.status;
+      const after = afterSummary.status;
       if (!isFinal(before) && isFinal(after)) await dropOpen(id);
       else if (isFinal(before) && !isFinal(after)) await index.put(storeKeys.open(id), empty);
+      const doneBefore = doneKey(id, beforeSummary);
+      const doneAfter = doneKey(id, afterSummary);
+      if (doneBefore !== doneAfter) {
+        if (doneAfter !== undefined) await index.put(doneAfter, empty);
+        if (doneBefore !== undefined) await dropIndexEntry(doneBefore);
+      }
     },
 
     async putStep(executionId, step) {

@@ -51,7 +51,10 @@ export interface StoreNames {
     readonly executions: string;
     /** `<executionId>.<stepId>` → step record with its ordinal. */
     readonly steps: string;
-    /** `wf.<workflowId>.<executionId>` and `open.<executionId>`: empty index entries. */
+    /**
+     * `wf.<workflowId>.<executionId>`, `open.<executionId>` and `done.<finishedAt>.<executionId>`:
+     * empty index entries.
+     */
     readonly index: string;
     /** `<triggerId>` → trigger state. */
     readonly triggers: string;
@@ -112,6 +115,8 @@ export const storeKeys = {
   logCounter: (executionId: string, stepId: string) =>
     `${toToken(executionId)}.log.${toToken(stepId)}`,
   logCounters: (executionId: string) => `${toToken(executionId)}.log.*`,
+  /** Matches an execution's definition chunks and log counters (not its summary). */
+  executionParts: (executionId: string) => `${toToken(executionId)}.>`,
 
   step: (executionId: string, stepId: string) => `${toToken(executionId)}.${toToken(stepId)}`,
   stepsOf: (executionId: string) => `${toToken(executionId)}.*`,
@@ -121,6 +126,14 @@ export const storeKeys = {
   byWorkflowAll: (workflowId: string) => `wf.${toToken(workflowId)}.*`,
   open: (executionId: string) => `open.${toToken(executionId)}`,
   openAll: 'open.*',
+  /** A finished execution, by finish time (retention): `done.<finishTimeToken>.<executionId>`. */
+  done: (finishedAt: string, executionId: string) =>
+    storeKeys.doneOfTokens(finishTimeToken(finishedAt), toToken(executionId)),
+  /** The same key from its two tokens, as a scan of `doneAll` returns them. */
+  doneOfTokens: (timeToken: string, idToken: string) => `done.${timeToken}.${idToken}`,
+  doneAll: 'done.*.*',
+  /** Matches an execution's `wf.<workflowId>.<executionId>` entry without knowing the workflow. */
+  byWorkflowOf: (executionId: string) => `wf.*.${toToken(executionId)}`,
 
   triggerState: (triggerId: string) => toToken(triggerId),
   /** Matches every trigger state. */
@@ -143,6 +156,15 @@ export const logSubjects = {
     `${names.prefix}_logs.${toToken(executionId)}.${toToken(stepId)}`,
   of: (names: StoreNames, executionId: string) => `${names.prefix}_logs.${toToken(executionId)}.*`,
 } as const;
+
+/**
+ * A finish time as a key token that sorts as the time does: epoch milliseconds, zero-padded to
+ * 15 digits (an unreadable time counts as the epoch).
+ */
+export function finishTimeToken(iso: string): string {
+  const ms = Date.parse(iso);
+  return String(Number.isNaN(ms) ? 0 : Math.max(0, ms)).padStart(15, '0');
+}
 
 /** The last token of a subject or key. */
 export function lastToken(subject: string): string {

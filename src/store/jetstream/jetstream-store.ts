@@ -29,8 +29,9 @@
  *   puts; idempotency claims in `_idempotency` (jetstream-claims.ts), where a claim is a
  *   `kv.create`, so exactly one concurrent claimer wins.
  * - Sessions: one record per session in bucket `_sessions` (jetstream-sessions.ts), plain puts.
- * - Deletion: executions are never deleted (as in the other stores); retention of old runs is
- *   for a later sweep (delete the summary, its chunks, steps, counters, index keys and subjects).
+ * - Deletion: only finished executions are removed, by pruning (jetstream-prune.ts): found by
+ *   their `done.<finishedAt>.<id>` index entries, removed with subject-filtered purges of the
+ *   summary, chunks, steps, log counters, log subjects and index entries (no delete markers).
  * - Composition: one role object per concern over one context, each call's NATS failures mapped
  *   to StatorErrors here, and the whole behind checkedStore (closed store, shared checks).
  * @module
@@ -44,6 +45,7 @@ import { toStoreError } from './jetstream-errors.ts';
 import { createJetStreamExecutionList } from './jetstream-execution-list.ts';
 import { createJetStreamExecutions } from './jetstream-executions.ts';
 import { createJetStreamLogs } from './jetstream-logs.ts';
+import { createJetStreamPrune } from './jetstream-prune.ts';
 import { resolveJetStreamStoreOptions, type JetStreamStoreOptions } from './jetstream-options.ts';
 import { createJetStreamSessions } from './jetstream-sessions.ts';
 import { createJetStreamTriggers } from './jetstream-triggers.ts';
@@ -61,6 +63,7 @@ export async function createJetStreamStore(options: JetStreamStoreOptions): Prom
   const workflows = createJetStreamWorkflows(ctx);
   const executions = createJetStreamExecutions(ctx);
   const list = createJetStreamExecutionList(ctx, executions);
+  const prune = createJetStreamPrune(ctx, executions);
   const logs = createJetStreamLogs({
     js: ctx.js,
     names: ctx.names,
@@ -95,6 +98,7 @@ export async function createJetStreamStore(options: JetStreamStoreOptions): Prom
     getExecution: (id) => call(() => executions.getExecution(id)),
     listExecutions: (query) => call(() => list.listExecutions(query)),
     listUnfinishedExecutions: () => call(() => list.listUnfinishedExecutions()),
+    pruneExecutions: (query) => call(() => prune.pruneExecutions(query)),
     appendLogs: (executionId, lines) => call(() => logs.appendLogs(executionId, lines)),
     getLogs: (executionId, opts) => call(() => logs.getLogs(executionId, opts)),
     getTriggerState: (triggerId) => call(() => triggers.getTriggerState(triggerId)),

@@ -7,6 +7,7 @@
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { WorkflowDefinition } from '../../workflow/index.ts';
 import { decodeCursor, resolvePageLimit, toPage } from '../cursor.ts';
+import { planPrune, isPrunable, type FinishedExecution } from '../prune.ts';
 import { copyStep, copySummary, jsonCopy } from '../record-copy.ts';
 import {
   FINAL_EXECUTION_STATUSES,
@@ -109,6 +110,22 @@ export function createMemoryExecutions(executions: Map<string, ExecutionEntry>):
         .map((id) => executions.get(id)!)
         .filter((e) => !FINAL_EXECUTION_STATUSES.includes(e.summary.status))
         .map(readExecution);
+    },
+
+    // A scan and a sort per call: fine for the store of tests and ephemeral runs. The logs live
+    // in the entry, so they go with it.
+    async pruneExecutions(query) {
+      const finished: FinishedExecution[] = [];
+      for (const [id, e] of executions) {
+        if (isPrunable(e.summary)) finished.push({ id, finishedAt: e.summary.finishedAt });
+      }
+      const gone = new Set(planPrune(finished, query).map((f) => f.id));
+      if (gone.size === 0) return 0;
+      for (const id of gone) executions.delete(id);
+      let kept = 0;
+      for (const id of sortedIds) if (!gone.has(id)) sortedIds[kept++] = id;
+      sortedIds.length = kept;
+      return gone.size;
     },
   };
 }

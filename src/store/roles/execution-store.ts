@@ -89,6 +89,24 @@ export interface ExecutionQuery {
   cursor?: string;
 }
 
+/**
+ * What one `pruneExecutions` call removes. Only finished executions are ever removed: a final
+ * status and `finishedAt` set. They are taken oldest first (by `finishedAt`, then id), and one is
+ * removed when it finished before `finishedBefore`, or when at least `keepNewest` finished
+ * executions finished after it (ties by id). With neither rule set, nothing is removed.
+ */
+export interface PruneQuery {
+  /** ISO-8601 instant: finished executions whose `finishedAt` is earlier are removed. */
+  finishedBefore?: string;
+  /** Finished executions kept whatever their age, the most recently finished ones. */
+  keepNewest?: number;
+  /** Most executions this call removes (1 to MAX_PRUNE_LIMIT); the caller calls again for more. */
+  limit: number;
+}
+
+/** Largest `limit` of one pruneExecutions call. */
+export const MAX_PRUNE_LIMIT = 10_000;
+
 /** Stores executions and their steps. */
 export interface ExecutionStore {
   /**
@@ -104,4 +122,10 @@ export interface ExecutionStore {
   listExecutions(query?: ExecutionQuery): Promise<Page<ExecutionSummary>>;
   /** Executions whose status is not final, for rehydration after a restart. */
   listUnfinishedExecutions(): Promise<ExecutionRecord[]>;
+  /**
+   * Removes finished executions under `query` (see PruneQuery) with everything stored for them:
+   * steps, payloads, logs and log counters. Never touches one that is not finished. Resolves to
+   * how many it removed: fewer than `limit` means none is left to remove.
+   */
+  pruneExecutions(query: PruneQuery): Promise<number>;
 }

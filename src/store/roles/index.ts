@@ -2,19 +2,21 @@
  * The Store's roles: one interface per concern, with the records it keeps. `Store` (../types.ts)
  * is all of them together.
  * Exports: WorkflowStore, ExecutionStore, LogStore, TriggerStore, SessionStore, ClaimStore; their
- * records and queries; Page; FINAL_EXECUTION_STATUSES.
+ * records and queries; Page; FINAL_EXECUTION_STATUSES, MAX_PRUNE_LIMIT.
  * @module
  */
 export type { Page } from './page.ts';
 export type { WorkflowQuery, WorkflowRecord, WorkflowStore } from './workflow-store.ts';
 export {
   FINAL_EXECUTION_STATUSES,
+  MAX_PRUNE_LIMIT,
   type ExecutionPatch,
   type ExecutionQuery,
   type ExecutionRecord,
   type ExecutionStatus,
   type ExecutionStore,
   type ExecutionSummary,
+  type PruneQuery,
   type StepRecord,
   type StepStatus,
 } from './execution-store.ts';

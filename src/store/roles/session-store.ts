@@ -24,6 +24,23 @@ export interface SessionRecord {
   updatedAt: string;
   startedAt: string | null;
   awaitingSince: string | null;
+  /**
+   * Sessions run by the process host: which launch of the session the host holds (under the key
+   * `session:<id>:<launch>`) and how far its output was handed on, so that the next server
+   * re-attaches to the same process. Absent for sessions run without a host (and in records
+   * written before there was one).
+   */
+  hostProcess?: SessionHostProcess;
+}
+
+/** Where a session's current (or last) process stands in the process host. */
+export interface SessionHostProcess {
+  /** Launches of the session so far, this one included (1 for the first). */
+  launch: number;
+  /** Output lines (spool offsets) already handed to the events; a re-attach goes on from here. */
+  offset: number;
+  /** Log seq before the launch's first line: the line at offset `o` has seq `seqBase + o + 1`. */
+  seqBase: number;
 }
 
 /** The sessions role: each session's definition and last known state. */

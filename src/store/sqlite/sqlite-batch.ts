@@ -126,6 +126,8 @@ export function withGroupCommit(store: Store, batch: WriteBatch): Store {
     getExecution: flushedFor(store.getExecution),
     listExecutions: flushed(store.listExecutions),
     listUnfinishedExecutions: flushed(store.listUnfinishedExecutions),
+    // Pruning decides on committed statuses, and no queued write may follow a run it removed.
+    pruneExecutions: flushed(store.pruneExecutions),
     getLogs: flushedFor(store.getLogs),
     close: flushed(store.close),
   };

@@ -4,15 +4,18 @@
  * per set of fields, a list's once per set of filters).
  * @module
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Database, Statement } from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import { decodeCursor, resolvePageLimit, toPage } from '../cursor.ts';
-import type {
-  ExecutionPatch,
-  ExecutionQuery,
-  ExecutionRecord,
-  ExecutionStore,
-  StepRecord,
+import {
+  FINAL_EXECUTION_STATUSES,
+  type ExecutionPatch,
+  type ExecutionQuery,
+  type ExecutionRecord,
+  type ExecutionStore,
+  type PruneQuery,
+  type StepRecord,
 } from '../roles/index.ts';
 import {
   PATCH_COLUMNS,
@@ -26,6 +29,12 @@ import {
   type ExecutionRow,
   type StepRow,
 } from './sqlite-rows.ts';
+
+/** Longest a prune transaction runs before the event loop gets a turn, ms. */
+const PRUNE_SLICE_MS = 8;
+
+/** The final statuses as an SQL list of literals. */
+const FINAL_LIST = FINAL_EXECUTION_STATUSES.map((st) => `'${st}'`).join(', ');
 
 /** The executions role of a SQLite store on `db`. */
 export function createSqliteExecutions(db: Database): ExecutionStore {
@@ -59,6 +68,29 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
     stepsOf: db.prepare(
       `SELECT ${STEP_COLUMNS} FROM steps WHERE execution_id = ? ORDER BY ordinal`,
     ),
+    // Pruning reads the partial index executions_finished (migration 5), whose entries are
+    // (finished_at, id): the N-th newest finished run from the index alone, then the oldest
+    // ones below a bound, with their status checked. (A run has finished_at only once final.)
+    nthNewestFinished: db.prepare(
+      `SELECT finished_at, id FROM executions INDEXED BY executions_finished
+       WHERE finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1 OFFSET ?`,
+    ),
+    finishedBelow: db
+      .prepare(
+        `SELECT id FROM executions INDEXED BY executions_finished
+         WHERE finished_at IS NOT NULL AND status IN (${FINAL_LIST}) AND (finished_at, id) < (?, ?)
+         ORDER BY finished_at, id LIMIT ?`,
+      )
+      .pluck(),
+    oldestFinished: db
+      .prepare(
+        `SELECT id FROM executions INDEXED BY executions_finished
+         WHERE finished_at IS NOT NULL AND status IN (${FINAL_LIST})
+         ORDER BY finished_at, id LIMIT ?`,
+      )
+      .pluck(),
+    // Payload, steps, logs and log counters follow by ON DELETE CASCADE (each keyed by the id).
+    exDelete: db.prepare('DELETE FROM executions WHERE id = ?'),
   };
   const listStatements = new Map<string, Statement>();
   const patchStatements = new Map<string, Statement>();
@@ -119,6 +151,37 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
       throw new NotFoundError('execution', executionId);
     const ordinal = q.stepNextOrdinal.get(executionId) as number;
     q.stepInsert.run(executionId, s.id, ordinal, ...stepArgs(s), s.error ?? null);
+  });
+
+  /**
+   * Ids `query` removes, oldest first: those below the higher of two bounds, (finishedBefore, '')
+   * and the keepNewest-th newest finished run; every finished one when keepNewest is 0.
+   */
+  const pruneIds = (query: PruneQuery): string[] => {
+    let bound: [string, string] | undefined;
+    if (query.finishedBefore !== undefined) bound = [query.finishedBefore, ''];
+    if (query.keepNewest === 0) return q.oldestFinished.all(query.limit) as string[];
+    if (query.keepNewest !== undefined) {
+      const nth = q.nthNewestFinished.get(query.keepNewest - 1) as
+        { finished_at: string; id: string } | undefined;
+      if (
+        nth !== undefined &&
+        (bound === undefined || compareBounds([nth.finished_at, nth.id], bound) > 0)
+      ) {
+        bound = [nth.finished_at, nth.id];
+      }
+    }
+    return bound === undefined ? [] : (q.finishedBelow.all(...bound, query.limit) as string[]);
+  };
+
+  /** Removes ids from `from` on, in one transaction, until PRUNE_SLICE_MS have passed. */
+  const pruneSlice = db.transaction((ids: string[], from: number): [number, number] => {
+    const started = performance.now();
+    let removed = 0;
+    let i = from;
+    do removed += q.exDelete.run(ids[i++]!).changes;
+    while (i < ids.length && performance.now() - started < PRUNE_SLICE_MS);
+    return [removed, i];
   });
 
   const listStatement = (query: ExecutionQuery, after: boolean): Statement => {
@@ -185,5 +248,27 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
       const rows = q.exUnfinished.all(...UNFINISHED_STATUSES) as ExecutionRow[];
       return rows.map(readExecution);
     },
+
+    // The deletes of a batch are sliced by time, with a turn of the event loop between slices:
+    // a run costs ~40 row deletes (its steps, log lines and counters), and one transaction of
+    // 500 runs would hold the loop for ~50 ms (more on a loaded machine).
+    async pruneExecutions(query) {
+      const ids = pruneIds(query);
+      let removed = 0;
+      for (let at = 0; at < ids.length && db.open;) {
+        if (at > 0) await nextTurn();
+        if (!db.open) break;
+        const [n, next] = pruneSlice.immediate(ids, at);
+        removed += n;
+        at = next;
+      }
+      return removed;
+    },
   };
+}
+
+/** Orders (finished_at, id) pairs as SQLite orders the row values. */
+function compareBounds(a: [string, string], b: [string, string]): number {
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
 }

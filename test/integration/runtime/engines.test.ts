@@ -119,7 +119,7 @@ describe('runtime: engines and the work queue', () => {
   );
 
   it(
-    'refuses execute with unavailable once queueLimit runs are waiting',
+    'refuses execute with queue_full once queueLimit runs are waiting',
     { timeout: SLOW },
     async () => {
       const { stator } = await t.start({ engines: 1, slotsPerEngine: 1, queueLimit: 3 });
@@ -130,7 +130,7 @@ describe('runtime: engines and the work queue', () => {
       for (let i = 0; i < 3; i++) queued.push((await stator.execute('slow')).executionId);
 
       const refused = await rejection(stator.execute('slow'));
-      expect(refused.code).toBe('unavailable');
+      expect(refused.code).toBe('queue_full');
       expect((refused as { recoverable?: boolean }).recoverable).toBe(true);
       expect((await stator.listExecutions()).items).toHaveLength(4);
       const health = await stator.health();

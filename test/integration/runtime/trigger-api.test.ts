@@ -106,14 +106,20 @@ describe('HTTP /api/triggers', () => {
       lastFireAt: null,
       lastResult: null,
     });
+    // Its secret variable is unset here: the trigger says so, naming the variable only.
     expect(http).toMatchObject({
       kind: 'http',
       path: 'nightly/now',
       signed: true,
       nextFireAt: null,
+      state: 'error',
+      lastError: {
+        code: 'secret_unavailable',
+        details: { secrets: [{ env: 'NIGHTLY_HOOK_SECRET' }] },
+      },
     });
     expect(nats).toMatchObject({ kind: 'nats', subject: 'jobs.nightly' });
-    expect(JSON.stringify(items)).not.toContain('NIGHTLY_HOOK_SECRET');
+    expect(JSON.stringify(items)).not.toContain('${{');
     const all = await json<{ items: TriggerView[] }>(await app.request('/api/triggers'));
     expect(all.items.map((t) => t.id)).toContain('busy-cron-0');
   });

@@ -16,6 +16,8 @@ const REPL = [
 let t: TestStator | undefined;
 let bus: Bus | undefined;
 afterEach(async () => {
+  // The process host keeps session processes through a close: end them first.
+  await t?.stator.sessions.close({ stopProcesses: true });
   await t?.close();
   t = undefined;
   await bus?.close();

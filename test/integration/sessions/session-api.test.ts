@@ -109,6 +109,8 @@ beforeAll(async () => {
 afterAll(async () => {
   watch?.stop();
   await client?.close();
+  // The process host keeps session processes through a close: end them first.
+  await stator?.sessions.close({ stopProcesses: true });
   await stator?.close();
   await bus?.close();
   await server?.stop();

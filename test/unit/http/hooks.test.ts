@@ -7,7 +7,7 @@ import { createStator, createMemoryStore, createSqliteStore } from '../../../src
 import type { Stator } from '../../../src/runtime/types.ts';
 import type { Store } from '../../../src/store/index.ts';
 import { createHttpApp } from '../../../src/http/index.ts';
-import { signWebhookBody } from '../../../src/triggers/index.ts';
+import { signWebhook } from '../../../src/triggers/index.ts';
 import { parsePrometheusText } from '../../helpers/prometheus-text.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -50,8 +50,10 @@ steps:
 `;
 
 interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; details?: { reason?: string } };
 }
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 describe.each(['memory', 'sqlite'] as const)('webhooks (%s store)', (kind) => {
   let dir: string;
@@ -59,16 +61,21 @@ describe.each(['memory', 'sqlite'] as const)('webhooks (%s store)', (kind) => {
   let stator: Stator;
   let app: Hono;
 
+  /** A call; with `secret`, signed at now + `offset` seconds (distinct offsets: distinct calls). */
   const hook = (
     path: string,
     body: unknown,
-    opts: { secret?: string; signature?: string; key?: string; raw?: string } = {},
+    opts: { secret?: string; signature?: string; key?: string; raw?: string; offset?: number } = {},
   ) => {
     const text = opts.raw ?? (body === undefined ? '' : JSON.stringify(body));
     const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const timestamp = String(nowSeconds() + (opts.offset ?? 0));
     const signature =
-      opts.signature ?? (opts.secret ? signWebhookBody(opts.secret, text) : undefined);
-    if (signature !== undefined) headers['x-stator-signature'] = signature;
+      opts.signature ?? (opts.secret ? signWebhook(opts.secret, timestamp, text) : undefined);
+    if (signature !== undefined) {
+      headers['x-stator-signature'] = signature;
+      headers['x-stator-timestamp'] = timestamp;
+    }
     if (opts.key !== undefined) headers['idempotency-key'] = opts.key;
     return app.request(`/hooks/${path}`, { method: 'POST', body: text, headers });
   };
@@ -112,7 +119,9 @@ describe.each(['memory', 'sqlite'] as const)('webhooks (%s store)', (kind) => {
     const attempts = [
       hook('deploy/signed', body),
       hook('deploy/signed', body, { secret: 'not-the-secret' }),
-      hook('deploy/signed', body, { signature: signWebhookBody(SECRET, '{"name":"evil"}') }),
+      hook('deploy/signed', body, {
+        signature: signWebhook(SECRET, nowSeconds(), '{"name":"evil"}'),
+      }),
       hook('deploy/signed', body, { signature: 'sha256=00' }),
       // The API token is no substitute for the signature.
       app.request('/hooks/deploy/signed', {
@@ -121,10 +130,20 @@ describe.each(['memory', 'sqlite'] as const)('webhooks (%s store)', (kind) => {
         headers: { authorization: `Bearer ${TOKEN}` },
       }),
     ];
+    const reasons: Array<string | undefined> = [];
     for (const res of await Promise.all(attempts)) {
       expect(res.status).toBe(401);
-      expect(((await res.json()) as ErrorBody).error.code).toBe('unauthorized');
+      const { error } = (await res.json()) as ErrorBody;
+      expect(error.code).toBe('unauthorized');
+      reasons.push(error.details?.reason);
     }
+    expect(reasons).toEqual([
+      'signature_missing',
+      'signature_invalid',
+      'signature_invalid',
+      'signature_invalid',
+      'signature_missing',
+    ]);
     expect(await runsOf('signed-flow')).toHaveLength(before);
   });
 
@@ -134,8 +153,23 @@ describe.each(['memory', 'sqlite'] as const)('webhooks (%s store)', (kind) => {
     const literal = await hook('env', {}, { secret: '${{ env.STATOR_TEST_HOOK_SECRET }}' });
     expect(literal.status).toBe(401);
     const unset = [await hook('env-unset', {}), await hook('env-unset', {}, { secret: 'guess' })];
-    for (const res of unset) expect(res.status).toBe(401);
+    for (const res of unset) {
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as ErrorBody).error).toMatchObject({
+        code: 'secret_unavailable',
+        details: { reason: 'secret_unavailable' },
+      });
+    }
     expect(await runsOf('env-flow')).toHaveLength(1);
+    const triggers = await stator.listTriggers({ workflowId: 'env-flow' });
+    const state = triggers.find((t) => t.path === 'env-unset');
+    expect(state).toMatchObject({
+      state: 'error',
+      lastError: {
+        code: 'secret_unavailable',
+        details: { secrets: [{ env: 'STATOR_TEST_HOOK_UNSET' }] },
+      },
+    });
   });
 
   it('serves a hook without a secret openly', async () => {
@@ -152,7 +186,8 @@ describe.each(['memory', 'sqlite'] as const)('webhooks (%s store)', (kind) => {
     expect(first.status).toBe(202);
     const { executionId } = (await first.json()) as { executionId: string };
     expect(first.headers.get('idempotent-replayed')).toBeNull();
-    const again = await hook('deploy/signed', { name: 'a' }, { secret: SECRET, key });
+    // Signed anew (another timestamp): the exact same call again would be a replay (401).
+    const again = await hook('deploy/signed', { name: 'a' }, { secret: SECRET, key, offset: -1 });
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await again.json()).toEqual({ executionId });
@@ -160,17 +195,23 @@ describe.each(['memory', 'sqlite'] as const)('webhooks (%s store)', (kind) => {
     expect(runs.filter((r) => r.id === executionId)).toHaveLength(1);
     expect(runs.filter((r) => r.input.name === 'a')).toHaveLength(1);
     // Another key starts another run; the same key on another path is another scope.
-    const other = await hook('deploy/signed', { name: 'a' }, { secret: SECRET, key: `${key}-b` });
+    const other = await hook(
+      'deploy/signed',
+      { name: 'a' },
+      { secret: SECRET, key: `${key}-b`, offset: -2 },
+    );
+    expect(other.status).toBe(202);
     expect(((await other.json()) as { executionId: string }).executionId).not.toBe(executionId);
     const open = await hook('open', {}, { key });
+    expect(open.status).toBe(202);
     expect(((await open.json()) as { executionId: string }).executionId).not.toBe(executionId);
   });
 
   it('starts one run for concurrent calls with the same key', async () => {
     const key = `key-${kind}-race`;
     const responses = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        hook('deploy/signed', { name: 'race' }, { secret: SECRET, key }),
+      Array.from({ length: 8 }, (_, i) =>
+        hook('deploy/signed', { name: 'race' }, { secret: SECRET, key, offset: -i }),
       ),
     );
     const ids = new Set<string>();

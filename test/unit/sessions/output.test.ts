@@ -22,6 +22,25 @@ describe('OutputBuffer', () => {
     expect(buf.since(5)).toEqual([]);
   });
 
+  it('takes a line with its own number and reads across the numbers it skipped', () => {
+    const buf = new OutputBuffer(10, 1 << 20);
+    buf.push('stdout', 'a', 't', 5);
+    buf.push('stdout', 'b', 't');
+    buf.push('stderr', 'c', 't', 9);
+    buf.push('stdout', 'd', 't', 3); // never backwards: the next number
+    expect(buf.lastSeq).toBe(10);
+    expect(buf.since().map((l) => [l.seq, l.line])).toEqual([
+      [5, 'a'],
+      [6, 'b'],
+      [9, 'c'],
+      [10, 'd'],
+    ]);
+    expect(buf.since(6).map((l) => l.seq)).toEqual([9, 10]);
+    expect(buf.since(7, 1).map((l) => l.seq)).toEqual([9]);
+    expect(buf.since(2).map((l) => l.seq)).toEqual([5, 6, 9, 10]);
+    expect(buf.since(10)).toEqual([]);
+  });
+
   it('drops the oldest lines beyond the size bound but always keeps the newest', () => {
     const buf = new OutputBuffer(100, 10);
     buf.push('stdout', 'aaaa', 't');

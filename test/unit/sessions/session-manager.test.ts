@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../../../src/clock.ts';
 import type { SessionEvent } from '../../../src/events.ts';
 import {
@@ -12,10 +13,12 @@ import {
   type SessionManagerOptions,
   type SessionView,
 } from '../../../src/sessions/index.ts';
+import type { HostClient } from '../../../src/host/index.ts';
 import { createMemoryStore } from '../../../src/store/index.ts';
 import type { Store } from '../../../src/store/index.ts';
 import { isGone, ProcessTracker, waitGone } from '../../fixtures/exec/process-tracker.ts';
 import { rejection, waitFor } from '../../helpers/poll.ts';
+import { hostFixture, type HostFixture } from '../host/host-fixture.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/sessions/', import.meta.url));
 const REPL = ['sh', join(FIXTURES, 'echo-repl.sh')];
@@ -35,12 +38,16 @@ interface Harness {
 
 const harnesses: Harness[] = [];
 const dirs: string[] = [];
+/** The process host of the test, in the mode that runs sessions through one. */
+let host: { fx: HostFixture; client: HostClient } | undefined;
 afterEach(async () => {
   for (const h of harnesses.splice(0)) {
-    await h.manager.close();
+    await h.manager.close({ stopProcesses: true });
     h.tracker.killSurvivors();
   }
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  await host?.fx.cleanup();
+  host = undefined;
 });
 
 function setup(
@@ -55,6 +62,7 @@ function setup(
     clock,
     logger: pino({ level: 'silent' }),
     node: 'test-node',
+    ...(host && { host: host.client }),
     options: { killGraceMs: 300, quietMs: 200, ...options },
   });
   const tracker = new ProcessTracker();
@@ -89,7 +97,14 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-describe('session manager (real processes)', () => {
+// The same behaviour whether the processes are children of this process or held by a host.
+describe.each(['children', 'process host'])('session manager (real processes, %s)', (mode) => {
+  beforeEach(async () => {
+    if (mode !== 'process host') return;
+    const fx = hostFixture();
+    host = { fx, client: await fx.connect() };
+  });
+
   it('detects a REPL prompt, answers input, goes busy and back to awaiting input', async () => {
     const h = setup();
     const created = await h.manager.create({
@@ -209,7 +224,8 @@ describe('session manager (real processes)', () => {
     );
     const grandchild = Number(line.line.split(' ')[1]);
     h.tracker.track(grandchild);
-    expect(isGone(grandchild)).toBe(false);
+    // Once it is `sleep`, its shell has set the trap (a TERM before that would end it).
+    await waitFor(() => readFileSync(`/proc/${grandchild}/cmdline`, 'utf8').startsWith('sleep'));
     const started = Date.now();
     const stopped = await h.manager.stop(v.id);
     expect(stopped).toMatchObject({ status: 'stopped', pid: null });
@@ -330,7 +346,7 @@ describe('session manager (real processes)', () => {
     expect(await rejection(h.manager.input('ses_nope', 'x'))).toMatchObject({ code: 'not_found' });
   });
 
-  it('close ends the processes but keeps the stored state; restore reports them crashed', async () => {
+  it('close (stopping processes) ends them but keeps the stored state; restore reports them crashed', async () => {
     const store = createMemoryStore();
     const h = setup({}, store);
     const repl = await h.manager.create({
@@ -344,7 +360,7 @@ describe('session manager (real processes)', () => {
     const kept = await h.manager.create({ name: 'kept', command: ['cat'] });
     await h.manager.start(kept.id);
     await h.manager.stop(kept.id);
-    await h.manager.close();
+    await h.manager.close({ stopProcesses: true });
     expect(await waitGone(replPid, 5000)).toBe(true);
     expect(await waitGone(auto.pid!, 5000)).toBe(true);
     expect((await store.getSession(repl.id))!.status).toBe('running');

@@ -1,0 +1,55 @@
+/**
+ * `Idempotency-Key` of `execute`: the key is claimed in the store (`claimIdempotencyKey`, scope
+ * `execute:<workflowId>`) with the execution id the run will get, before anything else is
+ * written. The first claim of a key within its retention starts the run; a repeat finds the
+ * claim and answers the first run's id. A claim whose run was never created (refused, or the
+ * process died in between) is honoured by creating the run with the claimed id; the store's
+ * unique execution ids settle a race between concurrent repeats (the loser sees `conflict` and
+ * answers the winner's run as a replay).
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { Store } from '../../store/index.ts';
+
+/** Longest workflow id used as is in a claim scope (a scope holds at most 256 characters). */
+const MAX_SCOPE_ID = 200;
+
+/** The claim scope of a workflow's execute keys: `execute:<id>`, or `execute#<sha256>` past 200. */
+export function executeScope(workflowId: string): string {
+  if (workflowId.length <= MAX_SCOPE_ID) return `execute:${workflowId}`;
+  return `execute#${createHash('sha256').update(workflowId).digest('hex')}`;
+}
+
+/** One claim to make. */
+export interface ExecuteClaim {
+  workflowId: string;
+  key: string;
+  /** The id the run gets if this claim is the first. */
+  executionId: string;
+  nowMs: number;
+  retentionMs: number;
+}
+
+/** The claim's outcome: the run's id, and whether that run already exists (a replay). */
+export interface ClaimedExecution {
+  executionId: string;
+  /** The key was claimed before and its run exists: answer it, start nothing. */
+  replay: boolean;
+}
+
+/** Claims `key` for a run of `workflowId`. */
+export async function claimExecuteKey(
+  store: Pick<Store, 'claimIdempotencyKey' | 'getExecution'>,
+  claim: ExecuteClaim,
+): Promise<ClaimedExecution> {
+  const { claim: held, created } = await store.claimIdempotencyKey({
+    scope: executeScope(claim.workflowId),
+    key: claim.key,
+    executionId: claim.executionId,
+    createdAt: new Date(claim.nowMs).toISOString(),
+    expiresAt: new Date(claim.nowMs + claim.retentionMs).toISOString(),
+  });
+  const executionId = held.executionId;
+  if (created) return { executionId, replay: false };
+  return { executionId, replay: (await store.getExecution(executionId)) !== undefined };
+}
