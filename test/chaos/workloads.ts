@@ -81,10 +81,14 @@ export function single(
   return workflow(id, markersDir, [runStep('work', sleepBody(seconds) + SAY_BODY, extra)]);
 }
 
-/** hold (4 s) → done: for killing the server and the host while `hold` runs. */
+/**
+ * hold (10 s) → done: for killing the server and the host while `hold` runs. Long enough that
+ * the next server (4–6 s to start on a loaded 2-core CI machine) reaps it before it could end
+ * unwatched: a lost process that ran to its end while nobody recorded its exit is rerun too.
+ */
 export function holding(markersDir: string): WorkflowDoc {
   return workflow('chaos-hold', markersDir, [
-    runStep('hold', sleepBody(4)),
+    runStep('hold', sleepBody(10)),
     runStep('done', SAY_BODY, { needs: ['hold'] }),
   ]);
 }
