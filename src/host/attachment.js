@@ -36,6 +36,7 @@ export class Attachment {
   #next;
   #partials;
   #lagging = true;
+  #started = false;
   #exitSent = false;
   #closed = false;
 
@@ -54,6 +55,7 @@ export class Attachment {
 
   /** Subscribes and replays what the spool holds from the offset on (call after the reply). */
   start() {
+    this.#started = true;
     this.#proc.subscribers.add(this);
     this.#catchUp();
   }
@@ -62,7 +64,13 @@ export class Attachment {
   close() {
     this.#closed = true;
     this.#proc.subscribers.delete(this);
+    this.#proc.lagChanged();
     this.#proc.exitDelivered();
+  }
+
+  /** True while live lines wait for the socket to drain (the process is then held back). */
+  get lagging() {
+    return this.#lagging && this.#started && !this.#closed;
   }
 
   /** True while the exit is still to be sent (lines before it may be pending). */
@@ -83,7 +91,10 @@ export class Attachment {
     if (this.#lagging) return;
     if (offset !== this.#next) return this.#catchUp();
     this.#send(offset, 0, lines);
-    if (this.#sink.congested) this.#lagging = true;
+    if (this.#sink.congested) {
+      this.#lagging = true;
+      this.#proc.lagChanged();
+    }
   }
 
   /**
@@ -115,12 +126,16 @@ export class Attachment {
       if (this.#closed) return;
       const spool = this.#proc.spool;
       if (spool === null || this.#next >= spool.nextOffset) break;
-      if (this.#sink.congested) return; // drained() resumes
+      if (this.#sink.congested) {
+        this.#proc.lagChanged();
+        return; // drained() resumes
+      }
       const r = spool.read(this.#next, CATCH_UP_CHARS);
       this.#send(r.offset, r.skipped, r.lines);
       if (r.lines.length === 0) break;
     }
     this.#lagging = false;
+    this.#proc.lagChanged();
     if (this.#partials) {
       const p = this.#proc.partials();
       if (p.stdout !== '') this.partial('stdout', p.stdout);

@@ -56,6 +56,7 @@ import { ProcessEnd } from './process-end.js';
  * @property {() => void} stdinClosed
  * @property {() => void} released
  * @property {boolean} owesExit true while it has not delivered the exit it will deliver
+ * @property {boolean} lagging true while its live lines wait for its socket to drain
  */
 
 /** A process the host holds. */
@@ -246,6 +247,17 @@ export class HeldProcess {
     if (this.#stdin === 'open') this.#child?.stdin?.end();
   }
 
+  /**
+   * A follower started or stopped lagging behind: while any follower lags (its socket is full)
+   * the process's pipes are not read, so the spool never drops lines a follower still owes. Not
+   * once the leader has exited (what is left in the pipes is read so the exit can be recorded),
+   * and not with no follower at all (the server is down: the spool keeps the newest lines).
+   */
+  lagChanged() {
+    const lagging = this.state === 'running' && [...this.subscribers].some((s) => s.lagging);
+    this.#output.setPaused(lagging);
+  }
+
   /** Forgets the process: deletes its spool and tells its subscribers. */
   release() {
     this.#output.remove();
@@ -318,7 +330,10 @@ export class HeldProcess {
     });
     this.#end = end;
     child.on('error', () => undefined); // after a spawn only kill() reports here; we use kill(2)
-    child.once('exit', (code, signal) => end.leaderExited(code, signal));
+    child.once('exit', (code, signal) => {
+      this.#output.setPaused(false); // the rest of the output is read whatever the followers
+      end.leaderExited(code, signal);
+    });
     for (const name of /** @type {const} */ (['stdout', 'stderr'])) {
       const stream = child[name];
       if (stream === null) continue;

@@ -232,7 +232,15 @@ function socketPath(paths: HostPaths): string {
 /** True for the errors of a socket nobody listens on (no host, or a dead one's file). */
 function notListening(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code === 'ENOENT' || code === 'ECONNREFUSED' || err instanceof UnavailableError;
+  // A reset or broken pipe during the handshake: a host that is shutting down or was just killed
+  // (its socket not yet gone). Try again: the next attempt finds it gone, or a new one.
+  return (
+    code === 'ENOENT' ||
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    err instanceof UnavailableError
+  );
 }
 
 function hostConfig(paths: HostPaths, opts: ResolvedConnectHostOptions) {

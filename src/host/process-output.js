@@ -34,6 +34,9 @@ export class ProcessOutput {
   /** @type {OutputLine[]} */
   #batch = [];
   #splitters;
+  /** @type {Readable[]} */
+  #streams = [];
+  #paused = false;
 
   /**
    * @param {{ spoolDir: string; key: string; spoolBytes: number; maxLineLength: number }} o
@@ -58,6 +61,8 @@ export class ProcessOutput {
    */
   read(stream, name) {
     const splitter = this.#splitters[name];
+    this.#streams.push(stream);
+    if (this.#paused) stream.pause();
     stream.setEncoding('utf8');
     stream.on('data', (/** @type {string} */ chunk) => {
       splitter.push(chunk);
@@ -67,6 +72,21 @@ export class ProcessOutput {
       }
     });
     stream.on('error', () => undefined); // reported by 'close'; the leader's exit decides
+  }
+
+  /**
+   * Stops (or goes back to) reading the process's pipes. A paused pipe fills and then blocks the
+   * process's writes, as a pipe to a slow reader does: a follower that cannot keep up holds the
+   * process back instead of losing lines to the spool's bound.
+   * @param {boolean} paused
+   */
+  setPaused(paused) {
+    if (paused === this.#paused) return;
+    this.#paused = paused;
+    for (const s of this.#streams) {
+      if (paused) s.pause();
+      else s.resume();
+    }
   }
 
   /** Turns the unfinished lines into lines of their own (before input answers a prompt). */
