@@ -260,8 +260,9 @@ export interface UnavailableSecret {
 }
 
 /**
- * A secret of a workflow could not be resolved (unset or empty variable, unreadable file): the
- * run fails before any step starts. `details.secrets` names each variable or file, never a value.
+ * A secret of a workflow or session could not be resolved (unset or empty variable, unreadable
+ * file): the run fails before any step starts, the session's launch before any process exists.
+ * `details.secrets` names each variable or file, never a value.
  */
 export class SecretUnavailableError extends StatorError {
   constructor(readonly secrets: UnavailableSecret[]) {

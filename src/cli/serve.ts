@@ -93,6 +93,7 @@ async function clusterSeams(config: Config, options: StatorOptions, logger: Logg
     token: config.natsToken,
     credsFile: config.natsCreds,
     nkeySeed: config.natsNkeySeed,
+    queueLimit: options.queueLimit,
     logger,
   });
   logger.info({ nats: config.natsUrl.replace(/\/\/[^@/]*@/, '//***@') }, 'cluster mode');

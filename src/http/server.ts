@@ -85,6 +85,9 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServerH
       { maxHeaderSize: maxHeaderBytes, requireHostHeader: false },
       requireHost(listener),
     );
+    // A client that half-closes after sending still gets its answer: by default Node aborts the
+    // request and ends the socket at the client's FIN, dropping an answer written after that.
+    (server as typeof server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     server.on('clientError', clientErrorHandler(maxHeaderBytes));
     server.listen(options.port ?? 0, host, () => {
       server.off('error', onListenError);

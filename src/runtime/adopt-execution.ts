@@ -41,7 +41,6 @@ export interface AdoptionDeps {
   durableProcesses: boolean;
 }
 
-
 /** Makes `executionId` a live run here; undefined when it is finished or unknown. */
 export async function adoptExecution(
   deps: AdoptionDeps,

@@ -246,6 +246,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     clock,
     logger,
     node: opts.node,
+    secrets, // the same registry: the server's log masks session secrets too
     ...(pids && { pids }),
     ...(host && { host }),
     ...(queue.kind !== 'memory' && { cluster: { bus } }),

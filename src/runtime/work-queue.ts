@@ -37,8 +37,11 @@ export interface WorkConsumer {
 /** The work queue interface. */
 export interface WorkQueue {
   readonly kind: string;
-  /** Adds an item; rejects with UnavailableError when full. */
-  push(item: WorkItem): Promise<void>;
+  /**
+   * Adds an item; rejects when full (`queue_full` in process) unless `overLimit` (a run accepted
+   * before a restart, queued again: the bound is for new runs).
+   */
+  push(item: WorkItem, opts?: { overLimit?: boolean }): Promise<void>;
   /** Starts delivering to `consumer`. */
   start(consumer: WorkConsumer): void;
   /** The consumer's capacity may have grown: deliver more. */
@@ -86,8 +89,8 @@ export class MemoryWorkQueue implements WorkQueue {
     return this.#perWorkflow.get(workflowId) ?? 0;
   }
 
-  async push(item: WorkItem): Promise<void> {
-    this.#add(item);
+  async push(item: WorkItem, opts: { overLimit?: boolean } = {}): Promise<void> {
+    this.#add(item, false, opts.overLimit === true);
     // Deliver on the next turn: `execute()` answers without waiting for the run's first spawn.
     this.#pokeSoon();
   }
@@ -145,9 +148,9 @@ export class MemoryWorkQueue implements WorkQueue {
     this.#consumer = undefined;
   }
 
-  #add(item: WorkItem, front = false): void {
+  #add(item: WorkItem, front = false, overLimit = false): void {
     // Admission is checked before a run is recorded (execution-service.ts); this is the last guard.
-    if (!front && this.#size >= this.limit) {
+    if (!front && !overLimit && this.#size >= this.limit) {
       throw new QueueFullError({
         scope: 'node',
         limit: this.limit,

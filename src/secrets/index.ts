@@ -1,6 +1,7 @@
 /**
- * Secrets of workflows: resolved when a run starts from the server's environment or a file,
- * handed to steps as environment variables, masked (`***`) wherever text leaves the process.
+ * Secrets of workflows and sessions: resolved when a run starts (a session: at each launch) from
+ * the server's environment or a file, handed to steps and session processes as environment
+ * variables, masked (`***`) wherever text leaves the process.
  *
  * Exports:
  * - `resolveSecrets`, `ResolveSecretsOptions`, `DEFAULT_MAX_SECRET_FILE_BYTES`: resolution.

@@ -17,7 +17,10 @@ export interface RunSecrets {
   masker: SecretMasker;
 }
 
-/** Resolves a workflow's secrets for a run; rejects with SecretUnavailableError. */
+/**
+ * Resolves a workflow's secrets for a run (a session's for a launch); rejects with
+ * SecretUnavailableError.
+ */
 export type SecretResolver = (
   sources: Readonly<Record<string, SecretSource>>,
 ) => Promise<RunSecrets>;

@@ -2,6 +2,7 @@
  * The launches of a session as children of this process (no process host): each one a
  * `SessionProcess` leading its own process group, its reports counted while it is the session's
  * process. They end with this process's `close()`; a crash leaves them to the pid registry.
+ * A launch whose secrets cannot be resolved fails before any process exists.
  * @module
  */
 import type { SpawnResult } from '../../machines/session.machine.ts';
@@ -21,7 +22,16 @@ export class ChildLaunches implements Launcher {
 
   async spawn(): Promise<SpawnResult> {
     const s = this.session;
-    const launch = childLaunch(s.record, this.options, this.pids);
+    let secrets: Readonly<Record<string, string>>;
+    try {
+      secrets = await s.secrets.forLaunch();
+    } catch (err) {
+      return { ok: false, error: s.secrets.describe(err), at: s.now() };
+    }
+    if (s.closed || s.status !== 'starting') {
+      return { ok: false, error: 'stopped while starting', at: s.now() };
+    }
+    const launch = childLaunch(s.record, this.options, secrets, this.pids);
     try {
       let proc: SessionProcess | null = null;
       const mine = () => proc !== null && proc === s.process && !s.closed;
@@ -47,7 +57,7 @@ export class ChildLaunches implements Launcher {
       s.process = proc;
       return { ok: true, pid: proc.pid };
     } catch (err) {
-      return { ok: false, error: (err as Error).message, at: s.now() };
+      return { ok: false, error: s.secrets.describe(err), at: s.now() };
     }
   }
 }

@@ -4,11 +4,19 @@
  * Durations may be given by their written names (`backoff: "1s"`, `attention.idle: "5s"`) or by
  * the resolved ones (`backoffMs: 1000`, `attention.idleMs: 5000`), so a stored definition parses
  * back to itself. The attention prompt is compiled here, so a bad expression never gets stored.
+ * `secrets` takes the workflow's schema and name rules (sources only: values are read at launch).
  * @module
  */
 import { z } from 'zod';
 import { InvalidArgumentError, type FieldIssue } from '../errors.ts';
-import { durationSchema, positiveDurationSchema } from '../workflow/index.ts';
+import {
+  durationSchema,
+  formatIssuePath,
+  positiveDurationSchema,
+  secretNameIssues,
+  secretsSchema,
+  zodFieldIssues,
+} from '../workflow/index.ts';
 import type { SessionDefinition } from './types.ts';
 
 /** Default of `SessionDefinition.restart`. */
@@ -79,6 +87,7 @@ const inputSchema = z.strictObject({
   run: text(131_072).min(1).optional(),
   cwd: text(4096).min(1).optional(),
   env: envSchema.default({}),
+  secrets: secretsSchema.optional(),
   tags: sessionTagsSchema.default([]),
   restart: z.enum(['never', 'on_failure', 'always']).default(DEFAULT_RESTART_POLICY),
   maxRestarts: z.number().int().min(0).max(1000).default(DEFAULT_MAX_RESTARTS),
@@ -98,7 +107,7 @@ type Input = z.output<typeof inputSchema>;
 /** Parses and resolves a definition; throws InvalidArgumentError naming every bad field. */
 export function parseSessionDefinition(input: unknown): SessionDefinition {
   const parsed = inputSchema.safeParse(input);
-  if (!parsed.success) throw InvalidArgumentError.format(zodIssues(parsed.error));
+  if (!parsed.success) throw InvalidArgumentError.format(zodIssues(parsed.error, input));
   const d = parsed.data;
   const issues: FieldIssue[] = [];
   const pick = (written: keyof Input, resolved: keyof Input, fallback: number): number => {
@@ -123,6 +132,7 @@ export function parseSessionDefinition(input: unknown): SessionDefinition {
   if (backoffMaxMs < backoffMs) {
     issues.push({ path: 'backoffMax', message: 'must not be shorter than backoff' });
   }
+  issues.push(...secretIssues(d));
   const attention = resolveAttention(d.attention, issues);
   if (issues.length > 0) throw InvalidArgumentError.format(issues);
   const def: SessionDefinition = {
@@ -140,8 +150,24 @@ export function parseSessionDefinition(input: unknown): SessionDefinition {
   if (d.command !== undefined) def.command = d.command;
   if (d.run !== undefined) def.run = d.run;
   if (d.cwd !== undefined) def.cwd = d.cwd;
+  if (d.secrets !== undefined) def.secrets = d.secrets;
   if (attention !== undefined) def.attention = attention;
   return def;
+}
+
+/** The workflow's rules on secret names (pattern, prefixes, count), and no clash with `env`. */
+function secretIssues(d: Input): FieldIssue[] {
+  const issues: FieldIssue[] = secretNameIssues({ secrets: d.secrets, steps: [] }).map((i) => ({
+    path: formatIssuePath(i.path),
+    message: i.message,
+  }));
+  for (const name of Object.keys(d.secrets ?? {})) {
+    const path = formatIssuePath(['secrets', name]);
+    if (Object.hasOwn(d.env, name) && !issues.some((i) => i.path === path)) {
+      issues.push({ path, message: "also set by the session's env" });
+    }
+  }
+  return issues;
 }
 
 function resolveAttention(
@@ -187,6 +213,11 @@ export function parseSessionPatch(input: unknown): SessionPatch {
   return parsed.data;
 }
 
-function zodIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+/** Issues by field; those of `secrets` worded and located as for a workflow (union branches). */
+function zodIssues(error: z.ZodError, raw?: unknown): FieldIssue[] {
+  return error.issues.flatMap((i) =>
+    i.path[0] === 'secrets'
+      ? zodFieldIssues([i], raw)
+      : [{ path: i.path.join('.'), message: i.message }],
+  );
 }

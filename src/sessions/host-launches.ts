@@ -8,7 +8,9 @@
  * once a stored record no longer needs it, so a crash in between cannot lose the exit.
  *
  * The session is seen through `LaunchSession`; a launch's reports count only while it is the
- * session's process.
+ * session's process. A new launch resolves the session's secrets before its number is stored (a
+ * missing one: no launch at all); a launch found again resolves them again before its output is
+ * read, so replayed lines are masked like live ones.
  * @module
  */
 import type { Logger } from 'pino';
@@ -55,6 +57,12 @@ export class HostLaunches implements Launcher {
     const s = this.session;
     const stored = s.record.hostProcess;
     const resumed = resume && stored !== undefined;
+    let secrets: Readonly<Record<string, string>>;
+    try {
+      secrets = resumed ? await this.#recall() : await s.secrets.forLaunch();
+    } catch (err) {
+      return { ok: false, error: s.secrets.describe(err), at: s.now() };
+    }
     const launch: HostLaunch = resumed
       ? stored
       : { launch: (stored?.launch ?? 0) + 1, offset: 0, seqBase: s.lastSeq };
@@ -67,16 +75,16 @@ export class HostLaunches implements Launcher {
     // The session's process from now on: a stop while it spawns goes to it.
     const held = this.#follow(launch);
     s.process = held;
-    const spec = hostSpawnSpec(s.record, held.key, this.options);
+    const spec = hostSpawnSpec(s.record, held.key, this.options, secrets);
     try {
       const outcome = await held.spawn(spec, resumed ? this.#replayFrom(launch) : 0);
       if (outcome.ok) return { ok: true, pid: outcome.pid };
       this.#drop(held);
       this.#releases.add(launch.launch);
-      return { ok: false, error: outcome.error, at: s.now() };
+      return { ok: false, error: s.secrets.describe(outcome.error), at: s.now() };
     } catch (err) {
       this.#drop(held);
-      return { ok: false, error: (err as Error).message, at: s.now() };
+      return { ok: false, error: s.secrets.describe(err), at: s.now() };
     }
   }
 
@@ -89,6 +97,7 @@ export class HostLaunches implements Launcher {
     const held = this.#follow(launch);
     this.session.process = held;
     try {
+      await this.#recall();
       await held.attach(info, this.#replayFrom(launch));
     } catch (err) {
       this.logger.error({ err, sessionId: this.session.id }, 're-attaching a session failed');
@@ -107,6 +116,7 @@ export class HostLaunches implements Launcher {
     if (info.spool.nextOffset <= launch.offset) return;
     const lost = this.#follow(launch);
     try {
+      await this.#recall();
       await lost.attach(info, this.#replayFrom(launch));
       await Promise.race([lost.ended, delay(LOST_REPLAY_MS)]);
     } catch (err) {
@@ -154,6 +164,21 @@ export class HostLaunches implements Launcher {
     });
     const mine = () => held === s.process && !s.closed;
     return held;
+  }
+
+  /**
+   * The secrets of a launch an earlier server started, before its output is read; when they
+   * cannot be resolved any more its output is withheld (`***`), and the server's log says why.
+   */
+  async #recall(): Promise<Readonly<Record<string, string>>> {
+    const { env, error } = await this.session.secrets.recall();
+    if (error !== null) {
+      this.logger.error(
+        { err: error, sessionId: this.session.id },
+        "a session's secrets are unavailable: its output is withheld",
+      );
+    }
+    return env;
   }
 
   /** A launch that did not start is not the session's process. */

@@ -7,6 +7,7 @@
 import type { SessionMachineEvent, SpawnResult } from '../../machines/session.machine.ts';
 import type { SessionRecord } from '../store/index.ts';
 import type { RunningProcess } from './session-process.ts';
+import type { SessionSecrets } from './session-secrets.ts';
 import type { SessionStatus } from './types.ts';
 
 /** Statuses in which a session's stored launch may still be running. */
@@ -25,6 +26,8 @@ export interface LaunchSession {
   readonly lastSeq: number;
   /** The session's current process. */
   process: RunningProcess | null;
+  /** Its secrets: resolved for each launch (again for a launch found again). */
+  readonly secrets: Pick<SessionSecrets, 'forLaunch' | 'recall' | 'describe'>;
   /** Records where the host launch stands; `soon` lets the write wait a little. */
   setLaunch(launch: HostLaunch, when: 'now' | 'soon'): void;
   /** Resolves once every change so far is stored. */

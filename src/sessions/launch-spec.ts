@@ -1,8 +1,9 @@
 /**
  * What a session's process is started with, built from its record: argv (its `command`, or its
  * `run` script under `sh -c`), working directory and environment (built, never inherited: the
- * base environment of steps, then the definition's `env`, then `STATOR_SESSION_ID` and
- * `STATOR_SESSION_NAME`; nothing of Stator's own configuration), as a child of this
+ * base environment of steps, then the definition's `env`, then the secrets resolved for this
+ * launch, then `STATOR_SESSION_ID` and `STATOR_SESSION_NAME`; nothing of Stator's own
+ * configuration), as a child of this
  * process or as a spawn request to the process host.
  * @module
  */
@@ -17,12 +18,13 @@ import type { SessionLaunch } from './session-process.ts';
 export function childLaunch(
   record: SessionRecord,
   options: ResolvedSessionManagerOptions,
+  secrets: Readonly<Record<string, string>>,
   pids?: Pick<PidRegistry, 'record' | 'forget'>,
 ): SessionLaunch {
   const def = record.definition;
   return {
     argv: argvOf(record),
-    env: envOf(record, options),
+    env: envOf(record, options, secrets),
     maxLineLength: options.maxLineLength,
     killGraceMs: options.killGraceMs,
     ...(def.cwd !== undefined && { cwd: def.cwd }),
@@ -35,12 +37,13 @@ export function hostSpawnSpec(
   record: SessionRecord,
   key: string,
   options: ResolvedSessionManagerOptions,
+  secrets: Readonly<Record<string, string>>,
 ): HostSpawnSpec {
   return {
     key,
     argv: argvOf(record),
     cwd: resolve(record.definition.cwd ?? process.cwd()),
-    env: envOf(record, options),
+    env: envOf(record, options, secrets),
     stdin: 'pipe',
     endGroupOnExit: true,
     killGraceMs: options.killGraceMs,
@@ -56,10 +59,12 @@ function argvOf(record: SessionRecord): string[] {
 function envOf(
   record: SessionRecord,
   options: ResolvedSessionManagerOptions,
+  secrets: Readonly<Record<string, string>>,
 ): Record<string, string> {
   return {
     ...baseEnvironment(options.envPassthrough),
     ...record.definition.env,
+    ...secrets,
     STATOR_SESSION_ID: record.id,
     STATOR_SESSION_NAME: record.definition.name,
   };

@@ -5,6 +5,7 @@
  * handed to the pipeline, and its record written to the store after every change (one write in
  * flight; the latest state wins). The process is a child of this process, or, with a process
  * host, a launch held by the host (host-launches.ts), which a restarted server re-attaches to.
+ * Every output line passes the session's secret masker (session-secrets.ts) first.
  * @module
  */
 import { createActor, fromPromise, type Actor, type Snapshot } from 'xstate';
@@ -21,7 +22,8 @@ import type { SessionEvent } from '../events.ts';
 import type { PidRegistry } from '../exec/index.ts';
 import type { HeldProcessInfo } from '../host/index.ts';
 import type { SessionRecord } from '../store/index.ts';
-import { ConflictError, TimeoutError } from '../errors.ts';
+import { ConflictError, TimeoutError, type SecretUnavailableError } from '../errors.ts';
+import type { SecretResolver } from '../secrets/index.ts';
 import { promptMatcher } from './attention.ts';
 import { ChildLaunches } from './child-launches.ts';
 import { HostLaunches, OFFSET_STORE_MS, type LaunchHost } from './host-launches.ts';
@@ -33,6 +35,7 @@ import { recordAfter } from './record-update.ts';
 import { RecordWriter } from './record-writer.ts';
 import type { RunningProcess } from './session-process.ts';
 import { recordView } from './session-list.ts';
+import { SessionSecrets } from './session-secrets.ts';
 import type { SessionLogLine, SessionStatus, SessionView } from './types.ts';
 
 /** What a live session needs from its manager. */
@@ -42,6 +45,8 @@ export interface LiveSessionDeps {
   options: ResolvedSessionManagerOptions;
   emit(sessionId: string, event: SessionEvent): void;
   persist(record: SessionRecord): Promise<void>;
+  /** Resolves the session's secrets at each launch (and registers them for the server's log). */
+  secrets: SecretResolver;
   pids?: Pick<PidRegistry, 'record' | 'forget'>;
   /** The process host: launches are spawned by it and outlive this process. */
   host?: LaunchHost;
@@ -66,6 +71,7 @@ export class LiveSession {
   readonly #buffer: OutputBuffer;
   readonly #isPrompt: (latest: string) => boolean;
   readonly #writer: RecordWriter;
+  readonly #secrets: SessionSecrets;
   readonly #launcher: Launcher;
   /** The launcher when the process host runs the session's processes. */
   readonly #launches: HostLaunches | undefined;
@@ -86,6 +92,7 @@ export class LiveSession {
     const def = record.definition;
     this.#buffer = new OutputBuffer(options.maxLogLines, options.maxLogBytes);
     this.#isPrompt = promptMatcher(def.attention?.prompt);
+    this.#secrets = new SessionSecrets(def.secrets, deps.secrets);
     this.#machine = sessionMachine.provide({
       actors: {
         spawnProcess: fromPromise<SpawnResult, { sessionId: string }>(() => this.#spawn()),
@@ -142,6 +149,11 @@ export class LiveSession {
     return this.#process;
   }
 
+  /** Why the latest launch did not start, when one of its secrets was unavailable. */
+  get secretFailure(): SecretUnavailableError | null {
+    return this.#secrets.failure;
+  }
+
   /** Starts the actor (in `created`); nothing runs until a `start`. */
   start(): void {
     this.#actor.start();
@@ -174,11 +186,13 @@ export class LiveSession {
     );
     this.#record = { ...this.#record, pid: info.pid };
     this.#actor.start();
-    const latest = await this.#launches!.reattach(info);
-    const prompt = this.#isPrompt(latest);
-    if (this.#record.status === 'stopping') this.send({ type: 'stop' });
+    const attached = this.#launches!.reattach(info); // the process is this session's from now on
+    // Stopping: stopped again before an exit that came meanwhile could look like a crash.
+    const stopping = this.#record.status === 'stopping';
+    if (stopping) this.send({ type: 'stop' });
+    const prompt = this.#isPrompt(await attached);
     // A prompt written meanwhile awaits input; busy, the quiet timer starts again.
-    else if (prompt || activity === 'busy') this.send({ type: 'output', prompt });
+    if (!stopping && (prompt || activity === 'busy')) this.send({ type: 'output', prompt });
     this.#writer.touch();
   }
 
@@ -346,6 +360,7 @@ export class LiveSession {
       set process(p) {
         self.#process = p;
       },
+      secrets: this.#secrets,
       setLaunch: (launch, when) => {
         this.#record = { ...this.#record, hostProcess: launch };
         if (when === 'now') this.#writer.touch();
@@ -362,6 +377,7 @@ export class LiveSession {
   /** A line into the ring (with its own seq, from the host) and, unless old news, an event. */
   #line(stream: 'stdout' | 'stderr', line: string, seq = 0, news = true): void {
     if (this.#closed) return;
+    line = this.#secrets.mask(line);
     const ts = new Date(this.deps.clock.now()).toISOString();
     const entry = this.#buffer.push(stream, line, ts, seq);
     if (!news) return;

@@ -7,16 +7,26 @@
  * With a process host, session processes belong to the host: `close()` leaves them running and
  * the next `restore()` re-attaches to them (held-sessions.ts); `close({ stopProcesses: true })`
  * ends them as a close without a host does.
+ *
+ * A session's secrets are resolved at each launch; a start or restart whose launch found one
+ * unavailable leaves the session crashed (its policy applies) and answers `secret_unavailable`.
  * @module
  */
 import type { HostClient } from '../host/index.ts';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.ts';
 import type { Clock } from '../clock.ts';
-import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError } from '../errors.ts';
+import {
+  ConflictError,
+  InvalidArgumentError,
+  NotFoundError,
+  SecretUnavailableError,
+  UnavailableError,
+} from '../errors.ts';
 import type { SessionEvent } from '../events.ts';
 import type { PidRegistry } from '../exec/index.ts';
 import { newId } from '../ids.ts';
+import { createSecretResolver, type SecretResolver } from '../secrets/index.ts';
 import type { SessionRecord, Store } from '../store/index.ts';
 import {
   parseSessionDefinition,
@@ -59,6 +69,11 @@ export interface SessionManagerDeps {
    * of the server (restore re-attaches to them). Without it they are children of this process.
    */
   host?: HostClient;
+  /**
+   * Resolves sessions' secrets at each launch; give the service's, so the values are masked in
+   * its log too. @default a resolver reading this process's environment, registering nothing
+   */
+  secrets?: SecretResolver;
   /** Cluster mode: other processes' sessions are read from the store, commands forwarded. */
   cluster?: { bus: Pick<Bus, 'request'> };
   options?: SessionManagerOptions;
@@ -79,11 +94,13 @@ const COMMAND_SLACK_MS = 10_000;
 export class LocalSessionManager implements SessionManager {
   readonly #sessions = new Map<string, LiveSession>();
   readonly #opts;
+  readonly #secrets: SecretResolver;
   #restored = false;
   #closing: Promise<void> | undefined;
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.#opts = resolveSessionManagerOptions(deps.options);
+    this.#secrets = deps.secrets ?? createSecretResolver();
     // A host that went away took the pipes of its processes: they are ended, their exits handled.
     void deps.host?.closed.then(() => {
       if (!this.#closing) for (const s of this.#sessions.values()) s.hostGone();
@@ -116,7 +133,13 @@ export class LocalSessionManager implements SessionManager {
       throw err;
     }
     live.start();
-    if (def.autostart) return this.start(record.id);
+    // Created either way: a start that found a secret missing shows in the session's lastError.
+    if (def.autostart) {
+      return this.start(record.id).catch((err: unknown) => {
+        if (err instanceof SecretUnavailableError) return live.view();
+        throw err;
+      });
+    }
     await live.flush();
     return live.view();
   }
@@ -180,6 +203,7 @@ export class LocalSessionManager implements SessionManager {
       if (live.status === 'stopping') await live.waitFor(RESTING, this.#waitMs());
       if (live.status !== 'running' && live.status !== 'starting') live.send({ type: 'start' });
       await live.waitFor((s) => s !== 'starting', this.#waitMs());
+      await this.#launched(live);
     });
   }
 
@@ -194,6 +218,7 @@ export class LocalSessionManager implements SessionManager {
     return this.#command(id, { type: 'restart' }, async (live) => {
       live.send({ type: 'restart' });
       await live.waitFor(RESTING, this.#waitMs());
+      await this.#launched(live);
     });
   }
 
@@ -309,6 +334,7 @@ export class LocalSessionManager implements SessionManager {
       options: this.#opts,
       emit: this.deps.emit,
       persist: (r) => this.deps.store.putSession(r),
+      secrets: this.#secrets,
       ...(this.deps.pids && { pids: this.deps.pids }),
       ...(this.deps.host && { host: this.deps.host }),
     });
@@ -366,6 +392,14 @@ export class LocalSessionManager implements SessionManager {
     if (live.record.definition.autostart && resting) {
       await this.start(live.id).catch((err: unknown) => this.#startFailed(live.id, err));
     }
+  }
+
+  /** After a start: SecretUnavailableError (once stored) when its launch found a secret missing. */
+  async #launched(live: LiveSession): Promise<void> {
+    const failure = live.secretFailure;
+    if (failure === null || !['crashed', 'restarting', 'failed'].includes(live.status)) return;
+    await live.flush();
+    throw failure;
   }
 
   #startFailed(id: string, err: unknown): void {

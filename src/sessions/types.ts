@@ -4,6 +4,7 @@
  * and its front doors (commands, HTTP, NATS, rate limiting).
  * @module
  */
+import type { SecretSource } from '../workflow/index.ts';
 
 /** Top-level states of a session. */
 export type SessionStatus =
@@ -32,6 +33,11 @@ export interface SessionDefinition {
   run?: string;
   cwd?: string;
   env: Record<string, string>;
+  /**
+   * Secrets by the variable name the process receives them as: only their sources are stored and
+   * shown; values are resolved at each launch and masked (`***`) in the session's output.
+   */
+  secrets?: Record<string, SecretSource>;
   tags: string[];
   restart: RestartPolicy;
   /** Restarts allowed within `restartWindowMs` before the session is `failed`. @default 5 */

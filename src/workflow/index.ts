@@ -10,7 +10,8 @@
  *   MAX_REPORTED_ISSUES, WORKFLOW_EXTENSIONS
  * - schema: workflowSchema, rawWorkflowSchema, rawStepSchema, resolveWorkflow, valueType, ID_PATTERN,
  *   INPUT_NAME_PATTERN, ENV_NAME_PATTERN, STEP_KINDS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY,
- *   MAX_STEPS, MAX_ATTEMPTS, MAX_SECRETS, DEFAULT_SHELL, DEFAULT_RETRY, KNOWN_FIELDS
+ *   MAX_STEPS, MAX_ATTEMPTS, MAX_SECRETS, DEFAULT_SHELL, DEFAULT_RETRY, KNOWN_FIELDS,
+ *   secretsSchema, secretNameIssues (shared with session definitions)
  * - durations: parseDuration, formatDuration, durationSchema, positiveDurationSchema,
  *   MAX_DURATION_MS, DURATION_PATTERN
  * - graph: checkDag, planDag, DagNode, DagIssue, DagPlan, PlanOptions
@@ -67,6 +68,8 @@ export {
   rawStepSchema,
   rawWorkflowSchema,
   resolveWorkflow,
+  secretNameIssues,
+  secretsSchema,
   STEP_KINDS,
   valueType,
   workflowSchema,

@@ -83,14 +83,15 @@ const secretSourceSchema = z
   )
   .describe("Where the value is read when a run starts: the server's environment or a file.");
 
-const secretsSchema = z
+/** `secrets` of a workflow or session: sources by name (names: see `secretNameIssues`). */
+export const secretsSchema = z
   .record(z.string(), secretSourceSchema)
   .describe(
     'Secrets steps receive as environment variables, by name; masked (***) in logs, events and records.',
   );
 
 /** Problems of a workflow's secret names: pattern, reserved prefixes, count, clashes with env. */
-function secretNameIssues(w: {
+export function secretNameIssues(w: {
   env?: Record<string, string>;
   secrets?: Record<string, unknown>;
   steps: ReadonlyArray<{ id: string; env?: Record<string, string> }>;

@@ -127,6 +127,40 @@ describe('generated NATS input', () => {
     expect(tally.total).toBeGreaterThanOrEqual(BATCHES * BATCH);
   }, 120_000);
 
+  it('names the bound: 64 levels on stator.api.*, 128 on other subjects, aliases', async () => {
+    const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+    const bound = async (subject: string, payload: string) =>
+      (await client.request<{ error?: { code: string; details: unknown } }>(subject, payload))
+        .error;
+    expect(await bound('stator.api.workflow.execute', `{"input": ${nested(64)}}`)).toMatchObject({
+      code: 'input_bounds',
+      details: { bound: 'depth', limit: 64 },
+    });
+    expect(await bound('stator.api.session.create', nested(5000))).toMatchObject({
+      code: 'input_bounds',
+      details: { bound: 'depth', limit: 64 },
+    });
+    expect(await bound('stator.execution.nope.in', nested(129))).toMatchObject({
+      code: 'input_bounds',
+      details: { bound: 'depth', limit: 128 },
+    });
+    expect(await bound('fuzz.trigger', `{"a": ${nested(10_000)}}`)).toMatchObject({
+      code: 'input_bounds',
+      details: { bound: 'depth', limit: 128 },
+    });
+    const bomb = ['id: bomb', 'a0: &a0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      bomb.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(',')}]`,
+      );
+    expect(await bound('stator.api.workflow.register', bomb.join('\n'))).toMatchObject({
+      code: 'input_bounds',
+      details: { bound: 'aliases', limit: 100 },
+    });
+  });
+
   it('still registers and runs a workflow over NATS afterwards', async () => {
     const id = `fuzz-after-${Date.now()}`;
     const yaml = `id: ${id}\nsteps:\n  - id: a\n    noop: true\n  - id: b\n    needs: [a]\n    noop: true\n`;

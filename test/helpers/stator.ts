@@ -6,6 +6,7 @@
  * Test files usually get one through `useStator()` (use-stator.ts), which adds the hooks.
  * @module
  */
+import { connectHost } from '../../src/host/index.ts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,8 +136,10 @@ export async function startStator(options: TestStatorOptions = {}): Promise<Test
     close() {
       closed ??= (async () => {
         try {
-          await stator.close();
+          // A test ends what it started: steps and sessions are not left to the process host.
+          await stator.close({ stopProcesses: true });
         } finally {
+          await shutDownHost(dataDir);
           processes.killSurvivors();
           await rm(dataDir, { recursive: true, force: true });
         }
@@ -182,4 +185,17 @@ export async function readPid(file: string, timeoutMs = 10_000): Promise<number>
     },
     { timeoutMs, message: `pid in ${file}` },
   );
+}
+
+/** Shuts down the data directory's process host, if one still answers, killing what it holds. */
+async function shutDownHost(dataDir: string): Promise<void> {
+  const host = await connectHost({ dataDir, startIfMissing: false }).catch(() => undefined);
+  if (!host) return;
+  try {
+    await host.shutdown({ killProcesses: true });
+  } catch {
+    // Gone meanwhile.
+  } finally {
+    host.close();
+  }
 }

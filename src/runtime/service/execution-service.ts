@@ -28,7 +28,7 @@ import { formatLogs } from '../format-logs.ts';
 import type { ExecuteOptions, ExecuteResult } from '../types.ts';
 import type { WorkQueue } from '../work-queue.ts';
 import { Admission } from './admission.ts';
-import { claimExecuteKey } from './execute-idempotency.ts';
+import { claimExecuteKey, KeyFlights } from './execute-idempotency.ts';
 
 /** What starting and reading executions use. */
 export interface ExecutionServiceContext {
@@ -63,6 +63,7 @@ export interface ExecutionServiceContext {
 /** Records and queues executions; reads them back. */
 export class ExecutionService {
   readonly #admission: Admission;
+  readonly #flights = new KeyFlights();
 
   constructor(private readonly ctx: ExecutionServiceContext) {
     this.#admission = new Admission({ queue: ctx.queue, queueLimit: ctx.queueLimit });
@@ -84,10 +85,23 @@ export class ExecutionService {
     if (!isValidToken(proposedId)) {
       throw InvalidArgumentError.format([{ path: 'executionId', message: 'not a valid id' }]);
     }
-    if (opts.idempotencyKey === undefined) return this.#start(workflow, inputs, proposedId);
+    const key = opts.idempotencyKey;
+    if (key === undefined) return this.#start(workflow, inputs, proposedId);
+    return this.#flights.run(workflowId, key, () =>
+      this.#startOnce(workflow, inputs, proposedId, key),
+    );
+  }
+
+  /** Claims `key` and starts the run, or answers the run that holds the key. */
+  async #startOnce(
+    workflow: WorkflowRecord,
+    inputs: Record<string, unknown>,
+    proposedId: string,
+    key: string,
+  ): Promise<ExecuteResult> {
     const { executionId, replay } = await claimExecuteKey(this.ctx.store, {
-      workflowId,
-      key: opts.idempotencyKey,
+      workflowId: workflow.id,
+      key,
       executionId: proposedId,
       nowMs: this.ctx.clock.now(),
       retentionMs: this.ctx.idempotencyRetentionMs,
@@ -177,14 +191,21 @@ export class ExecutionService {
     }
   }
 
-  /** Queues every run the store holds as unfinished (embedded mode, at start). */
+  /**
+   * Queues every run the store holds as unfinished (embedded mode, at start), past the queue's
+   * bound if need be: they were accepted (those queued and those running at the crash can
+   * together exceed it).
+   */
   async requeueUnfinished(): Promise<number> {
     const { store, queue, logger } = this.ctx;
     const unfinished = await store.listUnfinishedExecutions();
     let queued = 0;
     for (const record of unfinished) {
       try {
-        await queue.push({ executionId: record.id, workflowId: record.workflowId });
+        await queue.push(
+          { executionId: record.id, workflowId: record.workflowId },
+          { overLimit: true },
+        );
         queued++;
       } catch (err) {
         logger.error({ err, executionId: record.id }, 'could not requeue a run');

@@ -36,10 +36,12 @@ export class ExecutionWaiter {
     const deadline = clock.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     // A run this process holds (live, or created here for the in-process queue) is not
     // finished: wait for its end before the first read instead of reading it twice.
-    let unfinished =
+    // Asked on every pass: a queued run is read from the store only once it is no longer held here
+    // (10,000 waiters on queued runs would otherwise each read the store once a second).
+    const unfinished = () =>
       executions.get(id) !== undefined || (this.ctx.localQueue && this.ctx.created.has(id));
     for (;;) {
-      if (!unfinished) {
+      if (!unfinished()) {
         const record = await this.ctx.getExecution(id);
         if (FINAL_EXECUTION_STATUSES.includes(record.status) && !executions.get(id)) {
           // Finished here a moment ago: its final events may still be on their way to the
@@ -49,7 +51,6 @@ export class ExecutionWaiter {
           return record;
         }
       }
-      unfinished = false;
       const left = deadline - clock.now();
       if (left <= 0) throw new TimeoutError(`execution '${id}' did not finish in time`, { id });
       // With an in-process queue the run ends here, queued or live: wait for its end (a slow

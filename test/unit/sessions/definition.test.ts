@@ -114,3 +114,46 @@ describe('session definition', () => {
     );
   });
 });
+
+describe('session definition: secrets', () => {
+  const base = { name: 's', run: 'true', env: { PORT: '1' } };
+  const issues = (secrets: unknown) =>
+    issuesOf(() => parseSessionDefinition({ ...base, secrets })).map(
+      (i) => `${i.path}: ${i.message}`,
+    );
+
+  it('takes {env: VAR} and {file: PATH} sources by name, stored as given', () => {
+    const def = parseSessionDefinition({
+      ...base,
+      secrets: { TOKEN: { env: 'SESSION_TOKEN' }, KEY: { file: 'k.pem' } },
+    });
+    expect(def.secrets).toEqual({ TOKEN: { env: 'SESSION_TOKEN' }, KEY: { file: 'k.pem' } });
+    expect(parseSessionDefinition(def)).toEqual(def);
+    expect('secrets' in parseSessionDefinition(base)).toBe(false);
+  });
+
+  it("refuses what a workflow's secrets refuse, worded the same, and a clash with env", () => {
+    expect(issues({ T: { foo: 1 } })).toEqual([
+      'secrets.T: a secret is {env: VARIABLE} or {file: PATH}',
+    ]);
+    expect(issues({ T: 'plain value' })).toEqual([
+      'secrets.T: a secret is {env: VARIABLE} or {file: PATH}',
+    ]);
+    expect(issues({ T: { env: 'STATOR_API_TOKEN' } })).toEqual([
+      "secrets.T.env: Stator's own configuration (STATOR_*) is never a step's secret",
+    ]);
+    expect(issues({ 'a-b': { env: 'X' } })).toEqual([
+      'secrets["a-b"]: secret names are variable names (letters, digits and _)',
+    ]);
+    expect(issues({ STATOR_SESSION_ID: { env: 'X' } })).toEqual([
+      'secrets.STATOR_SESSION_ID: secret names cannot start with STATOR_',
+    ]);
+    expect(issues({ PORT: { env: 'X' } })).toEqual(["secrets.PORT: also set by the session's env"]);
+    const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`S${i}`, { env: 'X' }]));
+    expect(issues(many)).toEqual(['secrets: at most 100 secrets']);
+  });
+
+  it('cannot be changed by an update', () => {
+    expect(issuesOf(() => parseSessionPatch({ secrets: {} }))).not.toEqual([]);
+  });
+});

@@ -290,6 +290,35 @@ describe('sessions on a process host', () => {
     await waitFor(async () => (await m2.logs(v.id)).some((l) => l.line === 'still here'));
   });
 
+  it('a session stored as stopping is stopped, whether its process still runs or ended meanwhile', async () => {
+    const host1 = await fx.connect();
+    const m1 = manager(host1);
+    const running = await m1.create({ name: 'running', command: ['cat'], autostart: true });
+    const ended = await m1.create({ name: 'ended', command: ['cat'], autostart: true });
+    tracker.track(running.pid);
+    tracker.track(ended.pid);
+    await shutDown(m1, host1);
+    // As if the server died while stopping them; the host finished one of the stops meanwhile.
+    for (const v of [running, ended]) {
+      const record = (await store.getSession(v.id))!;
+      await store.putSession({ ...record, status: 'stopping' });
+    }
+    const host2 = await fx.connect();
+    await host2.cancel(`session:${ended.id}:1`);
+    expect(await waitGone(ended.pid!, 5000)).toBe(true);
+
+    const events: Recorded[] = [];
+    const m2 = manager(host2, events);
+    await m2.restore();
+    for (const v of [running, ended]) {
+      await until(m2, v.id, (s) => s.status === 'stopped');
+      expect(statuses(events, v.id)).toEqual(['stopping', 'stopped']);
+      expect((await m2.get(v.id)).restarts).toBe(0);
+    }
+    expect(await waitGone(running.pid!, 5000)).toBe(true);
+    await waitFor(async () => (await host2.list()).length === 0, { message: 'both released' });
+  });
+
   it('close with stopProcesses ends them; the next restore finds them lost', async () => {
     const host1 = await fx.connect();
     const m1 = manager(host1);

@@ -108,6 +108,9 @@ describe('MemoryWorkQueue counts per workflow', () => {
       details: { scope: 'node', limit: 1 },
     });
     expect(queue.sizeOf('w')).toBe(1);
+    // Runs accepted before a restart are queued again whatever the bound.
+    await queue.push({ executionId: 'c', workflowId: 'w' }, { overLimit: true });
+    expect([queue.size(), queue.sizeOf('w')]).toEqual([2, 2]);
   });
 });
 
