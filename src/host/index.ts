@@ -19,6 +19,7 @@
  * @module
  */
 export { connectHost } from './host-client.ts';
+export { reconnectingHost } from './reconnecting-host.ts';
 export type { AttachRequest, HostClient } from './host-client.ts';
 export type { AttachHandlers } from './attach-handlers.ts';
 export { reapDeadHost } from './reap-dead-host.ts';

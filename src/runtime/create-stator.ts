@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { baseEnvironment, createExecaRunner, createPidRegistry } from '../exec/index.ts';
 import { SecretRegistry, createSecretResolver } from '../secrets/index.ts';
 import { systemClock } from '../clock.ts';
-import { connectHost, type HostClient } from '../host/index.ts';
+import { connectHost, reconnectingHost, type HostClient } from '../host/index.ts';
 import { MonitorHub } from '../monitor/index.ts';
 import { resolveStatorOptions, type StatorOptions } from './options.ts';
 import { ExecutionRecorder } from './execution-recorder.ts';
@@ -76,9 +76,10 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const bus: Bus = opts.bus ?? createMemoryBus();
   // With a data directory of our own, processes are spawned by its process host, which outlives
   // this process: a restart re-attaches to them. Connecting reaps what a dead host left first.
-  const host = opts.processHost
-    ? await connectHost({ dataDir: opts.dataDir, killGraceMs: opts.killGraceMs })
-    : undefined;
+  // A host that dies while this process runs is replaced (its processes reaped and reported
+  // lost); runs going through it re-attach to the new one.
+  const openHost = () => connectHost({ dataDir: opts.dataDir, killGraceMs: opts.killGraceMs });
+  const host = opts.processHost ? reconnectingHost(await openHost(), openHost, logger) : undefined;
   if (host?.reaped && (host.reaped.killed.length > 0 || host.reaped.lost.length > 0)) {
     logger.warn(
       { killed: host.reaped.killed.length, lost: host.reaped.lost.length },
