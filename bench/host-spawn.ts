@@ -21,9 +21,9 @@ import { createExecaRunner, processStartTime } from '../src/exec/index.ts';
 import { connectHost } from '../src/host/index.ts';
 import { Journal } from '../src/host/journal.js';
 import { machineFacts, pairedRatio, summarize, type Summary } from './lib/stats.ts';
-import { spawnLoop } from './lib/spawn-loops.ts';
+import { spawnLoop, timedSpawnLoop } from './lib/spawn-loops.ts';
 import { bareSpawnLoop, type SpawnSample } from './lib/bare-spawn.ts';
-import { cpuMsOf, memoryOf } from './lib/proc-stats.ts';
+import { memoryOf } from './lib/proc-stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,14 +37,8 @@ const REPS = Number(values.reps);
 const CONCURRENCY = Number(values.concurrency);
 
 /** Runs N spawns through `once`; CPU counts this process and `alsoPid` (the host). */
-async function loop(once: () => Promise<unknown>, alsoPid?: number): Promise<SpawnSample> {
-  const other0 = alsoPid === undefined ? 0 : cpuMsOf(alsoPid);
-  const cpu0 = process.cpuUsage();
-  const ms = await spawnLoop(once, [], N, CONCURRENCY);
-  const cpu = process.cpuUsage(cpu0);
-  const other = alsoPid === undefined ? 0 : cpuMsOf(alsoPid) - other0;
-  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 + other };
-}
+const loop = (once: () => Promise<unknown>, alsoPid?: number): Promise<SpawnSample> =>
+  timedSpawnLoop(once, N, CONCURRENCY, alsoPid);
 
 /** Microseconds per call of `fn`, over `n` calls. */
 function perCall(n: number, fn: () => void): number {

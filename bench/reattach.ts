@@ -1,6 +1,6 @@
 /**
  * The cost of re-attachment: `--runs` (100) runs, each one `exec` step that prints `begin`,
- * sleeps 2 s, prints `during`, sleeps the rest of `--sleep` (8 s in all) and prints `end`, are
+ * sleeps 0.5 s, prints `during`, sleeps the rest of `--sleep` (8 s in all) and prints `end`, are
  * in flight when the server is killed with SIGKILL; the server is started again on the same data
  * directory (its process host and the step processes never stopped). Against the same number
  * started fresh on the same server, in the same repetition.
@@ -14,7 +14,8 @@
  *    alone, and a new server on the same data directory. Its event stream is read from the
  *    start (`lastEventId=0`), so events published before it listened count too. Timed from the
  *    new server's spawn: listening, every step re-attached (`step.started` with `resumed: true`),
- *    every `during` line (printed while no server ran) replayed, every run final.
+ *    every `during` line not seen before the kill (printed 0.5 s after `begin`: while no server
+ *    ran) replayed, every run final.
  * Event times are the server's stamps (`ts`). "Exit → final" is, per run, the run's `finishedAt`
  * minus its step's `startedAt` + the sleep: how long after its process could have ended the run
  * was final (the floor of a run is its sleep). Every run must complete with one attempt, no lost
@@ -45,7 +46,7 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 const SLEEP_S = Number(values.sleep);
 const REPS = Number(values.reps);
-const DURING_S = 2;
+const DURING_S = 0.5;
 if (!(SLEEP_S > DURING_S)) throw new Error(`--sleep must exceed ${DURING_S} (seconds)`);
 const WORKFLOW = 'reattach-bench';
 const TIMEOUT_MS = 180_000;
@@ -135,6 +136,7 @@ interface RepFigures {
     firstResumedMs: number;
     allResumedMs: number;
     resumeSpanMs: number;
+    firstReplayedMs: number | null;
     allReplayedMs: number | null;
     allFinalMs: number;
     exitToFinal: Summary;
@@ -204,6 +206,7 @@ async function repetition(dirs: BenchDirs, servers: ServerProcess[]): Promise<Re
       firstResumedMs: earliest(resumed) - t,
       allResumedMs: latest(resumed) - t,
       resumeSpanMs: latest(resumed) - earliest(resumed),
+      firstReplayedMs: replayed.length > 0 ? earliest(replayed) - t : null,
       allReplayedMs: replayed.length > 0 ? latest(replayed) - t : null,
       allFinalMs: latest(bFinals) - t,
       exitToFinal: summarize(await checkAndSettle(api, b.ids)),
@@ -259,6 +262,7 @@ async function main(): Promise<void> {
       firstResumedMs: over((r) => r.restart.firstResumedMs),
       allResumedMs: over((r) => r.restart.allResumedMs),
       resumeSpanMs: over((r) => r.restart.resumeSpanMs),
+      firstReplayedMs: over((r) => r.restart.firstReplayedMs),
       allReplayedMs: over((r) => r.restart.allReplayedMs),
       allFinalMs: over((r) => r.restart.allFinalMs),
       exitToFinalMedianMs: over((r) => r.restart.exitToFinal.median),
@@ -296,6 +300,7 @@ async function main(): Promise<void> {
   line('restart: spawn → first re-attached (resumed step.started)', summary.restart.firstResumedMs);
   line('restart: spawn → all re-attached', summary.restart.allResumedMs);
   line('restart: first → last re-attached', summary.restart.resumeSpanMs);
+  line('restart: spawn → first `during` line replayed', summary.restart.firstReplayedMs);
   line('restart: spawn → all `during` lines replayed', summary.restart.allReplayedMs);
   line('restart: spawn → all final', summary.restart.allFinalMs);
   line('restart: exit → final, median run', summary.restart.exitToFinalMedianMs);

@@ -25,7 +25,9 @@
  * Without durable sleeps and re-attachment, runs end `failed`: see `statuses`.
  *
  * Run: `npx tsx bench/restart.ts [--runs 1000] [--sleep 10s] [--engines 2] [--slots 500]
- * [--cpu-prof DIR]` (prints progress on stderr, one JSON summary on stdout). Set
+ * [--reps 1] [--cpu-prof DIR]` (prints progress on stderr, one JSON summary on stdout; with
+ * `--reps N`, N repetitions on new data directories, each printed on stderr, and the summary
+ * gives every figure as median, min, max). Set
  * STATOR_CHAOS_ROOT to time another checkout. `--cpu-prof DIR`: the restarted server writes a
  * CPU profile into DIR when it is stopped at the end (the killed one writes none).
  * @module
@@ -35,7 +37,7 @@ import { ChaosApi, FINAL_STATUSES, type ExecutionView } from '../test/chaos/api.
 import { startServer, type ServerProcess } from '../test/chaos/server-process.ts';
 import { pool } from './lib/pool.ts';
 import { benchDirs, profileEnv, stopAndSweep } from './lib/served-stator.ts';
-import { machineFacts } from './lib/stats.ts';
+import { machineFacts, summarize } from './lib/stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,12 +45,14 @@ const { values } = parseArgs({
     sleep: { type: 'string', default: '10s' },
     engines: { type: 'string', default: '2' },
     slots: { type: 'string', default: '500' },
+    reps: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
   },
 });
 const RUNS = Number(values.runs);
 const SLEEP_MS = durationMs(values.sleep);
+const REPS = Number(values.reps);
 
 /** `250ms`, `3s`, `1m` or a number of ms. */
 function durationMs(text: string): number {
@@ -83,7 +87,8 @@ async function allFinal(api: ChaosApi, runs: number, timeoutMs: number): Promise
   throw new Error(`runs not all final within ${timeoutMs} ms`);
 }
 
-async function main(): Promise<void> {
+/** One repetition on a new data directory: its summary. */
+async function repetition(): Promise<Record<string, unknown>> {
   const dirs = benchDirs('restart');
   const { dataDir, workflowsDir } = dirs;
   const servers: ServerProcess[] = [];
@@ -138,11 +143,24 @@ async function main(): Promise<void> {
     let lostAttempts = 0;
     let lastDeadline = 0;
     let napNotStartedAtKill = 0;
+    let firstDeadline = Infinity;
+    const napLate: number[] = [];
+    const tickStarts: number[] = [];
+    const tickEnds: number[] = [];
     for (const r of records as ExecutionView[]) {
       statuses[r.status] = (statuses[r.status] ?? 0) + 1;
       const nap = r.steps.find((s) => s.id === 'nap');
-      if (r.status === 'completed' && nap?.startedAt)
-        lastDeadline = Math.max(lastDeadline, Date.parse(nap.startedAt) + SLEEP_MS);
+      if (r.status === 'completed' && nap?.startedAt) {
+        const deadline = Date.parse(nap.startedAt) + SLEEP_MS;
+        lastDeadline = Math.max(lastDeadline, deadline);
+        firstDeadline = Math.min(firstDeadline, deadline);
+        if (nap.finishedAt) napLate.push(Date.parse(nap.finishedAt) - deadline);
+      }
+      const tick = r.steps.find((s) => s.id === 'tick');
+      if (tick?.startedAt && tick.finishedAt) {
+        tickStarts.push(Date.parse(tick.startedAt));
+        tickEnds.push(Date.parse(tick.finishedAt));
+      }
       if (r.finishedAt === null || Date.parse(r.finishedAt) > killedAt) unfinishedAtKill++;
       if (!nap?.startedAt || Date.parse(nap.startedAt) > killedAt) napNotStartedAtKill++;
       for (const s of r.steps) {
@@ -168,17 +186,65 @@ async function main(): Promise<void> {
       // restart's spawn; and the time to all final beyond it.
       sleepFloorMs: Math.max(0, lastDeadline - restarted.spawnedAt),
       overFloorMs: finalAt - Math.max(lastDeadline, restarted.spawnedAt),
+      // Where the time over the floor goes: the sleeps end over `deadlineSpreadMs` (as they were
+      // accepted), each `napLateMs` after its deadline; then every run's `tick` process runs:
+      // `tickSpanMs` from the first one's start to the last one's end.
+      deadlineSpreadMs: lastDeadline - firstDeadline,
+      napLateMs: napLate.length > 0 ? summarize(napLate) : null,
+      tickSpanMs: Math.max(...tickEnds) - Math.min(...tickStarts),
       statuses,
       stepsWithMoreThanOneAttempt: rerunSteps,
       lostAttempts,
-      machine: machineFacts(),
     };
-    process.stdout.write(`${JSON.stringify(summary, null, values.json ? 0 : 2)}\n`);
+    return summary;
   } finally {
     // A graceful stop of the last server (it writes its profile), then its host and leftovers.
     const { swept } = await stopAndSweep(servers, dirs);
     if (swept.length > 0) log(`had to kill what was left: ${swept.join('; ')}`);
   }
+}
+
+/**
+ * Every number of `reps` as a Summary (of its `median` where it is a Summary itself); final
+ * statuses summed over the repetitions; the settings as given.
+ */
+function aggregate(reps: Array<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, first] of Object.entries(reps[0]!)) {
+    if (key === 'statuses') {
+      const total: Record<string, number> = {};
+      for (const r of reps)
+        for (const [k, n] of Object.entries(r[key] as Record<string, number>))
+          total[k] = (total[k] ?? 0) + n;
+      out[key] = total;
+      continue;
+    }
+    const numeric =
+      typeof first === 'number' ||
+      (first !== null && typeof first === 'object' && 'median' in first);
+    const setting = ['runs', 'engines', 'slots'].includes(key);
+    out[key] =
+      numeric && !setting
+        ? summarize(
+            reps.map((r) => {
+              const v = r[key];
+              return typeof v === 'number' ? v : ((v as { median?: number } | null)?.median ?? NaN);
+            }),
+          )
+        : first;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const reps: Array<Record<string, unknown>> = [];
+  for (let rep = 0; rep < REPS; rep++) {
+    reps.push(await repetition());
+    if (REPS > 1) log(`rep ${rep + 1}/${REPS}: ${JSON.stringify(reps.at(-1))}`);
+  }
+  const summary = REPS === 1 ? reps[0]! : { reps: REPS, ...aggregate(reps) };
+  summary.machine = machineFacts();
+  process.stdout.write(`${JSON.stringify(summary, null, values.json ? 0 : 2)}\n`);
 }
 
 await main();

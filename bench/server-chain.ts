@@ -14,8 +14,13 @@
  *   from /proc.
  * - Floor: `bareSpawnLoop` (bench/lib/bare-spawn.ts): a new bare `node` process that spawns
  *   `true` as many times in a row, each awaited on 'close'.
- * Repetitions alternate the order of the two; the ratio is the median of per-repetition ratios.
- * Also reported: resident size of the server and of the host after the warm-up and at the end.
+ * - Attribution: the host path alone, as many sequential `run({ argv: ['true'] })` through a
+ *   second client (`connectHost`) of the server's own process host, from this process: request,
+ *   fork in the host, journal, exit event, release; no workflow engine, store or events.
+ * Repetitions rotate the order of the three; ratios are medians of per-repetition ratios. CPU:
+ * server + host per step against the bare loop's own CPU per spawn (less disturbed than wall
+ * time by other load on the machine). Also reported: resident size of the server and of the
+ * host after the warm-up and at the end.
  * The server and its host are stopped at the end (SIGTERM) and checked gone.
  *
  *   npx tsx bench/server-chain.ts [--steps 300] [--reps 5] [--cpu-prof DIR] [--host-prof DIR] [--json]
@@ -33,7 +38,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChaosApi, type ExecutionView } from '../test/chaos/api.ts';
 import { startServer, type ServerProcess } from '../test/chaos/server-process.ts';
+import { connectHost, type HostClient } from '../src/host/index.ts';
 import { bareSpawnLoop, type SpawnSample } from './lib/bare-spawn.ts';
+import { timedSpawnLoop } from './lib/spawn-loops.ts';
 import { EventStream } from './lib/event-stream.ts';
 import { num, ratio, spread } from './lib/format.ts';
 import { cpuMsOf, memoryOf, type Memory } from './lib/proc-stats.ts';
@@ -121,6 +128,18 @@ async function runChain(
   };
 }
 
+/** Everything one invocation measured. */
+interface Measured {
+  runs: ChainSample[];
+  bare: SpawnSample[];
+  hostOnly: SpawnSample[];
+  memWarm: { server: Memory; host: Memory };
+  memEnd: { server: Memory; host: Memory };
+  hostExitedWithServer: boolean;
+  swept: string[];
+  loadBefore: number;
+}
+
 async function main(): Promise<void> {
   const dirs = benchDirs('server-chain');
   const hostProfileDir =
@@ -128,6 +147,8 @@ async function main(): Promise<void> {
   if (hostProfileDir) mkdirSync(hostProfileDir, { recursive: true });
   const servers: ServerProcess[] = [];
   let events: EventStream | undefined;
+  let direct: HostClient | undefined;
+  let stopped = false;
   const loadBefore = loadavg()[0]!;
   try {
     if (hostProfileDir) await startProfiledHost(dirs.dataDir, hostProfileDir);
@@ -144,46 +165,50 @@ async function main(): Promise<void> {
     await api.register(chain(WORKFLOW, STEPS, TRUE_STEP));
     events = await EventStream.open(server.url, { workflowId: WORKFLOW, type: 'execution.' });
     const hostPid = hostPidOf(dirs.dataDir);
+    // A second client of the server's own host, from this process: the host path alone.
+    const client = await connectHost({ dataDir: dirs.dataDir, clientName: 'bench' });
+    direct = client;
+    const viaHost = () => client.run({ argv: ['true'] });
 
     const warm = await runChain(api, events, server.pid, hostPid);
+    await timedSpawnLoop(viaHost, 50, 1);
     log(`warm-up: ${num(warm.ms)} ms`);
     const memWarm = { server: memoryOf(server.pid), host: memoryOf(hostPid) };
     const bare: SpawnSample[] = [];
+    const hostOnly: SpawnSample[] = [];
     const runs: ChainSample[] = [];
     for (let rep = 0; rep < REPS; rep++) {
       const order = [
         async () => bare.push(await bareSpawnLoop(STEPS)),
         async () => runs.push(await runChain(api, events!, server.pid, hostPid)),
+        async () => hostOnly.push(await timedSpawnLoop(viaHost, STEPS, 1, hostPid)),
       ];
-      if (rep % 2) order.reverse();
-      for (const step of order) await step();
+      for (let i = 0; i < order.length; i++) await order[(i + rep) % order.length]!();
       log(
-        `rep ${rep + 1}/${REPS}: server ${num(runs.at(-1)!.ms)} ms, bare ${num(bare.at(-1)!.ms)} ms`,
+        `rep ${rep + 1}/${REPS}: server ${num(runs.at(-1)!.ms)} ms, ` +
+          `host alone ${num(hostOnly.at(-1)!.ms)} ms, bare ${num(bare.at(-1)!.ms)} ms`,
       );
     }
     const memEnd = { server: memoryOf(server.pid), host: memoryOf(hostPid) };
+    client.close();
+    direct = undefined;
     events.close();
     events = undefined;
     const stop = await stopAndSweep(servers, dirs);
-    report(runs, bare, memWarm, memEnd, stop.hostExitedWithServer, stop.swept, loadBefore);
+    stopped = true;
+    report({ runs, bare, hostOnly, memWarm, memEnd, ...stop, loadBefore });
   } finally {
+    direct?.close();
     events?.close();
-    if (servers.some((s) => s.running())) await stopAndSweep(servers, dirs);
+    if (!stopped) await stopAndSweep(servers, dirs);
   }
 }
 
-function report(
-  runs: ChainSample[],
-  bare: SpawnSample[],
-  memWarm: { server: Memory; host: Memory },
-  memEnd: { server: Memory; host: Memory },
-  hostExitedWithServer: boolean,
-  swept: string[],
-  loadBefore: number,
-): void {
+function report(m: Measured): void {
+  const { runs, bare, hostOnly } = m;
   const pick = (f: (r: ChainSample) => number) => summarize(runs.map(f));
-  const chainMs = pick((r) => r.ms);
-  const bareMs = summarize(bare.map((b) => b.ms));
+  const perStep = (xs: SpawnSample[], f: (x: SpawnSample) => number) =>
+    summarize(xs.map((x) => f(x) / STEPS));
   const paired = pairedRatio(
     runs.map((r) => r.ms),
     bare.map((b) => b.ms),
@@ -192,7 +217,7 @@ function report(
     bench: 'server-chain',
     steps: STEPS,
     reps: REPS,
-    serverChainMs: chainMs,
+    serverChainMs: pick((r) => r.ms),
     serverMsPerStep: pick((r) => r.ms / STEPS),
     acceptMs: pick((r) => r.acceptMs),
     recordMs: pick((r) => r.recordMs),
@@ -200,17 +225,31 @@ function report(
     betweenStepsMsPerStep: pick((r) => (r.recordMs - r.inStepsMs) / STEPS),
     serverCpuMsPerStep: pick((r) => r.serverCpuMs / STEPS),
     hostCpuMsPerStep: pick((r) => r.hostCpuMs / STEPS),
-    bareLoopMs: bareMs,
-    bareMsPerSpawn: summarize(bare.map((b) => b.ms / STEPS)),
-    bareCpuMsPerSpawn: summarize(bare.map((b) => b.cpuMs / STEPS)),
+    bareLoopMs: summarize(bare.map((b) => b.ms)),
+    bareMsPerSpawn: perStep(bare, (b) => b.ms),
+    bareCpuMsPerSpawn: perStep(bare, (b) => b.cpuMs),
     bareRssMiB: summarize(bare.map((b) => b.rssMiB ?? NaN)),
+    hostOnlyMsPerSpawn: perStep(hostOnly, (h) => h.ms),
+    hostOnlyCpuMsPerSpawn: perStep(hostOnly, (h) => h.cpuMs),
     ratio: paired,
+    hostOnlyRatio: pairedRatio(
+      hostOnly.map((h) => h.ms),
+      bare.map((b) => b.ms),
+    ),
+    serverOverHostOnly: pairedRatio(
+      runs.map((r) => r.ms),
+      hostOnly.map((h) => h.ms),
+    ),
+    cpuRatio: pairedRatio(
+      runs.map((r) => r.serverCpuMs + r.hostCpuMs),
+      bare.map((b) => b.cpuMs),
+    ),
     target: TARGET,
     met: paired.median <= TARGET,
-    rssMiB: { afterWarmUp: memWarm, end: memEnd },
-    hostExitedWithServer,
-    leftBehind: swept,
-    loadBefore,
+    rssMiB: { afterWarmUp: m.memWarm, end: m.memEnd },
+    hostExitedWithServer: m.hostExitedWithServer,
+    leftBehind: m.swept,
+    loadBefore: m.loadBefore,
     loadAfter: loadavg()[0]!,
     machine: machineFacts(),
   };
@@ -219,20 +258,24 @@ function report(
     return;
   }
   const f = summary.machine;
-  const line = (label: string, value: string) => console.log(`  ${label.padEnd(44)} ${value}`);
+  const line = (label: string, value: string) => console.log(`  ${label.padEnd(50)} ${value}`);
   console.log(
     `${STEPS}-step chain of exec: [true] through the server vs a bare spawn loop; ${REPS} ` +
-      `repetitions; ${f.cpus}× ${f.cpuModel}, node ${f.node}; load ${num(loadBefore)} → ${num(summary.loadAfter)}`,
+      `repetitions; ${f.cpus}× ${f.cpuModel}, node ${f.node}; ` +
+      `load ${num(m.loadBefore)} → ${num(summary.loadAfter)}`,
   );
   console.log('median (min–max)');
-  line('server: execute → final event, ms/chain', spread(chainMs));
+  line('server: execute → final event, ms/chain', spread(summary.serverChainMs));
   line('server: ms/step', spread(summary.serverMsPerStep));
-  line(`bare spawn loop, ms/${STEPS} spawns`, spread(bareMs));
+  line(`bare spawn loop, ms/${STEPS} spawns`, spread(summary.bareLoopMs));
   line('bare spawn loop, ms/spawn', spread(summary.bareMsPerSpawn));
   line(
     `ratio server / bare (paired; target ≤ ${TARGET})`,
     `${ratio(paired)} ${summary.met ? 'met' : 'MISSED'}`,
   );
+  line('host alone (client.run from here), ms/spawn', spread(summary.hostOnlyMsPerSpawn));
+  line('ratio host alone / bare (paired)', ratio(summary.hostOnlyRatio));
+  line('ratio server / host alone (paired)', ratio(summary.serverOverHostOnly));
   line('execute → 202, ms', spread(summary.acceptMs));
   line('record createdAt → finishedAt, ms', spread(summary.recordMs));
   line('inside steps (startedAt → finishedAt), ms/step', spread(summary.inStepsMsPerStep));
@@ -241,13 +284,15 @@ function report(
     'CPU ms/step: server | host',
     `${spread(summary.serverCpuMsPerStep)} | ${spread(summary.hostCpuMsPerStep)}`,
   );
+  line('CPU ms/spawn: host alone (this client + host)', spread(summary.hostOnlyCpuMsPerSpawn));
   line('CPU ms/spawn: bare loop', spread(summary.bareCpuMsPerSpawn));
-  const mem = (m: Memory) => `${num(m.rss)} MiB (peak ${num(m.hwm)})`;
-  line('RSS of the bare loop process', `${spread(summary.bareRssMiB)} MiB`);
-  line('RSS after warm-up: server | host', `${mem(memWarm.server)} | ${mem(memWarm.host)}`);
-  line('RSS at the end: server | host', `${mem(memEnd.server)} | ${mem(memEnd.host)}`);
-  line('host exited with the server (SIGTERM)', String(hostExitedWithServer));
-  line('processes left behind', swept.length === 0 ? 'none' : swept.join('; '));
+  line('CPU ratio (server + host) / bare (paired)', ratio(summary.cpuRatio));
+  line('RSS of the bare loop process, MiB', spread(summary.bareRssMiB));
+  const mem = (x: Memory) => `${num(x.rss)} MiB (peak ${num(x.hwm)})`;
+  line('RSS after warm-up: server | host', `${mem(m.memWarm.server)} | ${mem(m.memWarm.host)}`);
+  line('RSS at the end: server | host', `${mem(m.memEnd.server)} | ${mem(m.memEnd.host)}`);
+  line('host exited with the server (SIGTERM)', String(m.hostExitedWithServer));
+  line('processes left behind', m.swept.length === 0 ? 'none' : m.swept.join('; '));
 }
 
 await main();

@@ -5,6 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
+import type { SpawnSample } from './bare-spawn.ts';
+import { cpuMsOf } from './proc-stats.ts';
 
 /** One spawn, resolved when the child has exited and its stdio closed. */
 export type SpawnOnce = (argv: readonly string[]) => Promise<unknown>;
@@ -37,4 +39,22 @@ export async function spawnLoop(
   const t0 = performance.now();
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
   return performance.now() - t0;
+}
+
+/**
+ * `spawnLoop` of `n` calls of `once` (no argv) in this process, with the CPU ms it cost this
+ * process plus `alsoPid` (the process host that forks for it), as a SpawnSample.
+ */
+export async function timedSpawnLoop(
+  once: () => Promise<unknown>,
+  n: number,
+  concurrency: number,
+  alsoPid?: number,
+): Promise<SpawnSample> {
+  const other0 = alsoPid === undefined ? 0 : cpuMsOf(alsoPid);
+  const cpu0 = process.cpuUsage();
+  const ms = await spawnLoop(once, [], n, concurrency);
+  const cpu = process.cpuUsage(cpu0);
+  const other = alsoPid === undefined ? 0 : cpuMsOf(alsoPid) - other0;
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 + other };
 }
