@@ -4,6 +4,7 @@
  * and, when the sender asked for a reply, gets the structured error.
  * @module
  */
+import { parseBoundedJson } from '../parse/index.ts';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Bus, BusMessage, BusSubscription } from '../bus/types.ts';
@@ -82,7 +83,8 @@ export function startActorRouter(bus: Bus, routes: RouteTable, logger: Logger): 
     const route = routes[parsed.kind as keyof RouteTable];
     try {
       if (!schema || !route) throw new NotFoundError('actor kind', parsed.kind);
-      const result = schema.safeParse(msg.json());
+      // Full input bounds (depth, entries, string length) before the schema sees anything.
+      const result = schema.safeParse(parseBoundedJson(msg.string()));
       if (!result.success) {
         throw InvalidArgumentError.format(
           result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),

@@ -7,6 +7,7 @@
  * `{ok, data: {executionId}}` or the structured error.
  * @module
  */
+import { parseBoundedJson } from '../parse/index.ts';
 import type { Logger } from 'pino';
 import type { Bus, BusMessage, BusSubscription } from '../bus/index.ts';
 import { InvalidArgumentError, toWire } from '../errors.ts';
@@ -73,7 +74,8 @@ export class NatsTriggers {
 
   async #fire(workflowId: string, index: number, msg: BusMessage): Promise<void> {
     try {
-      const input = msg.data.length === 0 ? {} : msg.json();
+      // A message from anyone who may publish on the subject: full input bounds first.
+      const input = msg.data.length === 0 ? {} : parseBoundedJson(msg.string());
       if (input === null || typeof input !== 'object' || Array.isArray(input)) {
         throw InvalidArgumentError.format([
           { path: 'input', message: 'a trigger message must be a JSON object' },

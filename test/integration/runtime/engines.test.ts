@@ -211,6 +211,20 @@ describe('runtime: engines and the work queue', () => {
 
       const notJson = await ask(subject, new TextEncoder().encode('{"type": "pause"'));
       expect(notJson).toMatchObject({ ok: false, error: { code: 'malformed_json' } });
+      // Inbound actor subjects get the full input bounds, not only a depth check.
+      const huge = await ask(subject, { type: 'pause', note: 'x'.repeat(300_000) });
+      expect(huge).toMatchObject({
+        ok: false,
+        error: { code: 'input_bounds', details: { bound: 'string_length' } },
+      });
+      const wide = await ask(subject, {
+        type: 'pause',
+        items: Array.from({ length: 300_000 }, () => 0),
+      });
+      expect(wide).toMatchObject({
+        ok: false,
+        error: { code: 'input_bounds', details: { bound: 'entries' } },
+      });
       const unknownType = await ask(subject, { type: 'explode' });
       expect(unknownType).toMatchObject({ ok: false, error: { code: 'invalid_argument' } });
       const notAnObject = await ask(subject, [1, 2, 3]);
