@@ -62,6 +62,8 @@ describe.each(['memory', 'sqlite'] as const)('webhooks (%s store)', (kind) => {
   let app: Hono;
 
   /** A call; with `secret`, signed at now + `offset` seconds (distinct offsets: distinct calls). */
+  const signingBase = nowSeconds();
+  let signedCalls = 0;
   const hook = (
     path: string,
     body: unknown,
@@ -69,7 +71,9 @@ describe.each(['memory', 'sqlite'] as const)('webhooks (%s store)', (kind) => {
   ) => {
     const text = opts.raw ?? (body === undefined ? '' : JSON.stringify(body));
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    const timestamp = String(nowSeconds() + (opts.offset ?? 0));
+    // Every call gets its own timestamp, apart by more than any offset a test passes: two
+    // calls signed in the same wall-clock second would otherwise be one signature (a replay).
+    const timestamp = String(signingBase + (opts.offset ?? 0) - 8 * signedCalls++);
     const signature =
       opts.signature ?? (opts.secret ? signWebhook(opts.secret, timestamp, text) : undefined);
     if (signature !== undefined) {
