@@ -51,6 +51,20 @@ function durationMs(text: string): number {
   return /^\d+$/.test(text) ? Number(text) : parseDuration(text);
 }
 
+/** A duration setting read with `parse`, in ms, refused with `message` outside [min, max]. */
+function durationIn(parse: (text: string) => number, min: number, max: number, message: string) {
+  return z.string().transform((s, ctx) => {
+    try {
+      const ms = parse(s);
+      if (ms >= min && ms <= max) return ms;
+      ctx.addIssue({ code: 'custom', message });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+    return z.NEVER;
+  });
+}
+
 /** `true`/`false` (also `1`/`0`, `yes`/`no`) from the environment, or a boolean flag. */
 const booleanSetting = z
   .union([
@@ -94,19 +108,12 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
     .default('stator'),
   /** How long a webhook's Idempotency-Key is remembered, ms (from e.g. `24h`, at most `7d`). */
-  hookIdempotencyRetention: z
-    .string()
-    .transform((s, ctx) => {
-      try {
-        const ms = parseDuration(s);
-        if (ms >= 1000 && ms <= 7 * 86_400_000) return ms;
-        ctx.addIssue({ code: 'custom', message: 'must be between 1s and 7d' });
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-      return z.NEVER;
-    })
-    .optional(),
+  hookIdempotencyRetention: durationIn(
+    parseDuration,
+    1000,
+    7 * 86_400_000,
+    'must be between 1s and 7d',
+  ).optional(),
   /** Finished executions kept (`30d`, `100000 runs`, `7d,100000 runs`, `forever`), canonical. */
   retention: z
     .string()
@@ -128,33 +135,19 @@ export const configSchema = z.object({
   /** Executions waiting for a slot on this node; one more execute is refused (429 queue_full). */
   maxQueued: z.coerce.number().int().min(1).max(10_000_000).optional(),
   /** How long an execute Idempotency-Key is remembered, ms (from e.g. `24h`, at most `7d`). */
-  idempotencyRetention: z
-    .string()
-    .transform((s, ctx) => {
-      try {
-        const ms = parseDuration(s);
-        if (ms >= 1000 && ms <= 7 * 86_400_000) return ms;
-        ctx.addIssue({ code: 'custom', message: 'must be between 1s and 7d' });
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-      return z.NEVER;
-    })
-    .optional(),
+  idempotencyRetention: durationIn(
+    parseDuration,
+    1000,
+    7 * 86_400_000,
+    'must be between 1s and 7d',
+  ).optional(),
   /** SIGTERM/SIGINT to exit, ms (from e.g. `10s`, `500ms` or plain ms); the exit is forced then. */
-  shutdownTimeout: z
-    .string()
-    .transform((s, ctx) => {
-      try {
-        const ms = durationMs(s);
-        if (ms >= SHUTDOWN_TIMEOUT_RANGE.min && ms <= SHUTDOWN_TIMEOUT_RANGE.max) return ms;
-        ctx.addIssue({ code: 'custom', message: 'must be between 100ms and 10m' });
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-      return z.NEVER;
-    })
-    .default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+  shutdownTimeout: durationIn(
+    durationMs,
+    SHUTDOWN_TIMEOUT_RANGE.min,
+    SHUTDOWN_TIMEOUT_RANGE.max,
+    'must be between 100ms and 10m',
+  ).default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
   /**
    * On shutdown, stop the processes of running steps and sessions (steps end `interrupted`)
    * instead of leaving them to the process host for the next start.
