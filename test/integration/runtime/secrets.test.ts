@@ -1,8 +1,8 @@
+import { capturedStream } from '../../helpers/captured-stream.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createHttpApp } from '../../../src/http/index.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { SecretRegistry } from '../../../src/secrets/index.ts';
@@ -37,16 +37,6 @@ function leaks(text: string, value: string): string[] {
 }
 
 /** A pino destination that keeps every line. */
-function captured(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
 
 const ENCODINGS = [
   'const t = process.env.TOKEN;',
@@ -159,7 +149,7 @@ describe.each([
 
   it('a declared secret reaches the step and is masked in logs, events, records, APIs and the server log', async () => {
     const registry = new SecretRegistry();
-    const log = captured();
+    const log = capturedStream();
     const logger = createLogger({
       destination: log.stream,
       pretty: false,

@@ -7,9 +7,9 @@
  * replayed from the host are masked too. A missing secret refuses the start with
  * `secret_unavailable` naming the variable, and no process runs.
  */
+import { capturedStream } from '../../helpers/captured-stream.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../../src/http/index.ts';
 import { createLogger } from '../../../src/logger.ts';
@@ -30,16 +30,6 @@ const leaks = (text: string) =>
   );
 
 /** A pino destination that keeps every line. */
-function captured(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
 
 describe.each([
   { store: 'sqlite' as const, runs: 'on the process host' },
@@ -75,7 +65,7 @@ describe.each([
 
   it('masks the value in logs, events, bus and server log; no API returns it', async () => {
     const registry = new SecretRegistry();
-    const log = captured();
+    const log = capturedStream();
     const logger = createLogger({
       destination: log.stream,
       pretty: false,
