@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { connectHost, reapDeadHost } from '../../../src/host/index.ts';
-import type { ConnectHostOptions, HostClient } from '../../../src/host/index.ts';
+import type { ConnectHostOptions, HostClient, HostSpawnSpec } from '../../../src/host/index.ts';
 import { isGone, waitGone } from '../../fixtures/exec/process-tracker.ts';
 import { waitFor } from '../../helpers/poll.ts';
 
@@ -21,6 +21,8 @@ export interface HostFixture {
   connect(options?: Partial<ConnectHostOptions>): Promise<HostClient>;
   /** Host pids seen by this fixture. */
   readonly hostPids: Set<number>;
+  /** A spec running `argv` in the data directory with only `PATH` in its environment. */
+  spec(key: string, argv: string[]): HostSpawnSpec;
   /** Shuts every host down and removes the data directory; fails if a host survives. */
   cleanup(): Promise<void>;
 }
@@ -47,6 +49,12 @@ export function hostFixture(defaults: Partial<ConnectHostOptions> = {}): HostFix
     dataDir,
     connect,
     hostPids,
+    spec: (key, argv) => ({
+      key,
+      argv,
+      cwd: dataDir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    }),
     async cleanup() {
       try {
         // Shut down whatever host answers, until no host process of this data dir is left: a

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectHost, resolveHostPaths } from '../../../src/host/index.ts';
-import type { HostSpawnSpec } from '../../../src/host/index.ts';
 import { waitFor } from '../../helpers/poll.ts';
 import { isGone, ProcessTracker, waitGone } from '../../fixtures/exec/process-tracker.ts';
 import { hostFixture, type HostFixture } from './host-fixture.ts';
@@ -21,13 +20,6 @@ describe('process host lifetime', () => {
   afterEach(async () => {
     tracker.killSurvivors();
     await fx.cleanup();
-  });
-
-  const spec = (key: string, argv: string[]): HostSpawnSpec => ({
-    key,
-    argv,
-    cwd: fx.dataDir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
   });
 
   it('exits by itself when idle, removing its socket and host.json', async () => {
@@ -48,7 +40,7 @@ describe('process host lifetime', () => {
     // The deadline fires well after the idle period: the host was there to enforce it.
     const c = await fx.connect({ idleMs: 100 });
     const { process: p } = await c.spawn({
-      ...spec('step:l2:a:1', ['sleep', '30']),
+      ...fx.spec('step:l2:a:1', ['sleep', '30']),
       deadlineAt: Date.now() + 800,
       killGraceMs: 100,
     });
@@ -83,9 +75,12 @@ describe('process host lifetime', () => {
   it('shutdown with killProcesses leaves no orphan', async () => {
     const c = await fx.connect();
     const lines: string[] = [];
-    const { process: p } = await c.spawn(spec('step:l5:a:1', ['sh', fixture('ignore-term.sh')]), {
-      handlers: { output: (batch) => lines.push(...batch.map(([, l]) => l)) },
-    });
+    const { process: p } = await c.spawn(
+      fx.spec('step:l5:a:1', ['sh', fixture('ignore-term.sh')]),
+      {
+        handlers: { output: (batch) => lines.push(...batch.map(([, l]) => l)) },
+      },
+    );
     await waitFor(() => lines.length === 1);
     const grandchild = Number(lines[0]);
     tracker.track(grandchild);
@@ -103,11 +98,11 @@ describe('process host lifetime', () => {
     const c = await fx.connect();
     const go = join(fx.dataDir, 'go');
     const { process: p } = await c.spawn({
-      ...spec('step:l6:a:1', ['sh', '-c', `while [ ! -e ${go} ]; do sleep 0.01; done`]),
+      ...fx.spec('step:l6:a:1', ['sh', '-c', `while [ ! -e ${go} ]; do sleep 0.01; done`]),
     });
     tracker.track(p.pid);
     const down = c.shutdown({ killProcesses: false });
-    await expect(c.spawn(spec('step:l6:b:1', ['true']))).rejects.toMatchObject({
+    await expect(c.spawn(fx.spec('step:l6:b:1', ['true']))).rejects.toMatchObject({
       code: 'unavailable',
     });
     expect(isGone(c.hostPid)).toBe(false);

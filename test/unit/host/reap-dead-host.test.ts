@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MARKER_ENV, reapDeadHost, resolveHostPaths } from '../../../src/host/index.ts';
-import type { HostClient, HostSpawnSpec } from '../../../src/host/index.ts';
+import type { HostClient } from '../../../src/host/index.ts';
 import { waitFor } from '../../helpers/poll.ts';
 import { isGone, ProcessTracker, waitGone } from '../../fixtures/exec/process-tracker.ts';
 import { hostFixture, type HostFixture } from './host-fixture.ts';
@@ -23,12 +23,6 @@ describe('reapDeadHost', () => {
     await fx.cleanup();
   });
 
-  const spec = (key: string, argv: string[]): HostSpawnSpec => ({
-    key,
-    argv,
-    cwd: fx.dataDir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-  });
   /** A process the test starts itself, leading its own group, optionally marked. */
   const bystander = (env: Record<string, string> = {}): ChildProcess => {
     const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env });
@@ -44,10 +38,10 @@ describe('reapDeadHost', () => {
   it('kills the recorded groups of a host killed -9, reports them lost, spares a reused pid', async () => {
     const c = await fx.connect();
     const lines: string[] = [];
-    const step = await c.spawn(spec('step:r1:a:1', ['sh', fixture('grandchild.sh')]), {
+    const step = await c.spawn(fx.spec('step:r1:a:1', ['sh', fixture('grandchild.sh')]), {
       handlers: { output: (batch) => lines.push(...batch.map(([, l]) => l)) },
     });
-    const session = await c.spawn({ ...spec('session:r1:1', ['sleep', '30']), stdin: 'pipe' });
+    const session = await c.spawn({ ...fx.spec('session:r1:1', ['sleep', '30']), stdin: 'pipe' });
     await waitFor(() => lines.length === 1);
     const grandchild = Number(lines[0]);
     const pids = [step.process.pid as number, grandchild, session.process.pid as number];
@@ -129,7 +123,7 @@ describe('reapDeadHost', () => {
 
   it('does nothing while the host is alive', async () => {
     const c = await fx.connect();
-    const { process: p } = await c.spawn(spec('step:r3:a:1', ['sleep', '30']));
+    const { process: p } = await c.spawn(fx.spec('step:r3:a:1', ['sleep', '30']));
     tracker.track(p.pid);
     const report = await reapDeadHost({ dataDir: fx.dataDir });
     expect(report).toEqual({ hostAlive: true, lost: [], exited: [], killed: [] });
