@@ -38,6 +38,13 @@ export interface NatsServer extends AsyncDisposable {
   stderr(): string;
   /** Stops the server and removes its files; idempotent. A no-op for an external server. */
   stop(): Promise<void>;
+  /**
+   * SIGKILLs the server and keeps its files (JetStream store included), as a crash would;
+   * `restart()` brings it back on the same port with the same store. Private servers only.
+   */
+  kill(): Promise<void>;
+  /** Starts the killed (or running: killed first) server again on its port and store. */
+  restart(): Promise<void>;
 }
 
 /** A random token for per-test subject prefixes, bucket and stream names (`[a-z0-9]`). */
@@ -48,7 +55,19 @@ export function uniquePrefix(label = 't'): string {
 function external(url: string): NatsServer {
   const port = Number(new URL(url.replace(/^(nats|tls):/, 'http:')).port || 4222);
   const noop = async () => {};
-  return { url, port, external: true, stderr: () => '', stop: noop, [Symbol.asyncDispose]: noop };
+  const refuse = async () => {
+    throw new Error('an external nats-server (NATS_URL) cannot be killed: use { private: true }');
+  };
+  return {
+    url,
+    port,
+    external: true,
+    stderr: () => '',
+    stop: noop,
+    kill: refuse,
+    restart: refuse,
+    [Symbol.asyncDispose]: noop,
+  };
 }
 
 /** Starts a server (or returns the one in NATS_URL) and resolves once it accepts clients. */
@@ -57,22 +76,75 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   if (envUrl && !opts.private && opts.extraConfig === undefined) return external(envUrl);
   const dir = await mkdtemp(join(tmpdir(), 'stator-nats-'));
   const conf = join(dir, 'server.conf');
-  await writeFile(
-    conf,
-    [
-      `listen: ${JSON.stringify(`127.0.0.1:${opts.port ?? -1}`)}`,
-      `ports_file_dir: ${JSON.stringify(dir)}`,
-      `jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))} }`,
-      opts.extraConfig ?? '',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn('nats-server', ['-js', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const writeConf = (port: number) =>
+    writeFile(
+      conf,
+      [
+        `listen: ${JSON.stringify(`127.0.0.1:${port}`)}`,
+        `ports_file_dir: ${JSON.stringify(dir)}`,
+        `jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))} }`,
+        opts.extraConfig ?? '',
+        '',
+      ].join('\n'),
+    );
+  const timeoutMs = opts.startTimeoutMs ?? 15_000;
   let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
+  const onStderr = (chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_LIMIT);
-  });
+  };
+  await writeConf(opts.port ?? -1);
+  let running: Launched;
+  try {
+    running = await launch(conf, dir, timeoutMs, onStderr, () => stderr);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const url = running.url;
+  const port = Number(new URL(url.replace(/^nats:/, 'http:')).port);
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await terminate(running.child, 'SIGTERM');
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+  const kill = () => terminate(running.child, 'SIGKILL');
+  const restart = async () => {
+    if (stopping) throw new Error('nats-server was stopped');
+    await kill();
+    await writeConf(port);
+    running = await launch(conf, dir, timeoutMs, onStderr, () => stderr);
+  };
+  return {
+    url,
+    port,
+    external: false,
+    stderr: () => stderr,
+    stop,
+    kill,
+    restart,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+interface Launched {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Spawns `nats-server -c conf` and resolves with its URL once it listens. */
+async function launch(
+  conf: string,
+  dir: string,
+  timeoutMs: number,
+  onStderr: (chunk: string) => void,
+  stderr: () => string,
+): Promise<Launched> {
+  const child = spawn('nats-server', ['-js', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', onStderr);
   let gone = false;
   const exited = new Promise<Error>((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) =>
@@ -83,30 +155,32 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
       ),
     );
     child.once('close', (code, signal) =>
-      resolve(new Error(`nats-server exited (${signal ?? code}) before listening:\n${stderr}`)),
+      resolve(new Error(`nats-server exited (${signal ?? code}) before listening:\n${stderr()}`)),
     );
   });
-  const stop = stopper(child, dir);
   try {
     const url = await Promise.race([
-      waitForPorts(
-        dir,
-        child.pid,
-        opts.startTimeoutMs ?? 15_000,
-        () => gone,
-        () => stderr,
-      ),
+      waitForPorts(dir, child.pid, timeoutMs, () => gone, stderr),
       exited.then((err) => {
         gone = true;
         return Promise.reject(err);
       }),
     ]);
-    const port = Number(new URL(url.replace(/^nats:/, 'http:')).port);
-    return { url, port, external: false, stderr: () => stderr, stop, [Symbol.asyncDispose]: stop };
+    return { child, url };
   } catch (err) {
-    await stop();
+    await terminate(child, 'SIGKILL');
     throw err;
   }
+}
+
+/** Sends `signal` (SIGKILL after 5 s) and waits for the exit; a no-op once it has exited. */
+async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await gone;
+  clearTimeout(timer);
 }
 
 async function waitForPorts(
@@ -136,21 +210,4 @@ async function waitForPorts(
   }
   // The exit race reports why.
   return new Promise<string>(() => {});
-}
-
-function stopper(child: ChildProcess, dir: string): () => Promise<void> {
-  let stopping: Promise<void> | undefined;
-  return () => {
-    stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await gone;
-        clearTimeout(timer);
-      }
-      await rm(dir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
 }
