@@ -13,6 +13,7 @@ export type {
   ExecuteResult,
   ExecutionView,
   Health,
+  HealthCheck,
   MachineInfo,
   Stator,
   StatorOptions,

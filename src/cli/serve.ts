@@ -131,6 +131,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
       bus: cluster.bus,
       store: cluster.store,
       workQueue: cluster.workQueue,
+      healthChecks: cluster.healthChecks,
       // SSE/WS resumes older than the monitor's recent events read the JetStream event stream.
       monitor: {
         history: createJetStreamHistory({

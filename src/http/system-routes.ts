@@ -6,12 +6,12 @@ import { Hono } from 'hono';
 import type { Stator } from '../runtime/index.ts';
 import { dispatch } from '../commands/index.ts';
 
-/** `GET /health`: 200 while serving, 503 once the service is closing. */
+/** `GET /health`: 200 while serving, 503 while degraded (see `problems`) or closing. */
 export function healthRoutes(stator: Stator): Hono {
   const app = new Hono();
   app.get('/', async (c) => {
     const health = await dispatch(stator, 'health');
-    return c.json(health, health.status === 'closing' ? 503 : 200);
+    return c.json(health, health.status === 'ok' ? 200 : 503);
   });
   return app;
 }

@@ -7,8 +7,13 @@
 import type { Logger } from 'pino';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createNatsBus, type NatsBus, type NatsBusOptions } from '../bus/index.ts';
-import { createJetStreamStore, ensureEventStream } from '../store/index.ts';
-import type { Store } from '../store/index.ts';
+import {
+  createJetStreamStore,
+  ensureEventStream,
+  withOutbox,
+  type OutboxStore,
+} from '../store/index.ts';
+import type { HealthCheck } from './types.ts';
 import { createJetStreamWorkQueue } from './jetstream-work-queue.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -27,14 +32,19 @@ export interface ClusterOptions {
   nkeySeed?: string;
   /** Executions waiting at most in the shared queue. @default 10000 */
   queueLimit?: number;
+  /** Record writes waiting at most while the store is unreachable. @default 100000 */
+  outboxLimit?: number;
   logger: Logger;
 }
 
 /** The seams of cluster mode, ready for `createStator()`. */
 export interface ClusterSeams {
   bus: NatsBus;
-  store: Store;
+  /** The JetStream store behind an outbox: accepted runs' writes wait out NATS outages. */
+  store: OutboxStore;
   workQueue: WorkQueue;
+  /** The NATS connection and the store, for `/health`. */
+  healthChecks: HealthCheck[];
   /** Closes the store and the connection (after the service has closed). */
   close(): Promise<void>;
 }
@@ -53,7 +63,10 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
   const bus = await createNatsBus(busOptions);
   try {
     const prefix = opts.prefix ?? 'stator';
-    const store = await createJetStreamStore({ connection: bus.connection, prefix });
+    const store = withOutbox(await createJetStreamStore({ connection: bus.connection, prefix }), {
+      logger: opts.logger,
+      limit: opts.outboxLimit,
+    });
     const jsm = await jetstreamManager(bus.connection);
     try {
       await ensureEventStream(jsm, { prefix });
@@ -73,6 +86,7 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
       bus,
       store,
       workQueue,
+      healthChecks: clusterHealthChecks(bus, store),
       async close() {
         await store.close();
         await bus.close();
@@ -82,4 +96,24 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
     await bus.close();
     throw err;
   }
+}
+
+/** `/health` problems of cluster mode: a lost NATS connection, writes waiting in the outbox. */
+function clusterHealthChecks(bus: NatsBus, store: OutboxStore): HealthCheck[] {
+  return [
+    {
+      name: 'nats',
+      problem: () => (bus.connected ? undefined : 'disconnected from NATS; reconnecting'),
+    },
+    {
+      name: 'store',
+      problem: () => {
+        const s = store.outbox();
+        if (s.failingSince === null && s.pending === 0) return undefined;
+        const since =
+          s.failingSince === null ? '' : ` since ${new Date(s.failingSince).toISOString()}`;
+        return `store unreachable${since}: ${s.pending} writes wait in the outbox (${s.lastError ?? 'no answer'})`;
+      },
+    },
+  ];
 }

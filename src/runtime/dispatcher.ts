@@ -84,6 +84,7 @@ export class Dispatcher implements WorkConsumer {
   }
 
   take(item: WorkItem, lease: WorkLease): void {
+    if (this.#leases.has(item.executionId)) return lease.done();
     const slot = this.#pickEngine();
     if (!slot) return lease.release();
     slot.inFlight++;

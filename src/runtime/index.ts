@@ -42,6 +42,7 @@ export type {
   ExecuteResult,
   ExecutionView,
   Health,
+  HealthCheck,
   MachineInfo,
   Stator,
   SubscribeOptions,

@@ -2,6 +2,7 @@
  * Options of `createStator()`: given as StatorOptions, resolved once into ResolvedStatorOptions.
  * @module
  */
+import type { HealthCheck } from './types.ts';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -117,6 +118,11 @@ export interface StatorOptions {
    * so the service's own log masks them. A private one when absent.
    */
   secretRegistry?: SecretRegistry;
+  /**
+   * What `/health` asks besides the service itself: each names a dependency and says why it is
+   * degraded, or nothing when it is fine (cluster mode: the NATS connection and the store).
+   */
+  healthChecks?: readonly HealthCheck[];
 }
 
 /** Options after defaults and validation. */
@@ -149,6 +155,7 @@ export interface ResolvedStatorOptions {
   sessions?: SessionManagerOptions;
   stepEnvPassthrough: readonly string[];
   secretRegistry?: SecretRegistry;
+  healthChecks: readonly HealthCheck[];
 }
 
 const numbers = z.object({
@@ -207,6 +214,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     sessions: input.sessions,
     stepEnvPassthrough: resolvePassthrough(input.stepEnvPassthrough),
     secretRegistry: input.secretRegistry,
+    healthChecks: input.healthChecks ?? [],
     rateLimit: input.rateLimit,
     sqlitePath: join(dataDir, 'stator.db'),
     retention: resolveRetentionOptions(input.retention),

@@ -96,8 +96,13 @@ export class StatorService implements Stator {
 
   async health(): Promise<Health> {
     const { engines, executions, clock, opts, bus, queue } = this.deps;
+    const problems = opts.healthChecks.flatMap((check) => {
+      const reason = check.problem();
+      return reason === undefined ? [] : [{ check: check.name, reason }];
+    });
     return {
-      status: this.#parts.shutdown.closing ? 'closing' : 'ok',
+      status: this.#parts.shutdown.closing ? 'closing' : problems.length > 0 ? 'degraded' : 'ok',
+      ...(problems.length > 0 && { problems }),
       uptimeSeconds: Math.round((clock.now() - this.#startedAt) / 1000),
       node: opts.node,
       mode: bus.kind === 'memory' ? 'embedded' : 'cluster',

@@ -104,9 +104,19 @@ export interface MachineInfo {
   mermaid: string;
 }
 
+/** A dependency `/health` asks: why it is degraded now, or undefined when it is fine. */
+export interface HealthCheck {
+  /** What it checks: `nats`, `store`. */
+  name: string;
+  problem(): string | undefined;
+}
+
 /** Health report. */
 export interface Health {
+  /** `degraded` while a health check reports a problem (listed in `problems`). */
   status: 'ok' | 'degraded' | 'closing';
+  /** What is degraded and why. */
+  problems?: Array<{ check: string; reason: string }>;
   uptimeSeconds: number;
   node: string;
   mode: 'embedded' | 'cluster';

@@ -49,6 +49,13 @@ export {
 } from './roles/index.ts';
 export { DEFAULT_STORE_LIMITS, type Store, type StoreLimits } from './types.ts';
 export { checkedStore } from './checked-store.ts';
+export {
+  isUnreachable,
+  withOutbox,
+  type OutboxOptions,
+  type OutboxStatus,
+  type OutboxStore,
+} from './outbox/index.ts';
 export { MAX_IDEMPOTENCY_TOKEN_LENGTH } from './checks.ts';
 export { createMemoryStore, type MemoryStoreOptions } from './memory/index.ts';
 export {

@@ -1,0 +1,208 @@
+/**
+ * `withOutbox(store)`: the writes of runs already accepted (execution fields, step records,
+ * step output, session records and trigger states) survive a store that cannot be reached for a
+ * while (a NATS restart, a lost JetStream leader). A write that fails as `unavailable` waits in a
+ * bounded queue and is retried in order until the store takes it; its promise settles only
+ * then, so the event pipeline still publishes each event after its record is stored. Writes
+ * that accept new work (createExecution, claims, workflow definitions) and every read are not
+ * queued: they fail at once, and the caller answers `unavailable` rather than accepting
+ * something it cannot keep.
+ *
+ * Records are upserts, so a write retried after a later write of the same record would
+ * overwrite newer state with older. Each queued write therefore knows what came after it: a
+ * step record, session or trigger state written again later is dropped unsent, and an execution
+ * patch is sent with only the fields no later patch sets. Step output is appended as it is (at
+ * least once: an append that timed out may have been stored and is then stored twice).
+ * @module
+ */
+import type { Logger } from 'pino';
+import { UnavailableError } from '../../errors.ts';
+import type { ExecutionPatch } from '../roles/index.ts';
+import type { Store } from '../types.ts';
+import { RetryQueue, type RetryQueueStatus } from './retry-queue.ts';
+import { isUnreachable } from './unreachable.ts';
+
+/** Options of the outbox. */
+export interface OutboxOptions {
+  logger: Logger;
+  /** Writes waiting at most; more fail as `unavailable`. @default 100000 */
+  limit?: number;
+  /** How long `close()` waits for waiting writes before dropping them. @default 5000 */
+  closeTimeoutMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The outbox's state, for health. */
+export type OutboxStatus = RetryQueueStatus;
+
+/** A store whose accepted-run writes wait out unreachability. */
+export interface OutboxStore extends Store {
+  outbox(): OutboxStatus;
+}
+
+const PATCH_FIELDS = ['status', 'startedAt', 'finishedAt', 'error', 'engineId', 'node'] as const;
+
+/** Wraps `inner` (see the module comment). */
+export function withOutbox(inner: Store, opts: OutboxOptions): OutboxStore {
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()));
+  const queue = new RetryQueue({
+    limit: opts.limit ?? 100_000,
+    minDelayMs: 100,
+    maxDelayMs: 2000,
+    now,
+    sleep,
+    onChange: (s) => {
+      if (s.failingSince !== null) {
+        opts.logger.warn({ err: s.lastError }, 'store unreachable: writes wait in the outbox');
+      } else {
+        opts.logger.info('store reachable again: the outbox is empty');
+      }
+    },
+  });
+  /**
+   * Per record key (and per execution field): the sequence of its latest write and how many
+   * of its writes are still unsettled (the entry is dropped when none is).
+   */
+  const latest = new Map<string, { n: number; open: number }>();
+  let seq = 0;
+
+  const stamp = (key: string): number => {
+    const n = ++seq;
+    const entry = latest.get(key);
+    if (entry) {
+      entry.n = n;
+      entry.open++;
+    } else latest.set(key, { n, open: 1 });
+    return n;
+  };
+  const newer = (key: string, n: number) => (latest.get(key)?.n ?? 0) > n;
+  const forget = (key: string) => {
+    const entry = latest.get(key);
+    if (entry && --entry.open === 0) latest.delete(key);
+  };
+
+  /** Sends `write` now; on unreachability queues `retry`, settled when the store takes it. */
+  const attempt = (
+    label: string,
+    write: () => Promise<void>,
+    retry: () => Promise<void>,
+    superseded: () => boolean,
+    done: () => void,
+  ): Promise<void> => {
+    return write().then(done, (err: unknown) => {
+      if (!isUnreachable(err)) {
+        done();
+        throw err;
+      }
+      return new Promise<void>((resolve, reject) => {
+        queue.add(
+          {
+            label,
+            send: retry,
+            superseded,
+            resolve: () => {
+              done();
+              resolve();
+            },
+            reject: (e) => {
+              done();
+              reject(e);
+            },
+          },
+          err,
+        );
+      });
+    });
+  };
+
+  /** A whole-record upsert: dropped when the record was written again later. */
+  const upsert = (label: string, key: string, write: () => Promise<void>): Promise<void> => {
+    const n = stamp(key);
+    return attempt(
+      label,
+      write,
+      write,
+      () => newer(key, n),
+      () => forget(key),
+    );
+  };
+
+  const updateExecution = (id: string, patch: ExecutionPatch): Promise<void> => {
+    const fields = PATCH_FIELDS.filter((f) => patch[f] !== undefined);
+    const stamps = fields.map((f) => [`x:${id}:${f}`, stamp(`x:${id}:${f}`)] as const);
+    /** The fields no later patch of this execution sets. */
+    const still = (): ExecutionPatch => {
+      const rest: Record<string, unknown> = {};
+      for (const [i, f] of fields.entries()) {
+        if (!newer(stamps[i]![0], stamps[i]![1])) rest[f] = patch[f];
+      }
+      return rest as ExecutionPatch;
+    };
+    return attempt(
+      `updateExecution ${id}`,
+      () => inner.updateExecution(id, patch),
+      () => inner.updateExecution(id, still()),
+      () => stamps.length > 0 && Object.keys(still()).length === 0,
+      () => {
+        for (const [key] of stamps) forget(key);
+      },
+    );
+  };
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    ...bindAll(inner),
+    kind: inner.kind,
+    outbox: () => queue.status(),
+    updateExecution,
+    putStep: (executionId, step) =>
+      upsert(`putStep ${executionId}/${step.id}`, `s:${executionId}:${step.id}`, () =>
+        inner.putStep(executionId, step),
+      ),
+    appendLogs: (executionId, lines) => {
+      const write = () => inner.appendLogs(executionId, lines);
+      return attempt(
+        `appendLogs ${executionId}`,
+        write,
+        write,
+        () => false,
+        () => undefined,
+      );
+    },
+    putSession: (record) =>
+      upsert(`putSession ${record.id}`, `session:${record.id}`, () => inner.putSession(record)),
+    putTriggerState: (state) =>
+      upsert(`putTriggerState ${state.id}`, `trigger:${state.id}`, () =>
+        inner.putTriggerState(state),
+      ),
+    close() {
+      closing ??= (async () => {
+        const deadline = now() + (opts.closeTimeoutMs ?? 5000);
+        while (queue.status().pending > 0 && now() < deadline) await sleep(50);
+        const left = queue.status().pending;
+        if (left > 0)
+          opts.logger.error({ writes: left }, 'closing with writes still in the outbox');
+        queue.close(new UnavailableError('store closed before the outbox was written'));
+        await inner.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Every method of `store` (own or inherited), bound to it; the outbox overrides its writes. */
+function bindAll(store: Store): Store {
+  const bound: Record<string, unknown> = {};
+  for (let o: object | null = store; o !== null && o !== Object.prototype;) {
+    for (const name of Object.getOwnPropertyNames(o)) {
+      const value: unknown = Reflect.get(store, name);
+      if (name in bound || name === 'constructor' || typeof value !== 'function') continue;
+      bound[name] = (value as (...args: unknown[]) => unknown).bind(store);
+    }
+    o = Object.getPrototypeOf(o) as object | null;
+  }
+  return bound as unknown as Store;
+}
