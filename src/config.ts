@@ -107,6 +107,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
     .default('stator'),
+  /**
+   * Copies JetStream keeps of every stream and bucket Stator creates (1, 3 or 5: one NATS node
+   * of a three-node cluster may die without losing or stalling anything at 3).
+   */
+  natsReplicas: z.coerce.number().int().min(1).max(5).default(1),
   /** How long a webhook's Idempotency-Key is remembered, ms (from e.g. `24h`, at most `7d`). */
   hookIdempotencyRetention: durationIn(
     parseDuration,
@@ -291,6 +296,13 @@ export const CONFIG_SOURCES: Record<ConfigKey, ConfigSource> = {
     env: ['STATOR_NATS_PREFIX'],
     arg: 'P',
     help: 'prefix of the JetStream buckets and streams',
+  },
+  natsReplicas: {
+    flag: 'nats-replicas',
+    env: ['STATOR_NATS_REPLICAS'],
+    arg: 'N',
+    help: 'cluster: copies of every JetStream stream and bucket (3 on a three-node NATS cluster)',
+    defaultText: '1',
   },
   shutdownTimeout: {
     flag: 'shutdown-timeout',

@@ -88,6 +88,7 @@ async function clusterSeams(config: Config, options: StatorOptions, logger: Logg
     url: config.natsUrl,
     name: `stator-${options.node ?? process.pid}`,
     prefix: config.natsPrefix,
+    replicas: config.natsReplicas,
     user: config.natsUser,
     password: config.natsPassword,
     token: config.natsToken,

@@ -25,6 +25,8 @@ export interface ClusterOptions {
   name: string;
   /** JetStream name prefix. @default "stator" */
   prefix?: string;
+  /** Copies of every stream and bucket (1 to 5). @default 1 */
+  replicas?: number;
   user?: string;
   password?: string;
   token?: string;
@@ -63,13 +65,17 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
   const bus = await createNatsBus(busOptions);
   try {
     const prefix = opts.prefix ?? 'stator';
-    const store = withOutbox(await createJetStreamStore({ connection: bus.connection, prefix }), {
-      logger: opts.logger,
-      limit: opts.outboxLimit,
-    });
+    const replicas = opts.replicas ?? 1;
+    const store = withOutbox(
+      await createJetStreamStore({ connection: bus.connection, prefix, replicas }),
+      {
+        logger: opts.logger,
+        limit: opts.outboxLimit,
+      },
+    );
     const jsm = await jetstreamManager(bus.connection);
     try {
-      await ensureEventStream(jsm, { prefix });
+      await ensureEventStream(jsm, { prefix, replicas });
     } catch (err) {
       // Another service's stream may already capture `stator.*.*.out` on this server.
       opts.logger.warn({ err }, 'event stream not created; outbound events are not replayable');
@@ -81,6 +87,7 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
       pool: prefix,
       stream: `${prefix}_work`,
       limit: opts.queueLimit,
+      replicas,
     });
     return {
       bus,

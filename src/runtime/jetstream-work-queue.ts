@@ -37,6 +37,8 @@ export interface JetStreamWorkQueueOptions {
   ackWaitMs?: number;
   /** Stream name; holds only this pool's subject. @default "STATOR_WORK" */
   stream?: string;
+  /** Copies of the stream (and its consumer) JetStream keeps. @default 1 */
+  replicas?: number;
 }
 
 const DEFAULT_POOL = 'default';
@@ -60,10 +62,15 @@ export async function createJetStreamWorkQueue(
     storage: StorageType.File,
     discard: DiscardPolicy.New,
     max_msgs: opts.limit ?? 10_000,
+    num_replicas: opts.replicas ?? 1,
   };
   try {
     await jsm.streams.info(streamName);
-    await jsm.streams.update(streamName, { max_msgs: config.max_msgs, discard: config.discard });
+    await jsm.streams.update(streamName, {
+      max_msgs: config.max_msgs,
+      discard: config.discard,
+      num_replicas: config.num_replicas,
+    });
   } catch {
     await jsm.streams.add(config);
   }
