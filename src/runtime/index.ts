@@ -32,7 +32,11 @@ export {
 export type { RetentionPolicy } from './retention-setting.ts';
 export { machineInfos, machineInfo, toMermaid } from './machine-catalog.ts';
 export { MemoryWorkQueue } from './work-queue.ts';
-export type { WorkQueue, WorkItem } from './work-queue.ts';
+export type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './work-queue.ts';
+export {
+  createJetStreamWorkQueue,
+  type JetStreamWorkQueueOptions,
+} from './jetstream-work-queue.ts';
 export type {
   EventFilter,
   EventGap,

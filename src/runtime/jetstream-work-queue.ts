@@ -214,7 +214,12 @@ class JetStreamWorkQueue implements WorkQueue {
     };
     consumer.take(item, {
       done: () => settle(() => msg.ack()),
-      release: () => settle(() => msg.nak()),
+      release: () =>
+        settle(() => {
+          msg.nak();
+          // As the in-process queue does: what is given back is offered again at once.
+          this.poke();
+        }),
       touch: () => {
         if (!settled) msg.working();
       },

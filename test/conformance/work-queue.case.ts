@@ -1,0 +1,127 @@
+/**
+ * The WorkQueue contract, run against every implementation (the in-process FIFO and the
+ * JetStream work queue): delivery only within the consumer's capacity, in push order; a
+ * released item comes back, a done item never does; items pushed before `start()` wait for it;
+ * nothing is delivered after `close()`; a full queue refuses a push; `size()` counts what waits.
+ * @module
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from '../../src/runtime/index.ts';
+import { waitFor } from '../helpers/poll.ts';
+
+/** How an implementation plugs in. */
+export interface WorkQueueConformanceOptions {
+  name: string;
+  /** A fresh, empty queue holding at most `limit` items; `dispose` removes what it made. */
+  create(limit: number): Promise<{ queue: WorkQueue; dispose(): Promise<void> }>;
+}
+
+/** A consumer with a settable capacity that records what it was given. */
+class RecordingConsumer implements WorkConsumer {
+  readonly taken: Array<{ item: WorkItem; lease: WorkLease }> = [];
+  constructor(public free: number) {}
+  capacity(): number {
+    return this.free;
+  }
+  take(item: WorkItem, lease: WorkLease): void {
+    this.free--;
+    this.taken.push({ item, lease });
+  }
+  ids(): string[] {
+    return this.taken.map((t) => t.item.executionId);
+  }
+}
+
+const items = (n: number, label = 'ex'): WorkItem[] =>
+  Array.from({ length: n }, (_, i) => ({ executionId: `${label}${i}`, workflowId: 'wf' }));
+
+/** Lets a queue that would deliver more do so before asserting that it did not. */
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+/** Registers the WorkQueue conformance cases for one implementation. */
+export function runWorkQueueConformance(opts: WorkQueueConformanceOptions): void {
+  describe(`WorkQueue conformance: ${opts.name}`, () => {
+    const made: Array<{ queue: WorkQueue; dispose(): Promise<void> }> = [];
+    const open = async (limit = 100) => {
+      const q = await opts.create(limit);
+      made.push(q);
+      return q.queue;
+    };
+    afterEach(async () => {
+      for (const q of made.splice(0)) {
+        await q.queue.close();
+        await q.dispose();
+      }
+    });
+
+    it('delivers in push order, no more than the consumer can take', async () => {
+      const queue = await open();
+      for (const item of items(5)) await queue.push(item);
+      const consumer = new RecordingConsumer(3);
+      queue.start(consumer);
+      await waitFor(() => consumer.taken.length === 3, { message: 'three delivered' });
+      await settle();
+      expect(consumer.ids()).toEqual(['ex0', 'ex1', 'ex2']);
+      consumer.free = 2;
+      queue.poke();
+      await waitFor(() => consumer.taken.length === 5, { message: 'the rest delivered' });
+      expect(consumer.ids()).toEqual(['ex0', 'ex1', 'ex2', 'ex3', 'ex4']);
+      for (const t of consumer.taken) t.lease.done();
+    });
+
+    it('delivers items pushed after start, once the consumer has room', async () => {
+      const queue = await open();
+      const consumer = new RecordingConsumer(10);
+      queue.start(consumer);
+      await queue.push({ executionId: 'late', workflowId: 'wf' });
+      await waitFor(() => consumer.ids().includes('late'), { message: 'late item delivered' });
+      consumer.taken[0]!.lease.done();
+    });
+
+    it('gives a released item back, and never a done one', async () => {
+      const queue = await open();
+      for (const item of items(2)) await queue.push(item);
+      const consumer = new RecordingConsumer(2);
+      queue.start(consumer);
+      await waitFor(() => consumer.taken.length === 2, { message: 'both delivered' });
+      const [first, second] = consumer.taken;
+      first!.lease.done();
+      consumer.free = 5;
+      second!.lease.release();
+      await waitFor(() => consumer.taken.length === 3, { message: 'the released item again' });
+      await settle();
+      queue.poke();
+      await settle();
+      expect(consumer.ids()).toEqual(['ex0', 'ex1', 'ex1']);
+      consumer.taken[2]!.lease.done();
+    });
+
+    it('delivers nothing after close', async () => {
+      const queue = await open();
+      const consumer = new RecordingConsumer(10);
+      queue.start(consumer);
+      await queue.close();
+      await queue.push({ executionId: 'after', workflowId: 'wf' }).catch(() => undefined);
+      queue.poke();
+      await settle();
+      expect(consumer.taken).toEqual([]);
+    });
+
+    it('refuses a push beyond its bound', async () => {
+      const queue = await open(3);
+      for (const item of items(3)) await queue.push(item);
+      await expect(queue.push({ executionId: 'over', workflowId: 'wf' })).rejects.toThrow();
+    });
+
+    it('counts what waits', async () => {
+      const queue = await open();
+      for (const item of items(4)) await queue.push(item);
+      await waitFor(() => queue.size() === 4, { timeoutMs: 5000, message: 'size 4' });
+      const consumer = new RecordingConsumer(1);
+      queue.start(consumer);
+      await waitFor(() => consumer.taken.length === 1, { message: 'one delivered' });
+      await waitFor(() => queue.size() === 3, { timeoutMs: 5000, message: 'size 3' });
+      consumer.taken[0]!.lease.done();
+    });
+  });
+}
