@@ -46,6 +46,11 @@ export interface ExecutionLedger {
   slotStep: number[];
   /** Free slots, reused before a new slot is opened. */
   freeSlots: number[];
+  /**
+   * Outputs of succeeded steps by step id: what later steps read (`STEPS_<ID>_<KEY>`,
+   * `${{ steps.<id>.outputs.<key> }}`). Grows in place; handed to each step as it starts.
+   */
+  outputs: Record<string, Record<string, unknown>>;
 }
 
 /** Prior state of a step when a run is resumed after a restart. */
@@ -56,6 +61,8 @@ export interface ResumedStep {
   lostAttempts?: number;
   /** A `running` or `retrying` step that goes on where it was (durable processes and time). */
   attempt?: ResumedAttempt;
+  /** A succeeded step's outputs. */
+  outputs?: Record<string, unknown>;
 }
 
 const DONE: ReadonlySet<StepStatus> = new Set([
@@ -104,11 +111,13 @@ export function createLedger(
     failedAt: -1,
     slotStep: [],
     freeSlots: [],
+    outputs: {},
   };
   // Settle what a previous process finished, then queue every step whose needs are met.
   for (let i = 0; i < steps.length; i++) {
     const prior = resume?.[steps[i]!.id];
     if (!prior) continue;
+    if (prior.status === 'succeeded' && prior.outputs) ledger.outputs[steps[i]!.id] = prior.outputs;
     if (prior.status === 'interrupted' && (prior.lostAttempts ?? 0) <= MAX_LOST_ATTEMPTS) {
       ledger.interrupted[i] = true;
     } else if (isSettled(prior.status)) settle(ledger, steps, i, prior.status);

@@ -119,6 +119,7 @@ export const executionMachine = setup({
             ...(ledger.interrupted[i] === true && { interrupted: true }),
             ...(ledger.lostAttempts[i] ? { lostAttempts: ledger.lostAttempts[i] } : {}),
             ...(ledger.resumed[i] && { resumed: ledger.resumed[i] }),
+            outputs: ledger.outputs,
           },
         });
         enqueue.sendTo(id, { type: 'start' });
@@ -157,6 +158,7 @@ export const executionMachine = setup({
         const i = releaseSlot(context.ledger, params.slot);
         if (i === undefined || context.definition.steps[i]!.id !== out.stepId) return;
         settle(context.ledger, context.definition.steps, i, out.status);
+        if (out.outputs) context.ledger.outputs[out.stepId] = out.outputs;
         // A finished child stays in the parent's children map until stopped; keeping the map
         // as small as the live set keeps spawn/stop O(concurrency) instead of O(steps).
         enqueue.stopChild(stepChildId(params.slot));
@@ -396,7 +398,13 @@ function stepFinishedEvent(context: ExecutionMachineContext, out: StepOutput): E
     stepId: out.stepId,
   };
   if (out.status === 'succeeded') {
-    return { type: 'step.completed', ...base, attempt: out.attempts, exitCode: out.exitCode };
+    return {
+      type: 'step.completed',
+      ...base,
+      attempt: out.attempts,
+      exitCode: out.exitCode,
+      ...(out.outputs && { outputs: out.outputs }),
+    };
   }
   if (out.status === 'skipped')
     return { type: 'step.skipped', ...base, reason: out.error ?? 'skipped' };

@@ -34,6 +34,8 @@ export interface StepInput {
   lostAttempts?: number;
   /** Where a previous server left the step, when it resumes mid-attempt or mid-backoff. */
   resumed?: ResumedAttempt;
+  /** Outputs of the run's steps that succeeded so far, by step id (read by the attempt). */
+  outputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /**
@@ -59,6 +61,8 @@ export interface AttemptInput {
   elapsedMs: number;
   /** The attempt was started by a previous server: re-attach to it, never start a copy. */
   resumed: boolean;
+  /** Outputs of the run's steps that succeeded so far, by step id. */
+  outputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** What one attempt of the `runAttempt` actor resolves with. */
@@ -70,6 +74,8 @@ export interface AttemptResult {
   nonRetryable?: boolean;
   /** The process was lost with its host: the attempt does not count, the step runs again. */
   lost?: boolean;
+  /** What a succeeded attempt handed to later steps. */
+  outputs?: Record<string, unknown>;
 }
 
 /** Final statuses of a step. */
@@ -86,6 +92,8 @@ export interface StepOutput {
   exitCode: number | null;
   error: string | null;
   lostAttempts: number;
+  /** A succeeded step's outputs, when it wrote any. */
+  outputs?: Record<string, unknown>;
 }
 
 /** Step context (JSON-serialisable). */
@@ -101,6 +109,8 @@ export interface StepMachineContext extends StepInput {
   nonRetryable: boolean;
   retryDelayMs: number;
   status: StepFinalStatus | null;
+  /** What the last attempt handed to later steps (a succeeded attempt only). */
+  result: Record<string, unknown> | null;
 }
 
 /** Events a step accepts. */
@@ -160,6 +170,7 @@ export const stepMachine = setup({
       exitCode: result.exitCode,
       error: result.ok ? null : (result.error ?? `exit code ${result.exitCode}`),
       nonRetryable: !result.ok && result.nonRetryable === true,
+      result: result.ok ? (result.outputs ?? null) : null,
     })),
     recordError: assign((_, params: { error: string | null }) => ({ error: params.error })),
     /**
@@ -216,6 +227,7 @@ export const stepMachine = setup({
     nonRetryable: false,
     retryDelayMs: input.resumed?.state === 'retrying' ? input.resumed.remainingMs : 0,
     status: null,
+    result: null,
   }),
   initial: 'waiting',
   states: {
@@ -265,6 +277,7 @@ export const stepMachine = setup({
           attempt: context.attempt,
           elapsedMs: context.elapsedMs,
           resumed: context.resuming,
+          outputs: context.outputs ?? {},
         }),
         onDone: [
           {
@@ -358,6 +371,7 @@ export const stepMachine = setup({
     exitCode: context.exitCode,
     error: context.status === 'succeeded' ? null : context.error,
     lostAttempts: context.lostAttempts,
+    ...(context.status === 'succeeded' && context.result !== null && { outputs: context.result }),
   }),
 });
 

@@ -59,6 +59,8 @@ export type ExecutionEvent =
       stepId: string;
       attempt: number;
       exitCode: number | null;
+      /** What the step handed to later steps, when it wrote any. */
+      outputs?: Record<string, unknown>;
       durationMs?: number;
     }
   | {

@@ -38,6 +38,7 @@ export function toExecutionDetail(record: ExecutionView): ExecutionDetail {
       lostAttempts: s.lostAttempts ?? 0,
       ...(s.attemptStartedAt && { attemptStartedAt: s.attemptStartedAt }),
       ...(s.retryAt && { retryAt: s.retryAt }),
+      ...(s.outputs !== undefined && { outputs: s.outputs }),
     })),
   };
 }

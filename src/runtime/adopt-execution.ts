@@ -124,6 +124,10 @@ function resumedStep(
       return { status: 'retrying', ...base, attempt: { state: 'retrying', remainingMs } };
     }
     default:
-      return { status: step.status, ...base };
+      return {
+        status: step.status,
+        ...base,
+        ...(step.status === 'succeeded' && step.outputs && { outputs: step.outputs }),
+      };
   }
 }

@@ -12,6 +12,12 @@
  * stored (see create-stator.ts), or here when the attempt was stopped.
  * Output lines become `step.stdout` / `step.stderr` events straight into the pipeline.
  *
+ * Outputs (attempt-outputs.ts): every attempt may write `$STATOR_OUTPUT`, a file of its own; an
+ * `outputs: json` step's stdout is collected instead. They are read when the process exits 0
+ * (masked like every line); outputs that cannot be read or parsed fail the step for good, since
+ * running it again would write the same. Earlier steps' outputs reach the process as
+ * `STEPS_<ID>_<KEY>` and its argv through `${{ steps.<id>.outputs.<key> }}`.
+ *
  * The process's environment is built, never inherited (`inheritEnv: false`): the base
  * environment, then what `stepEnvironment` adds (env, inputs, the run's secrets, STATOR_*). Every
  * line and error message of a run with secrets passes its masker first, so no value (or its
@@ -30,6 +36,13 @@ import { renderArgv, stepEnvironment } from '../workflow/index.ts';
 import { toStatorError } from '../errors.ts';
 import type { RunSecrets } from '../secrets/index.ts';
 import type { EventPipeline } from './event-pipeline.ts';
+import {
+  dropOutputFile,
+  lazyDirectory,
+  outputFilePath,
+  StdoutOutputs,
+  takeOutputFile,
+} from './attempt-outputs.ts';
 
 /** What a step attempt needs from its run that is not in the step's context. */
 export interface ExecutionContextLookup {
@@ -55,6 +68,8 @@ export interface AttemptActorDeps {
   release?: (key: string) => void;
   /** What every step's environment starts from (see `baseEnvironment`). @default {} */
   baseEnv?: Readonly<Record<string, string>>;
+  /** Directory of the attempts' `$STATOR_OUTPUT` files (absent: steps get no such file). */
+  outputDir?: string;
 }
 
 /** The key of the process of attempt `attempt` of step `stepId` in `executionId`. */
@@ -66,6 +81,7 @@ const NOOP_OK: AttemptResult = { ok: true, exitCode: null };
 
 /** Builds the `runAttempt` actor logic. */
 export function createAttemptActor(deps: AttemptActorDeps) {
+  const outputDir = deps.outputDir === undefined ? undefined : lazyDirectory(deps.outputDir);
   return fromPromise<AttemptResult, AttemptInput>(async function runAttempt({ input, signal }) {
     const { step, executionId, workflowId, attempt } = input;
     if (step.kind === 'noop') return NOOP_OK; // the step machine passes noops itself
@@ -81,6 +97,10 @@ export function createAttemptActor(deps: AttemptActorDeps) {
     if (run.definition.secrets !== undefined && run.secrets === undefined) {
       return { ok: false, exitCode: null, error: 'secrets not resolved', nonRetryable: true };
     }
+    const outputPath =
+      outputDir === undefined
+        ? undefined
+        : outputFilePath(await outputDir(), executionId, step.id, attempt);
     // Built once: the process gets it, and `${{ env.X }}` in argv items reads it.
     const env = stepEnvironment({
       def: run.definition,
@@ -88,6 +108,8 @@ export function createAttemptActor(deps: AttemptActorDeps) {
       executionId,
       attempt,
       inputs: run.inputs,
+      outputs: input.outputs,
+      ...(outputPath !== undefined && { outputPath }),
       ...(deps.baseEnv && { base: deps.baseEnv }),
       ...(run.secrets && { secrets: run.secrets.env }),
     });
@@ -104,6 +126,7 @@ export function createAttemptActor(deps: AttemptActorDeps) {
               executionId,
               workflowId,
               stepId: step.id,
+              outputs: input.outputs,
             })
           : undefined;
     } catch (err) {
@@ -111,7 +134,8 @@ export function createAttemptActor(deps: AttemptActorDeps) {
       return { ok: false, exitCode: null, error, nonRetryable: true };
     }
     const key = stepProcessKey(executionId, step.id, attempt);
-    const fromOffset = input.resumed ? await storedLines(deps.store, input) : 0;
+    const stdout = step.outputs === 'json' ? new StdoutOutputs() : undefined;
+    const fromOffset = input.resumed ? await storedLines(deps.store, input, stdout) : 0;
     let spawned: number | undefined;
     const result = await deps.runner.run({
       key,
@@ -128,15 +152,18 @@ export function createAttemptActor(deps: AttemptActorDeps) {
         spawned = pid;
         deps.pids?.record(pid);
       },
-      onLine: (stream, line) =>
+      onLine: (stream, line) => {
+        const masked = mask(line);
+        if (stream === 'stdout') stdout?.add(masked);
         deps.pipeline.emitExecution({
           type: stream === 'stdout' ? 'step.stdout' : 'step.stderr',
           executionId,
           workflowId,
           stepId: step.id,
           attempt,
-          line: mask(line),
-        }),
+          line: masked,
+        });
+      },
     });
     if (spawned !== undefined) deps.pids?.forget(spawned);
     // A stopped attempt is never resumed; a finished one is released once its outcome is stored.
@@ -145,8 +172,19 @@ export function createAttemptActor(deps: AttemptActorDeps) {
     if (result.spawnError) {
       return { ok: false, exitCode: null, error: mask(result.spawnError), nonRetryable: true };
     }
+    if (result.exitCode !== 0 || result.cancelled || signal.aborted) {
+      if (outputPath !== undefined) await dropOutputFile(outputPath);
+    }
     if (result.cancelled) return { ok: false, exitCode: result.exitCode, error: 'cancelled' };
-    if (result.exitCode === 0) return { ok: true, exitCode: 0 };
+    if (result.exitCode === 0) {
+      const fromFile = outputPath === undefined ? undefined : await takeOutputFile(outputPath);
+      const parsed = stdout ? stdout.parse() : fromFile;
+      if (parsed === undefined) return { ok: true, exitCode: 0 };
+      if (!parsed.ok) {
+        return { ok: false, exitCode: 0, error: mask(parsed.error), nonRetryable: true };
+      }
+      return { ok: true, exitCode: 0, outputs: maskValues(parsed.outputs, mask) };
+    }
     return {
       ok: false,
       exitCode: result.exitCode,
@@ -159,6 +197,23 @@ export function createAttemptActor(deps: AttemptActorDeps) {
 }
 
 const noMask = (text: string) => text;
+
+/** `outputs` with every string in it masked (a file's JSON is not masked as text). */
+function maskValues(
+  outputs: Record<string, unknown>,
+  mask: (text: string) => string,
+): Record<string, unknown> {
+  if (mask === noMask) return outputs;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return mask(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(outputs) as Record<string, unknown>;
+}
 
 function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<AttemptResult> {
   return new Promise((resolve) => {
@@ -182,10 +237,16 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<AttemptRe
 async function storedLines(
   store: Pick<Store, 'getLogs'>,
   input: { executionId: string; step: { id: string }; attempt: number },
+  stdout: StdoutOutputs | undefined,
 ): Promise<number> {
   const logs = await store.getLogs(input.executionId, { stepId: input.step.id });
   let mine = 0;
-  for (const l of logs.lines) if (l.attempt === input.attempt) mine++;
+  for (const l of logs.lines) {
+    if (l.attempt !== input.attempt) continue;
+    mine++;
+    // The stdout of an `outputs: json` step before the restart is part of its outputs.
+    if (l.stream === 'stdout') stdout?.add(l.line);
+  }
   const dropped = logs.truncated[input.step.id] ?? 0;
   return mine === logs.lines.length ? mine + dropped : mine;
 }

@@ -191,6 +191,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
             pids: host ? undefined : pids,
             store,
             baseEnv,
+            outputDir: join(opts.dataDir, 'outputs'),
             ...(releaseProcess && { release: releaseProcess }),
           }),
         },

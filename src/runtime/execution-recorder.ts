@@ -142,6 +142,9 @@ export class ExecutionRecorder {
         if (event.type === 'step.interrupted' && event.lostAttempts !== undefined) {
           step.lostAttempts = event.lostAttempts;
         }
+        if (event.type === 'step.completed' && event.outputs !== undefined) {
+          step.outputs = event.outputs;
+        }
         run.stepStartMs.delete(event.stepId);
         return this.store.putStep(event.executionId, step);
       }

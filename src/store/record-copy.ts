@@ -28,6 +28,7 @@ export function copyStep(s: StepRecord): StepRecord {
     finishedAt: s.finishedAt ?? null,
     error: s.error ?? null,
     ...durableFields(s),
+    ...(s.outputs !== undefined && { outputs: jsonCopy(s.outputs) }),
   };
 }
 

@@ -91,10 +91,18 @@ export {
   INPUT_ENV_PREFIX,
   inputEnvName,
   STATOR_ENV,
+  STEPS_ENV_PREFIX,
+  outputEnvName,
   stepEnvironment,
   valueToText,
 } from './step-env.ts';
 export type { StepEnvironmentInput } from './step-env.ts';
+export {
+  MAX_OUTPUT_BYTES,
+  parseOutputFile,
+  parseOutputJson,
+  type ParsedOutputs,
+} from './step-outputs.ts';
 export {
   checkTemplates,
   hasTemplate,

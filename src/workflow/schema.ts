@@ -224,6 +224,12 @@ export const rawStepSchema = z
       .regex(/^\S+$/, 'shell must be a program name or path')
       .optional()
       .describe('Shell of a run step. Default sh.'),
+    outputs: z
+      .literal('json', { error: "outputs must be 'json' (stdout is one JSON object)" })
+      .optional()
+      .describe(
+        "'json': the step's stdout is one JSON object, its outputs. Without it a step may write key=value lines (or one JSON object) to the file named by $STATOR_OUTPUT.",
+      ),
   })
   .superRefine((step, ctx) => {
     const kinds = STEP_KINDS.filter((k) => step[k] !== undefined);
@@ -236,6 +242,13 @@ export const rawStepSchema = z
     }
     if (step.shell !== undefined && step.run === undefined) {
       ctx.addIssue({ code: 'custom', path: ['shell'], message: 'shell applies only to run steps' });
+    }
+    if (step.outputs !== undefined && step.exec === undefined && step.run === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['outputs'],
+        message: 'outputs applies only to exec and run steps',
+      });
     }
   });
 type RawStep = z.output<typeof rawStepSchema>;
@@ -332,9 +345,10 @@ function resolveStep(s: RawStep, defaultRetry: RawRetry | undefined): StepDefini
     ...(s.cwd !== undefined && { cwd: s.cwd }),
     continueOnError: s.continueOnError ?? false,
   };
-  if (s.exec !== undefined) return { ...base, kind: 'exec', exec: s.exec };
+  const outputs = s.outputs !== undefined && { outputs: s.outputs };
+  if (s.exec !== undefined) return { ...base, kind: 'exec', exec: s.exec, ...outputs };
   if (s.run !== undefined)
-    return { ...base, kind: 'run', run: s.run, shell: s.shell ?? DEFAULT_SHELL };
+    return { ...base, kind: 'run', run: s.run, shell: s.shell ?? DEFAULT_SHELL, ...outputs };
   if (s.sleep !== undefined) return { ...base, kind: 'sleep', sleepMs: s.sleep };
   return { ...base, kind: 'noop' };
 }

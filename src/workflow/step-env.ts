@@ -13,7 +13,18 @@ export const STATOR_ENV = {
   executionId: 'STATOR_EXECUTION_ID',
   stepId: 'STATOR_STEP_ID',
   attempt: 'STATOR_ATTEMPT',
+  /** The file a step writes its outputs to (`key=value` lines or one JSON object). */
+  output: 'STATOR_OUTPUT',
 } as const;
+
+/** Prefix of the variables that carry earlier steps' outputs: `STEPS_<ID>_<KEY>`. */
+export const STEPS_ENV_PREFIX = 'STEPS_';
+
+/** The variable of output `key` of step `stepId`, each non-alphanumeric as `_`, upper-cased. */
+export function outputEnvName(stepId: string, key: string): string {
+  const token = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return `${STEPS_ENV_PREFIX}${token(stepId)}_${token(key)}`;
+}
 
 /** Prefix of the variables that carry inputs. */
 export const INPUT_ENV_PREFIX = 'INPUT_';
@@ -71,11 +82,16 @@ export interface StepEnvironmentInput {
   base?: Readonly<Record<string, string>>;
   /** Resolved secret values by name (the workflow's `secrets`). */
   secrets?: Readonly<Record<string, string>>;
+  /** Outputs of the steps that succeeded before this one, by step id. */
+  outputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Where this attempt writes its outputs (`$STATOR_OUTPUT`); unset when absent. */
+  outputPath?: string;
 }
 
 /**
  * A step's whole environment, later entries winning: the base, workflow env, step env,
- * INPUT_<NAME> for every input, the secrets, then the STATOR_* variables.
+ * INPUT_<NAME> for every input, STEPS_<ID>_<KEY> for every output of an earlier step, the
+ * secrets, then the STATOR_* variables.
  */
 export function stepEnvironment(input: StepEnvironmentInput): Record<string, string> {
   const { def, step, executionId, attempt, inputs } = input;
@@ -83,7 +99,13 @@ export function stepEnvironment(input: StepEnvironmentInput): Record<string, str
   for (const [name, value] of Object.entries(inputs)) {
     if (value !== undefined) env[inputEnvName(name)] = valueToText(value);
   }
+  for (const [stepId, outputs] of Object.entries(input.outputs ?? {})) {
+    for (const [key, value] of Object.entries(outputs)) {
+      env[outputEnvName(stepId, key)] = valueToText(value);
+    }
+  }
   Object.assign(env, input.secrets);
+  if (input.outputPath !== undefined) env[STATOR_ENV.output] = input.outputPath;
   env[STATOR_ENV.workflowId] = def.id;
   env[STATOR_ENV.executionId] = executionId;
   env[STATOR_ENV.stepId] = step.id;

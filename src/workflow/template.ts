@@ -1,6 +1,7 @@
 /**
  * Templating of `exec` argv items: `${{ inputs.name }}`, `${{ env.NAME }}`, `${{ execution.id }}`,
- * `${{ workflow.id }}`, `${{ step.id }}`. Each item renders to exactly one argv item (no word
+ * `${{ workflow.id }}`, `${{ step.id }}`, `${{ steps.<id>.outputs.<key> }}` (an output of a step
+ * this one needs, directly or not). Each item renders to exactly one argv item (no word
  * splitting, no shell). `$${{` writes a literal `${{`. `run` scripts are never templated.
  * @module
  */
@@ -9,6 +10,7 @@ import {
   INPUT_ENV_PREFIX,
   inputEnvName,
   STATOR_ENV,
+  STEPS_ENV_PREFIX,
   stepEnvironment,
   valueToText,
 } from './step-env.ts';
@@ -17,11 +19,13 @@ import type { WorkflowDefinition } from './types.ts';
 
 const TEMPLATE = /(\$?)\$\{\{(.*?)\}\}/g;
 const REFERENCE = /^(inputs|env)\.([A-Za-z_][A-Za-z0-9_-]*)$|^(execution|workflow|step)\.id$/;
+const OUTPUT_REFERENCE = /^steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z_][A-Za-z0-9_-]*)$/;
 
 /** One `${{ ... }}` reference in a template. */
 export type TemplateRef =
   | { kind: 'inputs' | 'env'; name: string; text: string }
-  | { kind: 'execution' | 'workflow' | 'step'; text: string };
+  | { kind: 'execution' | 'workflow' | 'step'; text: string }
+  | { kind: 'output'; stepId: string; name: string; text: string };
 
 /** What rendering sees. */
 export interface TemplateContext {
@@ -31,6 +35,8 @@ export interface TemplateContext {
   executionId: string;
   workflowId: string;
   stepId: string;
+  /** Outputs of the steps that succeeded before this one, by step id. */
+  outputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** True when an item contains a `${{` placeholder. */
@@ -40,6 +46,8 @@ export function hasTemplate(item: string): boolean {
 
 function parseRef(expr: string): TemplateRef | undefined {
   const text = expr.trim();
+  const out = OUTPUT_REFERENCE.exec(text);
+  if (out) return { kind: 'output', stepId: out[1]!, name: out[2]!, text };
   const m = REFERENCE.exec(text);
   if (!m) return undefined;
   if (m[1]) return { kind: m[1] as 'inputs' | 'env', name: m[2]!, text };
@@ -69,16 +77,22 @@ export function checkTemplates(def: WorkflowDefinition): FieldIssue[] {
   const stator = new Set<string>(Object.values(STATOR_ENV));
   const inputNames = def.inputs && Object.keys(def.inputs);
   const inputEnv = inputNames && new Set(inputNames.map(inputEnvName));
+  const needs = new Map(def.steps.map((s) => [s.id, s.needs]));
   def.steps.forEach((step, i) => {
     if (step.kind !== 'exec') return;
+    let ups: Set<string> | undefined;
     step.exec.forEach((item, k) => {
       const path = `steps[${i}].exec[${k}]`;
       const { refs, invalid } = templateReferences(item);
       for (const expr of invalid) {
-        const message = `unsupported expression '\${{ ${expr} }}' (use inputs.<name>, env.<NAME>, execution.id, workflow.id or step.id)`;
+        const message = `unsupported expression '\${{ ${expr} }}' (use inputs.<name>, env.<NAME>, steps.<id>.outputs.<key>, execution.id, workflow.id or step.id)`;
         issues.push({ path, message });
       }
       for (const ref of refs) {
+        if (ref.kind === 'output' && !(ups ??= upstream(needs, step.id)).has(ref.stepId)) {
+          const message = `steps.${ref.stepId}: '${ref.stepId}' is not a step that '${step.id}' needs (directly or through other steps), so its outputs may not exist yet`;
+          issues.push({ path, message });
+        }
         if (ref.kind === 'inputs' && inputNames && !inputNames.includes(ref.name)) {
           const list = inputNames.length ? inputNames.join(', ') : 'none';
           issues.push({ path, message: `unknown input '${ref.name}' (declared: ${list})` });
@@ -90,6 +104,7 @@ export function checkTemplates(def: WorkflowDefinition): FieldIssue[] {
             Object.hasOwn(step.env, n) ||
             Object.hasOwn(def.secrets ?? {}, n) ||
             stator.has(n) ||
+            n.startsWith(STEPS_ENV_PREFIX) ||
             (inputEnv ? inputEnv.has(n) : n.startsWith(INPUT_ENV_PREFIX));
           const message = `env '${n}' is not set by the workflow, the step, an input, a secret or Stator`;
           if (!known) issues.push({ path, message });
@@ -118,7 +133,29 @@ function lookup(ref: TemplateRef, ctx: TemplateContext): string {
         throw new NonRetryableError(`env '${ref.name}' is not set`, { reference: ref.text });
       }
       return ctx.env[ref.name]!;
+    case 'output': {
+      const outputs = ctx.outputs?.[ref.stepId];
+      if (outputs === undefined || !Object.hasOwn(outputs, ref.name)) {
+        throw new NonRetryableError(`step '${ref.stepId}' has no output '${ref.name}'`, {
+          reference: ref.text,
+        });
+      }
+      return valueToText(outputs[ref.name]);
+    }
   }
+}
+
+/** Every step `stepId` needs, directly or through other steps. */
+function upstream(needs: ReadonlyMap<string, readonly string[]>, stepId: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...(needs.get(stepId) ?? [])];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(needs.get(id) ?? []));
+  }
+  return seen;
 }
 
 /** Renders one item to exactly one string; throws NonRetryableError on a missing value. */
@@ -145,5 +182,6 @@ export function stepTemplateContext(input: StepEnvironmentInput): TemplateContex
     executionId: input.executionId,
     workflowId: input.def.id,
     stepId: input.step.id,
+    ...(input.outputs && { outputs: input.outputs }),
   };
 }

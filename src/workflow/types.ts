@@ -31,10 +31,19 @@ export interface StepBase {
   continueOnError: boolean;
 }
 
+/**
+ * Where a process step's outputs come from: `file` (the default) reads `key=value` lines or one
+ * JSON object from the file named by `$STATOR_OUTPUT`; `json` takes its whole stdout as one JSON
+ * object.
+ */
+export type OutputSource = 'file' | 'json';
+
 /** `exec`: argv array, no shell. Items may template `${{ inputs.x }}` one item each. */
 export interface ExecStep extends StepBase {
   kind: 'exec';
   exec: string[];
+  /** @default "file" */
+  outputs?: OutputSource;
 }
 /** `run`: script text for a shell; inputs reach it only as environment variables. */
 export interface RunStep extends StepBase {
@@ -42,6 +51,8 @@ export interface RunStep extends StepBase {
   run: string;
   /** @default "sh" */
   shell: string;
+  /** @default "file" */
+  outputs?: OutputSource;
 }
 /** `sleep`: waits, then succeeds. */
 export interface SleepStep extends StepBase {

@@ -50,6 +50,11 @@ export interface StepRecord {
   attemptStartedAt?: string | null;
   /** While `retrying`: when the next attempt is due. Durable time. */
   retryAt?: string | null;
+  /**
+   * What a succeeded step handed to later steps (`$STATOR_OUTPUT` or `outputs: json`): a JSON
+   * object of at most 1 MiB. Absent when it wrote none.
+   */
+  outputs?: Record<string, unknown>;
 }
 
 /** The stored execution record (without steps). */

@@ -54,12 +54,12 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
     ),
     stepInsert: db.prepare(
       `INSERT INTO steps (execution_id, step_id, ordinal, status, attempts, exit_code, started_at,
-         finished_at, lost_attempts, attempt_started_at, retry_at, error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         finished_at, lost_attempts, attempt_started_at, retry_at, outputs, error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     stepUpdate: db.prepare(
       `UPDATE steps SET status = ?, attempts = ?, exit_code = ?, started_at = ?, finished_at = ?,
-         lost_attempts = ?, attempt_started_at = ?, retry_at = ?, error = ?
+         lost_attempts = ?, attempt_started_at = ?, retry_at = ?, outputs = ?, error = ?
          WHERE execution_id = ? AND step_id = ?`,
     ),
     stepNextOrdinal: db
@@ -105,6 +105,7 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
       s.lostAttempts ?? 0,
       s.attemptStartedAt ?? null,
       s.retryAt ?? null,
+      s.outputs === undefined ? null : JSON.stringify(s.outputs),
     ] as const;
 
   const readExecution = (row: ExecutionRow): ExecutionRecord => ({

@@ -53,6 +53,7 @@ export interface StepRow {
   lost_attempts: number;
   attempt_started_at: string | null;
   retry_at: string | null;
+  outputs: string | null;
 }
 
 /** A row of `logs` without its keys. */
@@ -78,7 +79,7 @@ export const SELECT_EXECUTIONS = `SELECT ${SUMMARY_COLUMNS}, p.definition ${EXEC
 /** Columns of a step, for SELECT lists. */
 export const STEP_COLUMNS =
   'step_id, status, attempts, exit_code, started_at, finished_at, error, lost_attempts, ' +
-  'attempt_started_at, retry_at';
+  'attempt_started_at, retry_at, outputs';
 
 const ALL_STATUSES: Record<ExecutionStatus, true> = {
   pending: true,
@@ -155,6 +156,7 @@ export function toStep(r: StepRow): StepRecord {
       attemptStartedAt: r.attempt_started_at,
       retryAt: r.retry_at,
     }),
+    ...(r.outputs !== null && { outputs: JSON.parse(r.outputs) as Record<string, unknown> }),
   };
 }
 

@@ -135,6 +135,11 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         WHERE finished_at IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    description: 'step outputs (JSON text)',
+    sql: `ALTER TABLE steps ADD COLUMN outputs TEXT;`,
+  },
 ];
 
 /** The schema version this code writes. */

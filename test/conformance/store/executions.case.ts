@@ -162,6 +162,31 @@ export function runExecutionStoreConformance(opts: StoreConformanceOptions): voi
       expect((await store.listExecutions({ workflowId: 'none' })).items).toEqual([]);
     });
 
+    it('keeps the outputs of a step as written; a step without outputs has none', async () => {
+      const store = await open();
+      const ex = execution('w', ['a', 'b']);
+      await store.createExecution(ex);
+      const outputs = { version: '1.2.3', count: 3, nested: { ok: true, list: [1, 'two'] } };
+      const a: StepRecord = {
+        ...pending('a'),
+        status: 'succeeded',
+        attempts: 1,
+        exitCode: 0,
+        startedAt: T1,
+        finishedAt: T2,
+        outputs,
+      };
+      await store.putStep(ex.id, a);
+      outputs.version = 'changed after the write';
+      const got = await store.getExecution(ex.id);
+      expect(got!.steps[0]!.outputs).toEqual({
+        version: '1.2.3',
+        count: 3,
+        nested: { ok: true, list: [1, 'two'] },
+      });
+      expect(got!.steps[1]).not.toHaveProperty('outputs');
+    });
+
     it('rejects a bad page size or cursor as an invalid argument', async () => {
       const store = await open();
       await expect(store.listExecutions({ limit: 0 })).rejects.toMatchObject({

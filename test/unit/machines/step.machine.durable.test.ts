@@ -31,6 +31,7 @@ describe('step machine: resumed mid-attempt', () => {
       attempt: 2,
       elapsedMs: 300,
       resumed: true,
+      outputs: {},
     });
     expect(h.reports()).toEqual([
       { type: 'attempt.started', stepId: 'build', attempt: 2, resumed: true },

@@ -26,6 +26,7 @@ describe('step machine', () => {
       attempt: 1,
       elapsedMs: 0,
       resumed: false,
+      outputs: {},
     });
     h.calls[0]!.resolve({ ok: true, exitCode: 0 });
     await inState(h.step, 'succeeded');
