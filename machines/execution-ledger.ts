@@ -27,6 +27,14 @@ export interface ExecutionLedger {
   resumed: Array<ResumedAttempt | null>;
   /** Unmet dependencies per step. */
   remaining: number[];
+  /** Needs of each step that ended skipped, and that ended failed (tolerated), so far. */
+  skippedNeeds: number[];
+  failedNeeds: number[];
+  /**
+   * Steps whose needs have all ended but not as their `when` asks: they are skipped (and so
+   * are their own dependents, in turn) by the owner, which drains this queue.
+   */
+  skips: number[];
   /** Indices of dependents per step. */
   dependents: number[][];
   /** Steps whose dependencies are met, in release order; `readyHead` is the next to start. */
@@ -103,6 +111,9 @@ export function createLedger(
     lostAttempts: resume ? steps.map((s) => resume[s.id]?.lostAttempts ?? 0) : [],
     resumed: resume ? steps.map(() => null) : [],
     remaining,
+    skippedNeeds: steps.map(() => 0),
+    failedNeeds: steps.map(() => 0),
+    skips: [],
     dependents,
     ready: [],
     readyHead: 0,
@@ -128,11 +139,14 @@ export function createLedger(
         ledger.attemptsUsed[i] = Math.max(0, prior.attempts - 1);
     }
   }
-  // settle() queued what it released; rebuild the queue once, in definition order.
+  // settle() queued what it released; rebuild the queues once, in definition order.
   ledger.ready = [];
   ledger.readyHead = 0;
+  ledger.skips = [];
   for (let i = 0; i < steps.length; i++) {
-    if (ledger.remaining[i] === 0 && ledger.status[i] === 'pending') ledger.ready.push(i);
+    if (ledger.remaining[i] !== 0 || ledger.status[i] !== 'pending') continue;
+    if (admits(ledger, steps, i)) ledger.ready.push(i);
+    else ledger.skips.push(i);
   }
   return ledger;
 }
@@ -176,9 +190,40 @@ export function releaseSlot(ledger: ExecutionLedger, slot: number): number | und
   return i;
 }
 
+/** True when step `i`, its needs all ended, runs under its `when` (see NeedsWhen). */
+function admits(ledger: ExecutionLedger, steps: readonly StepDefinition[], i: number): boolean {
+  switch (steps[i]!.when ?? 'success') {
+    case 'success':
+      return ledger.skippedNeeds[i] === 0;
+    case 'failure':
+      return ledger.failedNeeds[i]! > 0;
+    case 'always':
+      return true;
+  }
+}
+
 /**
- * Records a step's final status. Success (or a tolerated failure) releases dependents;
- * an intolerable failure marks the run failed. Returns the indices that became ready.
+ * Takes the next step whose needs ended but not as it asks, marking it skipped (its own
+ * dependents counted in turn); undefined when none is left.
+ */
+export function takeSkip(
+  ledger: ExecutionLedger,
+  steps: readonly StepDefinition[],
+): number | undefined {
+  while (ledger.skips.length > 0) {
+    const i = ledger.skips.shift()!;
+    if (ledger.status[i] !== 'pending') continue;
+    settle(ledger, steps, i, 'skipped');
+    return i;
+  }
+  return undefined;
+}
+
+/**
+ * Records a step's final status. Success (or a tolerated failure, or a skip) ends a need of
+ * each dependent; a dependent whose needs have all ended becomes ready, or is queued to be
+ * skipped when they did not end as its `when` asks. An intolerable failure marks the run
+ * failed. Returns the indices that became ready.
  */
 export function settle(
   ledger: ExecutionLedger,
@@ -196,7 +241,13 @@ export function settle(
   }
   const released: number[] = [];
   for (const d of ledger.dependents[i]!) {
+    if (status === 'skipped') ledger.skippedNeeds[d]!++;
+    else if (status !== 'succeeded') ledger.failedNeeds[d]!++;
     if (--ledger.remaining[d]! === 0 && ledger.status[d] === 'pending') {
+      if (!admits(ledger, steps, d)) {
+        ledger.skips.push(d);
+        continue;
+      }
       ledger.ready.push(d);
       released.push(d);
     }

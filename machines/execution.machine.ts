@@ -29,6 +29,7 @@ import {
   releaseSlot,
   settle,
   takeReady,
+  takeSkip,
   unstartedSteps,
   type ResumedStep,
   type ExecutionLedger,
@@ -100,9 +101,23 @@ export const executionMachine = setup({
       executionId: context.executionId,
       workflowId: context.workflowId,
     })),
-    /** Starts ready steps up to the execution's concurrency. */
+    /**
+     * Skips the steps whose needs did not end as their `when` asks (and theirs in turn), then
+     * starts ready steps up to the execution's concurrency.
+     */
     dispatchReady: enqueueActions(({ context, enqueue }) => {
       const { ledger, definition } = context;
+      for (let i = takeSkip(ledger, definition.steps); i !== undefined;) {
+        const step = definition.steps[i]!;
+        enqueue.emit({
+          type: 'step.skipped',
+          executionId: context.executionId,
+          workflowId: context.workflowId,
+          stepId: step.id,
+          reason: `its needs did not end as 'when: ${step.when ?? 'success'}' asks`,
+        });
+        i = takeSkip(ledger, definition.steps);
+      }
       while (ledger.live < definition.concurrency) {
         const i = takeReady(ledger);
         if (i === undefined) break;
@@ -120,6 +135,7 @@ export const executionMachine = setup({
             ...(ledger.lostAttempts[i] ? { lostAttempts: ledger.lostAttempts[i] } : {}),
             ...(ledger.resumed[i] && { resumed: ledger.resumed[i] }),
             outputs: ledger.outputs,
+            ...(step.if !== undefined && { statuses: ledger.status, stepIndex: context.index }),
           },
         });
         enqueue.sendTo(id, { type: 'start' });

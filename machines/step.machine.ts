@@ -36,6 +36,19 @@ export interface StepInput {
   resumed?: ResumedAttempt;
   /** Outputs of the run's steps that succeeded so far, by step id (read by the attempt). */
   outputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** A step with `if`: the run's step statuses by definition index, and the index by id. */
+  statuses?: readonly StepStatus[];
+  stepIndex?: Readonly<Record<string, number>>;
+}
+
+/** What the `checkCondition` actor gets: the step and what its condition may read. */
+export interface ConditionInput {
+  executionId: string;
+  workflowId: string;
+  step: StepDefinition;
+  outputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  statuses: readonly StepStatus[];
+  stepIndex: Readonly<Record<string, number>>;
 }
 
 /**
@@ -137,6 +150,8 @@ export const stepMachine = setup({
   actors: {
     /** Runs one attempt; supplied by the runtime (exec, run, sleep, noop). */
     runAttempt: notProvided<AttemptResult, AttemptInput>('runAttempt'),
+    /** Evaluates the step's `if`: true runs it, false skips it, a rejection fails it. */
+    checkCondition: notProvided<boolean, ConditionInput>('checkCondition'),
   },
   actions: {
     /** Sends the step `turn.passed` on a later turn of the event loop; supplied by the runtime. */
@@ -198,6 +213,10 @@ export const stepMachine = setup({
   },
   guards: {
     isNoop: ({ context }) => context.step.kind === 'noop',
+    // Only a fresh step asks: one resumed after a restart passed its condition before.
+    hasCondition: ({ context }) =>
+      context.step.if !== undefined && context.attempt === 0 && context.resumed === undefined,
+    conditionHeld: (_, held: boolean) => held,
     wasInterrupted: ({ context }) => context.interrupted === true,
     resumesBackoff: ({ context }) => context.resumed?.state === 'retrying',
     hasTimeout: ({ context }) => timeoutOf(context) !== undefined,
@@ -239,6 +258,7 @@ export const stepMachine = setup({
         // a runAttempt actor (an actor per attempt is most of a noop's cost). The turn keeps a
         // large noop DAG from running as one synchronous burst.
         start: [
+          { guard: 'hasCondition', target: 'checking' },
           { guard: 'isNoop', target: 'passing' },
           { guard: 'resumesBackoff', target: 'backingOff' },
           { target: 'running' },
@@ -252,6 +272,44 @@ export const stepMachine = setup({
         },
         cancel: 'cancelled',
       },
+    },
+    /** The step's `if` is evaluated: true runs it, false skips it, an error fails it. */
+    checking: {
+      invoke: {
+        src: 'checkCondition',
+        input: ({ context }) => ({
+          executionId: context.executionId,
+          workflowId: context.workflowId,
+          step: context.step,
+          outputs: context.outputs ?? {},
+          statuses: context.statuses ?? [],
+          stepIndex: context.stepIndex ?? {},
+        }),
+        onDone: [
+          {
+            guard: { type: 'conditionHeld', params: ({ event }) => event.output },
+            target: 'conditionMet',
+          },
+          {
+            target: 'skipped',
+            actions: {
+              type: 'recordError',
+              params: ({ context }) => ({ error: `if: ${context.step.if} is false` }),
+            },
+          },
+        ],
+        onError: {
+          target: 'failed',
+          actions: {
+            type: 'recordError',
+            params: ({ event }) => ({ error: messageOf(event.error) }),
+          },
+        },
+      },
+      on: { cancel: 'cancelled' },
+    },
+    conditionMet: {
+      always: [{ guard: 'isNoop', target: 'passing' }, { target: 'running' }],
     },
     /** The attempt in progress was lost with the process that ran it (rehydration). */
     interrupted: {

@@ -25,6 +25,7 @@ import { EventPipeline } from './event-pipeline.ts';
 import { LiveExecutions } from './live-executions.ts';
 import { passTurn } from './pass-turn.ts';
 import { createAttemptActor, stepProcessKey } from './attempt-actor.ts';
+import { createConditionActor } from './condition-actor.ts';
 import { createExecutionActor } from './execution-actor.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { MemoryWorkQueue } from './work-queue.ts';
@@ -194,6 +195,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
             outputDir: join(opts.dataDir, 'outputs'),
             ...(releaseProcess && { release: releaseProcess }),
           }),
+          checkCondition: createConditionActor({ executions: (id) => executions.get(id) }),
         },
       }),
     },

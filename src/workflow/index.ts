@@ -98,6 +98,14 @@ export {
 } from './step-env.ts';
 export type { StepEnvironmentInput } from './step-env.ts';
 export {
+  checkConditions,
+  conditionError,
+  conditionSteps,
+  evaluateCondition,
+  MAX_CONDITION_LENGTH,
+  type ConditionContext,
+} from './conditions.ts';
+export {
   MAX_OUTPUT_BYTES,
   parseOutputFile,
   parseOutputJson,

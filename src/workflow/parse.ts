@@ -21,6 +21,7 @@ import { checkJsonBounds, parseBoundedYaml } from '../parse/index.ts';
 import { checkDag } from './dag.ts';
 import { KNOWN_FIELDS, workflowSchema } from './schema.ts';
 import { checkTemplates } from './template.ts';
+import { checkConditions } from './conditions.ts';
 import type { WorkflowDefinition } from './types.ts';
 
 /** Text formats of a definition. */
@@ -170,7 +171,11 @@ export function validateWorkflow(raw: unknown): WorkflowDefinition {
   }
   const parsed = workflowSchema.safeParse(raw);
   if (!parsed.success) throw invalid(zodFieldIssues(parsed.error.issues, raw));
-  const issues = [...checkDag(parsed.data.steps), ...checkTemplates(parsed.data)];
+  const issues = [
+    ...checkDag(parsed.data.steps),
+    ...checkTemplates(parsed.data),
+    ...checkConditions(parsed.data),
+  ];
   if (issues.length > 0) throw invalid(issues);
   return parsed.data;
 }

@@ -4,6 +4,7 @@
  * the workflow's `defaults.retry` merged into each step. DAG checks live in dag.ts.
  * @module
  */
+import { MAX_CONDITION_LENGTH } from './conditions.ts';
 import { z } from 'zod';
 import { catchUpSchema, maxQueuedSchema, overlapSchema, triggerListSchema } from './triggers.ts';
 import { durationSchema, positiveDurationSchema } from './duration.ts';
@@ -210,10 +211,29 @@ export const rawStepSchema = z
       .optional()
       .describe('Succeed at once.'),
     needs: z
-      .union([z.string().min(1), z.array(z.string().min(1))], {
-        error: 'needs must be a step id or a list of step ids',
-      })
-      .optional(),
+      .union(
+        [
+          z.string().min(1),
+          z.array(z.string().min(1)),
+          z.strictObject({
+            steps: z.array(z.string().min(1)).min(1, 'needs.steps must name at least one step'),
+            when: z.enum(['success', 'failure', 'always']).optional(),
+          }),
+        ],
+        {
+          error:
+            'needs must be a step id, a list of step ids or {steps: [...], when: success | failure | always}',
+        },
+      )
+      .optional()
+      .describe(
+        'Steps that must end first. {steps, when}: run when they all succeeded (success, the default), when one failed (failure), or whatever they ended as (always).',
+      ),
+    if: text(MAX_CONDITION_LENGTH)
+      .optional()
+      .describe(
+        'A CEL condition over inputs, steps.<id>.status, steps.<id>.outputs, env and execution: false skips the step (and its dependents, unless their needs say when: always).',
+      ),
     timeout: positiveDurationSchema.optional(),
     retry: retrySchema.optional(),
     env: envSchema.optional(),
@@ -334,11 +354,21 @@ function resolveRetry(step: RawRetry | undefined, defaults: RawRetry | undefined
 }
 
 function resolveStep(s: RawStep, defaultRetry: RawRetry | undefined): StepDefinition {
-  const needs =
-    s.needs === undefined ? [] : [...new Set(typeof s.needs === 'string' ? [s.needs] : s.needs)];
+  const listed =
+    s.needs === undefined
+      ? []
+      : typeof s.needs === 'string'
+        ? [s.needs]
+        : Array.isArray(s.needs)
+          ? s.needs
+          : s.needs.steps;
+  const needs = [...new Set(listed)];
+  const when = typeof s.needs === 'object' && !Array.isArray(s.needs) ? s.needs.when : undefined;
   const base = {
     id: s.id,
     needs,
+    ...(when !== undefined && when !== 'success' && { when }),
+    ...(s.if !== undefined && { if: s.if }),
     ...(s.timeout !== undefined && { timeoutMs: s.timeout }),
     retry: resolveRetry(s.retry, defaultRetry),
     env: s.env ?? {},

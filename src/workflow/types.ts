@@ -20,10 +20,21 @@ export interface RetryPolicy {
   jitter: number;
 }
 
+/**
+ * When a step runs once its needs have ended: `success` (default) when none was skipped (a
+ * failure tolerated by `continueOnError` counts as done), `failure` when at least one failed,
+ * `always` whatever they ended as. A step that does not run is skipped.
+ */
+export type NeedsWhen = 'success' | 'failure' | 'always';
+
 /** Fields every step kind shares. */
 export interface StepBase {
   id: string;
   needs: string[];
+  /** @default "success" */
+  when?: NeedsWhen;
+  /** A CEL condition (conditions.ts): false skips the step. */
+  if?: string;
   timeoutMs?: number;
   retry: RetryPolicy;
   env: Record<string, string>;

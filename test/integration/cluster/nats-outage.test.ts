@@ -83,10 +83,10 @@ describe('cluster: the nats-server is killed and restarted mid-burst', () => {
       accepted.push(((await res.json()) as { executionId: string }).executionId);
     }
     // Mid-burst: some runs finished, most still running or queued.
-    await waitFor(
-      async () => (await readFile(markers, 'utf8').catch(() => '')).includes(' two'),
-      { timeoutMs: 30_000, message: 'a first run completed' },
-    );
+    await waitFor(async () => (await readFile(markers, 'utf8').catch(() => '')).includes(' two'), {
+      timeoutMs: 30_000,
+      message: 'a first run completed',
+    });
     await server.kill();
 
     const degraded = await waitFor(

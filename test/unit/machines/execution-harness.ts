@@ -22,6 +22,7 @@ import type { ResumedStep } from '../../../machines/execution-ledger.ts';
 import type { ExecutionEvent } from '../../../src/events.ts';
 import type { StepDefinition, WorkflowDefinition } from '../../../src/workflow/types.ts';
 import { passTurn } from '../../../src/runtime/pass-turn.ts';
+import { createConditionActor } from '../../../src/runtime/condition-actor.ts';
 
 /** One call of the stub runAttempt. */
 export interface Call {
@@ -88,6 +89,13 @@ export function definition(
 
 const running: Actor<AnyActorLogic>[] = [];
 
+/** The real `checkCondition` actor over a run of `def` with `inputs` (no env). */
+function conditions(inputs: Record<string, unknown>) {
+  return createConditionActor({
+    executions: () => ({ definition: { id: 'wf', env: {}, concurrency: 16, steps: [] }, inputs }),
+  });
+}
+
 /** Stops every run started so far (call it from `afterEach`). */
 export function stopRuns(): void {
   for (const a of running.splice(0)) a.stop();
@@ -96,13 +104,21 @@ export function stopRuns(): void {
 /** Starts a run with the stub runAttempt; records emitted events and children-map sizes. */
 export function startRun(
   def: WorkflowDefinition,
-  opts: { resume?: Record<string, ResumedStep>; elapsedMs?: number } = {},
+  opts: {
+    resume?: Record<string, ResumedStep>;
+    elapsedMs?: number;
+    /** What `if` conditions see as `inputs`. */
+    inputs?: Record<string, unknown>;
+  } = {},
 ) {
   const stub = stubRunStep();
   const clock = new SimulatedClock();
   const machine = executionMachine.provide({
     actors: {
-      step: stepMachine.provide({ actors: { runAttempt: stub.logic }, actions: { passTurn } }),
+      step: stepMachine.provide({
+        actors: { runAttempt: stub.logic, checkCondition: conditions(opts.inputs ?? {}) },
+        actions: { passTurn },
+      }),
     },
   });
   const input: ExecutionInput = {

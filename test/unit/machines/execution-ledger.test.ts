@@ -6,6 +6,7 @@ import {
   liveSteps,
   settle,
   takeReady,
+  takeSkip,
   unstartedSteps,
   type ExecutionLedger,
 } from '../../../machines/execution-ledger.ts';
@@ -71,12 +72,23 @@ describe('takeReady and settle', () => {
     expect([l.live, l.settled, l.failedAt]).toEqual([0, 4, -1]);
   });
 
-  it('releases dependents of a skipped step', () => {
-    const steps = [step('a'), step('b', ['a'])];
+  it('skips the dependents of a skipped step, in turn, unless they run always', () => {
+    const steps = [
+      step('a'),
+      step('b', ['a']),
+      step('c', ['b']),
+      { ...step('d', ['b']), when: 'always' as const },
+    ];
     const l = createLedger(steps);
     drain(l);
-    expect(settle(l, steps, 0, 'skipped')).toEqual([1]);
+    expect(settle(l, steps, 0, 'skipped')).toEqual([]);
     expect(l.failedAt).toBe(-1);
+    // b is skipped (its need was); then c too, while d runs whatever b ended as.
+    expect(takeSkip(l, steps)).toBe(1);
+    expect(takeSkip(l, steps)).toBe(2);
+    expect(takeSkip(l, steps)).toBeUndefined();
+    expect(takeReady(l)).toBe(3);
+    expect(l.status).toEqual(['skipped', 'skipped', 'skipped', 'running']);
   });
 
   it('marks the run failed on an intolerable failure and stops handing out work', () => {

@@ -19,6 +19,7 @@ import {
   stepMachine,
   type AttemptInput,
   type AttemptResult,
+  type ConditionInput,
   type StepMachineEvent,
   type StepInput,
 } from '../../../machines/step.machine.ts';
@@ -43,9 +44,10 @@ function stableStates(machine: AnyStateMachine): string[] {
 
 /** A short readable name for a path: its events, then the state it ends in. */
 function pathName(path: { steps: { event: EventObject }[]; state: { value: unknown } }): string {
-  const label = (e: EventObject & { output?: AttemptResult; executionId?: string }) => {
+  const label = (e: EventObject & { output?: AttemptResult | boolean; executionId?: string }) => {
     if (e.type.startsWith('xstate.done.actor.')) {
       const out = e.output;
+      if (typeof out === 'boolean') return `condition(${out})`;
       if (!out) return `done ${e.type.slice('xstate.done.actor.'.length)}`;
       return `done(${out.ok ? 'ok' : out.lost ? 'lost' : out.nonRetryable ? 'fatal' : 'fail'})`;
     }
@@ -65,20 +67,23 @@ const STEP_ERROR = 'xstate.error.actor.0.step.running';
 const STEP_TIMEOUT = 'xstate.after.stepTimeout.step.running';
 const RETRY_DELAY = 'xstate.after.retryDelay.step.retrying';
 const BACKOFF_DELAY = 'xstate.after.retryDelay.step.backingOff';
+const CONDITION_DONE = 'xstate.done.actor.0.step.checking';
+const CONDITION_ERROR = 'xstate.error.actor.0.step.checking';
 
 /**
  * A step that has used `attemptsUsed` of its 2 attempts, the last lost with its process when
  * `interrupted` (`lostAttempts` of them lost so far), or `resumed` mid-attempt or mid-backoff.
  */
-type StepCase = { kind: 'exec' | 'noop' } & Pick<
+type StepCase = { kind: 'exec' | 'noop'; if?: string } & Pick<
   StepInput,
   'attemptsUsed' | 'interrupted' | 'lostAttempts' | 'resumed'
 >;
 
-function stepInput({ kind, ...resumed }: StepCase): StepInput {
+function stepInput({ kind, if: condition, ...resumed }: StepCase): StepInput {
   const step = {
     id: 'build',
     kind,
+    ...(condition !== undefined && { if: condition }),
     ...(kind === 'exec' && { exec: ['make'] }),
     needs: [],
     env: {},
@@ -102,10 +107,13 @@ const stepEvents = [
   { type: RETRY_DELAY },
   { type: BACKOFF_DELAY },
   { type: 'turn.passed' },
+  { type: CONDITION_DONE, output: true },
+  { type: CONDITION_DONE, output: false },
+  { type: CONDITION_ERROR, error: new Error('no such key') },
 ] as unknown as StepMachineEvent[];
 
 type StepSnapshot = SnapshotFrom<typeof stepMachine>;
-type ModelEvent = EventObject & { output?: AttemptResult; error?: Error };
+type ModelEvent = EventObject & { output?: AttemptResult & boolean; error?: Error };
 
 /** A real step under a tiny parent, with a stub runAttempt and a simulated clock. */
 function realTask(input: StepInput) {
@@ -113,10 +121,19 @@ function realTask(input: StepInput) {
   const runAttempt = fromPromise<AttemptResult, AttemptInput>(
     () => new Promise((resolve, reject) => pending.push({ resolve, reject })),
   );
+  const conditions: { resolve(held: boolean): void; reject(e: unknown): void }[] = [];
+  const checkCondition = fromPromise<boolean, ConditionInput>(
+    () => new Promise((resolve, reject) => conditions.push({ resolve, reject })),
+  );
+  const leaveChecking = (what: string) =>
+    until(() => step.getSnapshot().value !== 'checking', what);
   // The runtime's passTurn sends `turn.passed` on a later turn; here the path sends it.
   const parent = setup({
     actors: {
-      step: stepMachine.provide({ actors: { runAttempt }, actions: { passTurn: () => {} } }),
+      step: stepMachine.provide({
+        actors: { runAttempt, checkCondition },
+        actions: { passTurn: () => {} },
+      }),
     },
   }).createMachine({ invoke: { id: 'step', src: 'step', input } });
   const clock = new SimulatedClock();
@@ -149,6 +166,14 @@ function realTask(input: StepInput) {
         clock.increment(input.step.timeoutMs! - step.getSnapshot().context.elapsedMs),
       [RETRY_DELAY]: () => clock.increment(step.getSnapshot().context.retryDelayMs),
       [BACKOFF_DELAY]: () => clock.increment(step.getSnapshot().context.retryDelayMs),
+      [CONDITION_DONE]: async ({ event }: { event: ModelEvent }) => {
+        conditions.at(-1)!.resolve(event.output as unknown as boolean);
+        await leaveChecking('condition handled');
+      },
+      [CONDITION_ERROR]: async ({ event }: { event: ModelEvent }) => {
+        conditions.at(-1)!.reject(event.error);
+        await leaveChecking('condition error handled');
+      },
     },
   };
 }
@@ -179,6 +204,9 @@ describe('step model', () => {
   const cases: Array<[string, StepCase]> = [
     ['exec', { kind: 'exec' }],
     ['noop', { kind: 'noop' }],
+    // A step with an `if`: the condition is evaluated first (true, false or an error).
+    ['conditional exec', { kind: 'exec', if: 'inputs.go' }],
+    ['conditional noop', { kind: 'noop', if: 'inputs.go' }],
     // Resumed after the process running attempt 1 (of 2) was lost; and after attempt 2 was.
     ['interrupted exec', { kind: 'exec', attemptsUsed: 1, interrupted: true, lostAttempts: 1 }],
     ['interrupted noop', { kind: 'noop', attemptsUsed: 1, interrupted: true, lostAttempts: 1 }],
@@ -211,6 +239,7 @@ describe('step model', () => {
     expect(stableStates(stepMachine)).toEqual([
       'backingOff',
       'cancelled',
+      'checking',
       'failed',
       'interrupted',
       'passing',
