@@ -4,7 +4,12 @@
  * persisted last result and to the outbound `trigger.*` event. No I/O.
  * @module
  */
-import type { TriggerEvent, TriggerFireSource, TriggerSkipReason } from '../src/events.ts';
+import type {
+  TriggerEvent,
+  TriggerFireSource,
+  TriggerRejectReason,
+  TriggerSkipReason,
+} from '../src/events.ts';
 import type { ErrorCode, WireError } from '../src/errors.ts';
 import type { TriggerState } from '../src/store/index.ts';
 
@@ -21,6 +26,21 @@ export interface FireRequest {
   executionId?: string;
   /** 1 for the first try of a tick, then 2, 3, ... for its retries. */
   attempt?: number;
+  /**
+   * Makes the run's creation idempotent (`workflow.execute`'s `idempotencyKey`): a JetStream
+   * trigger passes its message's stream sequence, so a redelivered message finds its run.
+   */
+  idempotencyKey?: string;
+}
+
+/** A message refused before it could fire (not JSON, not an object, or bad inputs). */
+export interface RejectedMessage {
+  source: TriggerFireSource;
+  /** Arrival time, ms since the epoch. */
+  at: number;
+  subject: string;
+  reason: TriggerRejectReason;
+  error: WireError;
 }
 
 /** What one fire did. */
@@ -30,12 +50,13 @@ export type FireOutcome =
   | { status: 'skipped'; reason: TriggerSkipReason; message: string }
   | { status: 'failed'; error: WireError };
 
-/** What the `startRun` actor receives. */
+/** What the `startRun` actor receives; it resolves with one outcome per fire, in order. */
 export interface StartRunInput {
   triggerId: string;
   workflowId: string;
   kind: string;
-  fire: FireRequest;
+  /** One tick or manual fire, or up to `maxBatch` message fires. */
+  fires: FireRequest[];
 }
 
 /** The last outcome as persisted. */
@@ -94,6 +115,35 @@ export function outcomeEvent(
         willRetry: extra.willRetry ?? false,
       };
   }
+}
+
+/** The outbound event of a rejected message. */
+export function rejectedEvent(
+  ctx: { triggerId: string; workflowId: string; kind: string },
+  rejected: RejectedMessage,
+): TriggerEvent {
+  return {
+    type: 'trigger.rejected',
+    triggerId: ctx.triggerId,
+    workflowId: ctx.workflowId,
+    kind: ctx.kind,
+    origin: rejected.source,
+    scheduledAt: new Date(rejected.at).toISOString(),
+    reason: rejected.reason,
+    message: rejected.error.message,
+    subject: rejected.subject,
+    error: rejected.error,
+  };
+}
+
+/** The failure of a fire whose decision outlasted `timeoutMs` (the trigger moved on). */
+export function fireTimedOut(timeoutMs: number): WireError {
+  return {
+    code: 'timeout',
+    message: `starting the run took over ${timeoutMs} ms; the trigger moved on`,
+    details: { timeoutMs },
+    recoverable: true,
+  };
 }
 
 /** A rejection of `startRun` as a wire error (a StatorError keeps its code). */

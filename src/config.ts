@@ -15,6 +15,9 @@ import {
   DEFAULT_EXECUTE_IDEMPOTENCY_RETENTION_MS,
   DEFAULT_SLOTS_PER_ENGINE,
   DEFAULT_RETENTION,
+  DEFAULT_LEASE_TTL_MS,
+  MAX_LEASE_TTL_MS,
+  MIN_LEASE_TTL_MS,
   formatRetention,
   parseRetention,
   type StatorOptions,
@@ -146,6 +149,13 @@ export const configSchema = z.object({
     7 * 86_400_000,
     'must be between 1s and 7d',
   ).optional(),
+  /** Cluster: how long a node's leases outlive its last heartbeat, ms (from e.g. `10s`). */
+  leaseTtl: durationIn(
+    durationMs,
+    MIN_LEASE_TTL_MS,
+    MAX_LEASE_TTL_MS,
+    'must be between 1s and 10m',
+  ).default(DEFAULT_LEASE_TTL_MS),
   /** SIGTERM/SIGINT to exit, ms (from e.g. `10s`, `500ms` or plain ms); the exit is forced then. */
   shutdownTimeout: durationIn(
     durationMs,
@@ -303,6 +313,13 @@ export const CONFIG_SOURCES: Record<ConfigKey, ConfigSource> = {
     arg: 'N',
     help: 'cluster: copies of every JetStream stream and bucket (3 on a three-node NATS cluster)',
     defaultText: '1',
+  },
+  leaseTtl: {
+    flag: 'lease-ttl',
+    env: ['STATOR_LEASE_TTL'],
+    arg: 'DURATION',
+    help: 'cluster: how long a node may be silent before another node takes its runs over (1s to 10m)',
+    defaultText: formatDuration(DEFAULT_LEASE_TTL_MS),
   },
   shutdownTimeout: {
     flag: 'shutdown-timeout',

@@ -107,6 +107,12 @@ export type TriggerFireSource = 'schedule' | 'catch_up' | 'manual' | 'webhook' |
 /** Why a trigger fire started nothing (a bounded set: metrics label it). */
 export type TriggerSkipReason = 'overlap' | 'queue_full' | 'paused' | 'busy' | 'missed';
 
+/**
+ * Why a message was refused before it could fire its trigger (a bounded set: metrics label it):
+ * not JSON, JSON but not an object, or an object the workflow's `inputs` refuse.
+ */
+export type TriggerRejectReason = 'malformed_json' | 'not_an_object' | 'invalid_input';
+
 /** Fields every trigger event carries. */
 interface TriggerEventBase {
   triggerId: string;
@@ -152,6 +158,16 @@ export type TriggerEvent =
       error: WireError;
       attempt: number;
       willRetry: boolean;
+    })
+  | (TriggerFireBase & {
+      type: 'trigger.rejected';
+      reason: TriggerRejectReason;
+      /** What was wrong, for the sender (the parser's or the inputs' message). */
+      message: string;
+      /** The subject the message came on. */
+      subject: string;
+      /** The structured error (`malformed_json` or `invalid_argument`, with details). */
+      error: WireError;
     })
   | (TriggerEventBase & {
       type: 'trigger.status';
@@ -216,6 +232,7 @@ const SEVERITY: Partial<Record<EventType, Severity>> = {
   'engine.rejected': 'warning',
   'monitor.dropped': 'warning',
   'trigger.skipped': 'warning',
+  'trigger.rejected': 'warning',
   'trigger.error': 'error',
 };
 

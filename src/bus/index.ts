@@ -8,6 +8,7 @@
  * NatsTlsOptions, DEFAULT_NATS_URL, DEFAULT_OUTBOX_LIMIT, DEFAULT_RECONNECT_WAIT_MS,
  * DEFAULT_CLOSE_TIMEOUT_MS.
  * Codec: encodePayload, decodeJson, decodeText, EMPTY_PAYLOAD.
+ * Owners: requestOwner, OwnerAnswer (a request on an actor's inbound subject).
  * Subjects: SUBJECT_ROOT, ACTOR_KINDS, actorAddress, actorIn, actorOut, actorWildcard, apiSubject,
  * apiWildcard, workSubject, inboxSubject, INBOX_ROOT, parseActorSubject, parseApiSubject,
  * isValidToken, validateToken, isValidSubject, validateSubject, isValidPattern, validatePattern,
@@ -48,6 +49,7 @@ export {
   type ResolvedNatsBusOptions,
 } from './nats-bus.ts';
 export { decodeJson, decodeText, encodePayload, EMPTY_PAYLOAD } from './codec.ts';
+export { requestOwner, type OwnerAnswer } from './owner-request.ts';
 export {
   ACTOR_KINDS,
   INBOX_ROOT,

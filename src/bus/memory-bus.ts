@@ -131,6 +131,11 @@ class Sub implements BusSubscription {
     this.active = false;
     this.bus.unindex(this);
   }
+  drain(): Promise<void> {
+    // Out of the index, nothing new is enqueued; what is already queued is still delivered.
+    this.bus.unindex(this);
+    return this.bus.flush();
+  }
 }
 
 const unavailable = () => new UnavailableError('bus is closed');

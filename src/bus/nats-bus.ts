@@ -193,6 +193,18 @@ class NatsSub implements BusSubscription {
       // Already closed with the connection.
     }
   }
+  #draining: Promise<void> | undefined;
+  drain(): Promise<void> {
+    if (!this.active || this.sub === undefined) return Promise.resolve();
+    // Delivered until the server has confirmed the UNSUB: messages already sent still arrive.
+    this.#draining ??= this.sub
+      .drain()
+      .catch(() => undefined)
+      .finally(() => {
+        this.active = false;
+      });
+    return this.#draining;
+  }
 }
 
 class NatsBusImpl implements NatsBus {

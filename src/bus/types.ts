@@ -43,6 +43,12 @@ export interface BusSubscription {
   readonly subject: string;
   /** Stops delivery; idempotent. */
   unsubscribe(): void;
+  /**
+   * Stops matching new messages at once but still delivers those already on their way (a
+   * request published just before would otherwise wait for its timeout instead of being
+   * answered or told "no responders"); resolves once they are delivered. Idempotent.
+   */
+  drain?(): Promise<void>;
   /** Messages delivered so far. */
   readonly received: number;
 }

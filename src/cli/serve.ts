@@ -20,7 +20,7 @@ import { createHttpApp, startHttpServer } from '../http/index.ts';
 import { createStator } from '../runtime/index.ts';
 // eslint-disable-next-line no-restricted-imports -- runtime/index.ts does not export these yet
 import { connectCluster, type ClusterSeams } from '../runtime/cluster.ts';
-import { createJetStreamHistory } from '../monitor/index.ts';
+import { createJetStreamEventStream } from '../monitor/index.ts';
 import { loadWorkflowDir, type LoadedWorkflowFile } from '../workflow/index.ts';
 import { toWire } from '../errors.ts';
 import type { Stator, StatorOptions } from '../runtime/index.ts';
@@ -46,7 +46,9 @@ export function serveHelp(): string {
     'SIGINT or SIGTERM shut down gracefully within --shutdown-timeout: intake stops (503',
     'shutting_down), what is in flight is stored, and running steps and sessions are left to the',
     'process host, which the next start re-attaches to. A second signal (or --stop-processes)',
-    'stops them instead, marking the steps interrupted; a third exits at once.',
+    'stops them instead, marking the steps interrupted; a third exits at once. In cluster mode',
+    '(--nats) runs that do not finish within the drain are stopped and their leases handed over:',
+    'another node resumes them at once (a node that dies is taken over after --lease-ttl).',
   ].join('\n');
 }
 
@@ -95,6 +97,7 @@ async function clusterSeams(config: Config, options: StatorOptions, logger: Logg
     credsFile: config.natsCreds,
     nkeySeed: config.natsNkeySeed,
     queueLimit: options.queueLimit,
+    leaseTtlMs: config.leaseTtl,
     logger,
   });
   logger.info({ nats: config.natsUrl.replace(/\/\/[^@/]*@/, '//***@') }, 'cluster mode');
@@ -132,12 +135,17 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
       bus: cluster.bus,
       store: cluster.store,
       workQueue: cluster.workQueue,
+      leases: cluster.leases,
       healthChecks: cluster.healthChecks,
-      // SSE/WS resumes older than the monitor's recent events read the JetStream event stream.
+      // `nats: {subject, stream}` triggers: durable consumers named after the deployment prefix.
+      triggerStreams: { connection: cluster.bus.connection, prefix: config.natsPrefix },
+      // The monitor (SSE, WS, subscribers) reads the cluster's event stream: every node's events.
       monitor: {
-        history: createJetStreamHistory({
+        ...options.monitor,
+        stream: createJetStreamEventStream({
           connection: cluster.bus.connection,
           prefix: config.natsPrefix,
+          logger,
         }),
       },
     });

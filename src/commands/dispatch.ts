@@ -26,6 +26,7 @@ import { health, machineGet, machineList } from './system-commands.ts';
 import { metrics, statistics } from './monitor-commands.ts';
 import { TRIGGER_COMMANDS } from './trigger-commands.ts';
 import { SESSION_COMMANDS } from './session-commands.ts';
+import { ENGINE_COMMANDS } from './engine-commands.ts';
 import { clientRateKey } from './rate-limiter.ts';
 
 /** Every command, by name. */
@@ -46,6 +47,7 @@ export const COMMANDS = {
   metrics,
   ...TRIGGER_COMMANDS,
   ...SESSION_COMMANDS,
+  ...ENGINE_COMMANDS,
 } as const;
 
 /** A known command name. */

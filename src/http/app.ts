@@ -19,6 +19,7 @@ import { hookRoutes } from './hook-routes.ts';
 import { triggerRoutes } from './trigger-routes.ts';
 import { metricsRoutes, statisticsRoutes } from './metrics-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
+import { engineRoutes } from './engine-routes.ts';
 
 /** Builds the HTTP app over a Stator service. Serve it with `startHttpServer()` or `app.request()`. */
 export function createHttpApp(options: HttpAppOptions): Hono {
@@ -61,6 +62,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   app.route('/api/machines', machineRoutes(stator));
   app.route('/api/triggers', triggerRoutes(stator));
   app.route('/api/sessions', sessionRoutes(stator));
+  app.route('/api/engines', engineRoutes(stator));
   app.route('/api/statistics', statisticsRoutes(stator));
   app.route('/metrics', metricsRoutes(stator));
   app.route('/hooks', hookRoutes(stator, { bodyLimitBytes: opts.bodyLimitBytes }));

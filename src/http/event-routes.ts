@@ -6,6 +6,9 @@
  * Resume: with a `Last-Event-ID` header (what EventSource sends on reconnect) or a
  * `?lastEventId=` query, the kept events after that id are replayed before live ones. When
  * some are no longer kept, a `monitor.gap` message (no id) says how many may be lost first.
+ * Ids are the monitor's sequence numbers: this process's in embedded mode, the cluster's event
+ * stream's in cluster mode, where every node shows every node's events under the same ids, so a
+ * client may reconnect to any node.
  *
  * Pacing: events are written as the socket takes them (batched while it is busy); a client that
  * stops reading makes its monitor buffer fill, and it loses events, counted per subscriber and

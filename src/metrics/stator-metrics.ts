@@ -58,6 +58,7 @@ export class StatorMetrics {
   readonly #stepDuration: Histogram<'workflow' | 'status'>;
   readonly #triggerFires: Counter<'workflow' | 'trigger'>;
   readonly #triggerSkips: Counter<'workflow' | 'reason'>;
+  readonly #triggerRejects: Counter<'workflow' | 'reason'>;
   readonly #rateLimitHits: Counter<'scope'>;
 
   constructor(sources: MetricsSources, options: MetricsOptions = {}) {
@@ -123,6 +124,12 @@ export class StatorMetrics {
     this.#triggerSkips = new Counter({
       name: 'stator_trigger_skips_total',
       help: 'Trigger fires that started nothing, by workflow and reason.',
+      labelNames: ['workflow', 'reason'],
+      registers,
+    });
+    this.#triggerRejects = new Counter({
+      name: 'stator_trigger_rejected_total',
+      help: 'NATS trigger messages refused before firing (not JSON, not an object, bad inputs).',
       labelNames: ['workflow', 'reason'],
       registers,
     });
@@ -223,6 +230,11 @@ export class StatorMetrics {
   /** A trigger fire started nothing (`overlap`, `paused`, `busy`, `missed`, ...). */
   triggerSkipped(workflowId: string, reason: string): void {
     this.#triggerSkips.inc({ workflow: workflowId, reason });
+  }
+
+  /** A trigger message was refused before firing (`malformed_json`, `not_an_object`, `invalid_input`). */
+  triggerRejected(workflowId: string, reason: string): void {
+    this.#triggerRejects.inc({ workflow: workflowId, reason });
   }
 
   /** A rate limiter refused a request (the sessions issue adds limiters). */

@@ -1,8 +1,8 @@
 /**
- * The seam behind resumes older than the recent buffer: a store of this process's past events
- * (the JetStream event stream in cluster mode, see jetstream/). The monitor hands it
- * every event it publishes, so an implementation can index what is its own, and asks it for the
- * events between a client's last seen sequence number and the oldest one still in memory.
+ * The seam behind the monitor in cluster mode: the cluster's one event stream (the JetStream
+ * event stream, see jetstream/). It feeds the monitor every node's events numbered by their
+ * place in the stream, and answers resumes older than the recent ring by that same number.
+ * Embedded mode has none: the monitor numbers and keeps this process's events itself.
  * @module
  */
 import type { StampedEvent } from '../events.ts';
@@ -22,16 +22,35 @@ export interface HistoryQuery {
 export interface HistoryRead {
   /** False when part of the range is no longer kept (a gap is announced). */
   complete: boolean;
+  /** The oldest sequence number still kept (where the replay starts when incomplete). */
+  firstSeq: number;
   /** The events, oldest first; read lazily, so a slow subscriber paces the reading. */
   events: AsyncIterable<StampedEvent>;
 }
 
-/** Past events of this process, beyond the recent buffer. */
+/** Past events, beyond the recent buffer. */
 export interface EventHistory {
-  /** Sees every event this process publishes, in sequence order. Must be cheap. */
-  record(event: StampedEvent): void;
   /** The kept events of a range that match a filter. */
   read(query: HistoryQuery): Promise<HistoryRead>;
+  /** The sequence number of the newest event kept (0 when none). */
+  lastSeq(): Promise<number>;
+}
+
+/** Receives the stream's events, in stream order, each with `seq` set to its stream sequence. */
+export type StreamDelivery = (event: StampedEvent) => void;
+
+/**
+ * The cluster's event stream: every node's events in one order. The monitor reads it instead of
+ * its own pipeline, so every node shows the same events under the same numbers.
+ */
+export interface EventStream extends EventHistory {
+  /**
+   * Starts delivering every event stored after the stream's current end, in order, across
+   * reconnects; resolves with that end (the last sequence number before the first delivered).
+   */
+  open(deliver: StreamDelivery): Promise<number>;
+  /** Stops delivering. */
+  close(): Promise<void>;
 }
 
 /** What a subscriber's replay yields: events, or the announcement of a gap before them. */

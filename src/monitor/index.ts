@@ -4,11 +4,13 @@
  * Resume and fan-out: resolveMonitorHubOptions, MonitorHubOptions, ResolvedMonitorHubOptions,
  * SubscriberStats, RecentEvents, DEFAULT_RECENT_EVENTS, eventJson (one serialisation per event
  * for every subscriber).
- * History seam: EventHistory, HistoryQuery, HistoryRead, ReplayItem; its JetStream
- * implementation (jetstream/): createJetStreamHistory, JetStreamHistoryOptions.
+ * Cluster seam: EventStream (the cluster's one event stream, which feeds the monitor and
+ * answers resumes), EventHistory, HistoryQuery, HistoryRead, StreamDelivery, ReplayItem; its
+ * JetStream implementation (jetstream/): createJetStreamEventStream,
+ * JetStreamEventStreamOptions. DEFAULT_ECHO_TIMEOUT_MS.
  * @module
  */
-export { MonitorHub, DEFAULT_SUBSCRIBER_BUFFER } from './monitor-hub.ts';
+export { MonitorHub, DEFAULT_SUBSCRIBER_BUFFER, DEFAULT_ECHO_TIMEOUT_MS } from './monitor-hub.ts';
 export type { MonitorStats } from './monitor-hub.ts';
 export { resolveMonitorHubOptions } from './monitor-hub.ts';
 export type {
@@ -17,6 +19,13 @@ export type {
   SubscriberStats,
 } from './monitor-hub.ts';
 export { RecentEvents, DEFAULT_RECENT_EVENTS } from './recent-events.ts';
-export type { EventHistory, HistoryQuery, HistoryRead, ReplayItem } from './event-history.ts';
+export type {
+  EventHistory,
+  EventStream,
+  HistoryQuery,
+  HistoryRead,
+  ReplayItem,
+  StreamDelivery,
+} from './event-history.ts';
 export { eventJson } from './event-json.ts';
-export { createJetStreamHistory, type JetStreamHistoryOptions } from './jetstream/index.ts';
+export { createJetStreamEventStream, type JetStreamEventStreamOptions } from './jetstream/index.ts';

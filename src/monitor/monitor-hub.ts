@@ -1,59 +1,46 @@
 /**
- * The runtime side of the monitor actor. Every published event is kept in a ring of recent
- * events (for resumes) and, when someone listens, sent to the monitor machine, which decides
- * per subscriber to deliver or to drop (buffer full, counted). Each subscriber's buffer is a
- * SubscriberSink drained on its own turn of the event loop, so a slow listener never runs
- * inside an actor's transition nor delays another subscriber.
+ * The runtime side of the monitor actor. Every event is kept in a ring of recent events (for
+ * resumes) and, when someone listens, sent to the monitor machine, which decides per subscriber
+ * to deliver or to drop (buffer full, counted). Each subscriber's buffer is a SubscriberSink
+ * drained on its own turn of the event loop, so a slow listener never runs inside an actor's
+ * transition nor delays another subscriber.
+ *
+ * Where the events come from: in embedded mode, this process's event pipeline (`publish`), in
+ * the order and with the numbers it gives them. In cluster mode (a `stream`, once `start()`ed),
+ * the cluster's event stream: every node's events, numbered by the stream; what this process
+ * publishes only tells the waiters which final events to wait for (final-echoes.ts).
  * @module
  */
 import { createActor, type ActorRefFrom } from 'xstate';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { monitorMachine } from '../../machines/monitor.machine.ts';
 import type { StampedEvent } from '../events.ts';
-import { InvalidArgumentError } from '../errors.ts';
 import type {
   EventFilter,
   EventListener,
   EventSubscription,
   SubscribeOptions,
 } from '../runtime/types.ts';
-import type { EventHistory } from './event-history.ts';
-import { DEFAULT_RECENT_EVENTS, RecentEvents } from './recent-events.ts';
+import { NotFoundError } from '../errors.ts';
+import type { EventStream } from './event-history.ts';
+import { FinalEchoes } from './final-echoes.ts';
+import { RecentEvents } from './recent-events.ts';
+import {
+  DEFAULT_SUBSCRIBER_BUFFER,
+  finalOf,
+  resolveMonitorHubOptions,
+  type MonitorHubOptions,
+} from './monitor-options.ts';
 import { replayItems } from './replay.ts';
 import { SubscriberSink } from './subscriber-sink.ts';
 
-/** @default 1000 */
-export const DEFAULT_SUBSCRIBER_BUFFER = 1000;
-
-/** Options of the monitor hub. */
-export interface MonitorHubOptions {
-  /** Recent events kept in memory for resumes (`since`, SSE `Last-Event-ID`). @default 10000 */
-  recentEvents?: number;
-  /** Older events, beyond the recent ones (the JetStream event stream in cluster mode). */
-  history?: EventHistory;
-}
-
-/** Options after defaults and validation. */
-export interface ResolvedMonitorHubOptions {
-  recentEvents: number;
-  history: EventHistory | undefined;
-}
-
-const optionsSchema = z.object({
-  recentEvents: z.number().int().min(0).max(1_000_000).default(DEFAULT_RECENT_EVENTS),
-});
-
-/** Merges defaults and validates; names the offending field on error. */
-export function resolveMonitorHubOptions(input: MonitorHubOptions = {}): ResolvedMonitorHubOptions {
-  const parsed = optionsSchema.safeParse({ recentEvents: input.recentEvents });
-  if (!parsed.success) {
-    throw InvalidArgumentError.format(
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
-  }
-  return { recentEvents: parsed.data.recentEvents, history: input.history };
-}
+export {
+  DEFAULT_ECHO_TIMEOUT_MS,
+  DEFAULT_SUBSCRIBER_BUFFER,
+  resolveMonitorHubOptions,
+  type MonitorHubOptions,
+  type ResolvedMonitorHubOptions,
+} from './monitor-options.ts';
 
 /** One subscriber's counters. */
 export interface SubscriberStats {
@@ -79,12 +66,20 @@ export interface MonitorStats {
   perSubscriber: SubscriberStats[];
 }
 
+/** Wait between attempts to open an event stream that could not be read, ms. */
+const OPEN_RETRY_MS = 2000;
+
 /** Owns the monitor actor, the recent events and the subscribers' sinks. */
 export class MonitorHub {
   readonly #sinks = new Map<string, SubscriberSink>();
   readonly #actor: ActorRefFrom<typeof monitorMachine>;
   readonly #recent: RecentEvents;
-  readonly #history: EventHistory | undefined;
+  readonly #stream: EventStream | undefined;
+  readonly #echoes: FinalEchoes;
+  /** True once the stream feeds the monitor (cluster mode, started). */
+  #streamed = false;
+  #retry: NodeJS.Timeout | undefined;
+  #stopped = false;
   #nextId = 0;
 
   constructor(
@@ -93,7 +88,8 @@ export class MonitorHub {
   ) {
     const opts = resolveMonitorHubOptions(options);
     this.#recent = new RecentEvents(opts.recentEvents);
-    this.#history = opts.history;
+    this.#stream = opts.stream;
+    this.#echoes = new FinalEchoes(opts.echoTimeoutMs);
     const machine = monitorMachine.provide({
       actions: {
         deliver: (_, params) => this.#sinks.get(params.subscriberId)?.push(params.event),
@@ -115,17 +111,75 @@ export class MonitorHub {
     return this.#actor.getSnapshot().value !== 'active';
   }
 
-  /** The sequence number of the last event published. */
+  /** The sequence number of the last event shown (the stream's, in cluster mode). */
   get lastSeq(): number {
     return this.#recent.lastSeq;
   }
 
-  /** Keeps the event for resumes and hands it to every matching subscriber (or drops it). */
+  /** True when the cluster's event stream feeds the monitor. */
+  get streamed(): boolean {
+    return this.#streamed;
+  }
+
+  /**
+   * Cluster mode: starts reading the event stream from its current end; events numbered up to
+   * that end are read from the stream on resume. Without a stream, or when there is no such
+   * stream (it could not be created), the monitor keeps fanning out this process's own events.
+   * A stream that cannot be read yet (JetStream unavailable) is opened again until it can:
+   * the monitor shows the cluster's events from then on, never a mix of numbers.
+   */
+  async start(): Promise<void> {
+    if (!this.#stream || this.#streamed) return;
+    try {
+      await this.#open(this.#stream);
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        this.logger.warn({ err }, 'no event stream: the monitor shows this process only');
+        return;
+      }
+      this.#streamed = true;
+      this.logger.warn({ err }, 'event stream not readable yet: opening it again');
+      this.#retryOpen(this.#stream);
+    }
+  }
+
+  async #open(stream: EventStream): Promise<void> {
+    const end = await stream.open((event) => this.#fanOut(event));
+    this.#recent.startAfter(end);
+    this.#streamed = true;
+  }
+
+  #retryOpen(stream: EventStream): void {
+    this.#retry = setTimeout(() => {
+      if (this.#actor.getSnapshot().status !== 'active') return;
+      this.#open(stream).then(
+        () => this.logger.info('event stream open'),
+        () => this.#retryOpen(stream),
+      );
+    }, OPEN_RETRY_MS);
+    this.#retry.unref();
+  }
+
+  /**
+   * An event this process published. Embedded: kept for resumes and handed to every matching
+   * subscriber (or dropped). Cluster: it comes back from the stream; a final one is noted so
+   * that the run's waiters wait for it (`delivered()`).
+   */
   publish(event: StampedEvent): void {
-    this.#recent.record(event);
-    this.#history?.record(event);
+    if (!this.#streamed) return this.#fanOut(event);
     if (this.idle) return;
-    this.#actor.send({ type: 'publish', event });
+    const executionId = finalOf(event);
+    if (executionId !== undefined) this.#echoes.note(executionId);
+  }
+
+  #fanOut(event: StampedEvent): void {
+    if (this.#stopped) return; // The stream may deliver a little after stop().
+    this.#recent.record(event);
+    if (!this.idle) this.#actor.send({ type: 'publish', event });
+    if (this.#streamed && this.#echoes.size > 0) {
+      const executionId = finalOf(event);
+      if (executionId !== undefined) this.#echoes.seen(executionId);
+    }
   }
 
   /**
@@ -135,9 +189,20 @@ export class MonitorHub {
    * so one more such turn lets every subscriber that keeps up hand them over, the ones whose
    * listener returns a promise settled within the turn included. A subscriber still busy then
    * with an earlier event's promise is slow: what it holds waits in its bounded buffer, and that
-   * counts as delivered. So a waiter waits one turn at most, and publishers never wait.
+   * counts as delivered. So a waiter waits one turn at most, and publishers never wait. In
+   * cluster mode, first for the final events this process published to come back from the
+   * stream (a NATS round trip; at most `echoTimeoutMs`).
    */
   delivered(): Promise<void> | undefined {
+    if (this.#streamed && !this.idle) {
+      // The final events this process published reach subscribers from the stream.
+      const echoed = this.#echoes.wait();
+      if (echoed) return echoed.then(() => this.#sinksDelivered());
+    }
+    return this.#sinksDelivered();
+  }
+
+  #sinksDelivered(): Promise<void> | undefined {
     for (const sink of this.#sinks.values()) {
       if (sink.pending > 0) return new Promise((resolve) => setImmediate(resolve));
     }
@@ -166,9 +231,9 @@ export class MonitorHub {
     // The replay is cut from the ring in the same turn the subscriber is added: every event
     // is either replayed or delivered live, never both, never neither.
     if (opts.since !== undefined) {
-      sink.replay(
-        replayItems({ since: opts.since, filter, recent: this.#recent, history: this.#history }),
-      );
+      const history = this.#streamed ? this.#stream : undefined;
+      const replay = replayItems({ since: opts.since, filter, recent: this.#recent, history });
+      sink.replay(replay.items, replay.floor);
     }
     this.#sinks.set(id, sink);
     this.#actor.send({ type: 'subscribe', id, name: opts.name, filter, capacity });
@@ -211,6 +276,10 @@ export class MonitorHub {
 
   /** Delivers what subscribers were already given, then removes them and stops the actor. */
   stop(): void {
+    this.#stopped = true;
+    this.#echoes.clear();
+    clearTimeout(this.#retry);
+    if (this.#streamed) void this.#stream?.close();
     if (this.#actor.getSnapshot().status !== 'active') return;
     for (const sink of this.#sinks.values()) sink.flushNow();
     for (const id of [...this.#sinks.keys()]) this.#actor.send({ type: 'unsubscribe', id });

@@ -49,6 +49,14 @@ export class RecentEvents {
     return this.#size === 0 ? 0 : this.#at(0).seq;
   }
 
+  /**
+   * Numbers start after `seq`: the events up to it were published before this ring existed (the
+   * event stream's, in cluster mode). Only while the ring is empty.
+   */
+  startAfter(seq: number): void {
+    if (this.#size === 0 && seq > this.#lastSeq) this.#lastSeq = seq;
+  }
+
   /** Records a published event; returns the one it overwrote, if any. */
   record(event: StampedEvent): StampedEvent | undefined {
     this.#lastSeq = event.seq;

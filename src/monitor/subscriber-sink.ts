@@ -24,6 +24,8 @@ export class SubscriberSink {
   #queue: (StampedEvent | undefined)[] = [];
   #head = 0;
   #replay: AsyncIterable<ReplayItem> | undefined;
+  /** Live events at or below this sequence number were seen by the client already (a resume). */
+  #floor: { seq: number } | undefined;
   #running = false;
   #closed = false;
   #unreported = 0;
@@ -47,9 +49,13 @@ export class SubscriberSink {
     return this.#queue.length - this.#head;
   }
 
-  /** Replays these items before any live event; call before the first push. */
-  replay(items: AsyncIterable<ReplayItem>): void {
+  /**
+   * Replays these items before any live event; call before the first push. Live events with
+   * `seq <= floor.seq` are skipped (read once the replay is over, which may move it).
+   */
+  replay(items: AsyncIterable<ReplayItem>, floor?: { seq: number }): void {
     this.#replay = items;
+    this.#floor = floor;
     this.#schedule();
   }
 
@@ -90,7 +96,8 @@ export class SubscriberSink {
         await this.#runReplay(items);
       }
       while (!this.#closed && this.#head < this.#queue.length) {
-        const result = this.#call(this.#take());
+        const event = this.#take();
+        const result = this.#seen(event) ? undefined : this.#call(event);
         if (++this.#unreported >= this.#reportEvery) this.#report();
         if (result) await result.catch((err: unknown) => this.#warn(err));
       }
@@ -114,6 +121,15 @@ export class SubscriberSink {
     } catch (err) {
       this.hooks.logger.warn({ err, subscriber: this.id }, 'event replay failed');
     }
+  }
+
+  #seen(event: StampedEvent): boolean {
+    if (!this.#floor) return false;
+    if (event.seq > this.#floor.seq) {
+      this.#floor = undefined; // Numbers only grow: nothing after this one can be at or below.
+      return false;
+    }
+    return true;
   }
 
   #take(): StampedEvent {

@@ -57,7 +57,7 @@ export interface ExecutionContextLookup {
 export interface AttemptActorDeps {
   runner: ProcessRunner;
   clock: Clock;
-  pipeline: EventPipeline;
+  pipeline: Pick<EventPipeline, 'emitExecution'>;
   executions: ExecutionContextLookup;
   killGraceMs: number;
   /** Notes live process groups on disk so a restart after a crash can kill leftovers. */
@@ -68,6 +68,12 @@ export interface AttemptActorDeps {
   release?: (key: string) => void;
   /** What every step's environment starts from (see `baseEnvironment`). @default {} */
   baseEnv?: Readonly<Record<string, string>>;
+  /**
+   * Cluster fencing: resolves true once this node may start an attempt of the run (it holds the
+   * run's lease and the attempt's start is stored), false if another node took the run over.
+   * Absent: always allowed.
+   */
+  fence?: (executionId: string) => Promise<boolean>;
   /** Directory of the attempts' `$STATOR_OUTPUT` files (absent: steps get no such file). */
   outputDir?: string;
 }
@@ -78,6 +84,13 @@ export function stepProcessKey(executionId: string, stepId: string, attempt: num
 }
 
 const NOOP_OK: AttemptResult = { ok: true, exitCode: null };
+/** Never recorded: the run is stopped here and its events dropped (another node runs it). */
+const LEASE_LOST: AttemptResult = {
+  ok: false,
+  exitCode: null,
+  error: 'the run is leased by another node',
+  nonRetryable: true,
+};
 
 /** Builds the `runAttempt` actor logic. */
 export function createAttemptActor(deps: AttemptActorDeps) {
@@ -85,6 +98,9 @@ export function createAttemptActor(deps: AttemptActorDeps) {
   return fromPromise<AttemptResult, AttemptInput>(async function runAttempt({ input, signal }) {
     const { step, executionId, workflowId, attempt } = input;
     if (step.kind === 'noop') return NOOP_OK; // the step machine passes noops itself
+    // Two nodes never run an attempt at once: a node that may have lost the run asks first.
+    if (deps.fence && !(await deps.fence(executionId))) return LEASE_LOST;
+    if (signal.aborted) return { ok: false, exitCode: null, error: 'cancelled' };
 
     if (step.kind === 'sleep') {
       return sleep(deps.clock, Math.max(0, step.sleepMs - input.elapsedMs), signal);

@@ -15,6 +15,7 @@ import {
 } from '../store/index.ts';
 import type { HealthCheck } from './types.ts';
 import { createJetStreamWorkQueue } from './jetstream-work-queue.ts';
+import { openLeaseKv, type LeaseKv } from './leases/index.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 /** What cluster mode needs to know. */
@@ -36,6 +37,8 @@ export interface ClusterOptions {
   queueLimit?: number;
   /** Record writes waiting at most while the store is unreachable. @default 100000 */
   outboxLimit?: number;
+  /** How long a node's leases outlive its last heartbeat (`--lease-ttl`). @default 10000 */
+  leaseTtlMs?: number;
   logger: Logger;
 }
 
@@ -47,6 +50,8 @@ export interface ClusterSeams {
   workQueue: WorkQueue;
   /** The NATS connection and the store, for `/health`. */
   healthChecks: HealthCheck[];
+  /** The lease bucket of the deployment, for `createStator({ leases })`. */
+  leases: { kv: LeaseKv; ttlMs?: number };
   /** Closes the store and the connection (after the service has closed). */
   close(): Promise<void>;
 }
@@ -94,6 +99,10 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
       store,
       workQueue,
       healthChecks: clusterHealthChecks(bus, store),
+      leases: {
+        kv: await openLeaseKv({ connection: bus.connection, prefix, replicas }),
+        ...(opts.leaseTtlMs !== undefined && { ttlMs: opts.leaseTtlMs }),
+      },
       async close() {
         await store.close();
         await bus.close();

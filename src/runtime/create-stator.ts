@@ -28,8 +28,10 @@ import { createAttemptActor, stepProcessKey } from './attempt-actor.ts';
 import { createConditionActor } from './condition-actor.ts';
 import { createExecutionActor } from './execution-actor.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { LeaseFence, LeaseManager } from './leases/index.ts';
 import { MemoryWorkQueue } from './work-queue.ts';
-import { NOT_MINE, startActorRouter } from './actor-router.ts';
+import { NOT_MINE, createActorRouter } from './actor-router.ts';
+import { OwnedExecutions } from './service/owned-executions.ts';
 import { StatorService, type Engine } from './stator-service.ts';
 import { adoptExecution } from './adopt-execution.ts';
 import { sweepHeldSteps } from './held-steps.ts';
@@ -106,10 +108,32 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   if (reaped > 0) logger.warn({ reaped }, 'killed process groups left by a previous process');
 
   // A run's waiters wake once its final events reached the in-process subscribers.
-  const executions = new LiveExecutions({ delivered: () => monitor.delivered() });
+  // Every actor's inbound subject is subscribed here only while its actor lives here.
+  const router = createActorRouter(
+    bus,
+    {
+      execution: (id, event) => service.cancelOwned(id, event.reason as string | undefined),
+      engine: (id, event) => service.engineCommand(id, event),
+      trigger: (id, event, msg) => service.triggerInbound(id, event, msg?.reply),
+      session: (id, event) => sessions.inbound(id, event as SessionInbound),
+    },
+    logger,
+    // Embedded, this process is the only one: it says `not_found` for actors nobody holds.
+    { answerUnknown: (opts.workQueue?.kind ?? 'memory') === 'memory' },
+  );
+  const ownedExecutions = new OwnedExecutions({
+    own: (id) => router.own('execution', id),
+    release: (id) => router.release('execution', id),
+  });
+  const executions = new LiveExecutions({
+    delivered: () => monitor.delivered(),
+    owners: ownedExecutions,
+  });
   const created = new Map<string, ExecutionRecord>();
   const recorder = new ExecutionRecorder(store, clock);
   const monitor = new MonitorHub(logger, opts.monitor);
+  // Cluster mode: the monitor follows the event stream from its end before any event is published.
+  await monitor.start();
   // Gauges are read at scrape time from the parts built below.
   const metrics = new StatorMetrics({
     activeExecutions: () => executions.size,
@@ -150,6 +174,34 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     },
   });
 
+  // Cluster: every running execution is leased by this node (leases/). A run lost to another
+  // node stops here without recording anything (its events are fenced off); the runs of a node
+  // that died or shut down are claimed and resumed here.
+  const leases = opts.leases
+    ? new LeaseManager({
+        kv: opts.leases.kv,
+        options: opts.leases.options,
+        clock,
+        logger,
+        node: opts.node,
+        onLost: (lost) =>
+          lost.forEach((l) => (l.kind === 'execution' ? loseRun(l.id) : sessions.lose(l.id))),
+        onClaimed: (l) =>
+          l.kind === 'execution' ? dispatcher.takeOver(l.id) : sessions.takeOver(l.id),
+      })
+    : undefined;
+  const fenced = leases ? new LeaseFence(leases, pipeline, logger) : pipeline;
+  if (leases) {
+    opts.healthChecks = [...opts.healthChecks, { name: 'leases', problem: () => leases.problem() }];
+  }
+  const loseRun = (id: string): void => {
+    const live = executions.get(id);
+    dispatcher.lost(id);
+    live?.lose?.(); // stops its actors, which kill its step processes
+    executions.drop(id);
+    recorder.forget(id);
+  };
+
   const queue = opts.workQueue ?? new MemoryWorkQueue(opts.queueLimit);
   // One actor per declared trigger (cron, http, nats); fires pass the workflow's overlap policy.
   const triggers = new TriggerRegistry({
@@ -163,14 +215,23 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     cancel: (id, reason) => service.cancel(id, reason),
     cluster: queue.kind !== 'memory',
     metrics,
+    ...(opts.triggerStreams && { streams: opts.triggerStreams }),
+    inbox: {
+      own: (id) => router.own('trigger', id),
+      release: (id) => router.release('trigger', id),
+    },
   });
   const dispatcher = new Dispatcher({
     queue,
     logger,
+    ...(leases && { leases }),
+    // The run's inbound subject is subscribed before its record is read (owned-executions.ts).
     adopt: (id) =>
-      adoptExecution(
-        { store, executions, recorder, pipeline, clock, created, durableProcesses: !!host },
-        id,
+      ownedExecutions.adopt(id, () =>
+        adoptExecution(
+          { store, executions, recorder, pipeline, clock, created, durableProcesses: !!host },
+          id,
+        ),
       ),
     forget: (id) => {
       executions.drop(id);
@@ -185,7 +246,16 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
           runAttempt: createAttemptActor({
             runner,
             clock,
-            pipeline,
+            pipeline: fenced,
+            // Cluster: an attempt starts only while the lease holds, once its start is stored.
+            // The store may have been away meanwhile (the start waited in the outbox), and the
+            // heartbeat with it: confirm again, waiting for a beat, rather than read a stale
+            // standing as lost.
+            ...(leases && {
+              fence: async (id: string) =>
+                (await leases.confirm(id)) &&
+                (await pipeline.settled(id), await leases.confirm(id)),
+            }),
             killGraceMs: opts.killGraceMs,
             executions: (id) => executions.get(id),
             // The host records its processes itself.
@@ -203,7 +273,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const executionActor = createExecutionActor({
     machine: provided,
     executions,
-    pipeline,
+    pipeline: fenced,
     store,
     clock,
     node: opts.node,
@@ -229,6 +299,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     actor.on('*', (event) => pipeline.emit('engine', engineId, event));
     actor.start();
     engines.push({ id: engineId, actor, slots: opts.slotsPerEngine });
+    router.own('engine', engineId);
     dispatcher.addEngine(engineId, actor, opts.slotsPerEngine);
   }
 
@@ -254,6 +325,16 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     ...(pids && { pids }),
     ...(host && { host }),
     ...(queue.kind !== 'memory' && { cluster: { bus } }),
+    ...(leases && {
+      leases: {
+        acquire: (id: string) => leases.acquire(id, 'session'),
+        release: (id: string) => leases.release(id, 'session'),
+      },
+    }),
+    inbox: {
+      own: (id) => router.own('session', id),
+      release: (id) => router.release('session', id),
+    },
     options: {
       ...opts.sessions,
       maxSessions: opts.maxSessions,
@@ -284,40 +365,29 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     dispatcher,
     engines,
     created,
+    ownedExecutions,
     notMine: NOT_MINE,
     stopIntake: () => {
       for (const stop of intake.splice(0)) stop();
     },
     close: async () => {
+      // The runs are stopped here by now: another node claims their leases at once.
+      await leases?.close({ handOver: true });
       pids?.close();
       if (host) await releaseHost(host, opts.dataDir);
       for (const close of closers) close();
-      for (const sub of routes) sub.unsubscribe();
+      router.close();
       if (ownsBus) await bus.close();
       if (ownsStore) await store.close();
     },
   });
-  const routes = startActorRouter(
-    bus,
-    {
-      execution: async (id, event) => {
-        if (event.type === 'cancel') {
-          return service.cancelInbound(id, event.reason as string | undefined);
-        }
-        return undefined;
-      },
-      engine: async (id, event) => service.engineCommand(id, event),
-      trigger: async (id, event, msg) => service.triggerInbound(id, event, msg?.reply),
-      session: async (id, event) =>
-        (await sessions.inbound(id, event as SessionInbound)) ?? NOT_MINE,
-    },
-    logger,
-  );
   // A cluster queue redelivers the work of a process that died; an in-process queue died
   // with its process, so the store's unfinished runs are queued again.
   if (opts.rehydrate && queue.kind === 'memory') await service.requeueUnfinished();
   // Processes whose outcome is stored, or whose run ended while no server was up, let go.
   if (host) await sweepHeldSteps({ host, store, logger, killGraceMs: opts.killGraceMs });
+  // Registered before any work is taken: every run started here is leased first.
+  await leases?.start();
   queue.start(dispatcher);
   await service.activateTriggers();
   // Sessions whose process died with the previous server are reported crashed; autostart ones start.

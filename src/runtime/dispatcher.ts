@@ -9,6 +9,12 @@
  * promise settles: the engine learns of the end a few microtasks later, and an offer made in
  * between was refused ("no free slot"), re-queued and adopted again (a store read) — for
  * nearly every run under load.
+ *
+ * In a cluster each run is leased before it starts (leases/): a request for a run that a live
+ * node holds (a work message orphaned by a node that died, redelivered after its run was taken
+ * over) or that has finished is acked and skipped, never run twice. Runs this node took over
+ * from a dead node (`takeOver`) have no work message: they wait here for a slot ahead of the
+ * queue, so they resume as soon as one is free.
  * @module
  */
 import type { ActorRefFrom } from 'xstate';
@@ -16,6 +22,7 @@ import type { Logger } from 'pino';
 import type { engineMachine } from '../../machines/engine.machine.ts';
 import type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './work-queue.ts';
 import type { LiveExecution } from './live-executions.ts';
+import type { LeaseManager } from './leases/index.ts';
 
 type EngineRef = ActorRefFrom<typeof engineMachine>;
 
@@ -35,12 +42,21 @@ export interface DispatcherDeps {
   /** Forgets an adopted run that goes back to the queue. */
   forget: (executionId: string) => void;
   logger: Logger;
+  /** Cluster: the leases of running executions (absent: one process, nothing to lease). */
+  leases?: Pick<LeaseManager, 'acquire' | 'release'>;
 }
+
+/** How long a taken-over run waits before its adoption is tried again after a failure. */
+const ADOPT_RETRY_MS = 1000;
 
 /** The work queue's consumer. */
 export class Dispatcher implements WorkConsumer {
   readonly #engines: EngineSlot[] = [];
   readonly #leases = new Map<string, WorkLease>();
+  /** Runs sent to an engine or waiting here for one (taken over), until they end or leave. */
+  readonly #active = new Set<string>();
+  /** Runs taken over from a dead node, adopted, waiting for a slot (no work message). */
+  readonly #takeovers: string[] = [];
   #next = 0;
 
   constructor(private readonly deps: DispatcherDeps) {}
@@ -57,6 +73,12 @@ export class Dispatcher implements WorkConsumer {
     this.#engines.push(slot);
     ref.on('engine.rejected', (e) => {
       slot.inFlight = Math.max(0, slot.inFlight - 1);
+      if (this.#active.has(e.executionId) && !this.#leases.has(e.executionId)) {
+        // A taken-over run: it waits for another slot (its lease is still this node's).
+        this.#takeovers.unshift(e.executionId);
+        return;
+      }
+      this.#active.delete(e.executionId);
       this.deps.forget(e.executionId);
       this.#leases.get(e.executionId)?.release();
       this.#leases.delete(e.executionId);
@@ -67,6 +89,7 @@ export class Dispatcher implements WorkConsumer {
         slot.completed = snap.context.completed;
         slot.inFlight = Math.max(0, slot.inFlight - freed);
       }
+      this.#pump();
       this.deps.queue.poke();
     });
   }
@@ -75,7 +98,7 @@ export class Dispatcher implements WorkConsumer {
   capacity(): number {
     let free = 0;
     for (const slot of this.#engines) if (isOpen(slot)) free += slot.slots - slot.inFlight;
-    return Math.max(0, free);
+    return Math.max(0, free - this.#takeovers.length);
   }
 
   /** Slots in use across engines. */
@@ -84,38 +107,96 @@ export class Dispatcher implements WorkConsumer {
   }
 
   take(item: WorkItem, lease: WorkLease): void {
-    if (this.#leases.has(item.executionId)) return lease.done();
     const slot = this.#pickEngine();
     if (!slot) return lease.release();
     slot.inFlight++;
-    this.deps.adopt(item.executionId).then(
-      (live) => {
+    const id = item.executionId;
+    const skip = () => {
+      slot.inFlight--;
+      lease.done();
+      this.deps.queue.poke();
+    };
+    const leased = this.deps.leases?.acquire(id) ?? Promise.resolve('acquired' as const);
+    leased
+      .then(async (result) => {
+        // Another live node runs it, or this one already does: this message is a stale copy.
+        if (result === 'held' || this.#active.has(id)) return skip();
+        const live = await this.deps.adopt(id);
         if (!live) {
           // Finished or cancelled while queued: nothing to run.
-          slot.inFlight--;
-          lease.done();
-          this.deps.queue.poke();
+          this.deps.leases?.release(id);
+          return skip();
+        }
+        this.#leases.set(id, lease);
+        this.#active.add(id);
+        slot.ref.send({ type: 'execute', executionId: id });
+      })
+      .catch((err: unknown) => {
+        slot.inFlight--;
+        this.deps.logger.error({ err, executionId: id }, 'adopting a run failed');
+        lease.release();
+      });
+  }
+
+  /**
+   * A run whose lease this node just claimed from a dead or departed node: adopted now (its
+   * lost steps are reported), started as soon as a slot is free, ahead of the queue.
+   */
+  takeOver(executionId: string): void {
+    if (this.#active.has(executionId)) return;
+    this.#active.add(executionId);
+    this.deps.adopt(executionId).then(
+      (live) => {
+        if (!this.#active.has(executionId)) return; // lost again meanwhile
+        if (!live) {
+          this.#active.delete(executionId);
+          this.deps.leases?.release(executionId);
           return;
         }
-        this.#leases.set(item.executionId, lease);
-        slot.ref.send({ type: 'execute', executionId: item.executionId });
+        this.#takeovers.push(executionId);
+        this.#pump();
       },
       (err: unknown) => {
-        slot.inFlight--;
-        this.deps.logger.error({ err, executionId: item.executionId }, 'adopting a run failed');
-        lease.release();
+        this.deps.logger.warn({ err, executionId }, 'adopting a taken-over run failed; retrying');
+        this.#active.delete(executionId);
+        setTimeout(() => this.takeOver(executionId), ADOPT_RETRY_MS).unref();
       },
     );
   }
 
+  /**
+   * Another node holds the run now (this node was declared dead): its work message is settled
+   * for good and it leaves this node. Its actor is stopped by the caller.
+   */
+  lost(executionId: string): void {
+    const waiting = this.#takeovers.indexOf(executionId);
+    if (waiting >= 0) this.#takeovers.splice(waiting, 1);
+    this.#active.delete(executionId);
+    this.#leases.get(executionId)?.done();
+    this.#leases.delete(executionId);
+  }
+
+  /** Starts waiting taken-over runs while engines have free slots. */
+  #pump(): void {
+    while (this.#takeovers.length > 0) {
+      const slot = this.#pickEngine();
+      if (!slot) return;
+      slot.inFlight++;
+      slot.ref.send({ type: 'execute', executionId: this.#takeovers.shift()! });
+    }
+  }
+
   /** The run finished and its record is stored: settle its lease for good. */
   finished(executionId: string): void {
+    this.#active.delete(executionId);
+    this.deps.leases?.release(executionId);
     this.#leases.get(executionId)?.done();
     this.#leases.delete(executionId);
   }
 
   /** The run was abandoned (shutdown): give it back for another process. */
   abandoned(executionId: string): void {
+    this.#active.delete(executionId);
     this.#leases.get(executionId)?.release();
     this.#leases.delete(executionId);
   }

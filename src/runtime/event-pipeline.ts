@@ -140,6 +140,16 @@ export class EventPipeline {
     this.#publish(kind, id, this.stamp(kind, id, event));
   }
 
+  /**
+   * Resolves once every event of the run emitted so far is stored and published (failed writes
+   * included): a cluster node starts a step's process only after its `step.started` is stored,
+   * so an attempt that a dead node may have started is never started again under its number.
+   */
+  settled(executionId: string): Promise<void> {
+    const chain = this.#chains.get(executionId);
+    return chain ? chain.then(noop, noop) : Promise.resolve();
+  }
+
   /** Waits until every run's chain and the log buffers are flushed. */
   async drain(): Promise<void> {
     await Promise.all([...this.#chains.values()]);
@@ -217,3 +227,5 @@ function isFinal(event: StampedEvent): boolean {
     event.type === 'execution.timed_out'
   );
 }
+
+function noop(): void {}

@@ -4,6 +4,8 @@
  * run ends. Stopping it (engine stop, service shutdown) stops the workflow actor without a
  * final status, so the run stays unfinished in the store and is rehydrated on the next start.
  * The slot is counted free by the dispatcher when the engine has freed it (dispatcher.ts).
+ * A run lost to another node (`live.lose`, cluster leases) is stopped the same way, without
+ * giving its work back: the other node runs it now.
  * The workflow's secrets are resolved here, before the run starts: one that is unavailable fails
  * the run (`secret_unavailable`) before any step starts.
  * @module
@@ -22,7 +24,7 @@ import type { LiveExecutions } from './live-executions.ts';
 export interface ExecutionActorDeps {
   machine: typeof executionMachine;
   executions: LiveExecutions;
-  pipeline: EventPipeline;
+  pipeline: Pick<EventPipeline, 'emitExecution'>;
   store: Store;
   clock: Clock;
   node: string;
@@ -72,9 +74,21 @@ export function createExecutionActor(deps: ExecutionActorDeps) {
       }) as NonNullable<typeof live.actor>;
       live.actor = actor;
       actor.on('*', (event) => deps.pipeline.emitExecution(event));
+      let lost = false;
       const done = new Promise<ExecutionActorOutput>((resolve) => {
+        live.lose = () => {
+          if (lost || actor.getSnapshot().status !== 'active') return;
+          lost = true;
+          actor.stop();
+          resolve({ executionId, status: 'abandoned' });
+        };
         actor.subscribe({
-          complete: () => resolve(actor.getSnapshot().output as ExecutionOutput),
+          complete: () =>
+            resolve(
+              lost
+                ? { executionId, status: 'abandoned' }
+                : (actor.getSnapshot().output as ExecutionOutput),
+            ),
           error: (err) => {
             deps.logger.error({ err, executionId }, 'workflow actor crashed');
             resolve({ executionId, status: 'abandoned' });

@@ -15,6 +15,7 @@ export {
   DEFAULT_EXECUTE_IDEMPOTENCY_RETENTION_MS,
 } from './options.ts';
 export type { StatorOptions, ResolvedStatorOptions } from './options.ts';
+export { DEFAULT_LEASE_TTL_MS, MIN_LEASE_TTL_MS, MAX_LEASE_TTL_MS } from './leases/index.ts';
 export {
   Retention,
   resolveRetentionOptions,

@@ -26,6 +26,11 @@ export interface LiveExecution {
   cancelled?: boolean;
   /** The workflow's secrets, resolved when an engine starts the run (memory only, never stored). */
   secrets?: RunSecrets;
+  /**
+   * Set while an engine runs it: stops the run here without a final status and frees its slot
+   * (another node took it over; see leases/). Its step processes are killed with their actors.
+   */
+  lose?: () => void;
 }
 
 /** Options of the registry. */
@@ -35,6 +40,11 @@ export interface LiveExecutionsOptions {
    * published so far to in-process subscribers (`MonitorHub.delivered`). Undefined: nothing.
    */
   delivered?: () => Promise<void> | undefined;
+  /**
+   * Told when a run becomes live here and when it leaves, finished or handed back (its inbound
+   * subject follows it).
+   */
+  owners?: { live(id: string): void; left(id: string, finished: boolean): void };
 }
 
 const MAX_WAITERS_PER_RUN = 64;
@@ -58,6 +68,7 @@ export class LiveExecutions {
 
   add(run: LiveExecution): void {
     this.#runs.set(run.record.id, run);
+    this.options.owners?.live(run.record.id);
   }
 
   /**
@@ -66,7 +77,7 @@ export class LiveExecutions {
    * record when the caller can build one (built now, and only if someone waits).
    */
   finish(id: string, finalRecord?: () => ExecutionRecord | undefined): void {
-    this.#runs.delete(id);
+    if (this.#runs.delete(id)) this.options.owners?.left(id, true);
     const waiters = this.#waiters.get(id);
     if (!waiters) return;
     this.#waiters.delete(id);
@@ -107,7 +118,7 @@ export class LiveExecutions {
 
   /** Forgets a run without waking waiters (handed back to the queue). */
   drop(id: string): void {
-    this.#runs.delete(id);
+    if (this.#runs.delete(id)) this.options.owners?.left(id, false);
   }
 
   /** Every live run. */

@@ -13,7 +13,7 @@ import type { ProcessRunner } from '../exec/types.ts';
 import type { Clock } from '../clock.ts';
 import type { WorkQueue } from './work-queue.ts';
 import type { MonitorHubOptions } from '../monitor/monitor-hub.ts';
-import type { Scheduler, WebhookOptions } from '../triggers/index.ts';
+import type { Scheduler, StreamTriggerSource, WebhookOptions } from '../triggers/index.ts';
 import type { SessionManagerOptions } from '../sessions/index.ts';
 import type { RateLimiterOptions } from '../commands/rate-limiter.ts';
 import { InvalidArgumentError } from '../errors.ts';
@@ -24,6 +24,7 @@ import {
 } from './retention.ts';
 import { passthroughNameProblem } from '../exec/index.ts';
 import type { SecretRegistry } from '../secrets/index.ts';
+import { resolveLeaseOptions, type LeaseKv, type ResolvedLeaseOptions } from './leases/index.ts';
 
 /** @default "./.stator" */
 export const DEFAULT_DATA_DIR = './.stator';
@@ -89,7 +90,7 @@ export interface StatorOptions {
   shutdownGraceMs?: number;
   /** `POST /hooks/<path>` settings (Idempotency-Key retention). */
   webhooks?: WebhookOptions;
-  /** The monitor: recent events kept for resumes, older history (cluster). */
+  /** The monitor: recent events kept for resumes; in cluster mode, the event stream it reads. */
   monitor?: MonitorHubOptions;
   /** Cron schedules; croner's timers when absent (tests pass a simulated one). */
   scheduler?: Scheduler;
@@ -123,6 +124,17 @@ export interface StatorOptions {
    * degraded, or nothing when it is fine (cluster mode: the NATS connection and the store).
    */
   healthChecks?: readonly HealthCheck[];
+  /**
+   * Cluster: JetStream for `nats: {subject, stream}` triggers (the connection and the deployment
+   * prefix that names their durable consumers). Absent, such a trigger shows state `error`.
+   */
+  triggerStreams?: StreamTriggerSource;
+  /**
+   * Cluster: the lease bucket and TTL (`--lease-ttl`). Each running execution is leased by this
+   * node; the runs of a node that died or shut down are taken over (leases/). Absent: no leases
+   * (one process owns every run).
+   */
+  leases?: { kv: LeaseKv; ttlMs?: number };
 }
 
 /** Options after defaults and validation. */
@@ -156,6 +168,8 @@ export interface ResolvedStatorOptions {
   stepEnvPassthrough: readonly string[];
   secretRegistry?: SecretRegistry;
   healthChecks: readonly HealthCheck[];
+  triggerStreams?: StreamTriggerSource;
+  leases?: { kv: LeaseKv; options: ResolvedLeaseOptions };
 }
 
 const numbers = z.object({
@@ -215,9 +229,13 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     stepEnvPassthrough: resolvePassthrough(input.stepEnvPassthrough),
     secretRegistry: input.secretRegistry,
     healthChecks: input.healthChecks ?? [],
+    triggerStreams: input.triggerStreams,
     rateLimit: input.rateLimit,
     sqlitePath: join(dataDir, 'stator.db'),
     retention: resolveRetentionOptions(input.retention),
+    ...(input.leases && {
+      leases: { kv: input.leases.kv, options: resolveLeaseOptions({ ttlMs: input.leases.ttlMs }) },
+    }),
   };
 }
 

@@ -13,10 +13,19 @@ import { computeStatistics } from '../statistics/index.ts';
 import type { Statistics, StatisticsQuery } from '../statistics/index.ts';
 import type { RateLimiter } from '../commands/index.ts';
 import type { SessionManager } from '../sessions/index.ts';
-import type { EventListener, ExecuteOptions, Health, Stator, SubscribeOptions } from './types.ts';
+import type {
+  EngineCommandName,
+  EngineStatus,
+  EventListener,
+  ExecuteOptions,
+  Health,
+  Stator,
+  SubscribeOptions,
+} from './types.ts';
 import {
   createServiceParts,
   engineCommand,
+  engineRequest,
   engineView,
   type CloseOptions,
   type ServiceDeps,
@@ -77,9 +86,9 @@ export class StatorService implements Stator {
     return this.#parts.cancel.cancel(id, reason);
   }
 
-  /** A cancel arriving on `stator.execution.<id>.in` (see ExecutionCancel.cancelInbound). */
-  cancelInbound(id: string, reason?: string) {
-    return this.#parts.cancel.cancelInbound(id, reason);
+  /** A cancel arriving on `stator.execution.<id>.in`, subscribed here (ExecutionCancel.cancelOwned). */
+  cancelOwned(id: string, reason?: string) {
+    return this.#parts.cancel.cancelOwned(id, reason);
   }
 
   logs(id: string, opts?: { stepId?: string }) {
@@ -176,7 +185,17 @@ export class StatorService implements Stator {
     return this.deps.triggers.fire(id, input === undefined ? {} : { input }, won.executionId);
   }
 
-  /** Handles an inbound engine command (`stator.engine.<id>.in`). */
+  /** A command for an engine of any process of the cluster (engines.ts `engineRequest`). */
+  engine(id: string, command: EngineCommandName): Promise<EngineStatus> {
+    const { engines, queue, bus } = this.deps;
+    return engineRequest(
+      { engines, bus, execute: (wf, input) => this.execute(wf, input), poke: () => queue.poke() },
+      id,
+      { type: command },
+    );
+  }
+
+  /** Handles an inbound engine command (`stator.engine.<id>.in`, subscribed by this process). */
   engineCommand(id: string, event: { type: string } & Record<string, unknown>) {
     const { engines, queue } = this.deps;
     return engineCommand(

@@ -126,6 +126,12 @@ export interface Health {
   retention?: RetentionStatus;
 }
 
+/** An engine as health and engine commands show it. */
+export type EngineStatus = Health['engines'][number];
+
+/** What an engine command may ask of an engine. */
+export type EngineCommandName = 'pause' | 'resume' | 'drain' | 'health.check';
+
 /** The Stator service. */
 export interface Stator {
   /** Registers (creates or replaces) a workflow from an object or YAML/JSON text. */
@@ -177,6 +183,11 @@ export interface Stator {
   resumeTrigger(id: string): Promise<TriggerView>;
   /** Fires a trigger now, through its workflow's overlap policy; failures are thrown. */
   fireTrigger(id: string, opts?: FireOptions): Promise<FireResult>;
+  /**
+   * Sends a command to an engine of any process of the cluster (`health.check` only reads it)
+   * and resolves with the engine as it then is; UnavailableError when no live process holds it.
+   */
+  engine?(id: string, command: EngineCommandName): Promise<EngineStatus>;
   /** Counts one handled command for the metrics; called by the command layer's dispatch. */
   recordCommand?(command: string, seconds: number, errorCode?: string): void;
   /** Token buckets of state-changing commands (per client, per session); dispatch checks them. */

@@ -1,44 +1,37 @@
 /**
- * Sessions of another process of the cluster: commands go to their owner on
- * `stator.session.<id>.in` (its actor router answers; every other process stays silent), and
- * what only the owner can do is refused with where to ask.
+ * Sessions of another process of the cluster: every command and read that needs the live
+ * session goes to its owner on `stator.session.<id>.in`, which only the owner subscribes (the
+ * actor router), and comes back with the owner's answer. An owner that is gone (nobody
+ * subscribes, answered at once by the server) or does not answer in time is `unavailable`.
  * @module
  */
-import { actorIn, type Bus } from '../bus/index.ts';
-import { ConflictError, StatorError, UnavailableError, type WireError } from '../errors.ts';
+import { actorIn, requestOwner, type Bus } from '../bus/index.ts';
+import { StatorError, UnavailableError } from '../errors.ts';
 import type { SessionRecord } from '../store/index.ts';
-import type { SessionView } from './types.ts';
 
 /** How long a forwarded command waits for the owner (plus the kill grace for stop/restart). */
 export const OWNER_TIMEOUT_MS = 5000;
 
 /** Sends `event` to the owner of `record` and returns its answer; its errors are rethrown. */
-export async function forwardToOwner(
+export async function forwardToOwner<T>(
   bus: Pick<Bus, 'request'>,
   record: SessionRecord,
-  event: { type: string },
+  event: { type: string } & Record<string, unknown>,
   timeoutMs: number,
-): Promise<SessionView> {
-  let body: { ok: boolean; data?: SessionView; error?: WireError };
+): Promise<T> {
+  let answer;
   try {
-    body = (await bus.request(actorIn('session', record.id), event, { timeoutMs })).json();
+    answer = await requestOwner<T>(bus, actorIn('session', record.id), event, timeoutMs);
   } catch (err) {
-    throw new UnavailableError(
-      `session '${record.id}' runs on '${record.node}', which does not answer`,
-      err,
-    );
+    if (!(err instanceof StatorError) || err.code !== 'timeout') throw err;
+    throw ownerGone(record, 'does not answer', err);
   }
-  if (body.ok && body.data) return body.data;
-  const e = body.error;
-  throw new StatorError(e?.code ?? 'internal', e?.message ?? 'no answer', {
-    details: e?.details,
-    recoverable: e?.recoverable ?? false,
-  });
+  if (!answer.held) throw ownerGone(record, 'is not running');
+  return answer.data;
 }
 
-/** The refusal of a change only the owner of `record` can make. */
-export function ownedElsewhere(record: SessionRecord): ConflictError {
-  return new ConflictError(`session '${record.id}' runs on '${record.node}'; ask that server`, {
-    node: record.node,
-  });
+/** The refusal of a command whose session's owner cannot be reached. */
+export function ownerGone(record: SessionRecord, why: string, cause?: unknown): UnavailableError {
+  const node = record.node === null ? 'no node' : `'${record.node}'`;
+  return new UnavailableError(`session '${record.id}' runs on ${node}, which ${why}`, cause);
 }

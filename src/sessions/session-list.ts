@@ -37,6 +37,7 @@ export function recordView(r: SessionRecord): SessionView {
     exitCode: r.exitCode,
     lastError: r.lastError,
     definition: r.definition,
+    node: r.node,
   };
 }
 

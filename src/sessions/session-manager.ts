@@ -37,7 +37,7 @@ import { HeldSessions, type RestorePlan } from './held-sessions.ts';
 import { LiveSession } from './live-session.ts';
 import { resolveSessionManagerOptions, type SessionManagerOptions } from './options.ts';
 import { listSessionViews, recordView } from './session-list.ts';
-import { forwardToOwner, OWNER_TIMEOUT_MS, ownedElsewhere } from './owner.ts';
+import { forwardToOwner, OWNER_TIMEOUT_MS } from './owner.ts';
 import {
   checkInputText,
   checkLogsQuery,
@@ -76,6 +76,19 @@ export interface SessionManagerDeps {
   secrets?: SecretResolver;
   /** Cluster mode: other processes' sessions are read from the store, commands forwarded. */
   cluster?: { bus: Pick<Bus, 'request'> };
+  /**
+   * The inbound subjects (`stator.session.<id>.in`) of the sessions held here: subscribed while
+   * this process holds the session, so their owner is the only process that answers them.
+   */
+  inbox?: { own(id: string): void; release(id: string): void };
+  /**
+   * Cluster: the sessions' leases (src/runtime/leases). A session is leased by the process that
+   * holds it; when that process dies or shuts down another claims the lease (`takeOver`).
+   */
+  leases?: {
+    acquire(id: string): Promise<'acquired' | 'mine' | 'held'>;
+    release(id: string): void;
+  };
   options?: SessionManagerOptions;
 }
 
@@ -84,7 +97,13 @@ export type SessionInbound =
   | { type: 'start' }
   | { type: 'stop' }
   | { type: 'restart' }
-  | { type: 'input'; text: string; newline?: boolean };
+  | { type: 'input'; text: string; newline?: boolean }
+  | { type: 'get' }
+  | { type: 'health-check' }
+  | { type: 'logs'; since?: number; limit?: number }
+  | { type: 'update'; patch: Record<string, unknown> }
+  | { type: 'set-preference'; key: string; value?: unknown }
+  | { type: 'delete' };
 
 const RESTING = (s: SessionStatus) => s !== 'starting' && s !== 'stopping';
 /** Extra time a command waits beyond the kill grace before it answers with a timeout. */
@@ -125,11 +144,13 @@ export class LocalSessionManager implements SessionManager {
     }
     const now = this.#now();
     const record = newSessionRecord(newId('ses'), this.deps.node, def, now);
+    await this.deps.leases?.acquire(record.id);
     const live = this.#adopt(record);
     try {
       await this.deps.store.putSession(record);
     } catch (err) {
       this.#sessions.delete(record.id);
+      this.deps.inbox?.release(record.id);
       throw err;
     }
     live.start();
@@ -149,7 +170,8 @@ export class LocalSessionManager implements SessionManager {
     patch: { name?: string; tags?: string[]; preferences?: Record<string, unknown> },
   ): Promise<SessionView> {
     const change = parseSessionPatch(patch);
-    const live = await this.#local(id);
+    const live = this.#sessions.get(id);
+    if (!live) return this.#forward(id, { type: 'update', patch });
     live.update(change);
     await live.flush();
     return live.view();
@@ -157,7 +179,8 @@ export class LocalSessionManager implements SessionManager {
 
   async setPreference(id: string, key: string, value: unknown): Promise<SessionView> {
     checkPreferenceKey(key);
-    const live = await this.#local(id);
+    const live = this.#sessions.get(id);
+    if (!live) return this.#forward(id, { type: 'set-preference', key, value });
     const preferences = { ...live.record.definition.preferences };
     if (value === undefined) delete preferences[key];
     else preferences[key] = value;
@@ -173,23 +196,29 @@ export class LocalSessionManager implements SessionManager {
   }
 
   async delete(id: string): Promise<void> {
-    const live = await this.#local(id);
+    const live = this.#sessions.get(id);
+    if (!live) return void (await this.#forward(id, { type: 'delete' }));
     if (live.status !== 'stopped' && live.status !== 'created') {
       live.send({ type: 'stop' });
       await live.waitFor(RESTING, this.#waitMs()).catch(() => undefined);
     }
     this.#sessions.delete(id);
+    this.deps.inbox?.release(id);
     await live.close();
     await this.deps.store.deleteSession(id);
+    this.deps.leases?.release(id);
     this.deps.emit(id, { type: 'session.deleted', sessionId: id });
   }
 
+  /** The owner's view; a session whose owner is gone shows as last stored. */
   async get(id: string): Promise<SessionView> {
     const live = this.#sessions.get(id);
     if (live) return live.view();
-    const record = this.deps.cluster ? await this.deps.store.getSession(id) : undefined;
-    if (!record) throw new NotFoundError('session', id);
-    return recordView(record);
+    const record = await this.#record(id);
+    return this.#ask<SessionView>(record, { type: 'get' }).catch((err: unknown) => {
+      if (err instanceof UnavailableError) return recordView(record);
+      throw err;
+    });
   }
 
   async list(
@@ -255,13 +284,16 @@ export class LocalSessionManager implements SessionManager {
   }
 
   async healthCheck(id: string): Promise<SessionView & { alive: boolean }> {
-    const live = await this.#local(id);
+    const live = this.#sessions.get(id);
+    if (!live) return this.#forward(id, { type: 'health-check' });
     return { ...live.view(), alive: live.process?.alive() ?? false };
   }
 
   async logs(id: string, opts: { since?: number; limit?: number } = {}): Promise<SessionLogLine[]> {
     checkLogsQuery(opts);
-    return (await this.#local(id)).logs(opts.since, opts.limit);
+    const live = this.#sessions.get(id);
+    if (live) return live.logs(opts.since, opts.limit);
+    return this.#forward(id, { type: 'logs', ...opts });
   }
 
   async restore(): Promise<void> {
@@ -272,6 +304,8 @@ export class LocalSessionManager implements SessionManager {
     for (const record of await this.deps.store.listSessions()) {
       if (this.deps.cluster && record.node !== null && record.node !== this.deps.node) continue;
       if (this.#sessions.has(record.id)) continue;
+      // Still leased by a live process (this node's previous life, not yet judged dead): not ours.
+      if (this.deps.leases && (await this.deps.leases.acquire(record.id)) === 'held') continue;
       const live = this.#adopt({ ...record, node: this.deps.node });
       restoring.push(this.#restoreOne(live, held.plan(record)));
     }
@@ -281,14 +315,41 @@ export class LocalSessionManager implements SessionManager {
   }
 
   /**
-   * Handles `stator.session.<id>.in`. For a session this process does not hold: undefined in a
-   * cluster (its owner answers), NotFoundError otherwise.
+   * Cluster: this process just claimed the lease of a session whose owner died or shut down, and
+   * holds it from now on. It is restored as after a restart of its owner: its process died with
+   * it, so it is `crashed` and its restart policy applies (started again here).
    */
-  async inbound(id: string, event: SessionInbound): Promise<SessionView | undefined> {
-    if (!this.#sessions.has(id)) {
-      if (this.deps.cluster) return undefined;
-      throw new NotFoundError('session', id);
-    }
+  async takeOver(id: string): Promise<void> {
+    if (this.#sessions.has(id) || this.#closing) return;
+    const record = await this.deps.store.getSession(id);
+    if (!record) return this.deps.leases?.release(id);
+    if (this.#sessions.has(id)) return;
+    const live = this.#adopt({ ...record, node: this.deps.node });
+    await this.#restoreOne(live, { kind: 'restore' });
+    await live.flush();
+  }
+
+  /** Cluster: another process took this session over: closed here, its process ended. */
+  lose(id: string): void {
+    const live = this.#sessions.get(id);
+    if (!live) return;
+    this.#sessions.delete(id);
+    this.deps.inbox?.release(id);
+    live.close().catch((err: unknown) => {
+      this.deps.logger.error(
+        { err, sessionId: id },
+        'closing a session lost to another node failed',
+      );
+    });
+  }
+
+  /**
+   * Handles `stator.session.<id>.in`, which this process subscribes only while it holds the
+   * session: the commands and reads other processes forward, answered from the live session.
+   */
+  async inbound(id: string, event: SessionInbound): Promise<unknown> {
+    // Left a moment ago (deleted, or closing): never forwarded on from here.
+    if (!this.#sessions.has(id)) await this.#record(id).then((r) => Promise.reject(gone(r)));
     switch (event.type) {
       case 'start':
         return this.start(id);
@@ -298,6 +359,22 @@ export class LocalSessionManager implements SessionManager {
         return this.restart(id);
       case 'input':
         return this.input(id, event.text, event.newline ?? true);
+      case 'get':
+        return this.get(id);
+      case 'health-check':
+        return this.healthCheck(id);
+      case 'logs':
+        return this.logs(id, {
+          ...(event.since !== undefined && { since: event.since }),
+          ...(event.limit !== undefined && { limit: event.limit }),
+        });
+      case 'update':
+        return this.update(id, event.patch);
+      case 'set-preference':
+        return this.setPreference(id, event.key, event.value);
+      case 'delete':
+        await this.delete(id);
+        return { id, deleted: true };
     }
   }
 
@@ -310,6 +387,7 @@ export class LocalSessionManager implements SessionManager {
     const stopProcess = this.deps.host === undefined || (options.stopProcesses ?? false);
     this.#closing ??= (async () => {
       const all = [...this.#sessions.values()];
+      for (const id of this.#sessions.keys()) this.deps.inbox?.release(id);
       this.#sessions.clear();
       await Promise.all(all.map((s) => s.close({ stopProcess })));
     })();
@@ -339,6 +417,7 @@ export class LocalSessionManager implements SessionManager {
       ...(this.deps.host && { host: this.deps.host }),
     });
     this.#sessions.set(record.id, live);
+    this.deps.inbox?.own(record.id);
     return live;
   }
 
@@ -353,26 +432,30 @@ export class LocalSessionManager implements SessionManager {
   ): Promise<SessionView> {
     this.#assertOpen();
     const live = this.#sessions.get(id);
-    if (!live) return this.#forward(id, event);
+    if (!live) return this.#forward<SessionView>(id, event);
     const view = await run(live);
     await live.flush();
     return view ?? live.view();
   }
 
-  async #forward(id: string, event: SessionInbound): Promise<SessionView> {
-    const record = this.deps.cluster ? await this.deps.store.getSession(id) : undefined;
-    if (!record) throw new NotFoundError('session', id);
-    const stopping = event.type === 'stop' || event.type === 'restart';
-    const timeoutMs = OWNER_TIMEOUT_MS + (stopping ? this.#opts.killGraceMs : 0);
-    return forwardToOwner(this.deps.cluster!.bus, record, event, timeoutMs);
+  /** Asks the owner of a session this process does not hold (see owner.ts). */
+  async #forward<T>(id: string, event: SessionInbound): Promise<T> {
+    return this.#ask<T>(await this.#record(id), event);
   }
 
-  async #local(id: string): Promise<LiveSession> {
-    const live = this.#sessions.get(id);
-    if (live) return live;
+  #ask<T>(record: SessionRecord, event: SessionInbound): Promise<T> {
+    // Held here by no live session (never restored, or lost): no other process answers for it.
+    if (record.node === this.deps.node) return Promise.reject(gone(record));
+    const stopping = event.type === 'stop' || event.type === 'restart' || event.type === 'delete';
+    const timeoutMs = OWNER_TIMEOUT_MS + (stopping ? this.#waitMs() : 0);
+    return forwardToOwner<T>(this.deps.cluster!.bus, record, event, timeoutMs);
+  }
+
+  /** The stored record of a session this process does not hold; NotFoundError when none. */
+  async #record(id: string): Promise<SessionRecord> {
     const record = this.deps.cluster ? await this.deps.store.getSession(id) : undefined;
     if (!record) throw new NotFoundError('session', id);
-    throw ownedElsewhere(record);
+    return record;
   }
 
   /**
@@ -417,6 +500,12 @@ export class LocalSessionManager implements SessionManager {
   #assertOpen(): void {
     if (this.#closing) throw new UnavailableError('sessions are closing');
   }
+}
+
+/** A session stored as this process's (or another's) that no live session here holds. */
+function gone(record: SessionRecord): UnavailableError {
+  const node = record.node === null ? 'no node' : `'${record.node}'`;
+  return new UnavailableError(`session '${record.id}' (on ${node}) is not held by a live process`);
 }
 
 /** Creates the session manager of one process. */

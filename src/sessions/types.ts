@@ -71,6 +71,8 @@ export interface SessionView {
   exitCode: number | null;
   lastError: string | null;
   definition: SessionDefinition;
+  /** The process (node) that holds it: where its process runs and its commands go. */
+  node: string | null;
 }
 
 /** One output line of a session. */

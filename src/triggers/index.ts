@@ -1,6 +1,8 @@
 /**
  * Triggers: what starts workflow runs on its own.
- * Exports: NatsTriggers, defaultTriggerQueue, NatsFireFn.
+ * Exports: NatsTriggers, defaultTriggerQueue, NatsMessageHandler; NatsStreamTriggers,
+ * StreamTriggerSource, STREAM_TRIGGER_DEFAULTS, streamConsumerName, streamMessageKey;
+ * decodeTriggerMessage, DecodedMessage, MessageResult, TriggerMessage.
  * Trigger actors: TriggerRegistry, TriggerRegistryDeps, TriggerMetrics, DEFAULT_RESYNC_MS,
  * DEFAULT_QUEUE_POLL_MS, triggerId, declaredTriggers, effectivePolicy, GatePolicy, planCatchUp,
  * catchUpReference, CatchUpPlan, DeclaredTrigger, FireCall, FireOptions, FireOutcome,
@@ -16,8 +18,19 @@
  * @module
  */
 export { NatsTriggers, defaultTriggerQueue } from './nats-triggers.ts';
-export type { NatsFireFn } from './nats-triggers.ts';
-export { TriggerRegistry, DEFAULT_RESYNC_MS, DEFAULT_QUEUE_POLL_MS } from './trigger-registry.ts';
+export type { NatsMessageHandler } from './nats-triggers.ts';
+export { NatsStreamTriggers } from './nats-stream-triggers.ts';
+export { STREAM_TRIGGER_DEFAULTS } from './nats-stream-consumer.ts';
+export type { StreamTriggerSource } from './nats-stream-consumer.ts';
+export { streamConsumerName, streamMessageKey } from './trigger-names.ts';
+export { decodeTriggerMessage } from './trigger-message.ts';
+export type { DecodedMessage, MessageResult, TriggerMessage } from './trigger-message.ts';
+export {
+  TriggerRegistry,
+  DEFAULT_RESYNC_MS,
+  DEFAULT_QUEUE_POLL_MS,
+  DEFAULT_MAX_PENDING_MESSAGES,
+} from './trigger-registry.ts';
 export type { TriggerMetrics, TriggerRegistryDeps } from './trigger-registry.ts';
 export type { Scheduler, ScheduleCallback, ScheduleHandle, ScheduleOptions } from './scheduler.ts';
 export { createCronerScheduler } from './croner-scheduler.ts';

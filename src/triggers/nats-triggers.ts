@@ -1,29 +1,28 @@
 /**
- * NATS triggers: for every workflow that declares `triggers: [{nats: {subject, queue?}}]`, a
- * subscription whose messages each fire the trigger (its actor applies pause and the overlap
- * policy) with the message's JSON as input. The
- * subscription joins a queue group (by default one per workflow) so that in a cluster each
- * message starts one run, not one per process. A message with a reply subject gets
- * `{ok, data: {executionId}}` or the structured error.
+ * NATS triggers on plain subjects: for every workflow that declares `triggers: [{nats: {subject,
+ * queue?}}]`, a subscription that hands each message to the registry (which decodes it, fires
+ * the trigger's actor or rejects the message with its reason). The subscription joins a queue
+ * group (by default one per workflow), so in a cluster each message starts one run, not one per
+ * process; a declared `queue` is used as it is, so members written in other languages can share
+ * the subject with Stator's. A message with a reply subject gets `{ok, data: {executionId}}` or
+ * the structured error. Triggers with a `stream` are consumed by nats-stream-triggers.ts instead.
  * @module
  */
-import { parseBoundedJson } from '../parse/index.ts';
 import type { Logger } from 'pino';
 import type { Bus, BusMessage, BusSubscription } from '../bus/index.ts';
-import { InvalidArgumentError, toWire } from '../errors.ts';
+import { toWire } from '../errors.ts';
 import type { WorkflowRecord } from '../store/index.ts';
+import { replyOf, type MessageResult, type TriggerMessage } from './trigger-message.ts';
+import { defaultTriggerQueue } from './trigger-names.ts';
 
-/** Fires the workflow's trigger at `index` (of its `triggers` list) with a message's input. */
-export type NatsFireFn = (
+/** Hands the message of the workflow's trigger at `index` (of its `triggers` list) on. */
+export type NatsMessageHandler = (
   workflowId: string,
   index: number,
-  input: Record<string, unknown>,
-) => Promise<{ executionId: string }>;
+  msg: TriggerMessage,
+) => Promise<{ triggerId: string; result: MessageResult }>;
 
-/** The default queue group of a workflow's NATS triggers. */
-export function defaultTriggerQueue(workflowId: string): string {
-  return `stator-trigger-${workflowId}`;
-}
+export { defaultTriggerQueue };
 
 /** Keeps one set of subscriptions per workflow in step with its definition. */
 export class NatsTriggers {
@@ -31,7 +30,7 @@ export class NatsTriggers {
 
   constructor(
     private readonly bus: Bus,
-    private readonly fire: NatsFireFn,
+    private readonly handle: NatsMessageHandler,
     private readonly logger: Logger,
   ) {}
 
@@ -40,10 +39,10 @@ export class NatsTriggers {
     this.remove(workflow.id);
     const subs: BusSubscription[] = [];
     (workflow.definition.triggers ?? []).forEach((trigger, index) => {
-      if (trigger.kind !== 'nats') return;
+      if (trigger.kind !== 'nats' || trigger.stream !== undefined) return;
       const queue = trigger.queue ?? defaultTriggerQueue(workflow.id);
       subs.push(
-        this.bus.subscribe(trigger.subject, (msg) => void this.#fire(workflow.id, index, msg), {
+        this.bus.subscribe(trigger.subject, (msg) => this.#deliver(workflow.id, index, msg), {
           queue,
         }),
       );
@@ -72,17 +71,14 @@ export class NatsTriggers {
     for (const id of [...this.#subs.keys()]) this.remove(id);
   }
 
-  async #fire(workflowId: string, index: number, msg: BusMessage): Promise<void> {
+  /** Never rejects: whatever happens, a request gets its answer. */
+  async #deliver(workflowId: string, index: number, msg: BusMessage): Promise<void> {
     try {
-      // A message from anyone who may publish on the subject: full input bounds first.
-      const input = msg.data.length === 0 ? {} : parseBoundedJson(msg.string());
-      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-        throw InvalidArgumentError.format([
-          { path: 'input', message: 'a trigger message must be a JSON object' },
-        ]);
-      }
-      const result = await this.fire(workflowId, index, input as Record<string, unknown>);
-      msg.respond({ ok: true, data: result });
+      const { triggerId, result } = await this.handle(workflowId, index, {
+        subject: msg.subject,
+        data: msg.data,
+      });
+      msg.respond(replyOf(triggerId, result));
     } catch (err) {
       this.logger.warn({ err, workflowId, subject: msg.subject }, 'nats trigger refused a message');
       msg.respond({ ok: false, error: toWire(err) });

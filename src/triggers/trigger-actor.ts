@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import {
   triggerMachine,
   type FireOutcome,
+  type FireRequest,
+  type RejectedMessage,
   type StartRunInput,
   type TriggerStatus,
 } from '../../machines/trigger.machine.ts';
@@ -22,7 +24,8 @@ import type { DeclaredTrigger, FireCall, TriggerView } from './types.ts';
 
 /** What a trigger actor needs from the registry. */
 export interface TriggerActorDeps {
-  startRun(input: StartRunInput, signal: AbortSignal): Promise<FireOutcome>;
+  /** Decides the fires of one batch; one outcome per fire, in order. */
+  startRun(input: StartRunInput, signal: AbortSignal): Promise<FireOutcome[]>;
   emit(triggerId: string, event: TriggerEvent): void;
   persist(state: TriggerState): Promise<void>;
   /** Decides whether this process fires a cron tick (a cluster claim); absent means yes. */
@@ -33,6 +36,8 @@ export interface TriggerActorDeps {
   newFireId(): string;
   /** Fires that may wait while one is in progress. */
   maxPendingFires?: number;
+  /** A fire still undecided after this long fails with `timeout` (the machine's default if unset). */
+  fireTimeoutMs?: number;
 }
 
 const STOPPED: FireOutcome = {
@@ -58,7 +63,7 @@ export class TriggerActor {
   ) {
     const machine = triggerMachine.provide({
       actors: {
-        startRun: fromPromise<FireOutcome, StartRunInput>(({ input, signal }) =>
+        startRun: fromPromise<FireOutcome[], StartRunInput>(({ input, signal }) =>
           deps.startRun(input, signal),
         ),
       },
@@ -79,6 +84,7 @@ export class TriggerActor {
         lastFireAt: state?.lastFireAt ? Date.parse(state.lastFireAt) : null,
         lastResult: state?.lastResult ?? null,
         ...(deps.maxPendingFires !== undefined && { maxPending: deps.maxPendingFires }),
+        ...(deps.fireTimeoutMs !== undefined && { fireTimeoutMs: deps.fireTimeoutMs }),
       },
       clock: deps.clock,
     });
@@ -140,12 +146,22 @@ export class TriggerActor {
         at: call.at ?? this.deps.clock.now(),
         ...(call.input !== undefined && { input: call.input }),
         ...(call.executionId !== undefined && { executionId: call.executionId }),
+        ...(call.idempotencyKey !== undefined && { idempotencyKey: call.idempotencyKey }),
         ...((call.source === 'schedule' || call.source === 'catch_up') && { attempt: 1 }),
       },
     });
     const result = await outcome;
     await this.#writes;
     return result;
+  }
+
+  /** A message refused before it could fire: counted and announced (`trigger.rejected`). */
+  reject(rejected: Omit<RejectedMessage, 'at'> & { at?: number }): void {
+    if (this.#stopped) return;
+    this.#actor.send({
+      type: 'reject',
+      rejected: { ...rejected, at: rejected.at ?? this.deps.clock.now() },
+    });
   }
 
   /** Pauses (persisted); resolves once stored. */
@@ -161,7 +177,7 @@ export class TriggerActor {
   }
 
   /** A fire that waited in the overlap queue got its outcome. */
-  dequeued(fire: StartRunInput['fire'], outcome: FireOutcome): void {
+  dequeued(fire: FireRequest, outcome: FireOutcome): void {
     if (!this.#stopped) this.#actor.send({ type: 'dequeued', fire, outcome });
   }
 
@@ -219,7 +235,12 @@ export class TriggerActor {
       lastFireAt: context.lastFireAt === null ? null : new Date(context.lastFireAt).toISOString(),
       lastResult: context.lastResult,
       lastError: context.lastError,
-      counts: { fired: context.fired, skipped: context.skipped, failed: context.failed },
+      counts: {
+        fired: context.fired,
+        skipped: context.skipped,
+        failed: context.failed,
+        rejected: context.rejected,
+      },
     };
     if (def.kind === 'cron') {
       view.schedule = def.schedule;
@@ -227,7 +248,11 @@ export class TriggerActor {
     } else if (def.kind === 'http') {
       view.path = def.path;
       view.signed = def.secret !== undefined;
-    } else view.subject = def.subject;
+    } else {
+      view.subject = def.subject;
+      if (def.stream !== undefined) view.stream = def.stream;
+      else if (def.queue !== undefined) view.queue = def.queue;
+    }
     return view;
   }
 

@@ -5,7 +5,9 @@
  * one workflow pass its WorkflowGate (overlap policy). An actor whose declaration did not
  * change survives a re-registration. In a cluster, ticks and inbound fires are claimed in the
  * store, and the workflow list is re-read periodically so registrations made on another
- * process arm here too.
+ * process arm here too. NATS messages (plain subjects and streams) come in through
+ * `#handleMessage`: decoded and checked against the workflow's inputs (a refusal is counted and
+ * announced as `trigger.rejected`), then fired like any other fire.
  * @module
  */
 import type { Logger } from 'pino';
@@ -21,10 +23,17 @@ import { replayMissed } from './catch-up.ts';
 import { claim, createTickClaim } from './cluster-claims.ts';
 import { toFireResult, toStartedRun } from './fire-result.ts';
 import { hookSecretProblem } from './hook-secret.ts';
+import type { StreamTriggerSource } from './nats-stream-consumer.ts';
+import { NatsStreamTriggers } from './nats-stream-triggers.ts';
 import { NatsTriggers } from './nats-triggers.ts';
 import type { Scheduler } from './scheduler.ts';
 import { TriggerActor } from './trigger-actor.ts';
 import { declaredTriggers } from './trigger-ids.ts';
+import {
+  decodeTriggerMessage,
+  type MessageResult,
+  type TriggerMessage,
+} from './trigger-message.ts';
 import type { FireCall, FireOptions, FireResult, TriggerQuery, TriggerView } from './types.ts';
 import { WorkflowGates, effectivePolicy } from './workflow-gate.ts';
 
@@ -32,11 +41,19 @@ import { WorkflowGates, effectivePolicy } from './workflow-gate.ts';
 export const DEFAULT_RESYNC_MS = 30_000;
 /** Default of `TriggerRegistryDeps.queuePollMs`. */
 export const DEFAULT_QUEUE_POLL_MS = 1000;
+/**
+ * Fires that may wait per NATS trigger (a cron or webhook trigger keeps the machine's 256): a
+ * plain subject cannot hold a burst back, so the trigger holds it (a stream trigger is bounded
+ * by its consumer's `maxAckPending` long before this).
+ */
+export const DEFAULT_MAX_PENDING_MESSAGES = 10_000;
 
 /** Counters the registry moves (the metrics module's). */
 export interface TriggerMetrics {
   triggerFired(workflowId: string, kind: string): void;
   triggerSkipped(workflowId: string, reason: string): void;
+  /** A message refused before it could fire (`malformed_json`, `not_an_object`, `invalid_input`). */
+  triggerRejected?(workflowId: string, reason: string): void;
 }
 
 /** Dependencies of the registry. */
@@ -51,12 +68,23 @@ export interface TriggerRegistryDeps {
   execute(
     workflowId: string,
     input: Record<string, unknown>,
-    opts: { executionId: string },
+    opts: { executionId: string; idempotencyKey?: string },
   ): Promise<{ executionId: string }>;
   cancel(executionId: string, reason: string): Promise<unknown>;
   /** Several processes share the store and the work (cluster mode). */
   cluster: boolean;
+  /** JetStream, for `nats: {subject, stream}` triggers (cluster mode); absent, they show `error`. */
+  streams?: StreamTriggerSource;
+  /** Fires waiting per NATS trigger. @default 10000 */
+  maxPendingMessages?: number;
+  /** A fire still undecided after this long fails with `timeout`. @default 30000 (the machine's) */
+  fireTimeoutMs?: number;
   metrics?: TriggerMetrics;
+  /**
+   * The inbound subjects (`stator.trigger.<id>.in`) of the triggers held here: subscribed while a
+   * trigger's actor lives here (actor-router.ts; every process's replica joins one queue group).
+   */
+  inbox?: { own(id: string): void; release(id: string): void };
   /** Cluster: re-read the workflow list this often. @default 30000 */
   resyncMs?: number;
   /** Cluster: re-check overlap queues this often. @default 1000 */
@@ -70,6 +98,7 @@ export class TriggerRegistry {
   readonly #gates: WorkflowGates;
   readonly #runs: ActiveRuns;
   readonly #nats: NatsTriggers;
+  readonly #streams: NatsStreamTriggers;
   readonly #background = new Set<Promise<unknown>>();
   #resync: TimerHandle | undefined;
   #closed = false;
@@ -96,9 +125,17 @@ export class TriggerRegistry {
     });
     this.#nats = new NatsTriggers(
       deps.bus,
-      (workflowId, index, input) => this.fireDeclared(workflowId, index, 'nats', { input }),
+      (workflowId, index, msg) => this.#handleMessage(workflowId, index, msg, false),
       logger,
     );
+    this.#streams = new NatsStreamTriggers({
+      source: deps.streams,
+      handle: async (workflowId, index, msg) =>
+        (await this.#handleMessage(workflowId, index, msg, true)).result,
+      fault: (id, problem) => this.reportFault(id, problem),
+      clock: deps.clock,
+      logger,
+    });
   }
 
   /** Takes every outbound event (tap of the event pipeline; must stay cheap). */
@@ -158,12 +195,14 @@ export class TriggerRegistry {
       this.#checkSecret(trigger);
     }
     this.#nats.sync(record);
+    await this.#streams.sync(record);
   }
 
   async #remove(workflowId: string): Promise<void> {
     const record = this.#workflows.get(workflowId);
     this.#workflows.delete(workflowId);
     this.#nats.remove(workflowId);
+    await this.#streams.remove(workflowId, true);
     for (const d of record ? declaredTriggers(record.definition) : []) await this.#drop(d.id, true);
     for (const { triggerId, executionId } of this.#gates.drop(workflowId)) {
       const fields = { workflowId, triggerId, executionId };
@@ -243,7 +282,41 @@ export class TriggerRegistry {
     source: 'nats' | 'webhook',
     call: Omit<FireCall, 'source'>,
   ): Promise<{ executionId: string; queued?: true }> {
-    const kind = source === 'nats' ? 'nats' : 'http';
+    const d = await this.#declared(workflowId, index, source === 'nats' ? 'nats' : 'http');
+    return toStartedRun(d.id, await this.get(d.id).fire({ ...call, source }));
+  }
+
+  /**
+   * A message on a NATS trigger's subject or stream: refused with its reason when it is not a
+   * JSON object the workflow's inputs accept, held while the trigger is paused when it can wait
+   * (`hold`: stream messages stay in the stream), else fired.
+   */
+  async #handleMessage(
+    workflowId: string,
+    index: number,
+    msg: TriggerMessage,
+    hold: boolean,
+  ): Promise<{ triggerId: string; result: MessageResult }> {
+    const d = await this.#declared(workflowId, index, 'nats');
+    const trigger = this.get(d.id);
+    const record = this.#workflows.get(workflowId)!;
+    const decoded = decodeTriggerMessage(msg.data, record.definition);
+    if (!decoded.ok) {
+      const { reason, error } = decoded;
+      trigger.reject({ source: 'nats', subject: msg.subject, reason, error });
+      return { triggerId: d.id, result: { status: 'rejected', reason, error } };
+    }
+    if (hold && trigger.paused) return { triggerId: d.id, result: { status: 'held' } };
+    const result = await trigger.fire({
+      source: 'nats',
+      input: decoded.input,
+      ...(msg.idempotencyKey !== undefined && { idempotencyKey: msg.idempotencyKey }),
+    });
+    return { triggerId: d.id, result };
+  }
+
+  /** The declared trigger at `index`, re-reading the workflow once when it is not known here. */
+  async #declared(workflowId: string, index: number, kind: 'nats' | 'http') {
     const find = () => {
       const record = this.#workflows.get(workflowId);
       const d = record && declaredTriggers(record.definition)[index];
@@ -257,7 +330,7 @@ export class TriggerRegistry {
       d = find();
     }
     if (!d) throw new NotFoundError('trigger', `${workflowId}[${index}]`);
-    return toStartedRun(d.id, await this.get(d.id).fire({ ...call, source }));
+    return d;
   }
 
   /** Stops every trigger and timer (stored state stays). */
@@ -265,7 +338,11 @@ export class TriggerRegistry {
     this.#closed = true;
     if (this.#resync !== undefined) this.deps.clock.clearTimeout(this.#resync);
     this.#nats.close();
-    for (const t of this.#triggers.values()) t.stop();
+    this.#track(this.#streams.close());
+    for (const t of this.#triggers.values()) {
+      this.deps.inbox?.release(t.id);
+      t.stop();
+    }
     this.#gates.close();
   }
 
@@ -282,17 +359,33 @@ export class TriggerRegistry {
       clock,
       logger: logger.child({ triggerId: d.id }),
       newFireId: () => newId('fire'),
+      ...(d.definition.kind === 'nats' && {
+        maxPendingFires: this.deps.maxPendingMessages ?? DEFAULT_MAX_PENDING_MESSAGES,
+      }),
+      ...(this.deps.fireTimeoutMs !== undefined && { fireTimeoutMs: this.deps.fireTimeoutMs }),
+      maxPendingFires: 5000,
       persist: (s) => store.putTriggerState(s),
       emit: (id, event) => this.#emit(id, event),
-      startRun: async (input) => {
+      startRun: async (input, signal) => {
         const record = this.#workflows.get(input.workflowId);
         if (!record) throw new NotFoundError('workflow', input.workflowId);
-        const policy = effectivePolicy(record.definition, input.fire.source);
-        return this.#gates.get(input.workflowId).start(input.triggerId, input.fire, policy);
+        const gate = this.#gates.get(input.workflowId);
+        // In order: decisions under a policy queue on the gate's lock; `allow` ones run together.
+        return Promise.all(
+          input.fires.map((fire) =>
+            gate.start(
+              input.triggerId,
+              fire,
+              effectivePolicy(record.definition, fire.source),
+              signal,
+            ),
+          ),
+        );
       },
       ...(cluster && { claimTick: createTickClaim(this.#claimDeps()) }),
     });
     this.#triggers.set(d.id, trigger);
+    this.deps.inbox?.own(d.id);
     trigger.start();
     return trigger;
   }
@@ -300,6 +393,7 @@ export class TriggerRegistry {
   async #drop(id: string, forget: boolean): Promise<void> {
     const trigger = this.#triggers.get(id);
     this.#triggers.delete(id);
+    this.deps.inbox?.release(id);
     trigger?.stop();
     await trigger?.flushed();
     if (forget) await this.deps.store.deleteTriggerState(id);
@@ -317,6 +411,8 @@ export class TriggerRegistry {
     const { metrics } = this.deps;
     if (event.type === 'trigger.fired') metrics?.triggerFired(event.workflowId, event.kind);
     if (event.type === 'trigger.skipped') metrics?.triggerSkipped(event.workflowId, event.reason);
+    if (event.type === 'trigger.rejected')
+      metrics?.triggerRejected?.(event.workflowId, event.reason);
   }
 
   async #syncAll(catchUp: boolean): Promise<void> {

@@ -32,8 +32,11 @@ export interface TriggerView {
   lastResult: TriggerResult | null;
   /** The last failure, until a fire succeeds or the trigger is resumed. */
   lastError: WireError | null;
-  /** Fires that started a run, were skipped, or failed, since this process started it. */
-  counts: { fired: number; skipped: number; failed: number };
+  /**
+   * Fires that started a run, were skipped, or failed, and messages rejected before they could
+   * fire (not JSON, bad inputs), since this process started it.
+   */
+  counts: { fired: number; skipped: number; failed: number; rejected: number };
   /** cron */
   schedule?: string;
   timezone?: string;
@@ -42,6 +45,9 @@ export interface TriggerView {
   signed?: boolean;
   /** nats */
   subject?: string;
+  queue?: string;
+  /** nats: the JetStream stream consumed (through a durable consumer) instead of the subject. */
+  stream?: string;
 }
 
 /** Filter of `trigger.list`. */
@@ -65,4 +71,6 @@ export interface FireCall {
   at?: number;
   input?: Record<string, unknown>;
   executionId?: string;
+  /** Makes the run's creation idempotent (a JetStream message's stream sequence). */
+  idempotencyKey?: string;
 }

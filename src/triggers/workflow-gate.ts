@@ -1,13 +1,16 @@
 /**
  * The overlap policy of one workflow: every fire of any of its triggers passes here, one at a
  * time (a per-workflow lock), so two fires can never both see "nothing running" and both start.
- * - `allow`: start.
+ * - `allow`: start, at once: no lock and no question about unfinished runs (in a cluster that is a
+ *   store query per fire, which a burst of messages must not wait for).
  * - `skip`: start only when no run of the workflow is pending or running; else skipped.
  * - `queue`: as skip, but up to `maxQueued` fires wait (in memory, with their execution id
  *   reserved) and start one by one as runs end; past that, skipped.
  * - `cancel_previous`: cancel every unfinished run (waiting for each to end), then start.
  * Message-driven fires (webhooks, NATS) default to `allow` when the workflow sets no `overlap`:
  * each carries its own input and a sender waiting for an execution id.
+ * A decision whose trigger gave up on it (its signal aborted: the fire timed out) releases the
+ * lock at once, so one stuck store call cannot hold every later fire of the workflow.
  * @module
  */
 import type { Logger } from 'pino';
@@ -43,7 +46,7 @@ export interface WorkflowGateDeps {
   execute(
     workflowId: string,
     input: Record<string, unknown>,
-    opts: { executionId: string },
+    opts: { executionId: string; idempotencyKey?: string },
   ): Promise<{ executionId: string }>;
   cancel(executionId: string, reason: string): Promise<unknown>;
   newExecutionId(): string;
@@ -86,9 +89,18 @@ export class WorkflowGate {
     return this.#waiting.length;
   }
 
-  /** Decides one fire under `policy`; never rejects (a failure is an outcome). */
-  start(triggerId: string, fire: FireRequest, policy: GatePolicy): Promise<FireOutcome> {
-    return this.#locked(() => this.#decide(triggerId, fire, policy));
+  /**
+   * Decides one fire under `policy`; never rejects (a failure is an outcome). When `signal`
+   * aborts first, the fire is abandoned (`cancelled`) and the lock passes on.
+   */
+  start(
+    triggerId: string,
+    fire: FireRequest,
+    policy: GatePolicy,
+    signal?: AbortSignal,
+  ): Promise<FireOutcome> {
+    if (policy.overlap === 'allow') return this.#startNow(fire);
+    return this.#locked(() => this.#decide(triggerId, fire, policy), signal);
   }
 
   /** Starts waiting fires while no run of the workflow is unfinished. */
@@ -113,18 +125,18 @@ export class WorkflowGate {
       const active = await this.deps.runs.of(this.workflowId);
       switch (policy.overlap) {
         case 'allow':
-          return await this.#startNow(fire.input, fire.executionId);
+          return await this.#startNow(fire);
         case 'skip':
           if (active.length > 0) return this.#busy(active);
-          return await this.#startNow(fire.input, fire.executionId);
+          return await this.#startNow(fire);
         case 'queue':
           if (active.length === 0 && this.#waiting.length === 0) {
-            return await this.#startNow(fire.input, fire.executionId);
+            return await this.#startNow(fire);
           }
           return this.#enqueue(triggerId, fire, policy.maxQueued);
         case 'cancel_previous': {
           const cancelled = await this.#cancelAll(active, triggerId);
-          const outcome = await this.#startNow(fire.input, fire.executionId);
+          const outcome = await this.#startNow(fire);
           return outcome.status === 'started' && cancelled.length > 0
             ? { ...outcome, cancelled }
             : outcome;
@@ -173,13 +185,17 @@ export class WorkflowGate {
     return cancelled;
   }
 
+  /** Starts the fire's run; with an idempotency key, the run that already holds it counts. */
   async #startNow(
-    input: Record<string, unknown> | undefined,
-    reserved: string | undefined,
+    fire: Pick<FireRequest, 'input' | 'idempotencyKey' | 'executionId'>,
   ): Promise<FireOutcome> {
-    const executionId = reserved ?? this.deps.newExecutionId();
+    let executionId = fire.executionId ?? this.deps.newExecutionId();
     try {
-      await this.deps.execute(this.workflowId, input ?? {}, { executionId });
+      const opts = {
+        executionId,
+        ...(fire.idempotencyKey !== undefined && { idempotencyKey: fire.idempotencyKey }),
+      };
+      ({ executionId } = await this.deps.execute(this.workflowId, fire.input ?? {}, opts));
     } catch (err) {
       return { status: 'failed', error: toWire(err) };
     }
@@ -191,7 +207,7 @@ export class WorkflowGate {
     while (this.#waiting.length > 0 && !this.#closed) {
       if ((await this.deps.runs.of(this.workflowId)).length > 0) break;
       const next = this.#waiting.shift()!;
-      const outcome = await this.#startNow(next.fire.input, next.executionId);
+      const outcome = await this.#startNow({ ...next.fire, executionId: next.executionId });
       this.deps.onDequeued(next, outcome);
       if (outcome.status === 'started') break;
     }
@@ -211,11 +227,34 @@ export class WorkflowGate {
     }, pollMs);
   }
 
-  #locked<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#lock.then(fn, fn);
+  /** Runs `fn` after every earlier decision; an aborted `signal` gives up the turn (or waiting for it). */
+  #locked(fn: () => Promise<FireOutcome>, signal?: AbortSignal): Promise<FireOutcome>;
+  #locked(fn: () => Promise<void>): Promise<void>;
+  #locked<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T | FireOutcome> {
+    const turn = () => (signal?.aborted ? Promise.resolve(ABANDONED) : untilAborted(fn(), signal));
+    const run = this.#lock.then(turn, turn);
     this.#lock = run.catch(() => undefined);
     return run;
   }
+}
+
+/** The outcome of a decision its trigger gave up on (nobody reads it but the log). */
+const ABANDONED: FireOutcome = {
+  status: 'failed',
+  error: { code: 'cancelled', message: 'the trigger gave up on this fire', recoverable: true },
+};
+
+/** Settles with `work`, or with ABANDONED as soon as `signal` aborts. */
+function untilAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T | FireOutcome> {
+  if (signal === undefined) return work;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABANDONED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** The gates of every workflow, created on first use. */

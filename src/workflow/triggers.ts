@@ -1,7 +1,8 @@
 /**
  * Trigger declarations of a workflow (`triggers:`) and the workflow-level fields that govern
  * them (`overlap`, `maxQueued`, `catchUp`). Each trigger has exactly one kind:
- * - `nats: {subject, queue?}`: a run per message on a subject;
+ * - `nats: {subject, queue?}`: a run per message on a subject; `nats: {subject, stream}`: a run
+ *   per message of a JetStream stream on that subject, through a durable consumer;
  * - `cron: {schedule, timezone?}`: a run per tick of a 5- or 6-field cron expression (croner);
  * - `http: {path, secret?}`: a run per `POST /hooks/<path>`; `secret` is either a literal or a
  *   reference `${{ env.NAME }}` read from the service's environment when a request arrives.
@@ -18,6 +19,12 @@ export interface NatsTriggerDefinition {
   subject: string;
   /** Queue group; one process of the group takes each message. @default `stator-trigger-<workflowId>` */
   queue?: string;
+  /**
+   * JetStream stream holding the subject's messages: consumed through a durable consumer (one per
+   * deployment and trigger), each message acknowledged once its run is recorded, so messages sent
+   * while no process runs start their runs later. Exclusive with `queue`.
+   */
+  stream?: string;
 }
 
 /** A cron trigger: a run at every tick of `schedule` (5 fields, or 6 with seconds first). */
@@ -117,19 +124,31 @@ export function resolveHookSecret(
   return value === undefined || value === '' ? undefined : value;
 }
 
-const natsSpec = z.strictObject({
-  subject: z
-    .string()
-    .min(1)
-    .refine((s) => isValidPattern(s), 'not a valid NATS subject')
-    .refine((s) => !s.startsWith('stator.'), "subjects under 'stator.' are reserved")
-    .describe('Subject (wildcards allowed) whose messages start runs.'),
-  queue: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .optional()
-    .describe('Queue group: each message starts one run across all processes.'),
-});
+const natsSpec = z
+  .strictObject({
+    subject: z
+      .string()
+      .min(1)
+      .refine((s) => isValidPattern(s), 'not a valid NATS subject')
+      .refine((s) => !s.startsWith('stator.'), "subjects under 'stator.' are reserved")
+      .describe('Subject (wildcards allowed) whose messages start runs.'),
+    queue: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .optional()
+      .describe('Queue group: each message starts one run across all processes.'),
+    stream: z
+      .string()
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]+$/, 'a JetStream stream name (letters, digits, _ and -)')
+      .optional()
+      .describe('JetStream stream to consume the subject from (durable consumer, at least once).'),
+  })
+  .refine((n) => n.queue === undefined || n.stream === undefined, {
+    message:
+      'a stream trigger is consumed through a durable consumer: give queue or stream, not both',
+    path: ['stream'],
+  });
 
 const cronSpec = z
   .strictObject({
@@ -196,8 +215,13 @@ export const triggerSchema = z
       const { path, secret } = t.http;
       return { kind: 'http', path, ...(secret !== undefined && { secret }) };
     }
-    const { subject, queue } = t.nats!;
-    return { kind: 'nats', subject, ...(queue !== undefined && { queue }) };
+    const { subject, queue, stream } = t.nats!;
+    return {
+      kind: 'nats',
+      subject,
+      ...(queue !== undefined && { queue }),
+      ...(stream !== undefined && { stream }),
+    };
   });
 
 /** The `triggers:` list: at most 64, and no hook path twice. */

@@ -201,6 +201,18 @@ export function runBusConformance({ name, create, cleanup }: BusConformanceOptio
       expect(c.msgs.map((m) => m.json())).toEqual(['first']);
     });
 
+    it('drains: requests already on their way are answered, then nothing new arrives', async () => {
+      const sub = bus.subscribe(`${p}.d`, (m) => void m.respond('yes'));
+      await bus.flush();
+      const asked = Array.from({ length: 20 }, () =>
+        bus.request(`${p}.d`, {}, { timeoutMs: 5000 }),
+      );
+      await sub.drain!();
+      for (const reply of await Promise.all(asked)) expect(reply.json()).toBe('yes');
+      const err = await rejection(bus.request(`${p}.d`, {}, { timeoutMs: 5000 }));
+      expect((err as NoRespondersError).code).toBe('no_responders');
+    });
+
     it('delivers in publish order to every subscriber (1000 messages)', async () => {
       const exact = collect(bus, `${p}.seq`);
       const wild = collect(bus, `${p}.>`);

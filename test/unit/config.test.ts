@@ -65,6 +65,8 @@ describe('resolveConfig', () => {
       nodeName: 'node-1',
       natsUrl: 'nats://a:4222,nats://b:4222',
       natsPrefix: 'stator',
+      natsReplicas: 1,
+      leaseTtl: 10_000,
       shutdownTimeout: DEFAULT_SHUTDOWN_TIMEOUT_MS,
       stopProcesses: false,
     });
@@ -137,6 +139,19 @@ describe('resolveConfig', () => {
       // The drain fits in the shutdown timeout (10 s), with the kill grace and a second left.
       shutdownGraceMs: 7000,
     });
+  });
+
+  it('reads the lease TTL as a duration, 10 s by default, between 1 s and 10 min', () => {
+    expect(resolveConfig({ env: {} }).leaseTtl).toBe(10_000);
+    expect(resolveConfig({ env: { STATOR_LEASE_TTL: '3s' } }).leaseTtl).toBe(3000);
+    const { values } = parseArgs({ args: ['--lease-ttl', '1500ms'], options: CONFIG_FLAG_OPTIONS });
+    expect(resolveConfig({ flags: values, env: { STATOR_LEASE_TTL: '9s' } }).leaseTtl).toBe(1500);
+    for (const bad of ['soon', '500ms', '11m', '0']) {
+      expect(
+        paths(() => resolveConfig({ env: { STATOR_LEASE_TTL: bad } })),
+        bad,
+      ).toEqual(['STATOR_LEASE_TTL']);
+    }
   });
 
   it('reads the shutdown timeout as a duration or plain milliseconds, 10 s by default', () => {

@@ -1,7 +1,10 @@
 /**
- * The monitor's history (EventHistory) read from the JetStream event stream, for resumes in
- * cluster mode older than the recent-events ring.
- * Exports: createJetStreamHistory, JetStreamHistoryOptions.
+ * The cluster's event stream (the JetStream `<prefix>_events` stream) as the monitor's
+ * EventStream: the live feed of every node's events and resumes by stream sequence.
+ * Exports: createJetStreamEventStream, JetStreamEventStreamOptions.
  * @module
  */
-export { createJetStreamHistory, type JetStreamHistoryOptions } from './jetstream-history.ts';
+export {
+  createJetStreamEventStream,
+  type JetStreamEventStreamOptions,
+} from './jetstream-event-stream.ts';

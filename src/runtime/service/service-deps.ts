@@ -22,6 +22,7 @@ import type { LiveExecutions } from '../live-executions.ts';
 import type { ResolvedStatorOptions } from '../options.ts';
 import type { WorkQueue } from '../work-queue.ts';
 import type { Engine } from './engines.ts';
+import type { OwnedExecutions } from './owned-executions.ts';
 import type { Retention } from '../retention.ts';
 
 /** Everything the service uses, built by the composition root. */
@@ -57,6 +58,8 @@ export interface ServiceDeps {
   retention?: Retention;
   /** What an inbound route returns to stay silent (see actor-router.ts). */
   notMine: symbol;
+  /** Executions adopting or live here, whose inbound subject this process subscribes. */
+  ownedExecutions: OwnedExecutions;
   /** Records created here and not yet adopted (see adopt-execution.ts). */
   created: Map<string, ExecutionRecord>;
   engines: Engine[];

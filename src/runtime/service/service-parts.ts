@@ -13,6 +13,9 @@ import type { ServiceDeps } from './service-deps.ts';
 import { Shutdown, type RunningStep } from './shutdown.ts';
 import { WorkflowCatalog } from './workflow-catalog.ts';
 
+/** How long a cancel waits for the run's holder beyond the kill grace. */
+const OWNER_SLACK_MS = 10_000;
+
 /** The parts the facade delegates to. */
 export interface ServiceParts {
   shutdown: Shutdown;
@@ -25,7 +28,7 @@ export interface ServiceParts {
 /** Builds the parts of one service. */
 export function createServiceParts(deps: ServiceDeps): ServiceParts {
   const { opts, logger, clock, store, bus, queue, executions, created, pipeline } = deps;
-  const { triggers, webhooks, sessions, engines, runner, monitor, notMine, recorder } = deps;
+  const { triggers, webhooks, sessions, engines, runner, monitor, recorder } = deps;
   const localQueue = queue.kind === 'memory';
   const shutdown = new Shutdown({
     stopIntake: deps.stopIntake,
@@ -70,16 +73,16 @@ export function createServiceParts(deps: ServiceDeps): ServiceParts {
   const waiter = new ExecutionWaiter({ executions, localQueue, created, getExecution, clock });
   const cancel = new ExecutionCancel({
     executions,
+    owned: deps.ownedExecutions,
     created,
     queue,
     store,
     pipeline,
     bus,
-    localQueue,
-    node: opts.node,
-    notMine,
     getExecution,
     clock,
+    // The holder answers once the run has ended: its steps may take the kill grace to stop.
+    ownerTimeoutMs: opts.killGraceMs + OWNER_SLACK_MS,
   });
   return { shutdown, workflows, executions: service, waiter, cancel };
 }

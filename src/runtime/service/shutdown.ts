@@ -9,7 +9,9 @@
  *   `running`), so the next start re-attaches to them. There is no drain wait.
  * - **Without one** (memory store, cluster queue), runs in slots may finish within the grace
  *   period; what remains is stopped without final statuses (and its process killed), so it
- *   resumes on the next start (or another process takes it).
+ *   resumes on the next start (or another process takes it). In a cluster, `release()` then
+ *   hands the leases of those runs and of the sessions over (leases/): another node claims them
+ *   at once and resumes them, without waiting for the lease TTL.
  * - **Stopping processes** (`close({ stopProcesses: true })`, `--stop-processes`, or a second
  *   signal while the first shutdown runs): the running steps are marked `interrupted` in the
  *   store, as lost attempts (the next start runs them again without using a retry attempt, like

@@ -24,13 +24,23 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Writes `value` as JSON chunks under `key` and returns the reference. */
-export async function writeChunks(
+export function writeChunks(
   kv: KV,
   key: string,
   value: unknown,
   chunkBytes: number,
 ): Promise<ChunkRef> {
-  const bytes = encoder.encode(JSON.stringify(value));
+  return writeChunkText(kv, key, JSON.stringify(value), chunkBytes);
+}
+
+/** Writes JSON text (a value already serialized) as chunks under `key`. */
+export async function writeChunkText(
+  kv: KV,
+  key: string,
+  text: string,
+  chunkBytes: number,
+): Promise<ChunkRef> {
+  const bytes = encoder.encode(text);
   const chunks = Math.max(1, Math.ceil(bytes.length / chunkBytes));
   const parts = Array.from({ length: chunks }, (_, i) =>
     bytes.subarray(i * chunkBytes, Math.min(bytes.length, (i + 1) * chunkBytes)),
@@ -41,6 +51,11 @@ export async function writeChunks(
 
 /** Reads and parses a chunked value; throws when a chunk is missing or the size differs. */
 export async function readChunks<T>(kv: KV, ref: ChunkRef): Promise<T> {
+  return JSON.parse(await readChunkText(kv, ref)) as T;
+}
+
+/** Reads a chunked value's JSON text; throws when a chunk is missing or the size differs. */
+export async function readChunkText(kv: KV, ref: ChunkRef): Promise<string> {
   const indexes = Array.from({ length: ref.chunks }, (_, i) => i);
   const parts = await mapBounded(indexes, IN_FLIGHT, async (i) => {
     const entry = await kv.get(`${ref.key}.${i}`);
@@ -57,7 +72,7 @@ export async function readChunks<T>(kv: KV, ref: ChunkRef): Promise<T> {
     at += part.length;
   }
   if (at !== ref.bytes) throw new Error(`chunks of '${ref.key}' are short of their size`);
-  return JSON.parse(decoder.decode(bytes)) as T;
+  return decoder.decode(bytes);
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * The event stream: every actor's outbound events (`stator.*.*.out`) kept with bounded retention
  * (age, count and bytes, oldest discarded first), so that a client can replay a run's history
- * from any NATS client. This module only creates the stream (or brings an existing one to the
- * configured limits); the runtime publishes on the subjects as it always does.
+ * from any NATS client. It is also the cluster's one ordered event sequence: every node's
+ * monitor reads it (src/monitor/jetstream/), and SSE ids are its sequence numbers. This module
+ * only creates the stream (or brings an existing one to the configured limits); the runtime
+ * publishes on the subjects as it always does.
  * @module
  */
 import {

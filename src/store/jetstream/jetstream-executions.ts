@@ -1,15 +1,14 @@
 /**
  * Executions and steps on JetStream KV.
  *
- * - `<executionId>` in the executions bucket holds the summary (with the input), the reference
- *   to the definition's chunks and the count of steps ever added. It is claimed first with
- *   `kv.create` (`{creating: true}`, which is how a duplicate id is detected), then the chunks,
- *   steps and index entries are written, then the claim is replaced by the full value; readers
- *   treat a claim as missing, so nobody sees a half-written execution. (A writer that dies
- *   in between leaves a claim: the id stays taken and the run invisible.)
+ * - `<executionId>` in the executions bucket holds the summary (with the input), its definition
+ *   (inline when small, else a reference to chunks), the count of steps ever added and which
+ *   step keys exist (jetstream-step-keys.ts), so reading a run back gets everything by key
+ *   (jetstream-execution-read.ts): no operation of a run reads in proportion to history.
+ *   Creation, and how a duplicate id is found: jetstream-execution-create.ts.
  * - Steps are `<executionId>.<stepId>` in the steps bucket, each with its ordinal; the initial
  *   steps get their definition position, a new step the next `stepCount` (a revision-checked
- *   increment that also proves the execution exists).
+ *   increment that also proves the execution exists). A listed step with no record is pending.
  * - updateExecution and putStep are revision-checked read-modify-writes (jetstream-revisions.ts):
  *   one round trip when this object wrote the key last, two otherwise.
  * - Index entries in the index bucket: `wf.<workflowId>.<executionId>` (immutable) and
@@ -20,15 +19,15 @@
  * - Executions are removed only by pruning, which reads the summary with `ready` first.
  * @module
  */
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.ts';
-import { isNoMessage, isWrongLastSequence } from './jetstream-errors.ts';
+import { NotFoundError } from '../../errors.ts';
+import { isNoMessage } from './jetstream-errors.ts';
 import type { JetStreamContext } from './jetstream-context.ts';
-import { jsonBytes, readChunks, writeChunks } from './jetstream-chunks.ts';
-import { kvStreamName, kvSubject, storeKeys } from './jetstream-names.ts';
+import { createExecutionCreator } from './jetstream-execution-create.ts';
+import { createExecutionReader } from './jetstream-execution-read.ts';
+import { kvStreamName, storeKeys } from './jetstream-names.ts';
 import {
   applyPatch,
   copyStep,
-  copySummary,
   isFinal,
   patchesAnything,
   type ReadyExecution,
@@ -36,14 +35,13 @@ import {
   type StoredStep,
 } from './jetstream-records.ts';
 import { KEEP, type Versioned } from './jetstream-revisions.ts';
-import { mapBounded, readSubjects } from './jetstream-scan.ts';
+import { RunHints } from './jetstream-run-hints.ts';
+import { listedOrdinal, withAddedStep } from './jetstream-step-keys.ts';
 import { isPrunable } from '../prune.ts';
-import type { ExecutionRecord, ExecutionStore, ExecutionSummary } from '../roles/index.ts';
+import type { ExecutionStore, ExecutionSummary } from '../roles/index.ts';
 
-/** Step writes in flight while creating an execution. */
-const STEP_WRITES_IN_FLIGHT = 256;
-/** Bytes of the summary value left for everything but the input. */
-const SUMMARY_ROOM = 2048;
+/** Sequences of `open.*` entries this object wrote, remembered at most (see dropOpen). */
+const OPEN_SEQS = 4096;
 
 /**
  * The execution operations of the Store (listing lives in jetstream-execution-list.ts), and what
@@ -60,13 +58,32 @@ export interface JetStreamExecutions extends Pick<
   ready(id: string, cached?: boolean): Promise<ReadyExecution | null>;
   /** Removes `open.<id>` (the execution reached a final status). */
   dropOpen(id: string): Promise<void>;
+  /** Forgets what this object remembers of `id` (pruned). */
+  forget(id: string): void;
 }
 
 /** Execution operations over the buckets of `ctx`. */
 export function createJetStreamExecutions(ctx: JetStreamContext): JetStreamExecutions {
-  const { executions, steps, index, names, opts } = ctx;
-  const decoder = new TextDecoder();
+  const { executions, steps, index, names } = ctx;
   const empty = new Uint8Array(0);
+  const hints = new RunHints();
+  const readExecution = createExecutionReader(ctx, hints);
+  const createExecution = createExecutionCreator(ctx, {
+    hints,
+    putOpen: (id) => putOpen(id),
+    dropOpen: (id) => dropOpen(id),
+  });
+  /**
+   * Stream sequence of the `open.<id>` entry this object wrote, so that dropping it is one raw
+   * delete without reading the entry first (insertion order: the oldest is dropped past OPEN_SEQS).
+   */
+  const openSeqs = new Map<string, number>();
+  const putOpen = async (id: string): Promise<void> => {
+    const seq = await index.put(storeKeys.open(id), empty);
+    openSeqs.delete(id);
+    openSeqs.set(id, seq);
+    if (openSeqs.size > OPEN_SEQS) openSeqs.delete(openSeqs.keys().next().value!);
+  };
 
   const ready = async (id: string, cached = false): Promise<ReadyExecution | null> => {
     const key = storeKeys.execution(id);
@@ -85,61 +102,40 @@ export function createJetStreamExecutions(ctx: JetStreamContext): JetStreamExecu
   const doneKey = (id: string, s: ExecutionSummary): string | undefined =>
     isPrunable(s) ? storeKeys.done(s.finishedAt, id) : undefined;
 
-  const dropOpen = (id: string): Promise<void> => dropIndexEntry(storeKeys.open(id));
+  const dropOpen = async (id: string): Promise<void> => {
+    const seq = openSeqs.get(id);
+    openSeqs.delete(id);
+    // Gone already: deleted by another writer, or rewritten (then found by reading the key).
+    if (seq !== undefined && (await deleteIndexMessage(seq))) return;
+    await dropIndexEntry(storeKeys.open(id));
+  };
+
+  /** Deletes one index message; false when there is no message at `seq`. */
+  async function deleteIndexMessage(seq: number): Promise<boolean> {
+    // A raw delete leaves no marker behind, so `open.*` scans stay O(unfinished runs).
+    return ctx.jsm.streams
+      .deleteMessage(kvStreamName(names.buckets.index), seq, false)
+      .catch((err: unknown) => {
+        if (!isNoMessage(err)) throw err;
+        return false;
+      });
+  }
 
   async function dropIndexEntry(key: string): Promise<void> {
     const entry = await index.get(key);
     if (entry === null || entry.operation !== 'PUT') return;
-    // A raw delete leaves no marker behind, so `open.*` scans stay O(unfinished runs).
-    await ctx.jsm.streams
-      .deleteMessage(kvStreamName(names.buckets.index), entry.revision, false)
-      .catch((err: unknown) => {
-        if (!isNoMessage(err)) throw err;
-      });
+    await deleteIndexMessage(entry.revision);
   }
 
   return {
     ready,
     dropOpen,
-
-    async createExecution(rec) {
-      const summary = copySummary(rec);
-      if (jsonBytes(summary) > opts.maxValueBytes - SUMMARY_ROOM) {
-        throw InvalidArgumentError.format([
-          {
-            path: 'input',
-            message: `is too large (limit ${opts.maxValueBytes - SUMMARY_ROOM} bytes)`,
-          },
-        ]);
-      }
-      const key = storeKeys.execution(rec.id);
-      try {
-        await executions.create<StoredExecution>(key, { creating: true });
-      } catch (err) {
-        if (!isWrongLastSequence(err)) throw err;
-        throw new ConflictError(`execution '${rec.id}' already exists`, { id: rec.id });
-      }
-      const [definition] = await Promise.all([
-        writeChunks(
-          executions.kv,
-          storeKeys.definition(rec.id),
-          rec.definition,
-          opts.maxValueBytes,
-        ),
-        mapBounded(rec.steps, STEP_WRITES_IN_FLIGHT, (s, n) =>
-          steps.put<StoredStep>(storeKeys.step(rec.id, s.id), { ...copyStep(s), n }),
-        ),
-        index.put(storeKeys.byWorkflow(rec.workflowId, rec.id), empty),
-        isFinal(summary.status) ? undefined : index.put(storeKeys.open(rec.id), empty),
-      ]);
-      await executions.modify<StoredExecution>(key, () => ({
-        summary,
-        definition,
-        stepCount: rec.steps.length,
-      }));
-      const done = doneKey(rec.id, summary);
-      if (done !== undefined) await index.put(done, empty);
+    forget(id) {
+      hints.forget(id);
+      openSeqs.delete(id);
     },
+
+    createExecution,
 
     async updateExecution(id, patch) {
       const changes = patchesAnything(patch);
@@ -155,14 +151,20 @@ export function createJetStreamExecutions(ctx: JetStreamContext): JetStreamExecu
       const afterSummary = requireReady(id, current).summary;
       const before = beforeSummary.status;
       const after = afterSummary.status;
-      if (!isFinal(before) && isFinal(after)) await dropOpen(id);
-      else if (isFinal(before) && !isFinal(after)) await index.put(storeKeys.open(id), empty);
       const doneBefore = doneKey(id, beforeSummary);
       const doneAfter = doneKey(id, afterSummary);
-      if (doneBefore !== doneAfter) {
-        if (doneAfter !== undefined) await index.put(doneAfter, empty);
-        if (doneBefore !== undefined) await dropIndexEntry(doneBefore);
-      }
+      // Both after the summary (the index is a superset of it), in parallel with each other.
+      await Promise.all([
+        !isFinal(before) && isFinal(after)
+          ? dropOpen(id)
+          : isFinal(before) && !isFinal(after)
+            ? putOpen(id)
+            : undefined,
+        doneBefore !== doneAfter && doneAfter !== undefined
+          ? index.put(doneAfter, empty)
+          : undefined,
+      ]);
+      if (doneBefore !== doneAfter && doneBefore !== undefined) await dropIndexEntry(doneBefore);
     },
 
     async putStep(executionId, step) {
@@ -172,33 +174,27 @@ export function createJetStreamExecutions(ctx: JetStreamContext): JetStreamExecu
         cur === null ? KEEP : { ...rec, n: cur.value.n },
       );
       if (existing.current !== null) return;
-      // A new step: take the next ordinal (and prove that the execution exists).
+      // No record: a listed step still pending since creation (its ordinal is its place in the
+      // list), or a new step, which takes the next ordinal. Either way the execution must exist.
       const { previous } = await executions.modify<StoredExecution>(
         storeKeys.execution(executionId),
         (cur) => {
           const value = requireReady(executionId, cur);
-          return { ...value, stepCount: value.stepCount + 1 };
+          if (listedOrdinal(value.stepKeys, value.inlineDefinition, step.id) >= 0) return KEEP;
+          return {
+            ...value,
+            stepCount: value.stepCount + 1,
+            stepKeys: withAddedStep(value.stepKeys, step.id),
+          };
         },
       );
-      const n = (previous!.value as ReadyExecution).stepCount;
+      const value = previous!.value as ReadyExecution;
+      const listed = listedOrdinal(value.stepKeys, value.inlineDefinition, step.id);
+      const n = listed >= 0 ? listed : value.stepCount;
       await steps.modify<StoredStep>(key, (cur) => ({ ...rec, n: cur?.value.n ?? n }));
+      if (listed < 0) hints.addStep(executionId, step.id);
     },
 
-    async getExecution(id) {
-      const value = await ready(id);
-      if (value === null) return undefined;
-      const bucket = names.buckets.steps;
-      const [definition, msgs] = await Promise.all([
-        readChunks<ExecutionRecord['definition']>(executions.kv, value.definition),
-        readSubjects(ctx.js, kvStreamName(bucket), kvSubject(bucket, storeKeys.stepsOf(id)), {
-          lastPerSubject: true,
-        }),
-      ]);
-      const stored = msgs
-        .filter((m) => m.operation === undefined)
-        .map((m) => JSON.parse(decoder.decode(m.data)) as StoredStep)
-        .sort((a, b) => a.n - b.n);
-      return { ...copySummary(value.summary), definition, steps: stored.map(copyStep) };
-    },
+    getExecution: readExecution,
   };
 }

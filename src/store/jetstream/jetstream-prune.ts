@@ -103,6 +103,7 @@ export function createJetStreamPrune(
       workflowKey = storeKeys.byWorkflow(value.summary.workflowId, id);
       await ctx.executions.remove(key);
     }
+    executions.forget(id);
     const { executions: ex, steps, index: ix } = names.buckets;
     await Promise.all([
       purgeKv(ex, key),

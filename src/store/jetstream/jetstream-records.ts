@@ -5,9 +5,11 @@
  */
 import { jsonCopy } from '../record-copy.ts';
 import type { ChunkRef } from './jetstream-chunks.ts';
+import type { StepKeys } from './jetstream-step-keys.ts';
 import {
   FINAL_EXECUTION_STATUSES,
   type ExecutionPatch,
+  type ExecutionRecord,
   type ExecutionStatus,
   type ExecutionSummary,
   type StepRecord,
@@ -22,9 +24,14 @@ export interface CreatingExecution {
 export interface ReadyExecution {
   creating?: undefined;
   summary: ExecutionSummary;
-  definition: ChunkRef;
+  /** Where the definition's chunks are; absent when the definition is inline. */
+  definition?: ChunkRef;
+  /** A small definition kept in the summary itself: no chunks to write, nor to read back. */
+  inlineDefinition?: ExecutionRecord['definition'];
   /** Steps ever added: the next new step's ordinal. */
   stepCount: number;
+  /** Which step keys the run has; absent in summaries written before keyed reads (scanned). */
+  stepKeys?: StepKeys;
 }
 
 /** The value under `<executionId>` in the executions bucket. */

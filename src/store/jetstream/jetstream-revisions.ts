@@ -7,7 +7,9 @@
  * Two things keep the common case at one round trip: writes to one key from this object run one
  * after another (they never conflict with each other), and the last revision and value written
  * or read are remembered in a bounded cache, so an update usually needs no read first. A stale
- * cache entry costs one failed write and a re-read, never a lost update.
+ * cache entry costs one failed write and a re-read, never a lost update. The cache can also
+ * hold a key as known to be missing (`assumeMissing`): its first write is then a `kv.create`
+ * with no read, which fails and re-reads if another writer created it meanwhile.
  * @module
  */
 import type { KV, KvEntry } from '@nats-io/kv';
@@ -44,6 +46,8 @@ export interface RevisionedKv {
   create<T>(key: string, value: T): Promise<number>;
   /** Deletes a key (leaving a delete marker); resolves to the value it held, null when none. */
   remove<T>(key: string): Promise<Versioned<T> | null>;
+  /** Remembers `key` as missing (this object knows nobody wrote it), if it is not cached. */
+  assumeMissing(key: string): void;
 }
 
 const encoder = new TextEncoder();
@@ -61,20 +65,22 @@ export function createRevisionedKv(
   kv: KV,
   opts: { cacheEntries: number; maxAttempts: number },
 ): RevisionedKv {
-  const cache = new Map<string, Versioned<unknown>>();
+  /** Last known value per key; null: known to be missing. */
+  const cache = new Map<string, Versioned<unknown> | null>();
   const tails = new Map<string, Promise<unknown>>();
 
-  const remember = (key: string, v: Versioned<unknown> | null): void => {
+  const remember = (key: string, v: Versioned<unknown> | null, missing = false): void => {
     if (opts.cacheEntries === 0) return;
     cache.delete(key);
-    if (v === null) return;
+    if (v === null && !missing) return;
     cache.set(key, v);
     if (cache.size > opts.cacheEntries) cache.delete(cache.keys().next().value!);
   };
 
   const read = async <T>(key: string): Promise<Versioned<T> | null> => {
     const v = entryValue<T>(await kv.get(key));
-    remember(key, v);
+    // A read that confirms a key known to be missing keeps it known (no read before its create).
+    remember(key, v, v === null && cache.get(key) === null);
     return v;
   };
 
@@ -98,15 +104,15 @@ export function createRevisionedKv(
     async get<T>(key: string, cached = false) {
       if (cached) {
         const hit = cache.get(key);
-        if (hit !== undefined) return hit as Versioned<T>;
+        if (hit !== undefined) return hit as Versioned<T> | null;
       }
       return read<T>(key);
     },
 
     modify<T>(key: string, fn: (current: Versioned<T> | null) => T | typeof KEEP) {
       return serial(key, async (): Promise<Modified<T>> => {
-        const hit = cache.get(key) as Versioned<T> | undefined;
-        let current = hit ?? (await read<T>(key));
+        const hit = cache.get(key) as Versioned<T> | null | undefined;
+        let current = hit !== undefined ? hit : await read<T>(key);
         let fresh = hit === undefined;
         for (let attempt = 1; attempt <= opts.maxAttempts; attempt++) {
           let next: T | typeof KEEP;
@@ -153,6 +159,10 @@ export function createRevisionedKv(
         remember(key, { value, revision });
         return revision;
       });
+    },
+
+    assumeMissing(key: string) {
+      if (!cache.has(key)) remember(key, null, true);
     },
 
     remove<T>(key: string) {

@@ -28,6 +28,11 @@ afterEach(async () => {
   node = server = dir = undefined;
 }, 30_000);
 
+/** Rethrows a failed wait with the node's last output lines (what it logged, how it died). */
+function withTail(err: Error): never {
+  throw new Error(`${err.message}\n${node ? tail(node.output, 40) : ''}`);
+}
+
 interface Health {
   status: string;
   problems?: Array<{ check: string; reason: string }>;
@@ -95,7 +100,7 @@ describe('cluster: the nats-server is killed and restarted mid-burst', () => {
         return h.code === 503 && h.body.status === 'degraded' ? h.body : undefined;
       },
       { timeoutMs: 20_000, intervalMs: 200, message: '/health degraded during the outage' },
-    );
+    ).catch(withTail);
     expect(degraded.problems?.map((p) => p.check)).toContain('nats');
     // Steps go on finishing while NATS is away: their records wait in the outbox.
     await waitFor(
@@ -104,7 +109,7 @@ describe('cluster: the nats-server is killed and restarted mid-burst', () => {
         return h.body.problems?.some((p) => p.check === 'store') ? true : undefined;
       },
       { timeoutMs: 20_000, intervalMs: 200, message: 'store writes waiting in the outbox' },
-    );
+    ).catch(withTail);
     // Nothing new is accepted while the store is unreachable.
     const refused = await post(url, '/api/workflows/outage/execute', { input: { marker: 'x' } });
     expect(refused.status).toBe(503);
@@ -114,7 +119,7 @@ describe('cluster: the nats-server is killed and restarted mid-burst', () => {
       timeoutMs: 30_000,
       intervalMs: 250,
       message: '/health ok after the outage',
-    });
+    }).catch(withTail);
 
     const statuses = await waitFor(
       async () => {
@@ -126,7 +131,18 @@ describe('cluster: the nats-server is killed and restarted mid-burst', () => {
       },
       { timeoutMs: 90_000, intervalMs: 500, message: 'every accepted run completed' },
     ).catch(async (err: Error) => {
-      throw new Error(`${err.message}\n${tail(node!.output, 30)}`);
+      const res = await fetch(`${url}/api/executions?workflowId=outage&limit=500`);
+      const page = (await res.json()) as { items: Array<{ id: string; status: string }> };
+      const open = page.items.filter((e) => e.status !== 'completed');
+      const details = await Promise.all(
+        open.slice(0, 3).map(async (e) => (await fetch(`${url}/api/executions/${e.id}`)).text()),
+      );
+      const h = await health(url);
+      return withTail(
+        new Error(
+          `${err.message}: ${JSON.stringify(open)}\n${details.join('\n')}\nhealth ${JSON.stringify(h)}`,
+        ),
+      );
     });
     expect(statuses.map((e) => e.id).sort()).toEqual([...accepted].sort());
     expect(statuses.every((e) => e.status === 'completed')).toBe(true);

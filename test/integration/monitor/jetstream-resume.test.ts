@@ -1,7 +1,8 @@
 /**
- * Cluster mode: a resume older than the monitor's recent ring is served from the JetStream
- * event stream — exactly the events missed, in order, no gap — and a resume into a range the
- * stream no longer holds is announced as a gap before what it still has. Real nats-server, cluster seams of connectCluster.
+ * Cluster mode: the monitor reads the JetStream event stream, so events carry their stream
+ * sequence; a resume older than the monitor's recent ring is served from the stream — exactly
+ * the events missed, in order, no gap — and a resume into a range the stream no longer holds is
+ * announced as a gap before what it still has. Real nats-server, cluster seams of connectCluster.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
@@ -10,7 +11,7 @@ import { createStator, type Stator } from '../../../src/index.ts';
 import type { StampedEvent } from '../../../src/events.ts';
 import type { EventGap } from '../../../src/runtime/types.ts';
 import { connectCluster, type ClusterSeams } from '../../../src/runtime/cluster.ts';
-import { createJetStreamHistory } from '../../../src/monitor/index.ts';
+import { MonitorHub, createJetStreamEventStream } from '../../../src/monitor/index.ts';
 import { deleteClusterStreams } from '../../fixtures/cluster/jetstream-cleanup.ts';
 import { DIAMOND_WORKFLOW } from '../../fixtures/runtime/workflows.ts';
 import { startNatsServer, uniquePrefix, type NatsServer } from '../../helpers/nats-server.ts';
@@ -38,11 +39,7 @@ beforeAll(async () => {
     // A tiny ring, so that resumes reach past it into the stream.
     monitor: {
       recentEvents: 4,
-      history: createJetStreamHistory({
-        connection: seams.bus.connection,
-        prefix,
-        checkpointEvery: 8,
-      }),
+      stream: createJetStreamEventStream({ connection: seams.bus.connection, prefix, batch: 8 }),
     },
   });
   stator.subscribe((e) => void all.push(e), { bufferSize: 100_000, name: 'reference' });
@@ -123,4 +120,18 @@ describe('resume from the JetStream event stream', () => {
       expect(got.events.map((e) => e.seq)).toEqual(run.map((e) => e.seq));
     },
   );
+
+  it('a monitor whose stream does not exist shows its own process', SLOW, async () => {
+    const stream = createJetStreamEventStream({
+      connection: seams.bus.connection,
+      prefix: uniquePrefix('none'),
+    });
+    const hub = new MonitorHub(logger, { stream });
+    try {
+      await hub.start();
+      expect(hub.streamed).toBe(false);
+    } finally {
+      hub.stop();
+    }
+  });
 });

@@ -99,6 +99,7 @@ describe.each([
       'STATOR_EXECUTION_ID',
       'STATOR_STEP_ID',
       'STATOR_ATTEMPT',
+      'STATOR_OUTPUT', // where the step may write its outputs
       'STATOR_HOST_PROC', // the process host's marker (reaping), not configuration
     ]);
     if (store === 'sqlite') expect(vars.has('STATOR_HOST_PROC')).toBe(true);

@@ -13,7 +13,7 @@ import type { TriggerEvent } from '../../../src/events.ts';
 interface StartCall {
   input: StartRunInput;
   signal: AbortSignal;
-  resolve(outcome: FireOutcome): void;
+  resolve(outcomes: FireOutcome[]): void;
   reject(err: unknown): void;
 }
 
@@ -35,7 +35,7 @@ const recoverable = { code: 'unavailable' as const, message: 'queue full', recov
 /** A trigger whose `startRun` calls the test settles one by one. */
 function startTrigger(input: Partial<TriggerInput> = {}, clock?: SimulatedClock) {
   const calls: StartCall[] = [];
-  const startRun = fromPromise<FireOutcome, StartRunInput>(
+  const startRun = fromPromise<FireOutcome[], StartRunInput>(
     ({ input: i, signal }) =>
       new Promise((resolve, reject) => calls.push({ input: i, signal, resolve, reject })),
   );
@@ -52,12 +52,15 @@ function startTrigger(input: Partial<TriggerInput> = {}, clock?: SimulatedClock)
   actor.on('*', (e) => events.push(e));
   actor.start();
   actors.push(actor as unknown as Actor<AnyActorLogic>);
-  /** Settles the oldest unsettled call and lets the actor take the result. */
-  const settle = async (how: FireOutcome | Error) => {
+  /**
+   * Settles the oldest unsettled call and lets the actor take the result: one outcome for every
+   * fire of its batch, one outcome each (an array), or a rejection.
+   */
+  const settle = async (how: FireOutcome | FireOutcome[] | Error) => {
     const call = calls.shift();
     if (!call) throw new Error('no startRun call in progress');
     if (how instanceof Error) call.reject(how);
-    else call.resolve(how);
+    else call.resolve(Array.isArray(how) ? how : call.input.fires.map(() => how));
     await new Promise((resolve) => setImmediate(resolve));
   };
   return {
@@ -78,7 +81,7 @@ describe('trigger machine', () => {
     expect(startTrigger().value()).toBe('active');
     const paused = startTrigger({ paused: true, lastFireAt: T0 });
     expect(paused.value()).toBe('paused');
-    expect(paused.ctx()).toMatchObject({ lastFireAt: T0, pending: [], current: null });
+    expect(paused.ctx()).toMatchObject({ lastFireAt: T0, pending: [], batch: [] });
     expect(paused.events).toEqual([]);
   });
 
@@ -91,7 +94,7 @@ describe('trigger machine', () => {
       triggerId: 'nightly-cron-0',
       workflowId: 'nightly',
       kind: 'cron',
-      fire: f,
+      fires: [f],
     });
     await t.settle(started('ex1'));
     expect(t.value()).toBe('active');
@@ -142,9 +145,9 @@ describe('trigger machine', () => {
     });
     await t.settle(started('x1'));
     expect(t.value()).toBe('firing');
-    expect(t.calls[0]!.input.fire).toEqual(b);
-    await t.settle(started('x2'));
-    await t.settle(started('x3'));
+    // Messages that waited go in together.
+    expect(t.calls[0]!.input.fires).toEqual([b, c]);
+    await t.settle([started('x2'), started('x3')]);
     expect(t.value()).toBe('active');
     expect(t.types()).toEqual([
       'trigger.skipped',
@@ -194,7 +197,7 @@ describe('trigger machine', () => {
     await t.settle(started('s1'));
     // The waiting tick is dropped, the message refused, the manual fire still runs.
     expect(t.value()).toBe('firing');
-    expect(t.calls[0]!.input.fire).toEqual(manual);
+    expect(t.calls[0]!.input.fires).toEqual([manual]);
     expect(t.respond).toHaveBeenCalledWith(
       msg!.fireId,
       expect.objectContaining({ reason: 'paused' }),
@@ -221,12 +224,12 @@ describe('trigger machine', () => {
     expect(t.value()).toBe('error');
     clock.increment(1);
     expect(t.value()).toBe('firing');
-    expect(t.calls[0]!.input.fire).toEqual({ ...tick, attempt: 2 });
+    expect(t.calls[0]!.input.fires).toEqual([{ ...tick, attempt: 2 }]);
     await t.settle({ status: 'failed', error: recoverable });
     clock.increment(1999);
     expect(t.value()).toBe('error');
     clock.increment(1);
-    expect(t.calls[0]!.input.fire.attempt).toBe(3);
+    expect(t.calls[0]!.input.fires[0]!.attempt).toBe(3);
     await t.settle({ status: 'failed', error: recoverable });
     expect(t.events.at(-1)).toMatchObject({ type: 'trigger.error', attempt: 3, willRetry: false });
     clock.increment(120_000);
@@ -323,5 +326,153 @@ describe('trigger machine', () => {
     });
     revived.send({ type: 'resume' });
     expect(revived.getSnapshot().value).toBe('active');
+  });
+});
+
+describe('trigger machine: never stuck, batches, rejects', () => {
+  it('a fire still undecided after fireTimeoutMs fails with timeout; the trigger moves on', async () => {
+    const clock = new SimulatedClock();
+    const t = startTrigger({ kind: 'nats', fireTimeoutMs: 5000 }, clock);
+    const stuck = fire('nats');
+    t.send({ type: 'fire', fire: stuck });
+    const { signal } = t.calls[0]!;
+    const [next, later] = [fire('nats'), fire('nats')];
+    t.send({ type: 'fire', fire: next });
+    t.send({ type: 'fire', fire: later });
+    clock.increment(4999);
+    expect(t.value()).toBe('firing');
+    clock.increment(1);
+    // The stuck decision is abandoned: its startRun aborted, its sender told, the trigger free.
+    expect(signal.aborted).toBe(true);
+    expect(t.respond).toHaveBeenCalledWith(stuck.fireId, {
+      status: 'failed',
+      error: expect.objectContaining({ code: 'timeout', recoverable: true }),
+    });
+    expect(t.events.at(-1)).toMatchObject({ type: 'trigger.error', willRetry: false });
+    // The messages that waited go on at once, together.
+    expect(t.value()).toBe('firing');
+    expect(t.calls.at(-1)!.input.fires).toEqual([next, later]);
+    t.calls.shift();
+    await t.settle([started('n1'), started('n2')]);
+    expect(t.value()).toBe('active');
+    expect(t.ctx()).toMatchObject({ fired: 2, failed: 1, lastError: null, batch: [] });
+  });
+
+  it('a tick that times out goes to error and is retried like any recoverable failure', async () => {
+    const clock = new SimulatedClock();
+    const t = startTrigger({ fireTimeoutMs: 1000 }, clock);
+    const tick = fire('schedule');
+    t.send({ type: 'fire', fire: tick });
+    clock.increment(1000);
+    expect(t.value()).toBe('error');
+    expect(t.events.at(-1)).toMatchObject({
+      type: 'trigger.error',
+      error: { code: 'timeout' },
+      willRetry: true,
+    });
+    t.calls.shift();
+    clock.increment(1000);
+    expect(t.value()).toBe('firing');
+    expect(t.calls.at(-1)!.input.fires).toEqual([{ ...tick, attempt: 2 }]);
+  });
+
+  it('a paused trigger whose manual fire times out is paused again', () => {
+    const clock = new SimulatedClock();
+    const t = startTrigger({ paused: true, fireTimeoutMs: 1000 }, clock);
+    t.send({ type: 'fire', fire: fire('manual') });
+    expect(t.value()).toBe('firing');
+    clock.increment(1000);
+    expect(t.value()).toBe('paused');
+  });
+
+  it('batches waiting message fires up to maxBatch; ticks and manual fires go alone', async () => {
+    const t = startTrigger({ kind: 'nats', maxBatch: 2 });
+    const first = fire('manual');
+    t.send({ type: 'fire', fire: first });
+    const waiting = [fire('nats'), fire('webhook'), fire('nats'), fire('schedule'), fire('nats')];
+    for (const f of waiting) t.send({ type: 'fire', fire: f });
+    await t.settle(started('m'));
+    expect(t.calls[0]!.input.fires).toEqual(waiting.slice(0, 2));
+    await t.settle([{ status: 'skipped', reason: 'overlap', message: 'busy' }, started('w')]);
+    expect(t.calls[0]!.input.fires).toEqual([waiting[2]]);
+    await t.settle(started('n'));
+    expect(t.calls[0]!.input.fires).toEqual([waiting[3]]);
+    await t.settle(started('tick'));
+    expect(t.calls[0]!.input.fires).toEqual([waiting[4]]);
+    await t.settle(started('last'));
+    expect(t.value()).toBe('active');
+    // Every fire answered with its own outcome, in order, and announced once.
+    expect(t.respond.mock.calls.map(([id, o]) => [id, o.status])).toEqual([
+      [first.fireId, 'started'],
+      [waiting[0]!.fireId, 'skipped'],
+      [waiting[1]!.fireId, 'started'],
+      [waiting[2]!.fireId, 'started'],
+      [waiting[3]!.fireId, 'started'],
+      [waiting[4]!.fireId, 'started'],
+    ]);
+    expect(t.types()).toEqual([
+      'trigger.fired',
+      'trigger.skipped',
+      'trigger.fired',
+      'trigger.fired',
+      'trigger.fired',
+      'trigger.fired',
+    ]);
+    expect(t.ctx()).toMatchObject({ fired: 5, skipped: 1, lastFireAt: waiting[4]!.at });
+  });
+
+  it('a batch that startRun rejects fails every fire in it', async () => {
+    const t = startTrigger({ kind: 'nats' });
+    t.send({ type: 'fire', fire: fire('nats') });
+    const [a, b] = [fire('nats'), fire('nats')];
+    t.send({ type: 'fire', fire: a });
+    t.send({ type: 'fire', fire: b });
+    await t.settle(started('x'));
+    await t.settle(new Error('store exploded'));
+    expect(t.respond).toHaveBeenCalledWith(a.fireId, expect.objectContaining({ status: 'failed' }));
+    expect(t.respond).toHaveBeenCalledWith(b.fireId, expect.objectContaining({ status: 'failed' }));
+    expect(t.ctx()).toMatchObject({ failed: 2, batch: [] });
+  });
+
+  it('a rejected message is counted and announced in any state, and changes no state', async () => {
+    const t = startTrigger({ kind: 'nats', workflowId: 'orders', triggerId: 'orders-nats-0' });
+    const error = {
+      code: 'malformed_json' as const,
+      message: 'malformed JSON',
+      recoverable: false,
+    };
+    const rejected = {
+      source: 'nats' as const,
+      at: T0,
+      subject: 'orders.created',
+      reason: 'malformed_json' as const,
+      error,
+    };
+    t.send({ type: 'reject', rejected });
+    expect(t.value()).toBe('active');
+    t.send({ type: 'fire', fire: fire('nats') });
+    t.send({ type: 'reject', rejected: { ...rejected, reason: 'invalid_input' } });
+    expect(t.value()).toBe('firing');
+    await t.settle(started('ok'));
+    t.send({ type: 'pause' });
+    t.send({ type: 'reject', rejected });
+    expect(t.value()).toBe('paused');
+    expect(t.ctx()).toMatchObject({ rejected: 3, fired: 1, skipped: 0, failed: 0 });
+    expect(t.events.filter((e) => e.type === 'trigger.rejected')).toEqual([
+      {
+        type: 'trigger.rejected',
+        triggerId: 'orders-nats-0',
+        workflowId: 'orders',
+        kind: 'nats',
+        origin: 'nats',
+        scheduledAt: new Date(T0).toISOString(),
+        reason: 'malformed_json',
+        message: 'malformed JSON',
+        subject: 'orders.created',
+        error,
+      },
+      expect.objectContaining({ reason: 'invalid_input' }),
+      expect.objectContaining({ reason: 'malformed_json' }),
+    ]);
   });
 });

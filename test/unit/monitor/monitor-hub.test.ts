@@ -1,7 +1,6 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StampedEvent } from '../../../src/events.ts';
-import { MonitorHub, RecentEvents, type EventHistory } from '../../../src/monitor/index.ts';
+import { MonitorHub, RecentEvents } from '../../../src/monitor/index.ts';
 import type { EventGap } from '../../../src/runtime/types.ts';
 import { EventSeq } from '../../fixtures/monitor/events.ts';
 import { latch, waitFor } from '../../helpers/poll.ts';
@@ -12,8 +11,8 @@ afterEach(() => {
   for (const hub of hubs.splice(0)) hub.stop();
 });
 
-function newHub(recentEvents?: number, history?: EventHistory): MonitorHub {
-  const hub = new MonitorHub(logger, { recentEvents, ...(history && { history }) });
+function newHub(recentEvents?: number): MonitorHub {
+  const hub = new MonitorHub(logger, { recentEvents });
   hubs.push(hub);
   return hub;
 }
@@ -83,36 +82,6 @@ describe('MonitorHub', () => {
     hub.subscribe((e) => void got.push(e.seq), { since: 500, onGap: (g) => void got.push(g) });
     await waitFor(() => got.length === 4);
     expect(got).toEqual([{ since: 500, firstSeq: 1, missed: 0, reason: 'reset' }, 1, 2, 3]);
-  });
-
-  it('replays older events from the history before the recent ones', async () => {
-    const seen: StampedEvent[] = [];
-    const history: EventHistory = {
-      record: (e) => void seen.push(e),
-      read: async ({ after, before, filter }) => ({
-        complete: true,
-        events: (async function* () {
-          for (const e of seen) {
-            if (
-              e.seq > after &&
-              e.seq < before &&
-              (!filter.executionId ||
-                filter.executionId === (e as { executionId: string }).executionId)
-            )
-              yield e;
-          }
-        })(),
-      }),
-    };
-    const hub = newHub(4, history);
-    const gen = new EventSeq();
-    for (let i = 0; i < 12; i++) hub.publish(gen.stdout('x'));
-    const got: number[] = [];
-    const gaps: EventGap[] = [];
-    hub.subscribe((e) => void got.push(e.seq), { since: 2, onGap: (g) => void gaps.push(g) });
-    await waitFor(() => got.length === 10);
-    expect(got).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    expect(gaps).toEqual([]);
   });
 
   it('a stalled subscriber loses events, counted, while a fast one receives every event', async () => {

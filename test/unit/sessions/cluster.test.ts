@@ -1,9 +1,8 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBus, type Bus } from '../../../src/bus/index.ts';
-import { actorWildcard, parseActorSubject } from '../../../src/bus/subjects.ts';
 import { systemClock } from '../../../src/clock.ts';
-import { toWire } from '../../../src/errors.ts';
+import { createActorRouter, type ActorRouter } from '../../../src/runtime/actor-router.ts';
 import {
   createSessionManager,
   type LocalSessionManager,
@@ -17,14 +16,27 @@ import { rejection, waitFor } from '../../helpers/poll.ts';
 const tracker = new ProcessTracker();
 const managers: LocalSessionManager[] = [];
 const buses: Bus[] = [];
+const routers: ActorRouter[] = [];
 afterEach(async () => {
   for (const m of managers.splice(0)) await m.close();
+  for (const r of routers.splice(0)) r.close();
   for (const b of buses.splice(0)) await b.close();
   tracker.killSurvivors();
 });
 
-/** A manager on `node` answering `stator.session.*.in` as the actor router does. */
+/** A manager on `node` whose sessions' inbound subjects its own actor router serves. */
 function node(name: string, store: Store, bus: Bus): LocalSessionManager {
+  const router = createActorRouter(
+    bus,
+    {
+      session: (id, event) => manager.inbound(id, event as SessionInbound),
+      execution: async () => undefined,
+      engine: async () => undefined,
+      trigger: async () => undefined,
+    },
+    pino({ level: 'silent' }),
+  );
+  routers.push(router);
   const manager = createSessionManager({
     store,
     emit: () => undefined,
@@ -32,16 +44,11 @@ function node(name: string, store: Store, bus: Bus): LocalSessionManager {
     logger: pino({ level: 'silent' }),
     node: name,
     cluster: { bus },
+    inbox: {
+      own: (id) => router.own('session', id),
+      release: (id) => router.release('session', id),
+    },
     options: { killGraceMs: 300, quietMs: 200 },
-  });
-  bus.subscribe(actorWildcard('in', 'session'), (msg) => {
-    const id = parseActorSubject(msg.subject)!.id;
-    manager.inbound(id, msg.json<SessionInbound>()).then(
-      (view) => {
-        if (view !== undefined) msg.respond({ ok: true, data: view });
-      },
-      (err: unknown) => msg.respond({ ok: false, error: toWire(err) }),
-    );
   });
   managers.push(manager);
   return manager;
@@ -64,10 +71,17 @@ describe('sessions in a cluster', () => {
     expect(await b.stop(v.id)).toMatchObject({ status: 'stopped' });
     expect((await a.get(v.id)).status).toBe('stopped');
 
-    // What only the owner can do is refused with where to ask.
-    const err = await rejection(b.update(v.id, { name: 'renamed' }));
-    expect(err).toMatchObject({ code: 'conflict', details: { node: 'node-a' } });
+    // Reads and edits go to the owner too, and come back in full.
+    expect(await b.update(v.id, { name: 'renamed' })).toMatchObject({ name: 'renamed' });
+    expect((await a.get(v.id)).name).toBe('renamed');
+    expect(await b.setPreference(v.id, 'k', 1)).toMatchObject({
+      definition: { preferences: { k: 1 } },
+    });
+    expect(await b.healthCheck(v.id)).toMatchObject({ id: v.id, alive: false });
+    expect((await b.logs(v.id)).map((l) => l.line)).toContain('hello');
     expect(await rejection(b.input('ses_nope', 'x'))).toMatchObject({ code: 'not_found' });
+    await b.delete(v.id);
+    expect(await rejection(a.get(v.id))).toMatchObject({ code: 'not_found' });
 
     // A restart of node b does not adopt node a's session.
     const b2 = node('node-b', store, bus);
@@ -85,6 +99,10 @@ describe('sessions in a cluster', () => {
     const b = node('node-b', store, bus);
     const err = await rejection(b.start(v.id));
     expect(err.code).toBe('unavailable');
-    expect(err.message).toMatch(/runs on 'node-a', which does not answer/);
+    // Nobody subscribes its subject any more: told at once, not after a timeout.
+    expect(err.message).toMatch(/runs on 'node-a', which is not running/);
+    expect(await rejection(b.logs(v.id))).toMatchObject({ code: 'unavailable' });
+    // Its record is still there to read.
+    expect(await b.get(v.id)).toMatchObject({ id: v.id, node: 'node-a' });
   });
 });

@@ -33,7 +33,7 @@ function hookTrigger(paused = false) {
         }
       : undefined,
     {
-      startRun: async () => ({ status: 'started', executionId: 'ex_1' }),
+      startRun: async ({ fires }) => fires.map(() => ({ status: 'started', executionId: 'ex_1' })),
       emit: (_, e) => events.push(e),
       persist: async () => undefined,
       scheduler: createSimulatedScheduler(systemClock),

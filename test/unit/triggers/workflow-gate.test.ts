@@ -191,3 +191,76 @@ describe('workflow gate', () => {
     return expect(runs.of('wf')).resolves.toEqual([]);
   });
 });
+
+describe('workflow gate: bursts and stuck decisions', () => {
+  /** A gate whose unfinished-runs question the test answers (or never answers). */
+  function stuckSetup() {
+    const asked: Array<(ids: string[]) => void> = [];
+    const runs = {
+      of: () => new Promise<string[]>((resolve) => asked.push(resolve)),
+      add: () => undefined,
+    } as unknown as ActiveRuns;
+    const executed: Array<{ executionId: string; idempotencyKey?: string }> = [];
+    const gate = new WorkflowGate('wf', {
+      runs,
+      clock: new SimulatedClock(),
+      logger,
+      newExecutionId: () => `ex${executed.length + 1}`,
+      execute: async (_wf, _input, opts) => {
+        executed.push(opts);
+        // A repeated idempotency key answers the run that holds it.
+        return { executionId: opts.idempotencyKey === 'seq-1' ? 'ex-first' : opts.executionId };
+      },
+      cancel: async () => undefined,
+      onDequeued: () => undefined,
+    });
+    return { gate, asked, executed };
+  }
+
+  it('allow never waits for the unfinished-runs question nor for another decision', async () => {
+    const { gate, asked, executed } = stuckSetup();
+    // A skip decision stuck on the question (a store that does not answer)...
+    void gate.start('t', fire(), policy('skip'));
+    await Promise.resolve();
+    expect(asked).toHaveLength(1);
+    // ...does not hold message fires under allow, which do not ask at all.
+    const outcomes = await Promise.all([
+      gate.start('t', fire({ source: 'nats' }), policy('allow')),
+      gate.start('t', fire({ source: 'nats' }), policy('allow')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['started', 'started']);
+    expect(asked).toHaveLength(1);
+    expect(executed).toHaveLength(2);
+  });
+
+  it('a decision its trigger gave up on (aborted) passes the lock on', async () => {
+    const { gate, asked } = stuckSetup();
+    const abort = new AbortController();
+    const stuck = gate.start('t', fire(), policy('skip'), abort.signal);
+    const next = gate.start('t', fire(), policy('skip'));
+    await Promise.resolve();
+    expect(asked).toHaveLength(1);
+    abort.abort();
+    expect(await stuck).toMatchObject({ status: 'failed', error: { code: 'cancelled' } });
+    // The next decision gets its turn and asks for itself.
+    await waitForAsk(asked, 2);
+    asked[1]!([]);
+    expect(await next).toMatchObject({ status: 'started' });
+  });
+
+  it('passes the idempotency key and answers the id of the run that holds it', async () => {
+    const { gate, executed } = stuckSetup();
+    const outcome = await gate.start(
+      't',
+      fire({ source: 'nats', idempotencyKey: 'seq-1' }),
+      policy('allow'),
+    );
+    expect(outcome).toEqual({ status: 'started', executionId: 'ex-first' });
+    expect(executed[0]).toMatchObject({ idempotencyKey: 'seq-1' });
+  });
+});
+
+async function waitForAsk(asked: unknown[], n: number): Promise<void> {
+  for (let i = 0; i < 100 && asked.length < n; i++) await Promise.resolve();
+  expect(asked).toHaveLength(n);
+}
