@@ -7,13 +7,8 @@
  * as a lost attempt. Every run completes, no step attempt ran twice, nothing of the dead node
  * runs afterwards. Markers appended by the steps count every attempt on either node.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteClusterStreams } from '../../fixtures/cluster/jetstream-cleanup.ts';
-import { RawClient } from '../../fixtures/cluster/raw-client.ts';
-import { startStatorNode, tail, type StatorNode } from '../../fixtures/cluster/stator-node.ts';
+import { describe, expect, it } from 'vitest';
+import { tail } from '../../fixtures/cluster/stator-node.ts';
 import {
   countWithStatus,
   cutOff,
@@ -22,11 +17,9 @@ import {
   readMarks,
   startedTwice,
   statuses,
-  takeoverNode,
+  useTakeoverCluster,
   type StepView,
 } from '../../fixtures/cluster/takeover.ts';
-import { WORKFLOWS_DIR } from '../../fixtures/cluster/workflows.ts';
-import { startNatsServer, uniquePrefix, type NatsServer } from '../../helpers/nats-server.ts';
 import { waitFor } from '../../helpers/poll.ts';
 
 const TTL_MS = 3000;
@@ -36,52 +29,19 @@ const WORKFLOW = {
   steps: [markedStep('one', 0), markedStep('two', 2, ['one'])],
 };
 
-let server: NatsServer;
-let client: RawClient;
-let nodes: StatorNode[] = [];
-let dir: string;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  server = await startNatsServer({ private: true });
-  client = await RawClient.connect(server.url);
-}, 30_000);
-
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.kill()));
-  nodes = [];
-  await deleteClusterStreams(server.url, prefixes.splice(0));
-  await rm(dir, { recursive: true, force: true });
-}, 30_000);
-
-afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-});
+const cluster = useTakeoverCluster();
 
 describe('cluster takeover: a node killed mid-burst', () => {
   it(
     'has its runs taken over within TTL + 5 s; every run completes, no step twice',
     { timeout: 90_000 },
     async () => {
-      dir = await mkdtemp(join(tmpdir(), 'stator-takeover-'));
-      const marks = join(dir, 'marks');
-      const prefix = uniquePrefix('k');
-      prefixes.push(prefix);
-      const started = await Promise.allSettled(
-        ['n1', 'n2'].map((name) =>
-          startStatorNode({
-            natsUrl: server.url,
-            prefix,
-            name,
-            workflowsDir: WORKFLOWS_DIR,
-            ...takeoverNode(name, marks, ['--lease-ttl', `${TTL_MS}ms`]),
-          }),
-        ),
-      );
-      for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
-      for (const s of started) if (s.status === 'rejected') throw s.reason;
-      const [n1, n2] = nodes as [StatorNode, StatorNode];
+      const { client } = cluster;
+      const {
+        prefix,
+        marks,
+        nodes: [n1, n2],
+      } = await cluster.startPair('k', ['--lease-ttl', `${TTL_MS}ms`]);
       expect(await client.api('workflow.register', WORKFLOW)).toMatchObject({ ok: true });
 
       const ids = Array.from(

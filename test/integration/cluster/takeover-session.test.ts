@@ -4,65 +4,23 @@
  * the session's lease within TTL + 5 s and starts it again there (its process died with its
  * owner: `crashed`, and the policy restarts it). The session then answers from the new owner.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteClusterStreams } from '../../fixtures/cluster/jetstream-cleanup.ts';
-import { RawClient } from '../../fixtures/cluster/raw-client.ts';
-import { startStatorNode, tail, type StatorNode } from '../../fixtures/cluster/stator-node.ts';
-import { takeoverNode } from '../../fixtures/cluster/takeover.ts';
-import { WORKFLOWS_DIR } from '../../fixtures/cluster/workflows.ts';
-import { startNatsServer, uniquePrefix, type NatsServer } from '../../helpers/nats-server.ts';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { tail } from '../../fixtures/cluster/stator-node.ts';
+import { useTakeoverCluster } from '../../fixtures/cluster/takeover.ts';
 import { waitFor } from '../../helpers/poll.ts';
 
 const TTL_MS = 3000;
 
-let server: NatsServer;
-let client: RawClient;
-let nodes: StatorNode[] = [];
-let dir: string;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  server = await startNatsServer({ private: true });
-  client = await RawClient.connect(server.url);
-}, 30_000);
-
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.kill()));
-  nodes = [];
-  await deleteClusterStreams(server.url, prefixes.splice(0));
-  await rm(dir, { recursive: true, force: true });
-}, 30_000);
-
-afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-});
+const cluster = useTakeoverCluster();
 
 describe('cluster takeover: sessions', () => {
   it(
     'a session of a dead node is started again on the other one',
     { timeout: 90_000 },
     async () => {
-      dir = await mkdtemp(join(tmpdir(), 'stator-takeover-'));
-      const marks = join(dir, 'marks');
-      const prefix = uniquePrefix('s');
-      prefixes.push(prefix);
-      const started = await Promise.allSettled(
-        ['n1', 'n2'].map((name) =>
-          startStatorNode({
-            natsUrl: server.url,
-            prefix,
-            name,
-            workflowsDir: WORKFLOWS_DIR,
-            ...takeoverNode(name, marks, ['--lease-ttl', `${TTL_MS}ms`]),
-          }),
-        ),
-      );
-      for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
-      for (const s of started) if (s.status === 'rejected') throw s.reason;
+      const { client } = cluster;
+      const { marks, nodes } = await cluster.startPair('s', ['--lease-ttl', `${TTL_MS}ms`]);
 
       const session = await client.call<{ id: string }>('session.create', {
         name: 'agent',

@@ -7,13 +7,8 @@
  * on as a new node. Every run completes once, with the attempt n2 ran; each step attempt
  * started once.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteClusterStreams } from '../../fixtures/cluster/jetstream-cleanup.ts';
-import { RawClient } from '../../fixtures/cluster/raw-client.ts';
-import { startStatorNode, tail, type StatorNode } from '../../fixtures/cluster/stator-node.ts';
+import { describe, expect, it } from 'vitest';
+import { tail } from '../../fixtures/cluster/stator-node.ts';
 import {
   countWithStatus,
   cutOff,
@@ -22,11 +17,9 @@ import {
   readMarks,
   startedTwice,
   statuses,
-  takeoverNode,
+  useTakeoverCluster,
   type StepView,
 } from '../../fixtures/cluster/takeover.ts';
-import { WORKFLOWS_DIR } from '../../fixtures/cluster/workflows.ts';
-import { startNatsServer, uniquePrefix, type NatsServer } from '../../helpers/nats-server.ts';
 import { waitFor } from '../../helpers/poll.ts';
 
 const TTL_MS = 3000;
@@ -36,50 +29,15 @@ const STEP_SECONDS = 15;
 const FREEZE_MS = 7000;
 const WORKFLOW = { id: 'frozen', steps: [markedStep('nap', STEP_SECONDS)] };
 
-let server: NatsServer;
-let client: RawClient;
-let nodes: StatorNode[] = [];
-let dir: string;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  server = await startNatsServer({ private: true });
-  client = await RawClient.connect(server.url);
-}, 30_000);
-
-afterEach(async () => {
-  for (const n of nodes) if (!n.gone) n.signal('SIGCONT');
-  await Promise.all(nodes.map((n) => n.kill()));
-  nodes = [];
-  await deleteClusterStreams(server.url, prefixes.splice(0));
-  await rm(dir, { recursive: true, force: true });
-}, 30_000);
-
-afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-});
+const cluster = useTakeoverCluster();
 
 describe('cluster takeover: a node frozen past its lease', () => {
   it(
     'stops its stale copies when it wakes; each attempt ran once',
     { timeout: 90_000 },
     async () => {
-      dir = await mkdtemp(join(tmpdir(), 'stator-takeover-'));
-      const marks = join(dir, 'marks');
-      const prefix = uniquePrefix('f');
-      prefixes.push(prefix);
-      const start = (name: string) =>
-        startStatorNode({
-          natsUrl: server.url,
-          prefix,
-          name,
-          workflowsDir: WORKFLOWS_DIR,
-          ...takeoverNode(name, marks, ['--lease-ttl', `${TTL_MS}ms`]),
-        });
-      const started = await Promise.allSettled([start('n1'), start('n2')]);
-      for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
-      for (const s of started) if (s.status === 'rejected') throw s.reason;
+      const { client } = cluster;
+      const { prefix, marks, nodes } = await cluster.startPair('f', ['--lease-ttl', `${TTL_MS}ms`]);
       expect(await client.api('workflow.register', WORKFLOW)).toMatchObject({ ok: true });
       const ids = Array.from({ length: RUNS }, (_, i) => `${prefix}-${i}`);
       await enqueueRuns(client, WORKFLOW.id, ids);

@@ -6,13 +6,8 @@
  * lost attempts. Every run completes; no attempt ran twice, and nothing of the stopped node ran
  * on after it exited.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteClusterStreams } from '../../fixtures/cluster/jetstream-cleanup.ts';
-import { RawClient } from '../../fixtures/cluster/raw-client.ts';
-import { startStatorNode, tail, type StatorNode } from '../../fixtures/cluster/stator-node.ts';
+import { describe, expect, it } from 'vitest';
+import { tail } from '../../fixtures/cluster/stator-node.ts';
 import {
   countWithStatus,
   cutOff,
@@ -21,11 +16,9 @@ import {
   readMarks,
   startedTwice,
   statuses,
-  takeoverNode,
+  useTakeoverCluster,
   type StepView,
 } from '../../fixtures/cluster/takeover.ts';
-import { WORKFLOWS_DIR } from '../../fixtures/cluster/workflows.ts';
-import { startNatsServer, uniquePrefix, type NatsServer } from '../../helpers/nats-server.ts';
 import { waitFor } from '../../helpers/poll.ts';
 
 const TTL_MS = 3000;
@@ -34,50 +27,20 @@ const RUNS = 16;
 const STEP_SECONDS = 10;
 const WORKFLOW = { id: 'long-step', steps: [markedStep('nap', STEP_SECONDS)] };
 
-let server: NatsServer;
-let client: RawClient;
-let nodes: StatorNode[] = [];
-let dir: string;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  server = await startNatsServer({ private: true });
-  client = await RawClient.connect(server.url);
-}, 30_000);
-
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.kill()));
-  nodes = [];
-  await deleteClusterStreams(server.url, prefixes.splice(0));
-  await rm(dir, { recursive: true, force: true });
-}, 30_000);
-
-afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-});
+const cluster = useTakeoverCluster();
 
 describe('cluster takeover: a node stopped with SIGTERM', () => {
   it(
     'hands its runs over as it exits; the other node resumes them at once',
     { timeout: 90_000 },
     async () => {
-      dir = await mkdtemp(join(tmpdir(), 'stator-takeover-'));
-      const marks = join(dir, 'marks');
-      const prefix = uniquePrefix('t');
-      prefixes.push(prefix);
-      const args = ['--lease-ttl', `${TTL_MS}ms`, '--shutdown-timeout', '5s'];
-      const start = (name: string) =>
-        startStatorNode({
-          natsUrl: server.url,
-          prefix,
-          name,
-          workflowsDir: WORKFLOWS_DIR,
-          ...takeoverNode(name, marks, args),
-        });
-      const started = await Promise.allSettled([start('n1'), start('n2')]);
-      for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
-      for (const s of started) if (s.status === 'rejected') throw s.reason;
+      const { client } = cluster;
+      const { prefix, marks, nodes } = await cluster.startPair('t', [
+        '--lease-ttl',
+        `${TTL_MS}ms`,
+        '--shutdown-timeout',
+        '5s',
+      ]);
       expect(await client.api('workflow.register', WORKFLOW)).toMatchObject({ ok: true });
       const ids = Array.from({ length: RUNS }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
       await enqueueRuns(client, WORKFLOW.id, ids);
