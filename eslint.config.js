@@ -61,6 +61,7 @@ export default tseslint.config(
       'bench/node_modules/**',
       '.stator/**',
       'bin/**',
+      'dist/**',
     ],
   },
   js.configs.recommended,

@@ -114,7 +114,7 @@ export type TriggerSkipReason = 'overlap' | 'queue_full' | 'paused' | 'busy' | '
 export type TriggerRejectReason = 'malformed_json' | 'not_an_object' | 'invalid_input';
 
 /** Fields every trigger event carries. */
-interface TriggerEventBase {
+export interface TriggerEventBase {
   triggerId: string;
   workflowId: string;
   /** `cron`, `http` or `nats`. */
@@ -122,7 +122,7 @@ interface TriggerEventBase {
 }
 
 /** Fields of an event about one fire. */
-interface TriggerFireBase extends TriggerEventBase {
+export interface TriggerFireBase extends TriggerEventBase {
   /** What fired it (not `source`: every stamped event's `source` is its actor's address). */
   origin: TriggerFireSource;
   /** The tick (cron) or arrival time of the fire, ISO-8601. */

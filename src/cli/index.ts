@@ -1,6 +1,9 @@
 /**
- * The subcommands of the `stator` command line that live in their own files.
- * Exports: serve, serveHelp, loadWorkflows, SERVE_OPTIONS, ServeIo.
+ * The `stator` command line's shared parts: how it writes and its help texts. Each command lives
+ * in its own file and is imported by `src/cli.ts` only when it runs (serve.ts, run-file.ts,
+ * validate-file.ts, machines-command.ts), so this index stays light.
+ * Exports: out, err, printError, HELP.
  * @module
  */
-export { serve, serveHelp, loadWorkflows, SERVE_OPTIONS, type ServeIo } from './serve.ts';
+export { out, err, printError } from './cli-io.ts';
+export { HELP } from './help.ts';

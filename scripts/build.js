@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// `npm run build`: compiles src/ and machines/ to dist/ (JavaScript, declarations, source maps)
+// and copies the process host, which is plain JavaScript run by its own node process, beside
+// the compiled files so `dist/src/host/host-main.js` is found the way `src/host/` is.
+import { execFileSync } from 'node:child_process';
+import process from 'node:process';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
+const hostSrc = join(root, 'src', 'host');
+const hostDist = join(root, 'dist', 'src', 'host');
+mkdirSync(hostDist, { recursive: true });
+for (const name of readdirSync(hostSrc)) {
+  if (name.endsWith('.js') || name.endsWith('.d.ts')) {
+    copyFileSync(join(hostSrc, name), join(hostDist, name));
+  }
+}
