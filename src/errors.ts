@@ -313,6 +313,9 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+/** Every error code (for API descriptions such as the OpenAPI document). */
+export const ERROR_CODES = Object.keys(HTTP_STATUS) as ErrorCode[];
+
 /** The HTTP status that fits an error code. */
 export function httpStatus(code: ErrorCode): number {
   return HTTP_STATUS[code];

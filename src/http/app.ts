@@ -20,6 +20,8 @@ import { triggerRoutes } from './trigger-routes.ts';
 import { metricsRoutes, statisticsRoutes } from './metrics-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { engineRoutes } from './engine-routes.ts';
+import { openApiDocument } from './openapi/openapi-document.ts';
+import { STATOR_VERSION } from '../version.ts';
 
 /** Builds the HTTP app over a Stator service. Serve it with `startHttpServer()` or `app.request()`. */
 export function createHttpApp(options: HttpAppOptions): Hono {
@@ -56,6 +58,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   // Webhook bodies are JSON whatever their type, parsed by the trigger layer: bounded here.
   app.use('/hooks/*', limitBody, jsonBodyBounds());
 
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument(STATOR_VERSION)));
   app.route('/health', healthRoutes(stator));
   app.route('/api/workflows', workflowRoutes(stator));
   app.route('/api/executions', executionRoutes(stator));

@@ -104,6 +104,15 @@ const inputSchema = z.strictObject({
 
 type Input = z.output<typeof inputSchema>;
 
+/** The JSON Schema of a session definition as a client sends it (the OpenAPI document's). */
+export function sessionJsonSchema(): Record<string, unknown> {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(inputSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+  });
+  return { title: 'Stator session', ...schema };
+}
+
 /** Parses and resolves a definition; throws InvalidArgumentError naming every bad field. */
 export function parseSessionDefinition(input: unknown): SessionDefinition {
   const parsed = inputSchema.safeParse(input);

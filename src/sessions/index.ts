@@ -7,7 +7,7 @@
  *   its handler of `stator.session.<id>.in`.
  * - `resolveSessionManagerOptions`, `SessionManagerOptions`, `ResolvedSessionManagerOptions` and
  *   the `DEFAULT_*` constants: its options (maxSessions, ring buffer, kill grace, quiet time).
- * - `parseSessionDefinition`, `parseSessionPatch`, `SessionPatch`, `sessionNameSchema`,
+ * - `parseSessionDefinition`, `sessionJsonSchema`, `parseSessionPatch`, `SessionPatch`, `sessionNameSchema`,
  *   `sessionTagsSchema`, `sessionPreferencesSchema`, `TAG_PATTERN`, `MAX_TAGS`, `MAX_PREFERENCES`,
  *   `MAX_PREFERENCES_BYTES` and the definition defaults: the definition schema.
  * - `SESSION_STATUSES`: every status, in lifecycle order.
@@ -42,6 +42,7 @@ export {
   MAX_TAGS,
   TAG_PATTERN,
   parseSessionDefinition,
+  sessionJsonSchema,
   parseSessionPatch,
   sessionNameSchema,
   sessionPreferencesSchema,
