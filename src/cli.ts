@@ -1,5 +1,7 @@
 /**
- * The `stator` command line: `serve`, `run`, `validate`, `schema` and `machines`.
+ * The `stator` command line: `serve`, `run`, `validate`, `schema` and `machines`, and the
+ * commands that talk to a running server (`ls`, `logs`, `attach`, `start`/`stop`/`restart`,
+ * `exec`, `watch`, `completion`; src/cli/remote/).
  * Exit codes: 0 success, 1 a run that did not complete, 2 invalid input or usage.
  * Each command's module is imported when that command runs, so `stator --help` and the small
  * commands start without loading the service.
@@ -34,6 +36,22 @@ export async function main(argv: string[]): Promise<number> {
         const { machines } = await import('./cli/machines-command.ts');
         return machines(rest);
       }
+      case 'ls':
+        return await (await import('./cli/remote/list-command.ts')).listCommand(rest);
+      case 'logs':
+        return await (await import('./cli/remote/logs-command.ts')).logsCommand(rest);
+      case 'attach':
+        return await (await import('./cli/remote/session-control.ts')).attachCommand(rest);
+      case 'start':
+      case 'stop':
+      case 'restart':
+        return await (await import('./cli/remote/session-control.ts')).sessionAction(command, rest);
+      case 'exec':
+        return await (await import('./cli/remote/run-watch.ts')).execCommand(rest);
+      case 'watch':
+        return await (await import('./cli/remote/run-watch.ts')).watchCommand(rest);
+      case 'completion':
+        return (await import('./cli/remote/completion.ts')).completionCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -46,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     // parseArgs rejects unknown flags with a TypeError carrying an ERR_PARSE_ARGS_* code.
     const code = (e as { code?: string }).code ?? '';
     if (code.startsWith('ERR_PARSE_ARGS')) return (err((e as Error).message), 2);
+    if (code === 'invalid_argument') return (printError('error', e), 2);
     printError('error', e);
     return 1;
   }

@@ -13,6 +13,16 @@ Commands:
   schema             print the JSON Schema of workflow files
   machines [NAME]    list the statecharts, or print one
 
+Talking to a running server (--url or STATOR_URL, default http://127.0.0.1:8080;
+--token or STATOR_API_TOKEN):
+  ls                 sessions and the latest runs, as tables
+  logs ID [-f]       the output of a run or a session; -f follows it
+  attach SESSION     the session's stdin from this terminal, its output live (Ctrl-] detaches)
+  start|stop|restart SESSION
+  exec WORKFLOW      start a run (--input k=v ...); --watch follows it
+  watch EXECUTION    a run's steps, progress and log tail until it ends (exit 0: completed)
+  completion SHELL   a completion script for bash or zsh
+
 Run 'stator <command> --help' for the options of a command.`,
   run: `Usage: stator run FILE [--input key=value ...] [--json] [--log-level L]
 
@@ -26,6 +36,33 @@ Prints 'ok' or every issue (field path and message). Exit 0 when valid, 2 otherw
   schema: `Usage: stator schema
 
 Prints the JSON Schema of workflow files (for editors and CI).`,
+  ls: `Usage: stator ls [--status S] [--limit N] [--json] [--url URL] [--token T]
+
+Prints the sessions and the latest runs of the server (newest first), as tables or JSON.`,
+  logs: `Usage: stator logs ID [-f] [--step STEP] [--url URL] [--token T]
+
+Prints the output of a run ('<step> <stream> | line') or of a session ('<stream> | line').
+-f keeps printing new lines: until the run ends, or until Ctrl-C for a session.`,
+  attach: `Usage: stator attach SESSION [--url URL] [--token T]
+
+Sends this terminal's input to the session's stdin and shows its output live, with the last
+lines for context. Ctrl-] detaches; the session runs on. With a piped stdin, the end of the
+input detaches after a second. Ends by itself when the session stops.`,
+  session: `Usage: stator start|stop|restart SESSION [--url URL] [--token T]
+
+Starts, stops or restarts a session and prints its new status.`,
+  exec: `Usage: stator exec WORKFLOW [--input key=value ...] [--watch] [--url URL] [--token T]
+
+Starts a run and prints its id; --watch follows it as 'stator watch' does. Values of --input
+are converted to the type the workflow declares. Exit 0 when the run completed (or, without
+--watch, was accepted), 1 when it did not, 2 on invalid input.`,
+  watch: `Usage: stator watch EXECUTION [--url URL] [--token T]
+
+Follows a run to its end: on a terminal each step's state, a progress bar and the log tail,
+redrawn in place; otherwise one line per event. Exit 0 when it completed, 1 otherwise.`,
+  completion: `Usage: stator completion bash|zsh
+
+Prints a completion script: eval "$(stator completion bash)" in ~/.bashrc.`,
   machines: `Usage: stator machines [NAME] [--format mermaid|json]
 
 Without NAME lists the statecharts; with NAME prints it as Mermaid (default) or JSON.`,
