@@ -4,8 +4,12 @@ WORKDIR /app
 # better-sqlite3 builds from source when no prebuilt binary matches.
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY machines ./machines
+COPY src ./src
+# `npm ci` builds dist/ (the prepare script needs the dev dependencies); then they are dropped.
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:22-bookworm-slim
 WORKDIR /app
@@ -15,10 +19,9 @@ ENV NODE_ENV=production \
     STATOR_DATA_DIR=/data \
     STATOR_WORKFLOWS_DIR=/app/examples
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
+COPY --from=deps /app/dist ./dist
+COPY package.json ./
 COPY bin ./bin
-COPY machines ./machines
-COPY src ./src
 COPY examples ./examples
 RUN mkdir -p /data && chown node:node /data
 USER node
