@@ -18,7 +18,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import { connectCluster } from '../src/runtime/cluster.ts';
-import { apiSubject } from '../src/bus/index.ts';
+import { subjectSpace, type SubjectSpace } from '../src/bus/index.ts';
 import type { Stator } from '../src/index.ts';
 import { uniquePrefix } from '../test/helpers/nats-server.ts';
 import { register, startStator } from './lib/stator-harness.ts';
@@ -76,9 +76,13 @@ async function rate(n: number, done: Countdown, one: () => Promise<unknown>): Pr
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function apiExecute(nc: NatsConnection, workflowId: string): Promise<void> {
+async function apiExecute(
+  nc: NatsConnection,
+  names: SubjectSpace,
+  workflowId: string,
+): Promise<void> {
   const body = encoder.encode(JSON.stringify({ workflowId }));
-  const msg = await nc.request(apiSubject('workflow.execute'), body, { timeout: 60_000 });
+  const msg = await nc.request(names.apiSubject('workflow.execute'), body, { timeout: 60_000 });
   const reply = JSON.parse(decoder.decode(msg.data)) as { ok: boolean; error?: unknown };
   if (!reply.ok) throw new Error(`workflow.execute refused: ${JSON.stringify(reply.error)}`);
 }
@@ -88,6 +92,7 @@ async function series(blockSize: number, blocks: number, latencyN: number): Prom
   const bull = await loadBullmq();
   const logger = pino({ level: 'silent' });
   const prefix = uniquePrefix('bench');
+  const names = subjectSpace(prefix);
   const queueName = `stator-bench-cluster-${process.pid}-${Date.now().toString(36)}`;
   const closers: Array<() => Promise<unknown> | unknown> = [];
   try {
@@ -139,7 +144,7 @@ async function series(blockSize: number, blocks: number, latencyN: number): Prom
 
     // Long enough for the JIT to settle, so the first block is not the slow one for that reason.
     progress(`warm-up (${WARM_UP} each)`);
-    await rate(WARM_UP, single.done, () => apiExecute(client, SINGLE.id));
+    await rate(WARM_UP, single.done, () => apiExecute(client, names, SINGLE.id));
     await rate(WARM_UP, bullDone, () => queue.add('noop', {}));
     const out: Block[] = [];
     let history = WARM_UP;
@@ -147,7 +152,7 @@ async function series(blockSize: number, blocks: number, latencyN: number): Prom
       collectGarbage();
       const before = await readCounters(monitorUrl);
       const cpu0 = process.cpuUsage();
-      const stator = await rate(blockSize, single.done, () => apiExecute(client, SINGLE.id));
+      const stator = await rate(blockSize, single.done, () => apiExecute(client, names, SINGLE.id));
       const cpu = process.cpuUsage(cpu0);
       const after = await readCounters(monitorUrl);
       const bullCpu0 = process.cpuUsage();
@@ -170,10 +175,11 @@ async function series(blockSize: number, blocks: number, latencyN: number): Prom
       );
     }
     progress(`latency: ${latencyN} sequential 3-step runs`);
-    for (let i = 0; i < 20; i++) await executeToCompleted(client, CHAIN.id, `warm-${prefix}-${i}`);
+    for (let i = 0; i < 20; i++)
+      await executeToCompleted(client, names, CHAIN.id, `warm-${prefix}-${i}`);
     const lat: number[] = [];
     for (let i = 0; i < latencyN; i++) {
-      lat.push(await executeToCompleted(client, CHAIN.id, `lat-${prefix}-${i}`));
+      lat.push(await executeToCompleted(client, names, CHAIN.id, `lat-${prefix}-${i}`));
     }
     return {
       blocks: out,

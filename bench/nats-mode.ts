@@ -17,7 +17,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import { connectCluster, type ClusterSeams } from '../src/runtime/cluster.ts';
-import { apiSubject } from '../src/bus/index.ts';
+import { subjectSpace, type SubjectSpace } from '../src/bus/index.ts';
 import type { Stator } from '../src/index.ts';
 import { startNatsServer, uniquePrefix, type NatsServer } from '../test/helpers/nats-server.ts';
 import { register, startStator, type BenchStator } from './lib/stator-harness.ts';
@@ -70,9 +70,9 @@ async function timeItems(n: number, done: Countdown, one: (i: number) => Promise
   return performance.now() - t0;
 }
 
-async function apiExecute(nc: NatsConnection): Promise<void> {
+async function apiExecute(nc: NatsConnection, names: SubjectSpace): Promise<void> {
   const body = encoder.encode(JSON.stringify({ workflowId: WORKFLOW.id }));
-  const msg = await nc.request(apiSubject('workflow.execute'), body, { timeout: 30_000 });
+  const msg = await nc.request(names.apiSubject('workflow.execute'), body, { timeout: 30_000 });
   const reply = JSON.parse(decoder.decode(msg.data)) as { ok: boolean; error?: unknown };
   if (!reply.ok) throw new Error(`workflow.execute refused: ${JSON.stringify(reply.error)}`);
 }
@@ -83,6 +83,7 @@ async function natsMode({ reps, quick }: BenchArgs): Promise<BenchReport> {
   const bull = await loadBullmq();
   const logger = pino({ level: 'silent' });
   const prefix = uniquePrefix('bench');
+  const names = subjectSpace(prefix);
   const queueName = `stator-bench-nats-${process.pid}-${Date.now().toString(36)}`;
   const closers: Array<() => Promise<unknown> | unknown> = [];
   const samples: Samples = { rate: {}, latency: {}, history: [] };
@@ -146,7 +147,7 @@ async function natsMode({ reps, quick }: BenchArgs): Promise<BenchReport> {
     const throughput: Record<Side, (n: number) => Promise<number>> = {
       natsApi: (n) => {
         created += n;
-        return timeItems(n, clusterDone.done, () => apiExecute(client));
+        return timeItems(n, clusterDone.done, () => apiExecute(client, names));
       },
       embedded: (n) => timeItems(n, embeddedDone.done, () => embedded.stator.execute(WORKFLOW.id)),
       bullmq: (n) => timeItems(n, bullDone, (i) => queue.add('noop', { i })),
@@ -157,7 +158,12 @@ async function natsMode({ reps, quick }: BenchArgs): Promise<BenchReport> {
         const out = { reply: [] as number[], step: [] as number[] };
         created += n;
         for (let i = 0; i < n; i++) {
-          const t = await executeToStepStarted(client, WORKFLOW.id, `lat-${prefix}-${seq++}`);
+          const t = await executeToStepStarted(
+            client,
+            names,
+            WORKFLOW.id,
+            `lat-${prefix}-${seq++}`,
+          );
           out.reply.push(t.reply);
           out.step.push(t.stepStarted);
         }

@@ -9,6 +9,7 @@
 import type { StepDefinition } from '../src/workflow/types.ts';
 import type { StepStatus } from '../src/store/index.ts';
 import { MAX_LOST_ATTEMPTS, type ResumedAttempt } from './step.machine.ts';
+import type { FanOut } from './fan-out.ts';
 
 /** Mutable run progress (JSON-serialisable). */
 export interface ExecutionLedger {
@@ -59,6 +60,13 @@ export interface ExecutionLedger {
    * `${{ steps.<id>.outputs.<key> }}`). Grows in place; handed to each step as it starts.
    */
   outputs: Record<string, Record<string, unknown>>;
+  /** forEach steps whose instances are running (few: each is one live step of the run). */
+  fanOuts: FanOut[];
+  /**
+   * Instance index held by each step slot whose step is a forEach step's instance, else -1
+   * (see ExecutionLedger.slotStep).
+   */
+  slotInstance: number[];
 }
 
 /** Prior state of a step when a run is resumed after a restart. */
@@ -123,6 +131,8 @@ export function createLedger(
     slotStep: [],
     freeSlots: [],
     outputs: {},
+    fanOuts: [],
+    slotInstance: [],
   };
   // Settle what a previous process finished, then queue every step whose needs are met.
   for (let i = 0; i < steps.length; i++) {
@@ -174,10 +184,14 @@ export function takeReady(ledger: ExecutionLedger): number | undefined {
   return i;
 }
 
-/** Gives step `i` a step slot (a free one, or a new one) and returns the slot. */
-export function occupySlot(ledger: ExecutionLedger, i: number): number {
+/**
+ * Gives step `i` (or its instance `instance` when it is a forEach step) a step slot, a free one
+ * or a new one, and returns the slot.
+ */
+export function occupySlot(ledger: ExecutionLedger, i: number, instance = -1): number {
   const slot = ledger.freeSlots.pop() ?? ledger.slotStep.length;
   ledger.slotStep[slot] = i;
+  ledger.slotInstance[slot] = instance;
   return slot;
 }
 

@@ -4,8 +4,10 @@
  * the run's concurrency at once, and settles each from the step's output. A failure that is
  * not tolerated (`continueOnError`) ends the run: live steps are cancelled (stopping the run
  * stops them), steps that never started are skipped. A run that cannot start (`fail`: a secret
- * is unavailable) goes from pending to failed, every step skipped. Every change is emitted as an
- * ExecutionEvent; the runtime persists and publishes them.
+ * is unavailable) goes from pending to failed, every step skipped. A forEach step's actor makes
+ * its list; the run then starts its instances (`x[n]`, step actors too) up to the step's own
+ * concurrency, and settles the step when they have ended (execution-fan-out.ts). Every change is
+ * emitted as an ExecutionEvent; the runtime persists and publishes them.
  * @module
  */
 import { assign, emit, enqueueActions, setup } from 'xstate';
@@ -20,7 +22,14 @@ import {
   type StepReport,
 } from './step.machine.ts';
 import { setupTypes } from './setup-types.ts';
-import { slotChildId, slotOfEvent } from './child-slots.ts';
+import { slotOfEvent } from './child-slots.ts';
+import { STEP_PREFIX, stepChildId, stepFinishedEvent } from './execution-steps.ts';
+import {
+  instanceStep,
+  resumedInstance,
+  settleInstanceSlot,
+  startFanOut,
+} from './execution-fan-out.ts';
 import {
   allSettled,
   createLedger,
@@ -34,6 +43,9 @@ import {
   type ResumedStep,
   type ExecutionLedger,
 } from './execution-ledger.ts';
+import { instanceId, takeInstance } from './fan-out.ts';
+
+export { stepChildId } from './execution-steps.ts';
 
 /** What a run needs. */
 export interface ExecutionInput {
@@ -74,16 +86,6 @@ export type ExecutionMachineEvent =
   | StepReport
   | { type: `xstate.done.actor.${string}`; output: StepOutput }
   | { type: `xstate.error.actor.${string}`; error: unknown };
-
-const STEP_PREFIX = 'step:';
-
-/**
- * The XState child id of the step actor in `slot`. Steps are named by slot (see
- * ExecutionLedger.slotStep); the step a step actor runs is in its input and its output.
- */
-export function stepChildId(slot: number): string {
-  return slotChildId(STEP_PREFIX, slot);
-}
 
 /** The execution machine. */
 export const executionMachine = setup({
@@ -135,15 +137,40 @@ export const executionMachine = setup({
             ...(ledger.lostAttempts[i] ? { lostAttempts: ledger.lostAttempts[i] } : {}),
             ...(ledger.resumed[i] && { resumed: ledger.resumed[i] }),
             outputs: ledger.outputs,
-            ...(step.if !== undefined && { statuses: ledger.status, stepIndex: context.index }),
+            ...((step.if !== undefined || step.forEach !== undefined) && {
+              statuses: ledger.status,
+              stepIndex: context.index,
+            }),
           },
         });
         enqueue.sendTo(id, { type: 'start' });
       }
+      // Instances of forEach steps, each fan-out up to its own concurrency.
+      if (ledger.failedAt >= 0) return;
+      for (const fan of ledger.fanOuts) {
+        const step = definition.steps[fan.step]!;
+        for (let n = takeInstance(fan); n !== undefined; n = takeInstance(fan)) {
+          const id = stepChildId(occupySlot(ledger, fan.step, n));
+          enqueue.spawnChild('step', {
+            id,
+            input: {
+              executionId: context.executionId,
+              workflowId: context.workflowId,
+              step: instanceStep(step, n),
+              defaultTimeoutMs: definition.defaultTimeoutMs,
+              outputs: ledger.outputs,
+              item: { value: fan.items[n], index: n },
+              ...resumedInstance(context.resume?.[instanceId(step.id, n)]),
+            },
+          });
+          enqueue.sendTo(id, { type: 'start' });
+        }
+      }
     }),
     /** Remembers a live step's attempt (reported if the execution ends while it runs). */
     noteAttempt: ({ context }, started: { stepId: string; attempt: number }) => {
-      context.ledger.attemptsUsed[context.index[started.stepId]!] = started.attempt;
+      const i = context.index[started.stepId];
+      if (i !== undefined) context.ledger.attemptsUsed[i] = started.attempt;
     },
     forwardReport: emit(({ context }, report: StepReport): ExecutionEvent => {
       const base = {
@@ -171,8 +198,19 @@ export const executionMachine = setup({
     settleStep: enqueueActions(
       ({ context, enqueue }, params: { slot: number; output: StepOutput }) => {
         const out = params.output;
+        const instance = context.ledger.slotInstance[params.slot] ?? -1;
         const i = releaseSlot(context.ledger, params.slot);
-        if (i === undefined || context.definition.steps[i]!.id !== out.stepId) return;
+        if (i === undefined) return;
+        if (instance >= 0) {
+          settleInstanceSlot(context, enqueue, i, instance, params.slot, out);
+          return;
+        }
+        if (context.definition.steps[i]!.id !== out.stepId) return;
+        if (out.status === 'succeeded' && out.items !== undefined) {
+          enqueue.stopChild(stepChildId(params.slot));
+          startFanOut(context, enqueue, i, out.items);
+          return;
+        }
         settle(context.ledger, context.definition.steps, i, out.status);
         if (out.outputs) context.ledger.outputs[out.stepId] = out.outputs;
         // A finished child stays in the parent's children map until stopped; keeping the map
@@ -194,10 +232,23 @@ export const executionMachine = setup({
     /** A step actor crashed (a bug, not a step failure): settle it as failed. */
     settleCrashedStep: enqueueActions(
       ({ context, enqueue }, params: { slot: number; error: unknown }) => {
+        const instance = context.ledger.slotInstance[params.slot] ?? -1;
         const i = releaseSlot(context.ledger, params.slot);
         if (i === undefined) return;
         const stepId = context.definition.steps[i]!.id;
         const message = String(params.error);
+        if (instance >= 0) {
+          const out: StepOutput = {
+            stepId: instanceId(stepId, instance),
+            status: 'failed',
+            attempts: 1,
+            exitCode: null,
+            error: message,
+            lostAttempts: 0,
+          };
+          settleInstanceSlot(context, enqueue, i, instance, params.slot, out);
+          return;
+        }
         settle(context.ledger, context.definition.steps, i, 'failed');
         enqueue.stopChild(stepChildId(params.slot));
         enqueue.emit(
@@ -221,6 +272,23 @@ export const executionMachine = setup({
     abandonRest: enqueueActions(
       ({ context, enqueue }, params: { liveStatus: StepFinalStatus; reason: string }) => {
         const { ledger, definition } = context;
+        // Instances of forEach steps end with their run (stopping it stops their actors).
+        for (let slot = 0; slot < ledger.slotStep.length; slot++) {
+          const n = ledger.slotInstance[slot] ?? -1;
+          const i = ledger.slotStep[slot]!;
+          if (n < 0 || i < 0) continue;
+          enqueue.emit(
+            stepFinishedEvent(context, {
+              stepId: instanceId(definition.steps[i]!.id, n),
+              status: params.liveStatus,
+              attempts: 1,
+              exitCode: null,
+              error: params.reason,
+              lostAttempts: 0,
+            }),
+          );
+        }
+        ledger.fanOuts.length = 0;
         for (const i of liveSteps(ledger)) {
           settle(ledger, definition.steps, i, params.liveStatus);
           enqueue.emit(
@@ -406,30 +474,3 @@ export const executionMachine = setup({
     error: context.error,
   }),
 });
-
-function stepFinishedEvent(context: ExecutionMachineContext, out: StepOutput): ExecutionEvent {
-  const base = {
-    executionId: context.executionId,
-    workflowId: context.workflowId,
-    stepId: out.stepId,
-  };
-  if (out.status === 'succeeded') {
-    return {
-      type: 'step.completed',
-      ...base,
-      attempt: out.attempts,
-      exitCode: out.exitCode,
-      ...(out.outputs && { outputs: out.outputs }),
-    };
-  }
-  if (out.status === 'skipped')
-    return { type: 'step.skipped', ...base, reason: out.error ?? 'skipped' };
-  return {
-    type: `step.${out.status}`,
-    ...base,
-    attempt: out.attempts,
-    exitCode: out.exitCode,
-    error: out.error ?? out.status,
-    ...(out.status === 'interrupted' && { lostAttempts: out.lostAttempts }),
-  };
-}

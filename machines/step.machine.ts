@@ -1,6 +1,8 @@
 /**
  * One step of an execution: waiting → running → (retrying → running)* → succeeded | failed |
- * skipped | cancelled | timed_out; a noop goes waiting → passing → succeeded. The step's work is
+ * skipped | cancelled | timed_out; a noop goes waiting → passing → succeeded; a forEach step goes
+ * waiting → expanding → expanded (its list made: the execution runs its instances, each a step
+ * machine of its own). The step's work is
  * the `runAttempt` actor, supplied by the runtime; a timeout or a cancel leaves `running`, which
  * stops that actor and so kills its process group.
  *
@@ -39,6 +41,14 @@ export interface StepInput {
   /** A step with `if`: the run's step statuses by definition index, and the index by id. */
   statuses?: readonly StepStatus[];
   stepIndex?: Readonly<Record<string, number>>;
+  /** A forEach instance: its item and index (its `step` is the instance's, id `x[n]`). */
+  item?: StepItem;
+}
+
+/** The item of one instance of a forEach step, and its index in the list. */
+export interface StepItem {
+  value: unknown;
+  index: number;
 }
 
 /** What the `checkCondition` actor gets: the step and what its condition may read. */
@@ -76,6 +86,8 @@ export interface AttemptInput {
   resumed: boolean;
   /** Outputs of the run's steps that succeeded so far, by step id. */
   outputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** The item of a forEach instance. */
+  item?: StepItem;
 }
 
 /** What one attempt of the `runAttempt` actor resolves with. */
@@ -107,6 +119,11 @@ export interface StepOutput {
   lostAttempts: number;
   /** A succeeded step's outputs, when it wrote any. */
   outputs?: Record<string, unknown>;
+  /**
+   * A forEach step whose list was made (status `succeeded`): its items. The execution runs one
+   * instance per item, and the step ends when they have.
+   */
+  items?: unknown[];
 }
 
 /** Step context (JSON-serialisable). */
@@ -124,6 +141,8 @@ export interface StepMachineContext extends StepInput {
   status: StepFinalStatus | null;
   /** What the last attempt handed to later steps (a succeeded attempt only). */
   result: Record<string, unknown> | null;
+  /** A forEach step's items, once its list is made. */
+  items: unknown[] | null;
 }
 
 /** Events a step accepts. */
@@ -148,10 +167,12 @@ export const stepMachine = setup({
     output: StepOutput;
   }>(),
   actors: {
-    /** Runs one attempt; supplied by the runtime (exec, run, sleep, noop). */
+    /** Runs one attempt; supplied by the runtime (exec, run, sleep, http, nats, workflow). */
     runAttempt: notProvided<AttemptResult, AttemptInput>('runAttempt'),
     /** Evaluates the step's `if`: true runs it, false skips it, a rejection fails it. */
     checkCondition: notProvided<boolean, ConditionInput>('checkCondition'),
+    /** Makes a forEach step's list of items (a rejection fails the step); supplied by the runtime. */
+    expandItems: notProvided<unknown[], ConditionInput>('expandItems'),
   },
   actions: {
     /** Sends the step `turn.passed` on a later turn of the event loop; supplied by the runtime. */
@@ -188,6 +209,7 @@ export const stepMachine = setup({
       result: result.ok ? (result.outputs ?? null) : null,
     })),
     recordError: assign((_, params: { error: string | null }) => ({ error: params.error })),
+    recordItems: assign((_, items: unknown[]) => ({ items })),
     /**
      * The delay before the next attempt; its jitter sample is drawn from the retry's identity.
      * The backoff grows with the step's own attempts: lost ones do not lengthen it.
@@ -213,6 +235,8 @@ export const stepMachine = setup({
   },
   guards: {
     isNoop: ({ context }) => context.step.kind === 'noop',
+    // Instances carry their own step (no forEach): only the fanned-out step itself expands.
+    isForEach: ({ context }) => context.step.forEach !== undefined,
     // Only a fresh step asks: one resumed after a restart passed its condition before.
     hasCondition: ({ context }) =>
       context.step.if !== undefined && context.attempt === 0 && context.resumed === undefined,
@@ -247,6 +271,7 @@ export const stepMachine = setup({
     retryDelayMs: input.resumed?.state === 'retrying' ? input.resumed.remainingMs : 0,
     status: null,
     result: null,
+    items: null,
   }),
   initial: 'waiting',
   states: {
@@ -259,6 +284,7 @@ export const stepMachine = setup({
         // large noop DAG from running as one synchronous burst.
         start: [
           { guard: 'hasCondition', target: 'checking' },
+          { guard: 'isForEach', target: 'expanding' },
           { guard: 'isNoop', target: 'passing' },
           { guard: 'resumesBackoff', target: 'backingOff' },
           { target: 'running' },
@@ -309,13 +335,47 @@ export const stepMachine = setup({
       on: { cancel: 'cancelled' },
     },
     conditionMet: {
-      always: [{ guard: 'isNoop', target: 'passing' }, { target: 'running' }],
+      always: [
+        { guard: 'isForEach', target: 'expanding' },
+        { guard: 'isNoop', target: 'passing' },
+        { target: 'running' },
+      ],
+    },
+    /**
+     * A forEach step makes its list (again, after a restart: the same inputs and stored outputs
+     * give the same list); the execution then runs the instances. An error fails the step.
+     */
+    expanding: {
+      invoke: {
+        src: 'expandItems',
+        input: ({ context }) => ({
+          executionId: context.executionId,
+          workflowId: context.workflowId,
+          step: context.step,
+          outputs: context.outputs ?? {},
+          statuses: context.statuses ?? [],
+          stepIndex: context.stepIndex ?? {},
+        }),
+        onDone: {
+          target: 'expanded',
+          actions: { type: 'recordItems', params: ({ event }) => event.output },
+        },
+        onError: {
+          target: 'failed',
+          actions: {
+            type: 'recordError',
+            params: ({ event }) => ({ error: messageOf(event.error) }),
+          },
+        },
+      },
+      on: { cancel: 'cancelled' },
     },
     /** The attempt in progress was lost with the process that ran it (rehydration). */
     interrupted: {
       on: {
         // Runs again at once (the process is long gone: no backoff), if lost attempts allow.
         start: [
+          { guard: 'isForEach', target: 'expanding' },
           { guard: and(['canRerunLost', 'isNoop']), target: 'passing' },
           { guard: 'canRerunLost', target: 'running' },
           { target: 'stayedInterrupted' },
@@ -336,6 +396,7 @@ export const stepMachine = setup({
           elapsedMs: context.elapsedMs,
           resumed: context.resuming,
           outputs: context.outputs ?? {},
+          ...(context.item !== undefined && { item: context.item }),
         }),
         onDone: [
           {
@@ -412,6 +473,8 @@ export const stepMachine = setup({
       },
     },
     succeeded: { type: 'final', entry: { type: 'settle', params: { status: 'succeeded' } } },
+    /** A forEach step's list is made: the execution runs its instances (see `items`). */
+    expanded: { type: 'final', entry: { type: 'settle', params: { status: 'succeeded' } } },
     failed: { type: 'final', entry: { type: 'settle', params: { status: 'failed' } } },
     skipped: { type: 'final', entry: { type: 'settle', params: { status: 'skipped' } } },
     cancelled: { type: 'final', entry: { type: 'settle', params: { status: 'cancelled' } } },
@@ -430,6 +493,7 @@ export const stepMachine = setup({
     error: context.status === 'succeeded' ? null : context.error,
     lostAttempts: context.lostAttempts,
     ...(context.status === 'succeeded' && context.result !== null && { outputs: context.result }),
+    ...(context.status === 'succeeded' && context.items !== null && { items: context.items }),
   }),
 });
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from 'pino';
+import { DEFAULT_PREFIX, PREFIX_RULE, isValidPrefix } from './bus/index.ts';
 import { DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND } from './commands/index.ts';
 import { InvalidArgumentError, type FieldIssue } from './errors.ts';
 import {
@@ -105,11 +106,11 @@ export const configSchema = z.object({
   natsToken: z.string().min(1).optional(),
   natsCreds: z.string().min(1).optional(),
   natsNkeySeed: z.string().min(1).optional(),
-  /** Prefix of JetStream buckets and streams, so several Stator services can share one NATS. */
-  natsPrefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
-    .default('stator'),
+  /**
+   * The deployment's name on NATS: the first token of every subject and the start of every queue
+   * group, stream, bucket and consumer name, so several deployments can share one NATS server.
+   */
+  natsPrefix: z.string().refine(isValidPrefix, PREFIX_RULE).default(DEFAULT_PREFIX),
   /**
    * Copies JetStream keeps of every stream and bucket Stator creates (1, 3 or 5: one NATS node
    * of a three-node cluster may die without losing or stalling anything at 3).
@@ -149,6 +150,12 @@ export const configSchema = z.object({
     7 * 86_400_000,
     'must be between 1s and 7d',
   ).optional(),
+  /** A Stately inspector's WebSocket URL: every actor's inspection events go there. */
+  inspect: z
+    .string()
+    .url()
+    .refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL')
+    .optional(),
   /** Cluster: how long a node's leases outlive its last heartbeat, ms (from e.g. `10s`). */
   leaseTtl: durationIn(
     durationMs,
@@ -303,9 +310,10 @@ export const CONFIG_SOURCES: Record<ConfigKey, ConfigSource> = {
   },
   natsPrefix: {
     flag: 'nats-prefix',
-    env: ['STATOR_NATS_PREFIX'],
+    env: ['STATOR_PREFIX', 'STATOR_NATS_PREFIX'],
     arg: 'P',
-    help: 'prefix of the JetStream buckets and streams',
+    help: 'names a deployment: every subject, queue group, stream and bucket starts with it',
+    defaultText: DEFAULT_PREFIX,
   },
   natsReplicas: {
     flag: 'nats-replicas',
@@ -313,6 +321,13 @@ export const CONFIG_SOURCES: Record<ConfigKey, ConfigSource> = {
     arg: 'N',
     help: 'cluster: copies of every JetStream stream and bucket (3 on a three-node NATS cluster)',
     defaultText: '1',
+  },
+  inspect: {
+    flag: 'inspect',
+    env: ['STATOR_INSPECT'],
+    arg: 'URL',
+    help: "stream every actor's inspection events to a Stately inspector (ws://…)",
+    defaultText: 'off',
   },
   leaseTtl: {
     flag: 'lease-ttl',
@@ -460,6 +475,7 @@ export function statorOptionsFromConfig(config: Config, logger?: Logger): Stator
     };
   }
   if (config.maxSessions !== undefined) options.maxSessions = config.maxSessions;
+  if (config.inspect !== undefined) options.inspect = config.inspect;
   if (config.retention !== undefined) options.retention = { keep: config.retention };
   if (config.stepEnvPassthrough !== undefined) {
     options.stepEnvPassthrough = config.stepEnvPassthrough;

@@ -34,6 +34,8 @@ export type ExecutionEvent =
       attempt: number;
       /** The attempt was started by a previous server and goes on here (re-attached). */
       resumed?: boolean;
+      /** A forEach step: the number of items its instances (`<stepId>[<n>]`) run over. */
+      items?: number;
     }
   | {
       type: 'step.stdout' | 'step.stderr';
@@ -73,6 +75,16 @@ export type ExecutionEvent =
       error: string;
       /** Attempts lost with their process so far (`step.interrupted`). */
       lostAttempts?: number;
+    }
+  | {
+      /** A `workflow` step started (or re-attached to) its child run. */
+      type: 'step.child';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      attempt: number;
+      childExecutionId: string;
+      childWorkflowId: string;
     }
   | {
       type: 'step.skipped';

@@ -18,6 +18,8 @@ export type {
   Stator,
   StatorOptions,
   SubscribeOptions,
+  Topology,
+  TopologyOptions,
 } from './runtime/index.ts';
 export type { StampedEvent, ActorEvent, ExecutionEvent, EngineEvent, Severity } from './events.ts';
 export {

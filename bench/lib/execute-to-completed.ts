@@ -5,7 +5,7 @@
  * @module
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { actorOut, apiSubject } from '../../src/bus/index.ts';
+import type { SubjectSpace } from '../../src/bus/index.ts';
 
 const FINAL = new Set([
   'execution.completed',
@@ -24,12 +24,13 @@ const decoder = new TextDecoder();
  */
 export async function executeToCompleted(
   nc: NatsConnection,
+  names: SubjectSpace,
   workflowId: string,
   executionId: string,
 ): Promise<number> {
   let ended!: (at: { type: string; t: number }) => void;
   const final = new Promise<{ type: string; t: number }>((r) => (ended = r));
-  const sub = nc.subscribe(actorOut('execution', executionId), {
+  const sub = nc.subscribe(names.actorOut('execution', executionId), {
     callback: (err, msg) => {
       if (err) return;
       const type = (JSON.parse(decoder.decode(msg.data)) as { type: string }).type;
@@ -41,7 +42,9 @@ export async function executeToCompleted(
     await nc.flush();
     const body = encoder.encode(JSON.stringify({ workflowId, executionId }));
     const t0 = performance.now();
-    const msg = await nc.request(apiSubject('workflow.execute'), body, { timeout: TIMEOUT_MS });
+    const msg = await nc.request(names.apiSubject('workflow.execute'), body, {
+      timeout: TIMEOUT_MS,
+    });
     const answer = JSON.parse(decoder.decode(msg.data)) as { ok: boolean; error?: unknown };
     if (!answer.ok) throw new Error(`workflow.execute refused: ${JSON.stringify(answer.error)}`);
     const late = new Promise<never>((_, reject) => {

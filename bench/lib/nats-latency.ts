@@ -6,7 +6,7 @@
  * @module
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { actorOut, apiSubject } from '../../src/bus/index.ts';
+import type { SubjectSpace } from '../../src/bus/index.ts';
 
 const FINAL = new Set([
   'execution.completed',
@@ -47,6 +47,7 @@ function within<T>(p: Promise<T>, what: string): Promise<T> {
  */
 export async function executeToStepStarted(
   nc: NatsConnection,
+  names: SubjectSpace,
   workflowId: string,
   executionId: string,
 ): Promise<ExecuteTiming> {
@@ -54,7 +55,7 @@ export async function executeToStepStarted(
   let ended!: (type: string) => void;
   const stepStarted = new Promise<number>((r) => (started = r));
   const final = new Promise<string>((r) => (ended = r));
-  const sub = nc.subscribe(actorOut('execution', executionId), {
+  const sub = nc.subscribe(names.actorOut('execution', executionId), {
     callback: (err, msg) => {
       if (err) return;
       const type = (JSON.parse(decoder.decode(msg.data)) as { type: string }).type;
@@ -66,7 +67,9 @@ export async function executeToStepStarted(
     await nc.flush();
     const body = encoder.encode(JSON.stringify({ workflowId, executionId }));
     const t0 = performance.now();
-    const msg = await nc.request(apiSubject('workflow.execute'), body, { timeout: TIMEOUT_MS });
+    const msg = await nc.request(names.apiSubject('workflow.execute'), body, {
+      timeout: TIMEOUT_MS,
+    });
     const reply = performance.now() - t0;
     const answer = JSON.parse(decoder.decode(msg.data)) as { ok: boolean; error?: unknown };
     if (!answer.ok) throw new Error(`workflow.execute refused: ${JSON.stringify(answer.error)}`);

@@ -3,7 +3,9 @@
  * (`nats micro list|info|stats`) finds Stator's endpoints and their stats. Implemented over the
  * Bus rather than with @nats-io/services, whose only release is a prerelease pinned to an
  * older prerelease of nats-core than the client we ship.
- * Subjects: `$SRV.<VERB>`, `$SRV.<VERB>.<name>`, `$SRV.<VERB>.<name>.<id>` for PING, INFO, STATS.
+ * Subjects: `$SRV.<VERB>`, `$SRV.<VERB>.<name>`, `$SRV.<VERB>.<name>.<id>` for PING, INFO, STATS,
+ * built by the bus's SubjectSpace; the name is the deployment prefix, so `nats micro ls` tells
+ * deployments on one server apart.
  * @module
  */
 import type { Bus, BusSubscription } from '../bus/index.ts';
@@ -70,13 +72,8 @@ export class MicroService {
 
   /** Starts answering PING, INFO and STATS. */
   start(): void {
-    const { name, id } = this.info;
     for (const verb of ['PING', 'INFO', 'STATS'] as const) {
-      for (const subject of [
-        `$SRV.${verb}`,
-        `$SRV.${verb}.${name}`,
-        `$SRV.${verb}.${name}.${id}`,
-      ]) {
+      for (const subject of this.bus.subjects.micro.subjects(verb, this.info.id)) {
         this.#subs.push(this.bus.subscribe(subject, (msg) => msg.respond(this.#answer(verb))));
       }
     }

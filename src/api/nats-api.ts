@@ -1,21 +1,15 @@
 /**
- * The command API on the bus: `stator.api.<command>` request-reply for every command of the
+ * The command API on the bus: `<prefix>.api.<command>` request-reply for every command of the
  * command layer, decoded by the same schemas and run by the same handlers as the HTTP routes.
  * Replies are `{ok: true, data}` or `{ok: false, error: {code, message, details, recoverable}}`;
  * a malformed payload gets the structured error and changes nothing. Payloads are held to the
  * input bounds (src/parse) and to DEFAULT_MAX_PAYLOAD_BYTES before any command sees them. Every
- * process joins one queue group, so each request is answered once across a cluster.
+ * process joins the deployment's queue group (`<prefix>-api`), so each request is answered once
+ * across a cluster and never by another deployment on the same server.
  * @module
  */
 import type { Logger } from 'pino';
-import {
-  apiSubject,
-  apiWildcard,
-  parseApiSubject,
-  type Bus,
-  type BusMessage,
-  type BusSubscription,
-} from '../bus/index.ts';
+import type { Bus, BusMessage, BusSubscription } from '../bus/index.ts';
 import {
   COMMAND_NAMES,
   dispatchReply,
@@ -28,9 +22,6 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, parseBoundedJson } from '../parse/index.ts';
 import type { Stator } from '../runtime/types.ts';
 import { MicroService, type EndpointStats } from './micro-service.ts';
 import { natsClientId } from './nats-client-id.ts';
-
-/** Queue group of the API subscriptions. */
-export const API_QUEUE_GROUP = 'stator-api';
 
 /** Options of the bus API. */
 export interface BusApiOptions {
@@ -48,31 +39,32 @@ export interface BusApi {
   close(): void;
 }
 
-/** Subscribes every command on `stator.api.<command>` and starts discovery. */
+/** Subscribes every command on `<prefix>.api.<command>` and starts discovery. */
 export function startBusApi(opts: BusApiOptions): BusApi {
+  const names = opts.bus.subjects;
   const service = new MicroService(opts.bus, {
-    name: 'stator',
+    name: names.micro.name,
     id: opts.serviceId,
     version: opts.version,
     description: 'Stator command API: workflows, executions and the service itself',
   });
   const subs: BusSubscription[] = COMMAND_NAMES.map((name) => {
-    const subject = apiSubject(name);
-    const stats = service.addEndpoint(name, subject, API_QUEUE_GROUP);
+    const subject = names.apiSubject(name);
+    const stats = service.addEndpoint(name, subject, names.queues.api);
     return opts.bus.subscribe(subject, (msg) => void handle(opts, service, stats, name, msg), {
-      queue: API_QUEUE_GROUP,
+      queue: names.queues.api,
     });
   });
   // Unknown commands get a structured not_found instead of "no responders".
   subs.push(
     opts.bus.subscribe(
-      apiWildcard(),
+      names.apiWildcard(),
       (msg) => {
-        const name = parseApiSubject(msg.subject) ?? '';
+        const name = names.parseApiSubject(msg.subject) ?? '';
         if (isCommandName(name)) return;
         msg.respond({ ok: false, error: toWire(new NotFoundError('command', name)) });
       },
-      { queue: `${API_QUEUE_GROUP}-unknown` },
+      { queue: names.queues.apiUnknown },
     ),
   );
   service.start();

@@ -9,11 +9,12 @@
  * DEFAULT_CLOSE_TIMEOUT_MS.
  * Codec: encodePayload, decodeJson, decodeText, EMPTY_PAYLOAD.
  * Owners: requestOwner, OwnerAnswer (a request on an actor's inbound subject).
- * Subjects: SUBJECT_ROOT, ACTOR_KINDS, actorAddress, actorIn, actorOut, actorWildcard, apiSubject,
- * apiWildcard, workSubject, inboxSubject, INBOX_ROOT, parseActorSubject, parseApiSubject,
- * isValidToken, validateToken, isValidSubject, validateSubject, isValidPattern, validatePattern,
- * isWildcardPattern, subjectMatches, tokensMatch, ActorKind, ActorAddress, Direction,
- * ParsedActorSubject.
+ * Names: subjectSpace (every subject, queue group, stream, bucket and durable name of one
+ * deployment prefix; each bus carries its own as `bus.subjects`), SubjectSpace, DEFAULT_PREFIX,
+ * PREFIX_RULE, isValidPrefix, validatePrefix, ACTOR_KINDS, actorAddress, inboxSubject, INBOX_ROOT,
+ * isValidToken, validateToken, ActorKind, ActorAddress, Direction, ParsedActorSubject, MicroVerb.
+ * Patterns: isValidSubject, validateSubject, isValidPattern, validatePattern, isWildcardPattern,
+ * subjectMatches, tokensMatch.
  * @module
  */
 export type {
@@ -52,29 +53,29 @@ export { decodeJson, decodeText, encodePayload, EMPTY_PAYLOAD } from './codec.ts
 export { requestOwner, type OwnerAnswer } from './owner-request.ts';
 export {
   ACTOR_KINDS,
+  DEFAULT_PREFIX,
   INBOX_ROOT,
-  SUBJECT_ROOT,
+  PREFIX_RULE,
   actorAddress,
-  actorIn,
-  actorOut,
-  actorWildcard,
-  apiSubject,
-  apiWildcard,
   inboxSubject,
+  isValidPrefix,
+  isValidToken,
+  subjectSpace,
+  validatePrefix,
+  validateToken,
+  type ActorAddress,
+  type ActorKind,
+  type Direction,
+  type MicroVerb,
+  type ParsedActorSubject,
+  type SubjectSpace,
+} from './subjects.ts';
+export {
   isValidPattern,
   isValidSubject,
-  isValidToken,
   isWildcardPattern,
-  parseActorSubject,
-  parseApiSubject,
   subjectMatches,
   tokensMatch,
   validatePattern,
   validateSubject,
-  validateToken,
-  workSubject,
-  type ActorAddress,
-  type ActorKind,
-  type Direction,
-  type ParsedActorSubject,
-} from './subjects.ts';
+} from './subject-patterns.ts';

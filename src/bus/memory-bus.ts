@@ -15,13 +15,13 @@ import {
   UnavailableError,
 } from '../errors.ts';
 import { EncodedPayload } from './codec.ts';
+import { inboxSubject, subjectSpace, type SubjectSpace } from './subjects.ts';
 import {
-  inboxSubject,
   isWildcardPattern,
   tokensMatch,
   validatePattern,
   validateSubject,
-} from './subjects.ts';
+} from './subject-patterns.ts';
 import type {
   Bus,
   BusHandler,
@@ -51,11 +51,15 @@ export interface MemoryBusOptions {
   clock?: Clock;
   /** Told about every handler exception after it is counted. @default undefined */
   onHandlerError?: (err: unknown, msg: BusMessage) => void;
+  /** The deployment prefix naming every subject (`bus.subjects`). @default 'stator' */
+  prefix?: string;
 }
 
 /** MemoryBusOptions with defaults applied. */
-export type ResolvedMemoryBusOptions = Required<Omit<MemoryBusOptions, 'onHandlerError'>> &
-  Pick<MemoryBusOptions, 'onHandlerError'>;
+export type ResolvedMemoryBusOptions = Required<
+  Omit<MemoryBusOptions, 'onHandlerError' | 'prefix'>
+> &
+  Pick<MemoryBusOptions, 'onHandlerError'> & { subjects: SubjectSpace };
 
 const numbersSchema = z.object({
   maxPending: z.number().int().min(1).default(DEFAULT_MAX_PENDING),
@@ -79,6 +83,7 @@ export function resolveMemoryBusOptions(input: MemoryBusOptions = {}): ResolvedM
     ...parsed.data,
     clock: input.clock ?? systemClock,
     onHandlerError: input.onHandlerError,
+    subjects: subjectSpace(input.prefix),
   };
 }
 
@@ -144,6 +149,7 @@ const badMax = () =>
 
 class InProcessBus implements MemoryBus {
   readonly kind = 'memory';
+  readonly subjects: SubjectSpace;
   readonly #o: ResolvedMemoryBusOptions;
   readonly #stats: BusStats = { published: 0, delivered: 0, dropped: 0, handlerErrors: 0 };
   // Index: exact subjects by map, wildcard patterns in one list.
@@ -168,6 +174,7 @@ class InProcessBus implements MemoryBus {
 
   constructor(options: ResolvedMemoryBusOptions) {
     this.#o = options;
+    this.subjects = options.subjects;
   }
 
   publish(subject: string, payload?: unknown, opts?: { reply?: string }): void {

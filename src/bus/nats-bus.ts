@@ -28,7 +28,8 @@ import {
 } from '../errors.ts';
 import { decodeJson, decodeText, encodePayload } from './codec.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './memory-bus.ts';
-import { validatePattern, validateSubject } from './subjects.ts';
+import { validatePattern, validateSubject } from './subject-patterns.ts';
+import { PREFIX_RULE, subjectSpace, type SubjectSpace } from './subjects.ts';
 import type {
   Bus,
   BusHandler,
@@ -81,6 +82,8 @@ export interface NatsBusOptions {
   closeTimeoutMs?: number;
   /** Told about every handler exception after it is counted. @default undefined */
   onHandlerError?: (err: unknown, msg: BusMessage) => void;
+  /** The deployment prefix naming every subject (`bus.subjects`). @default 'stator' */
+  prefix?: string;
 }
 
 const optionsSchema = z.object({
@@ -96,6 +99,7 @@ const optionsSchema = z.object({
 export type ResolvedNatsBusOptions = z.output<typeof optionsSchema> &
   Pick<NatsBusOptions, 'user' | 'pass' | 'token' | 'credsFile' | 'nkeySeed' | 'onHandlerError'> & {
     tls: NatsTlsOptions | undefined;
+    subjects: SubjectSpace;
   };
 
 /** Merges defaults into `input`, validates it and rejects contradictions by field name. */
@@ -113,6 +117,12 @@ export function resolveNatsBusOptions(input: NatsBusOptions = {}): ResolvedNatsB
   if (auths.length > 1) {
     issues.push({ path: 'auth', message: 'use one of user/pass, token, credsFile, nkeySeed' });
   }
+  let subjects: SubjectSpace | undefined;
+  try {
+    subjects = subjectSpace(input.prefix);
+  } catch {
+    issues.push({ path: 'prefix', message: `'${String(input.prefix)}' must be ${PREFIX_RULE}` });
+  }
   const raw = input.servers ?? input.url ?? DEFAULT_NATS_URL;
   const servers = Array.isArray(raw) ? raw : [raw];
   const parsed = optionsSchema.safeParse({ ...input, servers });
@@ -120,7 +130,9 @@ export function resolveNatsBusOptions(input: NatsBusOptions = {}): ResolvedNatsB
     for (const i of parsed.error.issues)
       issues.push({ path: i.path.join('.'), message: i.message });
   }
-  if (issues.length > 0 || !parsed.success) throw InvalidArgumentError.format(issues);
+  if (issues.length > 0 || !parsed.success || !subjects) {
+    throw InvalidArgumentError.format(issues);
+  }
   const tlsUrl = servers.some((s) => s.startsWith('tls://'));
   return {
     ...parsed.data,
@@ -131,6 +143,7 @@ export function resolveNatsBusOptions(input: NatsBusOptions = {}): ResolvedNatsB
     nkeySeed: input.nkeySeed,
     onHandlerError: input.onHandlerError,
     tls: input.tls ?? (tlsUrl ? {} : undefined),
+    subjects,
   };
 }
 
@@ -209,6 +222,7 @@ class NatsSub implements BusSubscription {
 
 class NatsBusImpl implements NatsBus {
   readonly kind = 'nats';
+  readonly subjects: SubjectSpace;
   readonly #stats: BusStats = { published: 0, delivered: 0, dropped: 0, handlerErrors: 0 };
   #connected = true;
   #outbox: { subject: string; data: Uint8Array; reply: string | undefined }[] = [];
@@ -220,6 +234,7 @@ class NatsBusImpl implements NatsBus {
     readonly connection: NatsConnection,
     private readonly o: ResolvedNatsBusOptions,
   ) {
+    this.subjects = o.subjects;
     this.#watching = this.#watch().catch(() => undefined);
   }
 

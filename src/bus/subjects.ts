@@ -1,12 +1,20 @@
 /**
- * The one module that builds and parses subjects. No other file concatenates subject strings.
- * Layout (DESIGN.md §3): `stator.<kind>.<id>.in|out`, `stator.api.<command>`, `stator.work.<pool>`.
+ * The one module that builds Stator's names on a NATS server: subjects, queue groups, stream,
+ * bucket and durable consumer names and the micro service name. No other file writes one.
+ * Every name starts with the deployment's prefix (`--nats-prefix`, default `stator`), so two
+ * deployments on one server never share a subject, a queue group or a stream:
+ * - `<p>.<kind>.<id>.in|out`, `<p>.api.<command>`, `<p>.work.<pool>` (DESIGN.md §3);
+ * - queue groups `<p>-api`, `<p>-api-unknown`, `<p>-trigger-replicas`, `<p>-trigger-<workflowId>`;
+ * - streams `<p>_events`, `<p>_logs`, `<p>_work`; buckets `<p>_<records>`, `<p>_leases`;
+ * - durable consumers `<p>-<pool>` (work) and `<p>_trigger_<triggerId>` (stream triggers);
+ * - micro service name `<p>` (discovery subjects `$SRV.<VERB>[.<p>[.<id>]]` are the protocol's).
+ * With the default prefix these are exactly the names of earlier releases.
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
 
-/** Root token of every Stator subject; overridable per deployment through a prefix. */
-export const SUBJECT_ROOT = 'stator';
+/** The prefix of a deployment that names none. */
+export const DEFAULT_PREFIX = 'stator';
 
 /** Kinds of addressable actors. */
 export const ACTOR_KINDS = [
@@ -26,6 +34,8 @@ export type Direction = 'in' | 'out';
 export type ActorAddress = `${ActorKind}.${string}`;
 
 const INVALID_TOKEN = /[\s.*>]/;
+/** A prefix is one subject token that is also valid in stream, bucket and consumer names. */
+const PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 
 /** True when `token` may be one subject token: non-empty, no whitespace, dots or wildcards. */
 export function isValidToken(token: string): boolean {
@@ -45,45 +55,27 @@ export function validateToken(token: string, field = 'id'): string {
   return token;
 }
 
+/** Why `prefix` cannot name a deployment (the message of config and option errors). */
+export const PREFIX_RULE = "1-32 letters, digits, '_' or '-', starting with a letter or digit";
+
+/** True when `prefix` may name a deployment. */
+export function isValidPrefix(prefix: unknown): prefix is string {
+  return typeof prefix === 'string' && PREFIX_PATTERN.test(prefix);
+}
+
+/** Throws an InvalidArgumentError naming `field` unless `prefix` may name a deployment. */
+export function validatePrefix(prefix: string, field = 'prefix'): string {
+  if (!isValidPrefix(prefix)) {
+    throw InvalidArgumentError.format([
+      { path: field, message: `'${String(prefix)}' must be ${PREFIX_RULE}` },
+    ]);
+  }
+  return prefix;
+}
+
 /** The address of an actor: `<kind>.<id>`. */
 export function actorAddress(kind: ActorKind, id: string): ActorAddress {
   return `${kind}.${validateToken(id)}`;
-}
-
-/** `stator.<kind>.<id>.in`: events sent to the actor. */
-export function actorIn(kind: ActorKind, id: string): string {
-  return `${SUBJECT_ROOT}.${kind}.${validateToken(id)}.in`;
-}
-
-/** `stator.<kind>.<id>.out`: events the actor emits. */
-export function actorOut(kind: ActorKind, id: string): string {
-  return `${SUBJECT_ROOT}.${kind}.${validateToken(id)}.out`;
-}
-
-/** Wildcard over every actor of a kind (or of all kinds) in one direction. */
-export function actorWildcard(direction: Direction, kind?: ActorKind): string {
-  return `${SUBJECT_ROOT}.${kind ?? '*'}.*.${direction}`;
-}
-
-/** `stator.api.<command>`: request-reply command subject (command names may be dotted). */
-export function apiSubject(command: string): string {
-  for (const part of command.split('.')) validateToken(part, 'command');
-  return `${SUBJECT_ROOT}.api.${command}`;
-}
-
-/** Wildcard over every API command. */
-export function apiWildcard(): string {
-  return `${SUBJECT_ROOT}.api.>`;
-}
-
-/** `stator.work.<pool>`: execution requests waiting for an engine. */
-export function workSubject(pool: string): string {
-  return `${SUBJECT_ROOT}.work.${validateToken(pool, 'pool')}`;
-}
-
-/** Wildcard over every work pool. */
-export function workWildcard(): string {
-  return `${SUBJECT_ROOT}.work.*`;
 }
 
 /** Parsed form of an actor subject. */
@@ -93,78 +85,139 @@ export interface ParsedActorSubject {
   direction: Direction;
 }
 
-/** Parses `stator.<kind>.<id>.in|out`; undefined for any other subject. */
-export function parseActorSubject(subject: string): ParsedActorSubject | undefined {
-  const parts = subject.split('.');
-  if (parts.length !== 4 || parts[0] !== SUBJECT_ROOT) return undefined;
-  const [, kind, id, direction] = parts as [string, string, string, string];
-  if (!(ACTOR_KINDS as readonly string[]).includes(kind)) return undefined;
-  if (direction !== 'in' && direction !== 'out') return undefined;
-  if (!isValidToken(id)) return undefined;
-  return { kind: kind as ActorKind, id, direction };
+/** A micro-protocol discovery verb. */
+export type MicroVerb = 'PING' | 'INFO' | 'STATS';
+
+/** Every name of one deployment, built from its prefix (see the module comment). */
+export interface SubjectSpace {
+  readonly prefix: string;
+  /** `<p>.<kind>.<id>.in`: events sent to the actor. */
+  actorIn(kind: ActorKind, id: string): string;
+  /** `<p>.<kind>.<id>.out`: events the actor emits. */
+  actorOut(kind: ActorKind, id: string): string;
+  /** Wildcard over every actor of a kind (or of all kinds) in one direction. */
+  actorWildcard(direction: Direction, kind?: ActorKind): string;
+  /** Parses `<p>.<kind>.<id>.in|out`; undefined for any other subject. */
+  parseActorSubject(subject: string): ParsedActorSubject | undefined;
+  /** `<p>.api.<command>`: request-reply command subject (command names may be dotted). */
+  apiSubject(command: string): string;
+  /** Wildcard over every API command. */
+  apiWildcard(): string;
+  /** The command of `<p>.api.<command>`; undefined otherwise. */
+  parseApiSubject(subject: string): string | undefined;
+  /** `<p>.work.<pool>`: execution requests waiting for an engine. */
+  workSubject(pool: string): string;
+  /** Wildcard over every work pool. */
+  workWildcard(): string;
+  /** `<p>.actors.query`: every process answers what its live actors are (no queue group). */
+  actorQuery(): string;
+  /** True when `subject` (or pattern) lies under the prefix, which is reserved for Stator. */
+  owns(subject: string): boolean;
+  /** Queue groups. */
+  readonly queues: {
+    /** Every process answering `<p>.api.<command>`. */
+    readonly api: string;
+    /** The not-found answerer of unknown commands. */
+    readonly apiUnknown: string;
+    /** Every replica of a trigger's inbound subject. */
+    readonly triggerReplicas: string;
+    /** The default queue group of a workflow's NATS subject triggers. */
+    trigger(workflowId: string): string;
+  };
+  /** JetStream stream names. */
+  readonly streams: {
+    /** Every actor's outbound events. */
+    readonly events: string;
+    /** Step log lines (subjects `<p>_logs.>`, never under `<p>.`). */
+    readonly logs: string;
+    /** The shared work queue. */
+    readonly work: string;
+  };
+  /** JetStream KV bucket names. */
+  readonly buckets: {
+    readonly workflows: string;
+    readonly executions: string;
+    readonly steps: string;
+    readonly index: string;
+    readonly triggers: string;
+    readonly idempotency: string;
+    readonly sessions: string;
+    readonly leases: string;
+  };
+  /** Durable consumer names. */
+  readonly durables: {
+    /** The work queue's consumer shared by every process. */
+    work(pool: string): string;
+    /** The consumer of one `nats: {stream}` trigger. */
+    streamTrigger(triggerId: string): string;
+  };
+  /** NATS micro-protocol discovery. */
+  readonly micro: {
+    /** Service name shown by `nats micro ls`. */
+    readonly name: string;
+    /** The subjects a service instance answers `verb` on. */
+    subjects(verb: MicroVerb, instanceId: string): string[];
+  };
 }
 
-/** Extracts the command name from `stator.api.<command>`; undefined otherwise. */
-export function parseApiSubject(subject: string): string | undefined {
-  const prefix = `${SUBJECT_ROOT}.api.`;
-  return subject.startsWith(prefix) && subject.length > prefix.length
-    ? subject.slice(prefix.length)
-    : undefined;
-}
-
-/** Checks that a subscription pattern is well formed (`>` only last, no empty tokens). */
-export function isValidPattern(pattern: string): boolean {
-  const parts = pattern.split('.');
-  return parts.every(
-    (p, i) =>
-      p.length > 0 &&
-      !/\s/.test(p) &&
-      (p === '*' || p === '>' || !/[*>]/.test(p)) &&
-      (p !== '>' || i === parts.length - 1),
-  );
-}
-
-/** NATS wildcard matching: `*` matches one token, a trailing `>` one or more. */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  if (pattern === subject) return true;
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    const tok = p[i];
-    if (tok === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (tok !== '*' && tok !== s[i]) return false;
-  }
-  return p.length === s.length;
-}
-
-const INVALID_SUBJECT_CHAR = /[\s*>]/;
-
-/** True when `subject` may be published to: dot-separated non-empty tokens, no wildcards. */
-export function isValidSubject(subject: string): boolean {
-  return (
-    subject.length > 0 &&
-    !INVALID_SUBJECT_CHAR.test(subject) &&
-    subject.charCodeAt(0) !== 46 &&
-    subject.charCodeAt(subject.length - 1) !== 46 &&
-    !subject.includes('..')
-  );
-}
-
-/** True when `pattern` contains a `*` or `>` wildcard token. */
-export function isWildcardPattern(pattern: string): boolean {
-  return pattern.includes('*') || pattern.includes('>');
-}
-
-/** `subjectMatches` on pre-split tokens, for callers that match one subject against many patterns. */
-export function tokensMatch(pattern: readonly string[], subject: readonly string[]): boolean {
-  for (let i = 0; i < pattern.length; i++) {
-    const tok = pattern[i];
-    if (tok === '>') return subject.length > i;
-    if (i >= subject.length) return false;
-    if (tok !== '*' && tok !== subject[i]) return false;
-  }
-  return pattern.length === subject.length;
+/** Builds the names of the deployment `prefix` (validated once here). */
+export function subjectSpace(prefix: string = DEFAULT_PREFIX): SubjectSpace {
+  const p = validatePrefix(prefix);
+  const apiRoot = `${p}.api.`;
+  const named = (suffix: string) => `${p}_${suffix}`;
+  return {
+    prefix: p,
+    actorIn: (kind, id) => `${p}.${kind}.${validateToken(id)}.in`,
+    actorOut: (kind, id) => `${p}.${kind}.${validateToken(id)}.out`,
+    actorWildcard: (direction, kind) => `${p}.${kind ?? '*'}.*.${direction}`,
+    parseActorSubject(subject) {
+      const parts = subject.split('.');
+      if (parts.length !== 4 || parts[0] !== p) return undefined;
+      const [, kind, id, direction] = parts as [string, string, string, string];
+      if (!(ACTOR_KINDS as readonly string[]).includes(kind)) return undefined;
+      if (direction !== 'in' && direction !== 'out') return undefined;
+      if (!isValidToken(id)) return undefined;
+      return { kind: kind as ActorKind, id, direction };
+    },
+    apiSubject(command) {
+      for (const part of command.split('.')) validateToken(part, 'command');
+      return `${apiRoot}${command}`;
+    },
+    apiWildcard: () => `${apiRoot}>`,
+    parseApiSubject: (subject) =>
+      subject.startsWith(apiRoot) && subject.length > apiRoot.length
+        ? subject.slice(apiRoot.length)
+        : undefined,
+    workSubject: (pool) => `${p}.work.${validateToken(pool, 'pool')}`,
+    workWildcard: () => `${p}.work.*`,
+    actorQuery: () => `${p}.actors.query`,
+    owns: (subject) => subject === p || subject.startsWith(`${p}.`),
+    queues: {
+      api: `${p}-api`,
+      apiUnknown: `${p}-api-unknown`,
+      triggerReplicas: `${p}-trigger-replicas`,
+      trigger: (workflowId) => `${p}-trigger-${validateToken(workflowId, 'workflowId')}`,
+    },
+    streams: { events: named('events'), logs: named('logs'), work: named('work') },
+    buckets: {
+      workflows: named('workflows'),
+      executions: named('executions'),
+      steps: named('steps'),
+      index: named('index'),
+      triggers: named('triggers'),
+      idempotency: named('idempotency'),
+      sessions: named('sessions'),
+      leases: named('leases'),
+    },
+    durables: {
+      work: (pool) => `${p}-${validateToken(pool, 'pool')}`,
+      streamTrigger: (triggerId) => `${p}_trigger_${validateToken(triggerId, 'triggerId')}`,
+    },
+    micro: {
+      name: p,
+      subjects: (verb, id) => [`$SRV.${verb}`, `$SRV.${verb}.${p}`, `$SRV.${verb}.${p}.${id}`],
+    },
+  };
 }
 
 /** Root token of reply inboxes (the NATS convention). */
@@ -173,24 +226,4 @@ export const INBOX_ROOT = '_INBOX';
 /** `_INBOX.<nonce>.<seq>`: the reply subject of one request. */
 export function inboxSubject(nonce: string, seq: number): string {
   return `${INBOX_ROOT}.${validateToken(nonce, 'nonce')}.${seq}`;
-}
-
-/** Throws an InvalidArgumentError naming `field` unless `subject` may be published to. */
-export function validateSubject(subject: string, field = 'subject'): string {
-  if (!isValidSubject(subject)) {
-    throw InvalidArgumentError.format([
-      { path: field, message: `'${subject}' is not a valid subject` },
-    ]);
-  }
-  return subject;
-}
-
-/** Throws an InvalidArgumentError naming `field` unless `pattern` may be subscribed to. */
-export function validatePattern(pattern: string, field = 'subject'): string {
-  if (!isValidPattern(pattern)) {
-    throw InvalidArgumentError.format([
-      { path: field, message: `'${pattern}' is not a valid subject pattern` },
-    ]);
-  }
-  return pattern;
 }

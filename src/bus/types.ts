@@ -4,6 +4,7 @@
  * Payloads are JSON values; the codec turns them into bytes where a wire exists.
  * @module
  */
+import type { SubjectSpace } from './subjects.ts';
 
 /** One received message. */
 export interface BusMessage {
@@ -66,6 +67,8 @@ export interface BusStats {
 export interface Bus {
   /** A name for logs and conformance reports ("memory", "nats"). */
   readonly kind: string;
+  /** The names of the deployment this bus serves (its `--nats-prefix`); build every subject here. */
+  readonly subjects: SubjectSpace;
   /** Fire-and-forget publish. Never blocks the caller. */
   publish(subject: string, payload?: unknown, opts?: { reply?: string }): void;
   /** Subscribes a handler to a subject or wildcard pattern. */

@@ -135,6 +135,7 @@ export async function serve(args: string[], io: ServeIo): Promise<number> {
       bus: cluster.bus,
       store: cluster.store,
       workQueue: cluster.workQueue,
+      topology: cluster.topology,
       leases: cluster.leases,
       healthChecks: cluster.healthChecks,
       // `nats: {subject, stream}` triggers: durable consumers named after the deployment prefix.

@@ -27,6 +27,7 @@ import { metrics, statistics } from './monitor-commands.ts';
 import { TRIGGER_COMMANDS } from './trigger-commands.ts';
 import { SESSION_COMMANDS } from './session-commands.ts';
 import { ENGINE_COMMANDS } from './engine-commands.ts';
+import { actorGet, actorList } from './actor-commands.ts';
 import { clientRateKey } from './rate-limiter.ts';
 
 /** Every command, by name. */
@@ -48,6 +49,8 @@ export const COMMANDS = {
   ...TRIGGER_COMMANDS,
   ...SESSION_COMMANDS,
   ...ENGINE_COMMANDS,
+  'actor.list': actorList,
+  'actor.get': actorGet,
 } as const;
 
 /** A known command name. */

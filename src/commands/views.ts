@@ -39,6 +39,8 @@ export function toExecutionDetail(record: ExecutionView): ExecutionDetail {
       ...(s.attemptStartedAt && { attemptStartedAt: s.attemptStartedAt }),
       ...(s.retryAt && { retryAt: s.retryAt }),
       ...(s.outputs !== undefined && { outputs: s.outputs }),
+      ...(s.childExecutionId !== undefined && { childExecutionId: s.childExecutionId }),
+      ...(s.items !== undefined && { items: s.items }),
     })),
   };
 }

@@ -20,6 +20,7 @@ import { triggerRoutes } from './trigger-routes.ts';
 import { metricsRoutes, statisticsRoutes } from './metrics-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { engineRoutes } from './engine-routes.ts';
+import { actorRoutes } from './actor-routes.ts';
 import { openApiDocument } from './openapi/openapi-document.ts';
 import { STATOR_VERSION } from '../version.ts';
 
@@ -66,6 +67,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   app.route('/api/triggers', triggerRoutes(stator));
   app.route('/api/sessions', sessionRoutes(stator));
   app.route('/api/engines', engineRoutes(stator));
+  app.route('/api/actors', actorRoutes(stator));
   app.route('/api/statistics', statisticsRoutes(stator));
   app.route('/metrics', metricsRoutes(stator));
   app.route('/hooks', hookRoutes(stator, { bodyLimitBytes: opts.bodyLimitBytes }));

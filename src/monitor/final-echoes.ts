@@ -9,6 +9,7 @@
  * unreachable) stops holding anyone, so an outage delays waiters by that much at most.
  * @module
  */
+import { unrefTimer, type Clock, type TimerHandle } from '../clock.ts';
 
 interface Noted {
   ticket: number;
@@ -18,7 +19,7 @@ interface Noted {
 interface Waiter {
   ticket: number;
   wake: () => void;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
 }
 
 /** Final events published here and not yet seen back from the stream, with their waiters. */
@@ -28,7 +29,10 @@ export class FinalEchoes {
   readonly #waiters = new Set<Waiter>();
   #ticket = 0;
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly clock: Clock,
+  ) {}
 
   /** Finals outstanding now. */
   get size(): number {
@@ -36,7 +40,7 @@ export class FinalEchoes {
   }
 
   /** This process published the final event of `executionId`. */
-  note(executionId: string, now = Date.now()): void {
+  note(executionId: string, now = this.clock.now()): void {
     this.#noted.delete(executionId);
     this.#noted.set(executionId, { ticket: ++this.#ticket, at: now });
     // Entries nobody waited for expire here, so an outage leaves no backlog behind.
@@ -60,11 +64,11 @@ export class FinalEchoes {
       const waiter: Waiter = {
         ticket,
         wake: () => {
-          clearTimeout(waiter.timer);
+          this.clock.clearTimeout(waiter.timer);
           this.#waiters.delete(waiter);
           resolve();
         },
-        timer: setTimeout(() => {
+        timer: this.clock.setTimeout(() => {
           for (const [id, n] of this.#noted) {
             if (n.ticket > ticket) break;
             this.#noted.delete(id);
@@ -73,7 +77,7 @@ export class FinalEchoes {
           this.#wakeSettled();
         }, this.timeoutMs),
       };
-      waiter.timer.unref();
+      unrefTimer(waiter.timer);
       this.#waiters.add(waiter);
     });
   }

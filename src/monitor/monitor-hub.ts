@@ -24,6 +24,7 @@ import type {
 import { NotFoundError } from '../errors.ts';
 import type { EventStream } from './event-history.ts';
 import { FinalEchoes } from './final-echoes.ts';
+import { unrefTimer, type Clock, type TimerHandle } from '../clock.ts';
 import { RecentEvents } from './recent-events.ts';
 import {
   DEFAULT_SUBSCRIBER_BUFFER,
@@ -78,7 +79,8 @@ export class MonitorHub {
   readonly #echoes: FinalEchoes;
   /** True once the stream feeds the monitor (cluster mode, started). */
   #streamed = false;
-  #retry: NodeJS.Timeout | undefined;
+  #retry: TimerHandle | undefined;
+  readonly #clock: Clock;
   #stopped = false;
   #nextId = 0;
 
@@ -89,14 +91,17 @@ export class MonitorHub {
     const opts = resolveMonitorHubOptions(options);
     this.#recent = new RecentEvents(opts.recentEvents);
     this.#stream = opts.stream;
-    this.#echoes = new FinalEchoes(opts.echoTimeoutMs);
+    this.#clock = opts.clock;
+    this.#echoes = new FinalEchoes(opts.echoTimeoutMs, opts.clock);
     const machine = monitorMachine.provide({
       actions: {
         deliver: (_, params) => this.#sinks.get(params.subscriberId)?.push(params.event),
         release: (_, params) => this.#release(params.subscriberId),
       },
     });
-    this.#actor = createActor(machine).start();
+    this.#actor = createActor(machine);
+    options.track?.('monitor', 'hub', this.#actor);
+    this.#actor.start();
   }
 
   /** The monitor actor, for inspection. */
@@ -150,14 +155,14 @@ export class MonitorHub {
   }
 
   #retryOpen(stream: EventStream): void {
-    this.#retry = setTimeout(() => {
+    this.#retry = this.#clock.setTimeout(() => {
       if (this.#actor.getSnapshot().status !== 'active') return;
       this.#open(stream).then(
         () => this.logger.info('event stream open'),
         () => this.#retryOpen(stream),
       );
     }, OPEN_RETRY_MS);
-    this.#retry.unref();
+    unrefTimer(this.#retry);
   }
 
   /**
@@ -278,7 +283,7 @@ export class MonitorHub {
   stop(): void {
     this.#stopped = true;
     this.#echoes.clear();
-    clearTimeout(this.#retry);
+    if (this.#retry !== undefined) this.#clock.clearTimeout(this.#retry);
     if (this.#streamed) void this.#stream?.close();
     if (this.#actor.getSnapshot().status !== 'active') return;
     for (const sink of this.#sinks.values()) sink.flushNow();

@@ -3,8 +3,10 @@
  * which events end one (their waiters wait for them in cluster mode).
  * @module
  */
+import type { AnyActorRef } from 'xstate';
 import { z } from 'zod';
 import type { StampedEvent } from '../events.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { EventStream } from './event-history.ts';
 import { DEFAULT_RECENT_EVENTS } from './recent-events.ts';
@@ -26,6 +28,10 @@ export interface MonitorHubOptions {
    * the stream to the in-process subscribers. @default 5000
    */
   echoTimeoutMs?: number;
+  /** Times the echo waits and the stream's reopening (the service's clock). @default systemClock */
+  clock?: Clock;
+  /** Tells the live actor directory about the actor (GET /api/actors). */
+  track?: (kind: string, id: string, actor: AnyActorRef) => void;
 }
 
 /** Options after defaults and validation. */
@@ -33,6 +39,7 @@ export interface ResolvedMonitorHubOptions {
   recentEvents: number;
   stream: EventStream | undefined;
   echoTimeoutMs: number;
+  clock: Clock;
 }
 
 const optionsSchema = z.object({
@@ -65,5 +72,5 @@ export function resolveMonitorHubOptions(input: MonitorHubOptions = {}): Resolve
       parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     );
   }
-  return { ...parsed.data, stream: input.stream };
+  return { ...parsed.data, stream: input.stream, clock: input.clock ?? systemClock };
 }

@@ -16,7 +16,6 @@ import { parseBoundedJson } from '../parse/index.ts';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Bus, BusMessage, BusSubscription } from '../bus/types.ts';
-import { actorIn, actorWildcard, parseActorSubject } from '../bus/subjects.ts';
 import { InvalidArgumentError, StatorError, toWire } from '../errors.ts';
 
 /** Inbound events of executions. */
@@ -86,9 +85,6 @@ export type RoutedKind = 'execution' | 'engine' | 'trigger' | 'session';
 /** What the router runs per kind. */
 export type RouteTable = Record<RoutedKind, InboundHandler>;
 
-/** Queue group of the replicas of one trigger (each message reaches one of them). */
-export const TRIGGER_REPLICA_QUEUE = 'stator-trigger-replicas';
-
 const SCHEMAS: Record<RoutedKind, z.ZodType> = {
   execution: executionInboundSchema,
   engine: engineInboundSchema,
@@ -156,11 +152,12 @@ export function createActorRouter(
   const draining = new Set<string>();
   let closed = false;
   const key = (kind: RoutedKind, id: string) => `${kind}.${id}`;
+  const names = bus.subjects;
   const unknown: BusSubscription[] = [];
   if (options.answerUnknown) {
     for (const kind of Object.keys(SCHEMAS) as RoutedKind[]) {
-      const sub = bus.subscribe(actorWildcard('in', kind), (msg) => {
-        const parsed = parseActorSubject(msg.subject);
+      const sub = bus.subscribe(names.actorWildcard('in', kind), (msg) => {
+        const parsed = names.parseActorSubject(msg.subject);
         // Held here: its own subscription answers.
         const k = key(kind, parsed?.id ?? '');
         if (!parsed || subs.has(k) || draining.has(k)) return;
@@ -191,8 +188,9 @@ export function createActorRouter(
       const k = key(kind, id);
       if (closed || subs.has(k)) return;
       try {
-        const sub = bus.subscribe(actorIn(kind, id), (msg) => void handle(kind, id, msg), {
-          ...(kind === 'trigger' && { queue: TRIGGER_REPLICA_QUEUE }),
+        // The replicas of one trigger share a queue group: each message reaches one of them.
+        const sub = bus.subscribe(names.actorIn(kind, id), (msg) => void handle(kind, id, msg), {
+          ...(kind === 'trigger' && { queue: names.queues.triggerReplicas }),
         });
         subs.set(k, sub);
       } catch (err) {

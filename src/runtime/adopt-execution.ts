@@ -20,7 +20,7 @@ import {
   type StepRecord,
   type Store,
 } from '../store/index.ts';
-import type { StepDefinition } from '../workflow/index.ts';
+import { parseInstanceId, type StepDefinition } from '../workflow/index.ts';
 import type { ExecutionRecorder } from './execution-recorder.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { LiveExecution, LiveExecutions } from './live-executions.ts';
@@ -62,7 +62,9 @@ export async function adoptExecution(
   for (const step of record.steps) {
     if (step.status === 'pending') continue;
     anyProgress = true;
-    const prior = resumedStep(step, definitions.get(step.id), deps.durableProcesses, now);
+    // A forEach instance (`x[n]`) runs as its step `x` does.
+    const def = definitions.get(step.id) ?? definitions.get(parseInstanceId(step.id)?.stepId ?? '');
+    const prior = resumedStep(step, def, deps.durableProcesses, now);
     resume[step.id] = prior;
     if (prior.status === 'interrupted' && step.status !== 'interrupted') {
       lost.push({
@@ -110,7 +112,13 @@ function resumedStep(
     case 'running':
     case 'waiting': {
       if (step.attempts === 0) return { status: 'pending', ...base };
-      const processless = def?.kind === 'sleep' || def?.kind === 'noop';
+      // A forEach step itself has no process (its instances do): it makes its list again.
+      // A workflow step re-attaches to its child (same attempt, same idempotency key).
+      const processless =
+        def?.kind === 'sleep' ||
+        def?.kind === 'noop' ||
+        def?.kind === 'workflow' ||
+        (def?.forEach !== undefined && def.id === step.id);
       if (!processless && !durableProcesses) {
         return { status: 'interrupted', ...base, lostAttempts: lostAttempts + 1 };
       }

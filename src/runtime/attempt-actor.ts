@@ -36,6 +36,7 @@ import { renderArgv, stepEnvironment } from '../workflow/index.ts';
 import { toStatorError } from '../errors.ts';
 import type { RunSecrets } from '../secrets/index.ts';
 import type { EventPipeline } from './event-pipeline.ts';
+import { isCallStep, runCallAttempt, type CallDeps } from './calls/index.ts';
 import {
   dropOutputFile,
   lazyDirectory,
@@ -76,6 +77,8 @@ export interface AttemptActorDeps {
   fence?: (executionId: string) => Promise<boolean>;
   /** Directory of the attempts' `$STATOR_OUTPUT` files (absent: steps get no such file). */
   outputDir?: string;
+  /** What `http`, `nats` and `workflow` steps use (absent: only their events are emitted). */
+  calls?: CallDeps;
 }
 
 /** The key of the process of attempt `attempt` of step `stepId` in `executionId`. */
@@ -95,6 +98,10 @@ const LEASE_LOST: AttemptResult = {
 /** Builds the `runAttempt` actor logic. */
 export function createAttemptActor(deps: AttemptActorDeps) {
   const outputDir = deps.outputDir === undefined ? undefined : lazyDirectory(deps.outputDir);
+  const calls: CallDeps = deps.calls ?? {
+    emit: (event) => deps.pipeline.emitExecution(event),
+    settled: () => Promise.resolve(),
+  };
   return fromPromise<AttemptResult, AttemptInput>(async function runAttempt({ input, signal }) {
     const { step, executionId, workflowId, attempt } = input;
     if (step.kind === 'noop') return NOOP_OK; // the step machine passes noops itself
@@ -113,6 +120,33 @@ export function createAttemptActor(deps: AttemptActorDeps) {
     if (run.definition.secrets !== undefined && run.secrets === undefined) {
       return { ok: false, exitCode: null, error: 'secrets not resolved', nonRetryable: true };
     }
+    if (isCallStep(step)) {
+      const env = stepEnvironment({
+        def: run.definition,
+        step,
+        executionId,
+        attempt,
+        inputs: run.inputs,
+        outputs: input.outputs,
+        ...(input.item && { item: input.item }),
+        ...(deps.baseEnv && { base: deps.baseEnv }),
+        ...(run.secrets && { secrets: run.secrets.env }),
+      });
+      const masker = run.secrets?.masker;
+      const mask =
+        masker === undefined || masker.empty ? noMask : (text: string) => masker.mask(text);
+      const templates = {
+        inputs: run.inputs,
+        env,
+        executionId,
+        workflowId,
+        stepId: step.id,
+        outputs: input.outputs,
+        ...(input.item && { item: input.item }),
+      };
+      const result = await runCallAttempt(calls, { ...input, step }, templates, mask, signal);
+      return result.outputs ? { ...result, outputs: maskValues(result.outputs, mask) } : result;
+    }
     const outputPath =
       outputDir === undefined
         ? undefined
@@ -125,6 +159,7 @@ export function createAttemptActor(deps: AttemptActorDeps) {
       attempt,
       inputs: run.inputs,
       outputs: input.outputs,
+      ...(input.item && { item: input.item }),
       ...(outputPath !== undefined && { outputPath }),
       ...(deps.baseEnv && { base: deps.baseEnv }),
       ...(run.secrets && { secrets: run.secrets.env }),
@@ -143,6 +178,7 @@ export function createAttemptActor(deps: AttemptActorDeps) {
               workflowId,
               stepId: step.id,
               outputs: input.outputs,
+              ...(input.item && { item: input.item }),
             })
           : undefined;
     } catch (err) {

@@ -14,9 +14,11 @@ import {
   type OutboxStore,
 } from '../store/index.ts';
 import type { HealthCheck } from './types.ts';
-import { createJetStreamWorkQueue } from './jetstream-work-queue.ts';
+import { createJetStreamWorkQueue } from './work-queue/index.ts';
 import { openLeaseKv, type LeaseKv } from './leases/index.ts';
-import type { WorkQueue } from './work-queue.ts';
+import type { WorkQueue } from './work-queue/index.ts';
+import type { TopologyOptions } from './topology.ts';
+import type { Clock } from '../clock.ts';
 
 /** What cluster mode needs to know. */
 export interface ClusterOptions {
@@ -24,7 +26,10 @@ export interface ClusterOptions {
   url: string;
   /** Connection name shown by the server (`nats server report connections`). */
   name: string;
-  /** JetStream name prefix. @default "stator" */
+  /**
+   * The deployment prefix (`--nats-prefix`): the first token of every subject and the start of
+   * every queue group, stream, bucket and consumer name (src/bus/subjects.ts). @default "stator"
+   */
   prefix?: string;
   /** Copies of every stream and bucket (1 to 5). @default 1 */
   replicas?: number;
@@ -40,6 +45,8 @@ export interface ClusterOptions {
   /** How long a node's leases outlive its last heartbeat (`--lease-ttl`). @default 10000 */
   leaseTtlMs?: number;
   logger: Logger;
+  /** Times the outbox's retries and the work queue's; give the service's. @default systemClock */
+  clock?: Clock;
 }
 
 /** The seams of cluster mode, ready for `createStator()`. */
@@ -48,6 +55,8 @@ export interface ClusterSeams {
   /** The JetStream store behind an outbox: accepted runs' writes wait out NATS outages. */
   store: OutboxStore;
   workQueue: WorkQueue;
+  /** What these seams make of a service, for `createStator({ topology })`: a cluster node. */
+  topology: TopologyOptions;
   /** The NATS connection and the store, for `/health`. */
   healthChecks: HealthCheck[];
   /** The lease bucket of the deployment, for `createStator({ leases })`. */
@@ -61,6 +70,7 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
   const busOptions: NatsBusOptions = {
     servers: opts.url.split(',').map((s) => s.trim()),
     name: opts.name,
+    ...(opts.prefix !== undefined && { prefix: opts.prefix }),
   };
   if (opts.user !== undefined) busOptions.user = opts.user;
   if (opts.password !== undefined) busOptions.pass = opts.password;
@@ -69,35 +79,40 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
   if (opts.nkeySeed !== undefined) busOptions.nkeySeed = opts.nkeySeed;
   const bus = await createNatsBus(busOptions);
   try {
-    const prefix = opts.prefix ?? 'stator';
+    const names = bus.subjects;
+    const { prefix } = names;
     const replicas = opts.replicas ?? 1;
     const store = withOutbox(
       await createJetStreamStore({ connection: bus.connection, prefix, replicas }),
       {
         logger: opts.logger,
         limit: opts.outboxLimit,
+        ...(opts.clock && { clock: opts.clock }),
       },
     );
     const jsm = await jetstreamManager(bus.connection);
     try {
       await ensureEventStream(jsm, { prefix, replicas });
     } catch (err) {
-      // Another service's stream may already capture `stator.*.*.out` on this server.
+      // Another stream on this server may already capture `<prefix>.*.*.out`.
       opts.logger.warn({ err }, 'event stream not created; outbound events are not replayable');
     }
     const workQueue = await createJetStreamWorkQueue({
       connection: bus.connection,
       logger: opts.logger,
-      // One pool per prefix, so services with different prefixes never share work.
+      subjects: names,
+      // The pool is named after the prefix too: `stator.work.stator` in earlier releases.
       pool: prefix,
-      stream: `${prefix}_work`,
+      stream: names.streams.work,
       limit: opts.queueLimit,
       replicas,
+      ...(opts.clock && { clock: opts.clock }),
     });
     return {
       bus,
       store,
       workQueue,
+      topology: { mode: 'cluster', sharedStore: true },
       healthChecks: clusterHealthChecks(bus, store),
       leases: {
         kv: await openLeaseKv({ connection: bus.connection, prefix, replicas }),

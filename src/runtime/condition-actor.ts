@@ -20,9 +20,8 @@ export function createConditionActor(deps: { executions: ExecutionContextLookup 
     if (!run) throw new NonRetryableError('run context is gone');
     const steps: ConditionContext['steps'] = {};
     for (const id of conditionSteps(expression)) {
-      const i = input.stepIndex[id];
-      if (i === undefined) continue;
-      steps[id] = { status: input.statuses[i] ?? 'pending', outputs: { ...input.outputs[id] } };
+      const view = conditionStepView(input, id);
+      if (view) steps[id] = view;
     }
     const held = evaluateCondition(expression, {
       inputs: run.inputs,
@@ -33,4 +32,24 @@ export function createConditionActor(deps: { executions: ExecutionContextLookup 
     if (held instanceof Error) throw new NonRetryableError(held.message);
     return held;
   });
+}
+
+/**
+ * What a CEL expression sees of step `id`: its status and outputs (a forEach step's outputs are
+ * a list); undefined when the run has no such step.
+ */
+export function conditionStepView(
+  input: Pick<ConditionInput, 'stepIndex' | 'statuses' | 'outputs'>,
+  id: string,
+): ConditionContext['steps'][string] | undefined {
+  const i = input.stepIndex[id];
+  if (i === undefined) return undefined;
+  const outputs: unknown = input.outputs[id];
+  return {
+    status: input.statuses[i] ?? 'pending',
+    outputs: (Array.isArray(outputs) ? outputs : { ...input.outputs[id] }) as Record<
+      string,
+      unknown
+    >,
+  };
 }

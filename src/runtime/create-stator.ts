@@ -9,14 +9,15 @@ import pino from 'pino';
 import { stepMachine } from '../../machines/step.machine.ts';
 import { executionMachine } from '../../machines/execution.machine.ts';
 import { engineMachine } from '../../machines/engine.machine.ts';
-import { createMemoryBus } from '../bus/index.ts';
+import { createMemoryBus, type NatsBus } from '../bus/index.ts';
+import type { CallDeps } from './calls/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { createMemoryStore, createSqliteStore } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 import { join } from 'node:path';
 import { baseEnvironment, createExecaRunner, createPidRegistry } from '../exec/index.ts';
 import { SecretRegistry, createSecretResolver } from '../secrets/index.ts';
-import { systemClock } from '../clock.ts';
+import { every, systemClock } from '../clock.ts';
 import { connectHost, reconnectingHost, type HostClient } from '../host/index.ts';
 import { MonitorHub } from '../monitor/index.ts';
 import { resolveStatorOptions, type StatorOptions } from './options.ts';
@@ -26,10 +27,17 @@ import { LiveExecutions } from './live-executions.ts';
 import { passTurn } from './pass-turn.ts';
 import { createAttemptActor, stepProcessKey } from './attempt-actor.ts';
 import { createConditionActor } from './condition-actor.ts';
+import { createForEachActor } from './for-each-actor.ts';
+import {
+  ActorDirectory,
+  clusterActors,
+  connectStatelyInspector,
+  localActors,
+} from './actors/index.ts';
 import { createExecutionActor } from './execution-actor.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { LeaseFence, LeaseManager } from './leases/index.ts';
-import { MemoryWorkQueue } from './work-queue.ts';
+import { MemoryWorkQueue } from './work-queue/index.ts';
 import { NOT_MINE, createActorRouter } from './actor-router.ts';
 import { OwnedExecutions } from './service/owned-executions.ts';
 import { StatorService, type Engine } from './stator-service.ts';
@@ -44,6 +52,7 @@ import { createSessionManager, type SessionInbound } from '../sessions/index.ts'
 import type { ExecutionRecord } from '../store/index.ts';
 import type { Stator } from './types.ts';
 import { Retention } from './retention.ts';
+import type { Deps } from './deps.ts';
 
 /** Version reported to service discovery. */
 const VERSION = '0.1.0';
@@ -57,6 +66,9 @@ const SETTLES_ATTEMPT: ReadonlySet<string> = new Set([
   'step.retrying',
   'step.interrupted',
 ]);
+
+/** How often the actor directory drops actors stopped without a last event. */
+const ACTOR_SWEEP_MS = 30_000;
 
 /** How often running work tells a cluster queue it is still being worked on. */
 const LEASE_TOUCH_MS = 10_000;
@@ -96,6 +108,20 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     opts.runner ??
     host ??
     createExecaRunner({ killGraceMs: opts.killGraceMs, maxLineLength: 8192 });
+  const queue = opts.workQueue ?? new MemoryWorkQueue(opts.queueLimit);
+  // The seams, once, with the topology resolved from the options (topology.ts): every part
+  // below reads the mode from here, never from a seam's kind.
+  const deps: Deps = {
+    topology: opts.topology,
+    bus,
+    store,
+    queue,
+    runner,
+    clock,
+    scheduler: opts.scheduler ?? createCronerScheduler(),
+    logger,
+  };
+  const { topology } = deps;
 
   const releaseProcess = host
     ? (key: string) => void host.release(key).catch(() => undefined)
@@ -119,7 +145,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     },
     logger,
     // Embedded, this process is the only one: it says `not_found` for actors nobody holds.
-    { answerUnknown: (opts.workQueue?.kind ?? 'memory') === 'memory' },
+    { answerUnknown: topology.answerUnknown },
   );
   const ownedExecutions = new OwnedExecutions({
     own: (id) => router.own('execution', id),
@@ -131,7 +157,14 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   });
   const created = new Map<string, ExecutionRecord>();
   const recorder = new ExecutionRecorder(store, clock);
-  const monitor = new MonitorHub(logger, opts.monitor);
+  // Every live actor of this process, from XState's inspection events (GET /api/actors).
+  const directory = new ActorDirectory(opts.node, () => clock.now());
+  const track = directory.track.bind(directory);
+  const closeInspector =
+    opts.inspect === undefined
+      ? undefined
+      : await connectStatelyInspector(opts.inspect, directory, { logger, clock });
+  const monitor = new MonitorHub(logger, { ...opts.monitor, clock, track });
   // Cluster mode: the monitor follows the event stream from its end before any event is published.
   await monitor.start();
   // Gauges are read at scrape time from the parts built below.
@@ -202,18 +235,18 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     recorder.forget(id);
   };
 
-  const queue = opts.workQueue ?? new MemoryWorkQueue(opts.queueLimit);
   // One actor per declared trigger (cron, http, nats); fires pass the workflow's overlap policy.
   const triggers = new TriggerRegistry({
     store,
     bus,
     clock,
     logger,
-    scheduler: opts.scheduler ?? createCronerScheduler(),
+    scheduler: deps.scheduler,
     emit: (id, event) => pipeline.emit('trigger', id, event),
     execute: (id, input, o) => service.execute(id, input, o),
     cancel: (id, reason) => service.cancel(id, reason),
-    cluster: queue.kind !== 'memory',
+    cluster: topology.mode === 'cluster',
+    track,
     metrics,
     ...(opts.triggerStreams && { streams: opts.triggerStreams }),
     inbox: {
@@ -224,6 +257,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const dispatcher = new Dispatcher({
     queue,
     logger,
+    clock,
     ...(leases && { leases }),
     // The run's inbound subject is subscribed before its record is read (owned-executions.ts).
     adopt: (id) =>
@@ -238,6 +272,29 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       recorder.forget(id);
     },
   });
+  // Steps without a process (http, nats, workflow): see calls/.
+  const callDeps: CallDeps = {
+    emit: (event) => fenced.emitExecution(event),
+    settled: (id) => pipeline.settled(id),
+    ...(bus.kind === 'nats' && { nats: (bus as NatsBus).connection }),
+    childRuns: {
+      execute: (workflowId, input, o) => service.execute(workflowId, input, o),
+      waitFor: (id, o) => service.waitForExecution(id, o),
+      cancel: (id, reason) => service.cancel(id, reason),
+      parentOf: async (id) => (recorder.record(id) ?? (await store.getExecution(id)))?.parent,
+      storedChild: (id, stepId) => recorder.step(id, stepId)?.childExecutionId,
+      // Read a turn after the stop, once the step's own events are applied: a shutdown (the
+      // pipeline frozen) or a run lost to another node (no longer recorded here) leaves the
+      // step running, and its child goes on.
+      attemptEnded: async (id, stepId, attempt) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        const step = recorder.step(id, stepId);
+        if (pipeline.frozen || step === undefined) return false;
+        return step.status !== 'running' || step.attempts > attempt;
+      },
+      emit: (event) => fenced.emitExecution(event),
+    },
+  };
   const provided = executionMachine.provide({
     actors: {
       step: stepMachine.provide({
@@ -264,14 +321,17 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
             baseEnv,
             outputDir: join(opts.dataDir, 'outputs'),
             ...(releaseProcess && { release: releaseProcess }),
+            calls: callDeps,
           }),
           checkCondition: createConditionActor({ executions: (id) => executions.get(id) }),
+          expandItems: createForEachActor({ executions: (id) => executions.get(id) }),
         },
       }),
     },
   });
   const executionActor = createExecutionActor({
     machine: provided,
+    track,
     executions,
     pipeline: fenced,
     store,
@@ -296,6 +356,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       engineMachine.provide({ actors: { execution: executionActor as never } }),
       { input: { engineId, slots: opts.slotsPerEngine }, clock },
     );
+    directory.track('engine', engineId, actor);
     actor.on('*', (event) => pipeline.emit('engine', engineId, event));
     actor.start();
     engines.push({ id: engineId, actor, slots: opts.slotsPerEngine });
@@ -316,6 +377,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   });
   // Supervised long-lived processes; in a cluster, commands for another process's go to it.
   const sessions = createSessionManager({
+    track,
     store,
     emit: (id, event) => pipeline.emit('session', id, event),
     clock,
@@ -324,7 +386,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     secrets, // the same registry: the server's log masks session secrets too
     ...(pids && { pids }),
     ...(host && { host }),
-    ...(queue.kind !== 'memory' && { cluster: { bus } }),
+    ...(topology.mode === 'cluster' && { cluster: { bus } }),
     ...(leases && {
       leases: {
         acquire: (id: string) => leases.acquire(id, 'session'),
@@ -343,7 +405,16 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   });
   // Finished executions the retention setting no longer keeps are pruned in the background.
   const retention = new Retention({ store, clock, logger }, opts.retention);
+  const actors =
+    topology.mode === 'cluster' ? clusterActors(directory, bus, clock) : localActors(directory);
+  closers.push(
+    actors.close,
+    every(clock, ACTOR_SWEEP_MS, () => directory.sweep()),
+  );
+  if (closeInspector) closers.push(closeInspector);
   const service: StatorService = new StatorService({
+    ...deps,
+    actors,
     retention,
     triggers,
     webhooks,
@@ -351,17 +422,11 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     rateLimiter,
     sessions,
     opts,
-    logger,
-    clock,
-    store,
-    bus,
-    runner,
     ...(host && { host }),
     executions,
     recorder,
     pipeline,
     monitor,
-    queue,
     dispatcher,
     engines,
     created,
@@ -383,9 +448,9 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   });
   // A cluster queue redelivers the work of a process that died; an in-process queue died
   // with its process, so the store's unfinished runs are queued again.
-  if (opts.rehydrate && queue.kind === 'memory') await service.requeueUnfinished();
+  if (opts.rehydrate && topology.requeueAtStart) await service.requeueUnfinished();
   // Processes whose outcome is stored, or whose run ended while no server was up, let go.
-  if (host) await sweepHeldSteps({ host, store, logger, killGraceMs: opts.killGraceMs });
+  if (host) await sweepHeldSteps({ host, store, logger, clock, killGraceMs: opts.killGraceMs });
   // Registered before any work is taken: every run started here is leased first.
   await leases?.start();
   queue.start(dispatcher);
@@ -402,9 +467,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     });
     intake.push(() => api.close());
   }
-  const heartbeat = setInterval(() => dispatcher.touchAll(), LEASE_TOUCH_MS);
-  heartbeat.unref();
-  closers.push(() => clearInterval(heartbeat));
+  closers.push(every(clock, LEASE_TOUCH_MS, () => dispatcher.touchAll()));
   retention.start();
   closers.push(() => retention.stop());
   return service;

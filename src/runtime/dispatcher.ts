@@ -20,9 +20,10 @@
 import type { ActorRefFrom } from 'xstate';
 import type { Logger } from 'pino';
 import type { engineMachine } from '../../machines/engine.machine.ts';
-import type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './work-queue.ts';
+import type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './work-queue/index.ts';
 import type { LiveExecution } from './live-executions.ts';
 import type { LeaseManager } from './leases/index.ts';
+import { unrefTimer, type Clock } from '../clock.ts';
 
 type EngineRef = ActorRefFrom<typeof engineMachine>;
 
@@ -42,6 +43,8 @@ export interface DispatcherDeps {
   /** Forgets an adopted run that goes back to the queue. */
   forget: (executionId: string) => void;
   logger: Logger;
+  /** Times the retry of a failed adoption. */
+  clock: Clock;
   /** Cluster: the leases of running executions (absent: one process, nothing to lease). */
   leases?: Pick<LeaseManager, 'acquire' | 'release'>;
 }
@@ -159,7 +162,7 @@ export class Dispatcher implements WorkConsumer {
       (err: unknown) => {
         this.deps.logger.warn({ err, executionId }, 'adopting a taken-over run failed; retrying');
         this.#active.delete(executionId);
-        setTimeout(() => this.takeOver(executionId), ADOPT_RETRY_MS).unref();
+        unrefTimer(this.deps.clock.setTimeout(() => this.takeOver(executionId), ADOPT_RETRY_MS));
       },
     );
   }

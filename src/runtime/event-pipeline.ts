@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import type { ActorEvent, ExecutionEvent, StampedEvent } from '../events.ts';
 import { severityOf } from '../events.ts';
-import { actorAddress, actorOut, type ActorKind } from '../bus/subjects.ts';
+import { actorAddress, type ActorKind } from '../bus/subjects.ts';
 import type { Bus } from '../bus/types.ts';
 import type { LogLine, Store } from '../store/index.ts';
 import type { Clock } from '../clock.ts';
@@ -178,8 +178,8 @@ export class EventPipeline {
   #publish(kind: ActorKind, id: string, event: StampedEvent): void {
     // Numbered in publication order, so a gap always means a lost event.
     event.seq = ++this.#seq;
-    const subject = actorOut(kind, id);
     const { bus } = this.deps;
+    const subject = bus.subjects.actorOut(kind, id);
     if (!bus.hasInterest || bus.hasInterest(subject)) bus.publish(subject, event);
     this.deps.sink.publish(event);
   }

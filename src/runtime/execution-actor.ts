@@ -10,7 +10,7 @@
  * the run (`secret_unavailable`) before any step starts.
  * @module
  */
-import { createActor, fromPromise, type AnyStateMachine } from 'xstate';
+import { createActor, fromPromise, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import type { Logger } from 'pino';
 import type { executionMachine, ExecutionOutput } from '../../machines/execution.machine.ts';
 import type { Clock } from '../clock.ts';
@@ -23,6 +23,8 @@ import type { LiveExecutions } from './live-executions.ts';
 /** Dependencies of the run actor. */
 export interface ExecutionActorDeps {
   machine: typeof executionMachine;
+  /** Tells the live actor directory about the actor (GET /api/actors). */
+  track?: (kind: string, id: string, actor: AnyActorRef, parent?: string) => void;
   executions: LiveExecutions;
   pipeline: Pick<EventPipeline, 'emitExecution'>;
   store: Store;
@@ -73,6 +75,7 @@ export function createExecutionActor(deps: ExecutionActorDeps) {
         },
       }) as NonNullable<typeof live.actor>;
       live.actor = actor;
+      deps.track?.('execution', executionId, actor, `engine.${engineId}`);
       actor.on('*', (event) => deps.pipeline.emitExecution(event));
       let lost = false;
       const done = new Promise<ExecutionActorOutput>((resolve) => {

@@ -111,6 +111,7 @@ export class ExecutionRecorder {
         step.retryAt = null;
         step.finishedAt = null;
         step.error = null;
+        if (event.items !== undefined) step.items = event.items;
         run.stepStartMs.set(
           event.stepId,
           event.resumed ? Date.parse(step.attemptStartedAt ?? iso) || now : now,
@@ -146,6 +147,11 @@ export class ExecutionRecorder {
           step.outputs = event.outputs;
         }
         run.stepStartMs.delete(event.stepId);
+        return this.store.putStep(event.executionId, step);
+      }
+      case 'step.child': {
+        const step = this.#step(run, event.stepId);
+        step.childExecutionId = event.childExecutionId;
         return this.store.putStep(event.executionId, step);
       }
       case 'step.skipped': {

@@ -9,6 +9,7 @@
  * @module
  */
 import type { Logger } from 'pino';
+import { unrefTimer, type Clock } from '../clock.ts';
 import type { HostClient } from '../host/index.ts';
 import { FINAL_EXECUTION_STATUSES, type ExecutionRecord, type Store } from '../store/index.ts';
 
@@ -44,6 +45,8 @@ export interface SweepOptions {
   host: Pick<HostClient, 'list' | 'release' | 'cancel'>;
   store: Pick<Store, 'getExecution'>;
   logger: Logger;
+  /** Times the release of a cancelled process. */
+  clock: Clock;
   /** How long a cancelled process may take to end before its entry is released. */
   killGraceMs: number;
 }
@@ -67,10 +70,12 @@ export async function sweepHeldSteps(
       cancelled++;
       await o.host.cancel(p.key).catch(() => undefined);
       // Released once it had time to end; a later sweep catches it otherwise.
-      setTimeout(
-        () => void o.host.release(p.key).catch(() => undefined),
-        o.killGraceMs + 1000,
-      ).unref();
+      unrefTimer(
+        o.clock.setTimeout(
+          () => void o.host.release(p.key).catch(() => undefined),
+          o.killGraceMs + 1000,
+        ),
+      );
     } else {
       released++;
       await o.host.release(p.key).catch(() => undefined);

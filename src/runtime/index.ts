@@ -1,7 +1,8 @@
 /**
  * The actor system: the composition root, the service and its options, machine inspection.
  * Exports: createStator, resolveStatorOptions, machineInfos, machineInfo, toMermaid, the
- * option constants, the service types, and retention (the pruner, its setting and status).
+ * option constants, the topology and the seams (`Deps`), the service types, and retention
+ * (the pruner, its setting and status).
  * @module
  */
 export { createStator } from './create-stator.ts';
@@ -15,6 +16,9 @@ export {
   DEFAULT_EXECUTE_IDEMPOTENCY_RETENTION_MS,
 } from './options.ts';
 export type { StatorOptions, ResolvedStatorOptions } from './options.ts';
+export { resolveTopology } from './topology.ts';
+export type { Topology, TopologyMode, TopologyOptions } from './topology.ts';
+export type { Deps } from './deps.ts';
 export { DEFAULT_LEASE_TTL_MS, MIN_LEASE_TTL_MS, MAX_LEASE_TTL_MS } from './leases/index.ts';
 export {
   Retention,
@@ -32,12 +36,14 @@ export {
 } from './retention-setting.ts';
 export type { RetentionPolicy } from './retention-setting.ts';
 export { machineInfos, machineInfo, toMermaid } from './machine-catalog.ts';
-export { MemoryWorkQueue } from './work-queue.ts';
-export type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './work-queue.ts';
-export {
-  createJetStreamWorkQueue,
-  type JetStreamWorkQueueOptions,
-} from './jetstream-work-queue.ts';
+export { MemoryWorkQueue, createJetStreamWorkQueue } from './work-queue/index.ts';
+export type {
+  JetStreamWorkQueueOptions,
+  WorkConsumer,
+  WorkItem,
+  WorkLease,
+  WorkQueue,
+} from './work-queue/index.ts';
 export type {
   EventFilter,
   EventGap,

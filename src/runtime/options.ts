@@ -11,7 +11,7 @@ import type { Bus } from '../bus/types.ts';
 import type { Store } from '../store/index.ts';
 import type { ProcessRunner } from '../exec/types.ts';
 import type { Clock } from '../clock.ts';
-import type { WorkQueue } from './work-queue.ts';
+import type { WorkQueue } from './work-queue/index.ts';
 import type { MonitorHubOptions } from '../monitor/monitor-hub.ts';
 import type { Scheduler, StreamTriggerSource, WebhookOptions } from '../triggers/index.ts';
 import type { SessionManagerOptions } from '../sessions/index.ts';
@@ -25,6 +25,7 @@ import {
 import { passthroughNameProblem } from '../exec/index.ts';
 import type { SecretRegistry } from '../secrets/index.ts';
 import { resolveLeaseOptions, type LeaseKv, type ResolvedLeaseOptions } from './leases/index.ts';
+import { resolveTopology, type Topology, type TopologyOptions } from './topology.ts';
 
 /** @default "./.stator" */
 export const DEFAULT_DATA_DIR = './.stator';
@@ -55,6 +56,11 @@ export interface StatorOptions {
   bus?: Bus;
   /** A ready work queue (JetStream in cluster mode); an in-process bounded queue when absent. */
   workQueue?: WorkQueue;
+  /**
+   * The deployment: `cluster` (a shared work queue) or `embedded`, and whether the store is
+   * shared with other processes (topology.ts). @default from the work queue: shared → cluster
+   */
+  topology?: TopologyOptions;
   runner?: ProcessRunner;
   /**
    * Spawn step and session processes through the data directory's process host (src/host), so
@@ -115,6 +121,11 @@ export interface StatorOptions {
    */
   stepEnvPassthrough?: string[];
   /**
+   * A Stately inspector's WebSocket (`ws://…` or `wss://…`, `STATOR_INSPECT`): every actor's
+   * inspection events are streamed there for @statelyai/inspect. Off when unset.
+   */
+  inspect?: string;
+  /**
    * Where resolved workflow secrets are registered; give the same to `createLogger({ redactor })`
    * so the service's own log masks them. A private one when absent.
    */
@@ -143,6 +154,8 @@ export interface ResolvedStatorOptions {
   store: 'sqlite' | 'memory' | Store;
   bus?: Bus;
   workQueue?: WorkQueue;
+  /** Resolved once here; the composition root passes it on in `Deps`. */
+  topology: Topology;
   runner?: ProcessRunner;
   processHost: boolean;
   clock?: Clock;
@@ -166,6 +179,7 @@ export interface ResolvedStatorOptions {
   retention: ResolvedRetentionOptions;
   sessions?: SessionManagerOptions;
   stepEnvPassthrough: readonly string[];
+  inspect?: string;
   secretRegistry?: SecretRegistry;
   healthChecks: readonly HealthCheck[];
   triggerStreams?: StreamTriggerSource;
@@ -206,12 +220,14 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     );
   }
   const dataDir = input.dataDir ?? DEFAULT_DATA_DIR;
+  const node = input.node ?? `${hostname()}-${process.pid}`;
   return {
     ...parsed.data,
     dataDir,
     store: input.store ?? 'sqlite',
     bus: input.bus,
     workQueue: input.workQueue,
+    topology: resolveTopology({ ...input, node }),
     runner: input.runner,
     processHost:
       (input.processHost ?? true) &&
@@ -219,7 +235,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
       (input.store ?? 'sqlite') === 'sqlite',
     clock: input.clock,
     logger: input.logger,
-    node: input.node ?? `${hostname()}-${process.pid}`,
+    node,
     rehydrate: input.rehydrate ?? true,
     busApi: input.busApi ?? true,
     webhooks: input.webhooks,
@@ -227,6 +243,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     scheduler: input.scheduler,
     sessions: input.sessions,
     stepEnvPassthrough: resolvePassthrough(input.stepEnvPassthrough),
+    ...(input.inspect !== undefined && { inspect: input.inspect }),
     secretRegistry: input.secretRegistry,
     healthChecks: input.healthChecks ?? [],
     triggerStreams: input.triggerStreams,

@@ -5,6 +5,7 @@
  * triggers, sessions and metrics are passed through. Built by create-stator.ts.
  * @module
  */
+import type { LiveActors } from './actors/index.ts';
 import type { ExecutionQuery, WorkflowQuery } from '../store/index.ts';
 import { machineInfos } from './machine-catalog.ts';
 import type { FireOptions, FireResult, TriggerQuery, TriggerView } from '../triggers/index.ts';
@@ -104,7 +105,7 @@ export class StatorService implements Stator {
   }
 
   async health(): Promise<Health> {
-    const { engines, executions, clock, opts, bus, queue } = this.deps;
+    const { engines, executions, clock, opts, queue, topology } = this.deps;
     const problems = opts.healthChecks.flatMap((check) => {
       const reason = check.problem();
       return reason === undefined ? [] : [{ check: check.name, reason }];
@@ -114,7 +115,7 @@ export class StatorService implements Stator {
       ...(problems.length > 0 && { problems }),
       uptimeSeconds: Math.round((clock.now() - this.#startedAt) / 1000),
       node: opts.node,
-      mode: bus.kind === 'memory' ? 'embedded' : 'cluster',
+      mode: topology.mode,
       engines: engines.map((e) => engineView(e, queue.size())),
       activeExecutions: executions.size,
       ...(this.deps.retention && { retention: this.deps.retention.status() }),
@@ -144,6 +145,10 @@ export class StatorService implements Stator {
 
   get rateLimiter(): RateLimiter | undefined {
     return this.deps.rateLimiter;
+  }
+
+  get actors(): LiveActors {
+    return this.deps.actors;
   }
 
   get sessions(): SessionManager {

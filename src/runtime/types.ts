@@ -3,6 +3,7 @@
  * the NATS command API are thin users of this interface.
  * @module
  */
+import type { LiveActors } from './actors/index.ts';
 import type { StampedEvent, EventType, Severity } from '../events.ts';
 import type { ActorKind } from '../bus/subjects.ts';
 import type {
@@ -10,6 +11,7 @@ import type {
   ExecutionRecord,
   ExecutionSummary,
   Page,
+  ParentLink,
   WorkflowQuery,
   WorkflowRecord,
 } from '../store/index.ts';
@@ -82,6 +84,8 @@ export interface ExecuteOptions {
    * a repeat answers the first run's id with `replayed: true`. 1-255 printable ASCII characters.
    */
   idempotencyKey?: string;
+  /** The run is the child of this step of another run (`workflow` steps); kept in its record. */
+  parent?: ParentLink;
 }
 
 /** What `execute` answers. */
@@ -119,6 +123,7 @@ export interface Health {
   problems?: Array<{ check: string; reason: string }>;
   uptimeSeconds: number;
   node: string;
+  /** The service's topology (topology.ts): `cluster` when its work queue is shared. */
   mode: 'embedded' | 'cluster';
   engines: Array<{ id: string; status: string; slots: number; busy: number; queued: number }>;
   activeExecutions: number;
@@ -194,6 +199,8 @@ export interface Stator {
   readonly rateLimiter?: RateLimiter;
   /** Supervised long-lived processes (create, start, input, next-actionable, ...). */
   readonly sessions: SessionManager;
+  /** Every live actor (engines, runs, steps, sessions, triggers, monitor), on every node. */
+  readonly actors: LiveActors;
   /**
    * Stops intake (commands that start work answer `shutting_down`), stores what is in flight and
    * closes bus and store. Running steps and sessions are left to the process host, which the

@@ -8,7 +8,7 @@
  * Every output line passes the session's secret masker (session-secrets.ts) first.
  * @module
  */
-import { createActor, fromPromise, type Actor, type Snapshot } from 'xstate';
+import { createActor, fromPromise, type Actor, type AnyActorRef, type Snapshot } from 'xstate';
 import type { Logger } from 'pino';
 import {
   sessionMachine,
@@ -50,6 +50,8 @@ export interface LiveSessionDeps {
   pids?: Pick<PidRegistry, 'record' | 'forget'>;
   /** The process host: launches are spawned by it and outlive this process. */
   host?: LaunchHost;
+  /** Tells the live actor directory about the actor (GET /api/actors). */
+  track?: (kind: string, id: string, actor: AnyActorRef) => void;
 }
 
 /** How `close` leaves the process. */
@@ -117,6 +119,7 @@ export class LiveSession {
     this.#writer = new RecordWriter({
       sessionId: record.id,
       logger: deps.logger,
+      clock: deps.clock,
       read: () => ({
         ...this.#record,
         recentRestarts: this.#actor
@@ -262,13 +265,14 @@ export class LiveSession {
   waitFor(pred: (status: SessionStatus) => boolean, timeoutMs: number): Promise<void> {
     if (pred(this.status)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const { clock } = this.deps;
+      const timer = clock.setTimeout(() => {
         sub.unsubscribe();
         reject(new TimeoutError(`session '${this.id}' is still ${this.status}`, { id: this.id }));
       }, timeoutMs);
       const sub = this.#actor.subscribe((snap) => {
         if (!pred(sessionStatusOf(snap.value))) return;
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         sub.unsubscribe();
         resolve();
       });
@@ -320,6 +324,7 @@ export class LiveSession {
       input: this.#input,
       ...(snapshot !== undefined && { snapshot }),
     });
+    this.deps.track?.('session', this.id, actor);
     actor.on('*', (event) => this.#onEmitted(event));
     return actor;
   }

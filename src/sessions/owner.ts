@@ -5,7 +5,7 @@
  * subscribes, answered at once by the server) or does not answer in time is `unavailable`.
  * @module
  */
-import { actorIn, requestOwner, type Bus } from '../bus/index.ts';
+import { requestOwner, type Bus } from '../bus/index.ts';
 import { StatorError, UnavailableError } from '../errors.ts';
 import type { SessionRecord } from '../store/index.ts';
 
@@ -14,14 +14,19 @@ export const OWNER_TIMEOUT_MS = 5000;
 
 /** Sends `event` to the owner of `record` and returns its answer; its errors are rethrown. */
 export async function forwardToOwner<T>(
-  bus: Pick<Bus, 'request'>,
+  bus: Pick<Bus, 'request' | 'subjects'>,
   record: SessionRecord,
   event: { type: string } & Record<string, unknown>,
   timeoutMs: number,
 ): Promise<T> {
   let answer;
   try {
-    answer = await requestOwner<T>(bus, actorIn('session', record.id), event, timeoutMs);
+    answer = await requestOwner<T>(
+      bus,
+      bus.subjects.actorIn('session', record.id),
+      event,
+      timeoutMs,
+    );
   } catch (err) {
     if (!(err instanceof StatorError) || err.code !== 'timeout') throw err;
     throw ownerGone(record, 'does not answer', err);

@@ -6,11 +6,14 @@
  */
 import type { Logger } from 'pino';
 import type { SessionRecord } from '../store/index.ts';
+import { unrefTimer, type Clock, type TimerHandle } from '../clock.ts';
 
 /** What the writer reads, writes and tells. */
 export interface RecordWriterDeps {
   sessionId: string;
   logger: Logger;
+  /** Times the writes that may wait (`soon`). */
+  clock: Clock;
   /** The record as it is now (read when a write starts). */
   read(): SessionRecord;
   persist(record: SessionRecord): Promise<void>;
@@ -23,15 +26,14 @@ export class RecordWriter {
   #writing: Promise<void> = Promise.resolve();
   #dirty = false;
   #closed = false;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
 
   constructor(private readonly deps: RecordWriterDeps) {}
 
   /** Schedules a write of the current record. */
   touch(): void {
     if (this.#closed) return;
-    clearTimeout(this.#timer); // the write takes the latest state
-    this.#timer = undefined;
+    this.#clearTimer(); // the write takes the latest state
     if (this.#dirty) return;
     this.#dirty = true;
     this.#writing = this.#writing.then(async () => {
@@ -51,10 +53,12 @@ export class RecordWriter {
   /** Schedules a write within `ms`, unless one comes sooner. */
   soon(ms: number): void {
     if (this.#closed || this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.touch();
-    }, ms).unref();
+    this.#timer = unrefTimer(
+      this.deps.clock.setTimeout(() => {
+        this.#timer = undefined;
+        this.touch();
+      }, ms),
+    );
   }
 
   /** Resolves once every change so far is stored. */
@@ -66,7 +70,11 @@ export class RecordWriter {
   /** Writes nothing more (what is scheduled still goes). */
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.#clearTimer();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.deps.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 }

@@ -12,6 +12,7 @@
  * unavailable leaves the session crashed (its policy applies) and answers `secret_unavailable`.
  * @module
  */
+import type { AnyActorRef } from 'xstate';
 import type { HostClient } from '../host/index.ts';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.ts';
@@ -75,7 +76,7 @@ export interface SessionManagerDeps {
    */
   secrets?: SecretResolver;
   /** Cluster mode: other processes' sessions are read from the store, commands forwarded. */
-  cluster?: { bus: Pick<Bus, 'request'> };
+  cluster?: { bus: Pick<Bus, 'request' | 'subjects'> };
   /**
    * The inbound subjects (`stator.session.<id>.in`) of the sessions held here: subscribed while
    * this process holds the session, so their owner is the only process that answers them.
@@ -90,6 +91,8 @@ export interface SessionManagerDeps {
     release(id: string): void;
   };
   options?: SessionManagerOptions;
+  /** Tells the live actor directory about the actor (GET /api/actors). */
+  track?: (kind: string, id: string, actor: AnyActorRef) => void;
 }
 
 /** An inbound event on `stator.session.<id>.in` (validated by the actor router). */
@@ -415,6 +418,7 @@ export class LocalSessionManager implements SessionManager {
       secrets: this.#secrets,
       ...(this.deps.pids && { pids: this.deps.pids }),
       ...(this.deps.host && { host: this.deps.host }),
+      ...(this.deps.track && { track: this.deps.track }),
     });
     this.#sessions.set(record.id, live);
     this.deps.inbox?.own(record.id);

@@ -32,6 +32,7 @@ export {
   type ExecutionStatus,
   type ExecutionStore,
   type ExecutionSummary,
+  type ParentLink,
   type IdempotencyClaim,
   type LogLine,
   type LogStore,

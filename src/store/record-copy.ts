@@ -29,6 +29,8 @@ export function copyStep(s: StepRecord): StepRecord {
     error: s.error ?? null,
     ...durableFields(s),
     ...(s.outputs !== undefined && { outputs: jsonCopy(s.outputs) }),
+    ...(s.childExecutionId !== undefined && { childExecutionId: s.childExecutionId }),
+    ...(s.items !== undefined && { items: s.items }),
   };
 }
 
@@ -56,6 +58,13 @@ export function copySummary(e: ExecutionSummary): ExecutionSummary {
     error: e.error == null ? null : jsonCopy(e.error),
     engineId: e.engineId ?? null,
     node: e.node ?? null,
+    ...(e.parent != null && {
+      parent: {
+        executionId: e.parent.executionId,
+        stepId: e.parent.stepId,
+        ...(e.parent.attempt !== undefined && { attempt: e.parent.attempt }),
+      },
+    }),
   };
 }
 

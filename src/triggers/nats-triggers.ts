@@ -6,6 +6,7 @@
  * process; a declared `queue` is used as it is, so members written in other languages can share
  * the subject with Stator's. A message with a reply subject gets `{ok, data: {executionId}}` or
  * the structured error. Triggers with a `stream` are consumed by nats-stream-triggers.ts instead.
+ * Subjects under the deployment's prefix are Stator's own: a trigger on one is not subscribed.
  * @module
  */
 import type { Logger } from 'pino';
@@ -40,7 +41,14 @@ export class NatsTriggers {
     const subs: BusSubscription[] = [];
     (workflow.definition.triggers ?? []).forEach((trigger, index) => {
       if (trigger.kind !== 'nats' || trigger.stream !== undefined) return;
-      const queue = trigger.queue ?? defaultTriggerQueue(workflow.id);
+      if (this.bus.subjects.owns(trigger.subject)) {
+        this.logger.warn(
+          { workflowId: workflow.id, subject: trigger.subject },
+          `nats trigger not subscribed: subjects under '${this.bus.subjects.prefix}.' are reserved`,
+        );
+        return;
+      }
+      const queue = trigger.queue ?? defaultTriggerQueue(this.bus.subjects, workflow.id);
       subs.push(
         this.bus.subscribe(trigger.subject, (msg) => this.#deliver(workflow.id, index, msg), {
           queue,

@@ -5,7 +5,7 @@
  * last result) written to the store after every change, one write at a time.
  * @module
  */
-import { createActor, fromPromise, type Actor } from 'xstate';
+import { createActor, fromPromise, type Actor, type AnyActorRef } from 'xstate';
 import type { Logger } from 'pino';
 import {
   triggerMachine,
@@ -38,6 +38,8 @@ export interface TriggerActorDeps {
   maxPendingFires?: number;
   /** A fire still undecided after this long fails with `timeout` (the machine's default if unset). */
   fireTimeoutMs?: number;
+  /** Tells the live actor directory about the actor (GET /api/actors). */
+  track?: (kind: string, id: string, actor: AnyActorRef) => void;
 }
 
 const STOPPED: FireOutcome = {
@@ -88,6 +90,7 @@ export class TriggerActor {
       },
       clock: deps.clock,
     });
+    deps.track?.('trigger', declared.id, this.#actor);
     this.#actor.on('*', (event) => {
       deps.emit(this.id, event);
       void this.#persist();

@@ -1,14 +1,17 @@
 /**
- * The names the NATS triggers give things on the server, built here and nowhere else: the
- * default queue group of a workflow's subject triggers, the durable consumer of a stream trigger
- * (one per deployment and trigger, so two deployments on one server never share one), and the
- * idempotency key a stream message's run is created under.
+ * The names the NATS triggers give things on the server, all built by the deployment's
+ * SubjectSpace (src/bus/subjects.ts): the default queue group of a workflow's subject triggers
+ * and the durable consumer of a stream trigger (one per deployment and trigger, so two
+ * deployments on one server never share one); and the idempotency key a stream message's run
+ * is created under.
  * @module
  */
 
-/** The default queue group of a workflow's NATS triggers. */
-export function defaultTriggerQueue(workflowId: string): string {
-  return `stator-trigger-${workflowId}`;
+import { subjectSpace, type SubjectSpace } from '../bus/index.ts';
+
+/** The default queue group of a workflow's NATS triggers: `<prefix>-trigger-<workflowId>`. */
+export function defaultTriggerQueue(names: SubjectSpace, workflowId: string): string {
+  return names.queues.trigger(workflowId);
 }
 
 /**
@@ -17,7 +20,7 @@ export function defaultTriggerQueue(workflowId: string): string {
  * prefix is a JetStream name token, so the whole is a valid consumer name).
  */
 export function streamConsumerName(prefix: string, triggerId: string): string {
-  return `${prefix}_trigger_${triggerId}`;
+  return subjectSpace(prefix).durables.streamTrigger(triggerId);
 }
 
 /**

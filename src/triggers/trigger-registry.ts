@@ -10,6 +10,7 @@
  * announced as `trigger.rejected`), then fired like any other fire.
  * @module
  */
+import type { AnyActorRef } from 'xstate';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
@@ -89,6 +90,8 @@ export interface TriggerRegistryDeps {
   resyncMs?: number;
   /** Cluster: re-check overlap queues this often. @default 1000 */
   queuePollMs?: number;
+  /** Tells the live actor directory about the actor (GET /api/actors). */
+  track?: (kind: string, id: string, actor: AnyActorRef) => void;
 }
 
 /** One actor per declared trigger. */
@@ -359,6 +362,7 @@ export class TriggerRegistry {
       clock,
       logger: logger.child({ triggerId: d.id }),
       newFireId: () => newId('fire'),
+      ...(this.deps.track && { track: this.deps.track }),
       ...(d.definition.kind === 'nats' && {
         maxPendingFires: this.deps.maxPendingMessages ?? DEFAULT_MAX_PENDING_MESSAGES,
       }),

@@ -22,7 +22,8 @@ export interface ConditionContext {
 /** Characters a condition may have. */
 export const MAX_CONDITION_LENGTH = 4096;
 
-const environment = new Environment({
+/** The CEL environment of conditions and `forEach` expressions (same variables, same limits). */
+export const celEnvironment = new Environment({
   unlistedVariablesAreDyn: false,
   limits: { maxAstNodes: 2000, maxDepth: 32 },
 })
@@ -33,7 +34,7 @@ const environment = new Environment({
 
 /** Why `expression` is not a valid condition, or undefined when it is one. */
 export function conditionError(expression: string): string | undefined {
-  const checked = environment.check(expression);
+  const checked = celEnvironment.check(expression);
   if (!checked.valid) return firstLine(checked.error?.message ?? 'invalid expression');
   if (checked.type !== 'bool' && checked.type !== 'dyn') {
     return `must be true or false, not ${checked.type}`;
@@ -64,7 +65,7 @@ export function checkConditions(def: WorkflowDefinition): FieldIssue[] {
 export function evaluateCondition(expression: string, ctx: ConditionContext): boolean | Error {
   let value: unknown;
   try {
-    value = environment.evaluate(expression, ctx as unknown as Record<string, unknown>);
+    value = celEnvironment.evaluate(expression, ctx as unknown as Record<string, unknown>);
   } catch (err) {
     return new Error(`if: ${firstLine((err as Error).message)}`);
   }

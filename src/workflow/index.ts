@@ -4,7 +4,11 @@
  *
  * Exports:
  * - types: WorkflowDefinition, StepDefinition, StepKind, ExecStep, RunStep, SleepStep, NoopStep,
- *   StepBase, RetryPolicy, InputDefinition, SecretSource, WorkflowDocument
+ *   HttpStep, NatsStep, WorkflowStep, StepBase, RetryPolicy, InputDefinition, SecretSource,
+ *   WorkflowDocument
+ * - call steps (step-kinds.ts): HttpCall, NatsCall, ChildWorkflowCall, HttpMethod, JsonValue,
+ *   HTTP_METHODS, DEFAULT_EXPECTED_STATUS, DEFAULT_MAX_REDIRECTS, MAX_REDIRECTS,
+ *   DEFAULT_NATS_TIMEOUT_MS
  * - parsing: parseWorkflow, parseWorkflowText, validateWorkflow, loadWorkflowFile, loadWorkflowDir,
  *   formatIssuePath, zodFieldIssues, ParseWorkflowOptions, WorkflowFormat, LoadedWorkflowFile,
  *   MAX_REPORTED_ISSUES, WORKFLOW_EXTENSIONS
@@ -18,8 +22,8 @@
  * - inputs: resolveInputs, isPlainObject, MAX_INPUT_BYTES, MAX_INPUTS_TOTAL_BYTES
  * - environment: stepEnvironment, inputEnvName, valueToText, StepEnvironmentInput, STATOR_ENV,
  *   INPUT_ENV_PREFIX
- * - templates: renderArgv, renderTemplate, checkTemplates, templateReferences, hasTemplate,
- *   stepTemplateContext, TemplateContext, TemplateRef
+ * - templates: renderArgv, renderTemplate, renderJson, checkTemplates, templateReferences,
+ *   templateFields, hasTemplate, stepTemplateContext, TemplateContext, TemplateRef, TemplateField
  * - JSON Schema: workflowJsonSchema, WORKFLOW_SCHEMA_ID
  * - triggers: triggerSchema, triggerListSchema, TriggerDefinition, TriggerKind, TRIGGER_KINDS,
  *   NatsTriggerDefinition, CronTriggerDefinition, HttpTriggerDefinition, cronScheduleProblem,
@@ -30,7 +34,9 @@
  */
 export type {
   ExecStep,
+  HttpStep,
   InputDefinition,
+  NatsStep,
   NoopStep,
   RetryPolicy,
   RunStep,
@@ -40,6 +46,7 @@ export type {
   StepDefinition,
   StepKind,
   WorkflowDefinition,
+  WorkflowStep,
 } from './types.ts';
 export {
   formatIssuePath,
@@ -94,6 +101,7 @@ export {
   STEPS_ENV_PREFIX,
   outputEnvName,
   stepEnvironment,
+  itemToText,
   valueToText,
 } from './step-env.ts';
 export type { StepEnvironmentInput } from './step-env.ts';
@@ -106,6 +114,17 @@ export {
   type ConditionContext,
 } from './conditions.ts';
 export {
+  checkForEach,
+  evaluateForEach,
+  forEachSchema,
+  instanceStepId,
+  listProblem,
+  MAX_FOR_EACH_BYTES,
+  MAX_FOR_EACH_ITEMS,
+  MAX_ITEM_BYTES,
+  parseInstanceId,
+} from './for-each.ts';
+export {
   MAX_OUTPUT_BYTES,
   parseOutputFile,
   parseOutputJson,
@@ -115,11 +134,21 @@ export {
   checkTemplates,
   hasTemplate,
   renderArgv,
+  renderJson,
   renderTemplate,
   stepTemplateContext,
+  templateFields,
   templateReferences,
 } from './template.ts';
-export type { TemplateContext, TemplateRef } from './template.ts';
+export type { TemplateContext, TemplateField, TemplateRef } from './template.ts';
+export {
+  DEFAULT_EXPECTED_STATUS,
+  DEFAULT_MAX_REDIRECTS,
+  DEFAULT_NATS_TIMEOUT_MS,
+  HTTP_METHODS,
+  MAX_REDIRECTS,
+} from './step-kinds.ts';
+export type { ChildWorkflowCall, HttpCall, HttpMethod, JsonValue, NatsCall } from './step-kinds.ts';
 export { WORKFLOW_SCHEMA_ID, workflowJsonSchema } from './json-schema.ts';
 export {
   CATCH_UP_POLICIES,

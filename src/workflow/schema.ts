@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { catchUpSchema, maxQueuedSchema, overlapSchema, triggerListSchema } from './triggers.ts';
 import { durationSchema, positiveDurationSchema } from './duration.ts';
 import { inputEnvClashes, inputEnvClashMessage } from './step-env.ts';
+import { forEachSchema } from './for-each.ts';
+import { httpCallSchema, natsCallSchema, workflowCallSchema } from './step-kinds.ts';
 import type { InputDefinition, RetryPolicy, StepDefinition, WorkflowDefinition } from './types.ts';
 
 /** Workflow and step ids: a slug that is also one NATS subject token. */
@@ -18,7 +20,7 @@ export const INPUT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Environment variable names in `env`. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The step kinds, in the order messages name them. */
-export const STEP_KINDS = ['exec', 'run', 'sleep', 'noop'] as const;
+export const STEP_KINDS = ['exec', 'run', 'sleep', 'noop', 'http', 'nats', 'workflow'] as const;
 /** Parallel steps of one run when the workflow sets no `concurrency`. */
 export const DEFAULT_CONCURRENCY = 16;
 /** Upper bound of `concurrency`. */
@@ -210,6 +212,9 @@ export const rawStepSchema = z
       })
       .optional()
       .describe('Succeed at once.'),
+    http: httpCallSchema.optional(),
+    nats: natsCallSchema.optional(),
+    workflow: workflowCallSchema.optional(),
     needs: z
       .union(
         [
@@ -233,6 +238,16 @@ export const rawStepSchema = z
       .optional()
       .describe(
         'A CEL condition over inputs, steps.<id>.status, steps.<id>.outputs, env and execution: false skips the step (and its dependents, unless their needs say when: always).',
+      ),
+    forEach: forEachSchema.optional(),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_CONCURRENCY)
+      .optional()
+      .describe(
+        "Instances of a forEach step running at once. Default: the workflow's concurrency.",
       ),
     timeout: positiveDurationSchema.optional(),
     retry: retrySchema.optional(),
@@ -260,6 +275,13 @@ export const rawStepSchema = z
         message: `step '${step.id}' must have exactly one of ${STEP_KINDS.join(', ')}${got}`,
       });
     }
+    if (step.concurrency !== undefined && step.forEach === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['concurrency'],
+        message: 'concurrency applies only to forEach steps',
+      });
+    }
     if (step.shell !== undefined && step.run === undefined) {
       ctx.addIssue({ code: 'custom', path: ['shell'], message: 'shell applies only to run steps' });
     }
@@ -268,6 +290,13 @@ export const rawStepSchema = z
         code: 'custom',
         path: ['outputs'],
         message: 'outputs applies only to exec and run steps',
+      });
+    }
+    if (step.cwd !== undefined && (step.http ?? step.nats ?? step.workflow) !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cwd'],
+        message: 'cwd applies only to exec and run steps',
       });
     }
   });
@@ -353,7 +382,11 @@ function resolveRetry(step: RawRetry | undefined, defaults: RawRetry | undefined
   };
 }
 
-function resolveStep(s: RawStep, defaultRetry: RawRetry | undefined): StepDefinition {
+function resolveStep(
+  s: RawStep,
+  defaultRetry: RawRetry | undefined,
+  concurrency: number,
+): StepDefinition {
   const listed =
     s.needs === undefined
       ? []
@@ -369,6 +402,10 @@ function resolveStep(s: RawStep, defaultRetry: RawRetry | undefined): StepDefini
     needs,
     ...(when !== undefined && when !== 'success' && { when }),
     ...(s.if !== undefined && { if: s.if }),
+    ...(s.forEach !== undefined && {
+      forEach: s.forEach,
+      concurrency: s.concurrency ?? concurrency,
+    }),
     ...(s.timeout !== undefined && { timeoutMs: s.timeout }),
     retry: resolveRetry(s.retry, defaultRetry),
     env: s.env ?? {},
@@ -380,6 +417,9 @@ function resolveStep(s: RawStep, defaultRetry: RawRetry | undefined): StepDefini
   if (s.run !== undefined)
     return { ...base, kind: 'run', run: s.run, shell: s.shell ?? DEFAULT_SHELL, ...outputs };
   if (s.sleep !== undefined) return { ...base, kind: 'sleep', sleepMs: s.sleep };
+  if (s.http !== undefined) return { ...base, kind: 'http', http: s.http };
+  if (s.nats !== undefined) return { ...base, kind: 'nats', nats: s.nats };
+  if (s.workflow !== undefined) return { ...base, kind: 'workflow', workflow: s.workflow };
   return { ...base, kind: 'noop' };
 }
 
@@ -406,7 +446,9 @@ export function resolveWorkflow(w: RawWorkflow): WorkflowDefinition {
     ...(w.timeout !== undefined && { timeoutMs: w.timeout }),
     concurrency: w.concurrency ?? DEFAULT_CONCURRENCY,
     ...(w.defaults?.timeout !== undefined && { defaultTimeoutMs: w.defaults.timeout }),
-    steps: w.steps.map((s) => resolveStep(s, w.defaults?.retry)),
+    steps: w.steps.map((s) =>
+      resolveStep(s, w.defaults?.retry, w.concurrency ?? DEFAULT_CONCURRENCY),
+    ),
     ...(w.triggers !== undefined && { triggers: w.triggers }),
     ...(w.overlap !== undefined && { overlap: w.overlap }),
     ...(w.maxQueued !== undefined && { maxQueued: w.maxQueued }),

@@ -15,6 +15,10 @@ export const STATOR_ENV = {
   attempt: 'STATOR_ATTEMPT',
   /** The file a step writes its outputs to (`key=value` lines or one JSON object). */
   output: 'STATOR_OUTPUT',
+  /** A forEach instance's item: a string as it is, any other value as JSON. */
+  item: 'STATOR_ITEM',
+  /** A forEach instance's index in the list (0-based). */
+  itemIndex: 'STATOR_ITEM_INDEX',
 } as const;
 
 /** Prefix of the variables that carry earlier steps' outputs: `STEPS_<ID>_<KEY>`. */
@@ -69,6 +73,26 @@ export function valueToText(v: unknown): string {
   return String(v);
 }
 
+/**
+ * The JSON of object values already turned into text. A run's inputs and outputs never change
+ * once made, and a forEach step reads them once per instance: a 10,000-item list given as an
+ * input would otherwise be serialised 10,000 times.
+ */
+const objectText = new WeakMap<object, string>();
+
+/** valueToText, computed once per object value. */
+function cachedText(v: unknown): string {
+  if (v === null || typeof v !== 'object') return valueToText(v);
+  let text = objectText.get(v);
+  if (text === undefined) objectText.set(v, (text = valueToText(v)));
+  return text;
+}
+
+/** The text of a forEach item (or a value in it): strings as they are, anything else as JSON. */
+export function itemToText(v: unknown): string {
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null');
+}
+
 /** What stepEnvironment needs. */
 export interface StepEnvironmentInput {
   def: WorkflowDefinition;
@@ -86,6 +110,8 @@ export interface StepEnvironmentInput {
   outputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Where this attempt writes its outputs (`$STATOR_OUTPUT`); unset when absent. */
   outputPath?: string;
+  /** The item of a forEach instance and its index (STATOR_ITEM, STATOR_ITEM_INDEX). */
+  item?: { value: unknown; index: number };
 }
 
 /**
@@ -97,11 +123,16 @@ export function stepEnvironment(input: StepEnvironmentInput): Record<string, str
   const { def, step, executionId, attempt, inputs } = input;
   const env: Record<string, string> = { ...input.base, ...def.env, ...step.env };
   for (const [name, value] of Object.entries(inputs)) {
-    if (value !== undefined) env[inputEnvName(name)] = valueToText(value);
+    if (value !== undefined) env[inputEnvName(name)] = cachedText(value);
   }
   for (const [stepId, outputs] of Object.entries(input.outputs ?? {})) {
+    // A forEach step's outputs are a list: one variable, STEPS_<ID>_OUTPUTS, its JSON.
+    if (Array.isArray(outputs)) {
+      env[outputEnvName(stepId, 'outputs')] = cachedText(outputs);
+      continue;
+    }
     for (const [key, value] of Object.entries(outputs)) {
-      env[outputEnvName(stepId, key)] = valueToText(value);
+      env[outputEnvName(stepId, key)] = cachedText(value);
     }
   }
   Object.assign(env, input.secrets);
@@ -110,5 +141,9 @@ export function stepEnvironment(input: StepEnvironmentInput): Record<string, str
   env[STATOR_ENV.executionId] = executionId;
   env[STATOR_ENV.stepId] = step.id;
   env[STATOR_ENV.attempt] = String(attempt);
+  if (input.item !== undefined) {
+    env[STATOR_ENV.item] = itemToText(input.item.value);
+    env[STATOR_ENV.itemIndex] = String(input.item.index);
+  }
   return env;
 }

@@ -9,23 +9,28 @@ import { NonRetryableError, type FieldIssue } from '../errors.ts';
 import {
   INPUT_ENV_PREFIX,
   inputEnvName,
+  itemToText,
   STATOR_ENV,
   STEPS_ENV_PREFIX,
   stepEnvironment,
   valueToText,
 } from './step-env.ts';
 import type { StepEnvironmentInput } from './step-env.ts';
-import type { WorkflowDefinition } from './types.ts';
+import type { StepDefinition, WorkflowDefinition } from './types.ts';
 
 const TEMPLATE = /(\$?)\$\{\{(.*?)\}\}/g;
 const REFERENCE = /^(inputs|env)\.([A-Za-z_][A-Za-z0-9_-]*)$|^(execution|workflow|step)\.id$/;
 const OUTPUT_REFERENCE = /^steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z_][A-Za-z0-9_-]*)$/;
+/** `item`, `item.<key>.<key>...` (a number indexes a list) and `item_index` of a forEach step. */
+const ITEM_REFERENCE = /^item((?:\.[A-Za-z0-9_-]+)*)$|^(item_index)$/;
 
 /** One `${{ ... }}` reference in a template. */
 export type TemplateRef =
   | { kind: 'inputs' | 'env'; name: string; text: string }
   | { kind: 'execution' | 'workflow' | 'step'; text: string }
-  | { kind: 'output'; stepId: string; name: string; text: string };
+  | { kind: 'output'; stepId: string; name: string; text: string }
+  | { kind: 'item'; path: string[]; text: string }
+  | { kind: 'itemIndex'; text: string };
 
 /** What rendering sees. */
 export interface TemplateContext {
@@ -37,6 +42,8 @@ export interface TemplateContext {
   stepId: string;
   /** Outputs of the steps that succeeded before this one, by step id. */
   outputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** The item of a forEach instance, and its index in the list. */
+  item?: { value: unknown; index: number };
 }
 
 /** True when an item contains a `${{` placeholder. */
@@ -48,6 +55,9 @@ function parseRef(expr: string): TemplateRef | undefined {
   const text = expr.trim();
   const out = OUTPUT_REFERENCE.exec(text);
   if (out) return { kind: 'output', stepId: out[1]!, name: out[2]!, text };
+  const item = ITEM_REFERENCE.exec(text);
+  if (item?.[2]) return { kind: 'itemIndex', text };
+  if (item) return { kind: 'item', path: item[1] ? item[1].slice(1).split('.') : [], text };
   const m = REFERENCE.exec(text);
   if (!m) return undefined;
   if (m[1]) return { kind: m[1] as 'inputs' | 'env', name: m[2]!, text };
@@ -79,16 +89,18 @@ export function checkTemplates(def: WorkflowDefinition): FieldIssue[] {
   const inputEnv = inputNames && new Set(inputNames.map(inputEnvName));
   const needs = new Map(def.steps.map((s) => [s.id, s.needs]));
   def.steps.forEach((step, i) => {
-    if (step.kind !== 'exec') return;
     let ups: Set<string> | undefined;
-    step.exec.forEach((item, k) => {
-      const path = `steps[${i}].exec[${k}]`;
+    templateFields(step, `steps[${i}]`).forEach(({ path, text: item }) => {
       const { refs, invalid } = templateReferences(item);
       for (const expr of invalid) {
-        const message = `unsupported expression '\${{ ${expr} }}' (use inputs.<name>, env.<NAME>, steps.<id>.outputs.<key>, execution.id, workflow.id or step.id)`;
+        const message = `unsupported expression '\${{ ${expr} }}' (use inputs.<name>, env.<NAME>, steps.<id>.outputs.<key>, item, item.<key>, item_index, execution.id, workflow.id or step.id)`;
         issues.push({ path, message });
       }
       for (const ref of refs) {
+        if ((ref.kind === 'item' || ref.kind === 'itemIndex') && step.forEach === undefined) {
+          const message = `'\${{ ${ref.text} }}' is only set in a forEach step`;
+          issues.push({ path, message });
+        }
         if (ref.kind === 'output' && !(ups ??= upstream(needs, step.id)).has(ref.stepId)) {
           const message = `steps.${ref.stepId}: '${ref.stepId}' is not a step that '${step.id}' needs (directly or through other steps), so its outputs may not exist yet`;
           issues.push({ path, message });
@@ -133,6 +145,15 @@ function lookup(ref: TemplateRef, ctx: TemplateContext): string {
         throw new NonRetryableError(`env '${ref.name}' is not set`, { reference: ref.text });
       }
       return ctx.env[ref.name]!;
+    case 'item':
+      return itemToText(itemValue(ref, ctx));
+    case 'itemIndex':
+      if (ctx.item === undefined) {
+        throw new NonRetryableError('item_index is only set in a forEach step', {
+          reference: ref.text,
+        });
+      }
+      return String(ctx.item.index);
     case 'output': {
       const outputs = ctx.outputs?.[ref.stepId];
       if (outputs === undefined || !Object.hasOwn(outputs, ref.name)) {
@@ -143,6 +164,69 @@ function lookup(ref: TemplateRef, ctx: TemplateContext): string {
       return valueToText(outputs[ref.name]);
     }
   }
+}
+
+/** The value `${{ item.<path> }}` names; throws NonRetryableError when there is none. */
+function itemValue(ref: { path: string[]; text: string }, ctx: TemplateContext): unknown {
+  if (ctx.item === undefined) {
+    throw new NonRetryableError('item is only set in a forEach step', { reference: ref.text });
+  }
+  let v: unknown = ctx.item.value;
+  for (const key of ref.path) {
+    const next =
+      v !== null && typeof v === 'object' && Object.hasOwn(v, key)
+        ? (v as Record<string, unknown>)[key]
+        : undefined;
+    if (next === undefined) {
+      throw new NonRetryableError(`item ${ctx.item.index} has no '${ref.text.slice(5)}'`, {
+        reference: ref.text,
+      });
+    }
+    v = next;
+  }
+  return v;
+}
+
+/** One templated string of a step, with its path in the definition. */
+export interface TemplateField {
+  path: string;
+  text: string;
+}
+
+/**
+ * The strings of a step that are templated: exec argv items; an http step's url, header values
+ * and body strings; a nats step's subject and payload strings; a workflow step's input strings.
+ */
+export function templateFields(step: StepDefinition, at: string): TemplateField[] {
+  const out: TemplateField[] = [];
+  const walk = (v: unknown, path: string): void => {
+    if (typeof v === 'string') {
+      if (hasTemplate(v)) out.push({ path, text: v });
+    } else if (Array.isArray(v)) v.forEach((x, k) => walk(x, `${path}[${k}]`));
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+    }
+  };
+  switch (step.kind) {
+    case 'exec':
+      step.exec.forEach((item, k) => walk(item, `${at}.exec[${k}]`));
+      break;
+    case 'http':
+      walk(step.http.url, `${at}.http.url`);
+      walk(step.http.headers, `${at}.http.headers`);
+      walk(step.http.body, `${at}.http.body`);
+      break;
+    case 'nats':
+      walk(step.nats.subject, `${at}.nats.subject`);
+      walk(step.nats.payload, `${at}.nats.payload`);
+      break;
+    case 'workflow':
+      walk(step.workflow.inputs, `${at}.workflow.inputs`);
+      break;
+    default:
+      break;
+  }
+  return out;
 }
 
 /** Every step `stepId` needs, directly or through other steps. */
@@ -174,6 +258,33 @@ export function renderArgv(argv: readonly string[], ctx: TemplateContext): strin
   return argv.map((item) => renderTemplate(item, ctx));
 }
 
+const WHOLE = /^\$\{\{([^}]*)\}\}$/;
+
+/**
+ * Renders a JSON value (an http body, a nats payload, a child's inputs): every string in it is
+ * rendered as one template. A string that is one `${{ inputs.x }}` or
+ * `${{ steps.a.outputs.k }}` and nothing else takes the referenced value as it is (a number, a
+ * list, an object), so JSON keeps its types.
+ */
+export function renderJson(value: unknown, ctx: TemplateContext): unknown {
+  if (typeof value === 'string') {
+    const whole = WHOLE.exec(value);
+    const ref = whole ? parseRef(whole[1]!) : undefined;
+    if (ref?.kind === 'inputs' && ctx.inputs[ref.name] !== undefined) return ctx.inputs[ref.name];
+    if (ref?.kind === 'item' && ctx.item !== undefined) return itemValue(ref, ctx);
+    if (ref?.kind === 'output') {
+      const outputs = ctx.outputs?.[ref.stepId];
+      if (outputs !== undefined && Object.hasOwn(outputs, ref.name)) return outputs[ref.name];
+    }
+    return renderTemplate(value, ctx);
+  }
+  if (Array.isArray(value)) return value.map((v) => renderJson(v, ctx));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderJson(v, ctx)]));
+  }
+  return value;
+}
+
 /** The template context of a step attempt, its env built by stepEnvironment. */
 export function stepTemplateContext(input: StepEnvironmentInput): TemplateContext {
   return {
@@ -183,5 +294,6 @@ export function stepTemplateContext(input: StepEnvironmentInput): TemplateContex
     workflowId: input.def.id,
     stepId: input.step.id,
     ...(input.outputs && { outputs: input.outputs }),
+    ...(input.item && { item: input.item }),
   };
 }

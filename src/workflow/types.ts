@@ -5,6 +5,7 @@
  * @module
  */
 import type { CatchUpPolicy, OverlapPolicy, TriggerDefinition } from './triggers.ts';
+import type { ChildWorkflowCall, HttpCall, NatsCall } from './step-kinds.ts';
 
 /** Retry policy of a step, resolved. `attempts` counts the first try. */
 export interface RetryPolicy {
@@ -35,6 +36,13 @@ export interface StepBase {
   when?: NeedsWhen;
   /** A CEL condition (conditions.ts): false skips the step. */
   if?: string;
+  /**
+   * Fan-out (for-each.ts): one instance of the step per item, a CEL expression yielding a list
+   * or a literal list. The step's outputs are the list of its instances' outputs.
+   */
+  forEach?: string | unknown[];
+  /** Instances of a `forEach` step running at once. Set only with forEach (default: the workflow's concurrency). */
+  concurrency?: number;
   timeoutMs?: number;
   retry: RetryPolicy;
   env: Record<string, string>;
@@ -75,9 +83,26 @@ export interface NoopStep extends StepBase {
   kind: 'noop';
 }
 
+/** `http`: one HTTP request (see step-kinds.ts); the JSON reply is the step's outputs. */
+export interface HttpStep extends StepBase {
+  kind: 'http';
+  http: HttpCall;
+}
+/** `nats`: a request (the reply is the step's outputs) or a publish on a NATS subject. */
+export interface NatsStep extends StepBase {
+  kind: 'nats';
+  nats: NatsCall;
+}
+/** `workflow`: a child run of another workflow; the step ends as the child ends. */
+export interface WorkflowStep extends StepBase {
+  kind: 'workflow';
+  workflow: ChildWorkflowCall;
+}
+
 /** A resolved step. */
-export type StepDefinition = ExecStep | RunStep | SleepStep | NoopStep;
-/** What a step does: `exec` an argv, `run` a script, `sleep`, or nothing (`noop`). */
+export type StepDefinition =
+  ExecStep | RunStep | SleepStep | NoopStep | HttpStep | NatsStep | WorkflowStep;
+/** What a step does: `exec` an argv, `run` a script, `sleep`, nothing (`noop`), or a call. */
 export type StepKind = StepDefinition['kind'];
 
 /** A declared workflow input. */

@@ -66,6 +66,11 @@ export function runBusConformance({ name, create, cleanup }: BusConformanceOptio
     });
     if (cleanup) afterAll(cleanup);
 
+    it("carries its deployment's names (`bus.subjects`; a bus made without a prefix: stator)", () => {
+      expect(bus.subjects.prefix).toBe('stator');
+      expect(bus.subjects.apiSubject('health')).toBe('stator.api.health');
+    });
+
     it('delivers on an exact subject, and only there', async () => {
       const a = collect(bus, `${p}.a`);
       await bus.flush();

@@ -3,6 +3,9 @@
  * JetStream work queue): delivery only within the consumer's capacity, in push order; a
  * released item comes back, a done item never does; items pushed before `start()` wait for it;
  * nothing is delivered after `close()`; a full queue refuses a push; `size()` counts what waits.
+ * A queue says whether it is `shared` (the service's topology is resolved from it): a shared one
+ * is opened again as another process would (`reopen`), and an item pushed on one is taken on the
+ * other, also when its first taker went away without settling it.
  * @module
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,8 +15,19 @@ import { waitFor } from '../helpers/poll.ts';
 /** How an implementation plugs in. */
 export interface WorkQueueConformanceOptions {
   name: string;
-  /** A fresh, empty queue holding at most `limit` items; `dispose` removes what it made. */
-  create(limit: number): Promise<{ queue: WorkQueue; dispose(): Promise<void> }>;
+  /**
+   * A fresh, empty queue holding at most `limit` items; `dispose` removes what it made.
+   * `redeliverAfterMs`: how long an item taken and never settled stays away (shared queues).
+   */
+  create(
+    limit: number,
+    opts?: { redeliverAfterMs?: number },
+  ): Promise<{ queue: WorkQueue; dispose(): Promise<void> }>;
+  /**
+   * Shared implementations only: the same queue opened as another process would (its own
+   * connection); `kill` ends that process without a word (its unsettled items are not settled).
+   */
+  reopen?(queue: WorkQueue): Promise<{ queue: WorkQueue; kill(): Promise<void> }>;
 }
 
 /** A consumer with a settable capacity that records what it was given. */
@@ -42,17 +56,65 @@ const settle = () => new Promise((r) => setTimeout(r, 300));
 export function runWorkQueueConformance(opts: WorkQueueConformanceOptions): void {
   describe(`WorkQueue conformance: ${opts.name}`, () => {
     const made: Array<{ queue: WorkQueue; dispose(): Promise<void> }> = [];
-    const open = async (limit = 100) => {
-      const q = await opts.create(limit);
+    const peers: Array<{ queue: WorkQueue; kill(): Promise<void> }> = [];
+    const open = async (limit = 100, o?: { redeliverAfterMs?: number }) => {
+      const q = await opts.create(limit, o);
       made.push(q);
       return q.queue;
     };
     afterEach(async () => {
+      for (const p of peers.splice(0)) {
+        await p.queue.close();
+        await p.kill();
+      }
       for (const q of made.splice(0)) {
         await q.queue.close();
         await q.dispose();
       }
     });
+
+    it('says whether other processes share it', async () => {
+      const queue = await open();
+      expect(queue.shared).toBe(opts.reopen !== undefined);
+    });
+
+    const { reopen } = opts;
+    if (reopen) {
+      const peer = async (queue: WorkQueue) => {
+        const p = await reopen(queue);
+        peers.push(p);
+        return p;
+      };
+
+      it('shared: an item pushed here is taken by another process', async () => {
+        const here = await open();
+        const there = await peer(here);
+        const consumer = new RecordingConsumer(5);
+        there.queue.start(consumer);
+        await here.push({ executionId: 'crossing', workflowId: 'wf' });
+        await waitFor(() => consumer.ids().includes('crossing'), { message: 'taken there' });
+        consumer.taken[0]!.lease.done();
+      });
+
+      it('shared: an item whose taker died unsettled goes to another process', async () => {
+        const queue = await open(100, { redeliverAfterMs: 1000 });
+        const dying = await peer(queue);
+        const first = new RecordingConsumer(1);
+        dying.queue.start(first);
+        await queue.push({ executionId: 'orphan', workflowId: 'wf' });
+        await waitFor(() => first.taken.length === 1, { message: 'taken by the dying one' });
+        await dying.kill(); // no done(), no release(): the process is gone
+        const second = new RecordingConsumer(1);
+        queue.start(second);
+        await waitFor(() => second.ids().includes('orphan'), {
+          timeoutMs: 10_000,
+          message: 'redelivered to the survivor',
+        });
+        second.taken[0]!.lease.done();
+        await settle();
+        expect(second.ids()).toEqual(['orphan']);
+      });
+    }
 
     it('delivers in push order, no more than the consumer can take', async () => {
       const queue = await open();

@@ -2,7 +2,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actorWildcard } from '../../src/bus/subjects.ts';
+import { subjectSpace } from '../../src/bus/subjects.ts';
 import { newId } from '../../src/ids.ts';
 import {
   createJetStreamStore,
@@ -23,6 +23,9 @@ import type { WorkflowDefinition } from '../../src/workflow/types.ts';
 import { runStoreConformance } from '../conformance/store.case.ts';
 import { startNatsServer, uniquePrefix, type NatsServer } from '../helpers/nats-server.ts';
 import { rejection } from '../helpers/poll.ts';
+
+/** Names of the default deployment (prefix `stator`), which these tests run as. */
+const { actorWildcard } = subjectSpace();
 
 let server: NatsServer;
 let nc: NatsConnection;

@@ -29,6 +29,11 @@ describe('nats bus', () => {
     expect(() => resolveNatsBusOptions({ user: 'u' })).toThrow(/user/);
     expect(() => resolveNatsBusOptions({ token: 't', nkeySeed: 'SU' })).toThrow(/auth/);
     expect(() => resolveNatsBusOptions({ outboxLimit: -1 })).toThrow(/outboxLimit/);
+    expect(o.subjects.prefix).toBe('stator');
+    expect(resolveNatsBusOptions({ prefix: 'acme' }).subjects.actorWildcard('out')).toBe(
+      'acme.*.*.out',
+    );
+    expect(() => resolveNatsBusOptions({ prefix: 'a.b' })).toThrow(/prefix/);
   });
 
   it('fails to connect with code unavailable when no server listens', async () => {

@@ -8,7 +8,7 @@
 import type { CommandName } from '../../commands/index.ts';
 
 /** What an answer carries. */
-export type ContentKind = 'json' | 'text' | 'sse' | 'none';
+export type ContentKind = 'json' | 'text' | 'html' | 'sse' | 'none';
 
 /** Where a command's non-path fields come from on this route. */
 export type InputPlace = 'query' | 'body';
@@ -397,6 +397,26 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     success: { status: 200, description: 'the engine', content: 'json' },
   },
 
+  {
+    method: 'get',
+    path: '/api/actors',
+    tag: 'actors',
+    summary: 'Every live actor of the service, on every node',
+    command: 'actor.list',
+    success: {
+      status: 200,
+      description: '{items: [{kind, id, parent, node, machine, status, value, updatedAt}]}',
+      content: 'json',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/actors/{kind}/{id}',
+    tag: 'actors',
+    summary: 'One live actor: state, context summary, children, last transitions',
+    command: 'actor.get',
+    success: { status: 200, description: 'the actor', content: 'json' },
+  },
   {
     method: 'get',
     path: '/api/events',

@@ -112,6 +112,10 @@ const CONTENT: Record<ContentKind, (description: string) => object> = {
     description,
     content: { 'text/plain': { schema: { type: 'string' } } },
   }),
+  html: (description) => ({
+    description,
+    content: { 'text/html': { schema: { type: 'string' } } },
+  }),
   sse: (description) => ({
     description,
     content: { 'text/event-stream': { schema: { type: 'string' } } },

@@ -22,7 +22,8 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NotFoundError } from '../../errors.ts';
-import { resolveEventStreamOptions } from '../../store/index.ts';
+import { systemClock, unrefTimer, type Clock } from '../../clock.ts';
+import { subjectSpace } from '../../bus/index.ts';
 import type { EventStream, HistoryQuery, HistoryRead, StreamDelivery } from '../event-history.ts';
 import { readStream } from './stream-read.ts';
 import { streamEvent } from './stream-event.ts';
@@ -43,6 +44,8 @@ export interface JetStreamEventStreamOptions {
    * a server restart stalls the feed. @default 3000
    */
   pullExpiresMs?: number;
+  /** Times the restart of a feed the client gave up. @default systemClock */
+  clock?: Clock;
 }
 
 /** Wait before following the stream again once the client gave its consumer up. */
@@ -50,7 +53,8 @@ const RESTART_MS = 1000;
 
 /** The event stream as the monitor's source of events and history. */
 export function createJetStreamEventStream(opts: JetStreamEventStreamOptions): EventStream {
-  const stream = resolveEventStreamOptions({ ...(opts.prefix && { prefix: opts.prefix }) }).name;
+  const subjects = subjectSpace(opts.prefix);
+  const stream = subjects.streams.events;
   const batch = opts.batch ?? 256;
   const maxReplay = opts.maxReplay ?? 200_000;
   const expiresMs = opts.pullExpiresMs ?? 3000;
@@ -109,10 +113,13 @@ export function createJetStreamEventStream(opts: JetStreamEventStreamOptions): E
     function again(): void {
       if (closed || opts.connection.isClosed()) return;
       opts.logger?.warn({ from: next }, 'event stream feed restarts');
-      setTimeout(() => {
-        if (closed || opts.connection.isClosed()) return;
-        follow(next, take).catch(() => again());
-      }, RESTART_MS).unref();
+      const clock = opts.clock ?? systemClock;
+      unrefTimer(
+        clock.setTimeout(() => {
+          if (closed || opts.connection.isClosed()) return;
+          follow(next, take).catch(() => again());
+        }, RESTART_MS),
+      );
     }
   }
 
@@ -123,7 +130,7 @@ export function createJetStreamEventStream(opts: JetStreamEventStreamOptions): E
   }
 
   function read(query: HistoryQuery): Promise<HistoryRead> {
-    return readStream({ connection: opts.connection, stream, batch, maxReplay }, query);
+    return readStream({ connection: opts.connection, subjects, stream, batch, maxReplay }, query);
   }
 
   return { open, close, read, lastSeq };

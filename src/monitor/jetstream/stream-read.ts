@@ -9,7 +9,7 @@
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { StampedEvent } from '../../events.ts';
-import { actorOut, actorWildcard, type ActorKind } from '../../bus/index.ts';
+import type { ActorKind, SubjectSpace } from '../../bus/index.ts';
 import { matchesFilter } from '../../../machines/event-filter.ts';
 import type { HistoryQuery, HistoryRead } from '../event-history.ts';
 import { streamEvent } from './stream-event.ts';
@@ -17,6 +17,8 @@ import { streamEvent } from './stream-event.ts';
 /** Where and how much to read. */
 export interface StreamReadOptions {
   connection: NatsConnection;
+  /** The deployment's names: the stream's subjects are its actors' `.out` subjects. */
+  subjects: SubjectSpace;
   stream: string;
   /** Messages fetched per request. */
   batch: number;
@@ -41,9 +43,9 @@ export async function readStream(
   const id = token(query.filter.id);
   const subject =
     kind !== undefined && id !== undefined
-      ? actorOut(kind as ActorKind, id)
+      ? opts.subjects.actorOut(kind as ActorKind, id)
       : kind !== undefined
-        ? actorWildcard('out', kind as ActorKind)
+        ? opts.subjects.actorWildcard('out', kind as ActorKind)
         : undefined;
   const consumer = await jetstream(opts.connection).consumers.get(opts.stream, {
     ...(subject !== undefined && { filter_subjects: subject }),

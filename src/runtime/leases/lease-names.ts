@@ -1,18 +1,18 @@
 /**
- * The one place that names the lease bucket and its keys. The bucket is the deployment's
- * (`<prefix>_leases`, beside the store's `<prefix>_*` buckets), so two deployments on one NATS
+ * The lease bucket's name (the deployment's SubjectSpace builds it) and its keys. The bucket is
+ * the deployment's (`<prefix>_leases`, beside the store's `<prefix>_*` buckets), so two deployments on one NATS
  * server never see each other's leases. Keys:
  * - `h.<holder>`: one liveness entry per node incarnation, beaten every TTL/3;
  * - `x.<executionId>`: the lease of one execution, naming the holder whose liveness it rides on;
  * - `s.<sessionId>`: the lease of one session, the same way.
  * @module
  */
-import { storeNames, toToken } from '../../store/index.ts';
+import { subjectSpace } from '../../bus/index.ts';
+import { toToken } from '../../store/index.ts';
 
 /** The KV bucket of the leases of the deployment `prefix`. */
 export function leaseBucketName(prefix: string): string {
-  // storeNames validates the prefix once, the same way for every bucket.
-  return `${storeNames(prefix).prefix}_leases`;
+  return subjectSpace(prefix).buckets.leases;
 }
 
 const HOLDER = 'h.';

@@ -12,7 +12,7 @@
  * @module
  */
 import { QueueFullError } from '../../errors.ts';
-import type { WorkQueue } from '../work-queue.ts';
+import type { WorkQueue } from '../work-queue/index.ts';
 
 /** What a client refused because a queue is full is told to wait before trying again. */
 export const QUEUE_FULL_RETRY_AFTER_MS = 1000;

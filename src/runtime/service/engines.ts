@@ -6,7 +6,7 @@
  */
 import type { Actor } from 'xstate';
 import type { engineMachine } from '../../../machines/engine.machine.ts';
-import { actorIn, requestOwner, type Bus } from '../../bus/index.ts';
+import { requestOwner, type Bus } from '../../bus/index.ts';
 import { NotFoundError, StatorError, UnavailableError } from '../../errors.ts';
 
 /** How long a command waits for the process that holds the engine. */
@@ -75,7 +75,7 @@ export type EngineEvent = { type: 'pause' | 'resume' | 'drain' | 'health.check' 
  * one whose node is gone) or its process does not answer in time.
  */
 export async function engineRequest(
-  ctx: EngineCommandContext & { bus: Pick<Bus, 'request'> },
+  ctx: EngineCommandContext & { bus: Pick<Bus, 'request' | 'subjects'> },
   id: string,
   event: EngineEvent,
 ): Promise<EngineView> {
@@ -84,7 +84,7 @@ export async function engineRequest(
   try {
     const answer = await requestOwner<EngineView>(
       ctx.bus,
-      actorIn('engine', id),
+      ctx.bus.subjects.actorIn('engine', id),
       event,
       ENGINE_OWNER_TIMEOUT_MS,
     );

@@ -17,14 +17,13 @@
  * @module
  */
 import type { Bus } from '../../bus/types.ts';
-import { actorIn } from '../../bus/subjects.ts';
 import { requestOwner } from '../../bus/owner-request.ts';
 import type { Clock } from '../../clock.ts';
 import { ConflictError, NoRespondersError, StatorError, UnavailableError } from '../../errors.ts';
 import { FINAL_EXECUTION_STATUSES, type ExecutionRecord, type Store } from '../../store/index.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 import type { LiveExecutions } from '../live-executions.ts';
-import type { WorkQueue } from '../work-queue.ts';
+import type { WorkQueue } from '../work-queue/index.ts';
 import type { OwnedExecutions } from './owned-executions.ts';
 
 /** What cancelling uses. */
@@ -37,7 +36,7 @@ export interface ExecutionCancelContext {
   queue: Pick<WorkQueue, 'remove'>;
   store: Pick<Store, 'getExecution' | 'updateExecution' | 'putStep'>;
   pipeline: Pick<EventPipeline, 'emit'>;
-  bus: Pick<Bus, 'request'>;
+  bus: Pick<Bus, 'request' | 'subjects'>;
   /** The stored record; NotFoundError when there is none. */
   getExecution(id: string): Promise<ExecutionRecord>;
   clock: Pick<Clock, 'now'>;
@@ -74,7 +73,7 @@ export class ExecutionCancel {
     // on its way when the subscription was drained): nobody holds it now.
     const record = await this.ctx.getExecution(id);
     if (FINAL_EXECUTION_STATUSES.includes(record.status)) throw alreadyOver(record);
-    throw new NoRespondersError(actorIn('execution', id));
+    throw new NoRespondersError(this.ctx.bus.subjects.actorIn('execution', id));
   }
 
   /**
@@ -111,7 +110,7 @@ export class ExecutionCancel {
   #ask(record: ExecutionRecord, reason?: string) {
     return requestOwner<ExecutionRecord>(
       this.ctx.bus,
-      actorIn('execution', record.id),
+      this.ctx.bus.subjects.actorIn('execution', record.id),
       { type: 'cancel', ...(reason !== undefined && { reason }) },
       this.ctx.ownerTimeoutMs,
     );

@@ -19,6 +19,7 @@ import {
   type ExecutionRecord,
   type ExecutionSummary,
   type Page,
+  type ParentLink,
   type Store,
   type WorkflowRecord,
 } from '../../store/index.ts';
@@ -26,7 +27,7 @@ import { resolveInputs } from '../../workflow/index.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 import { formatLogs } from '../format-logs.ts';
 import type { ExecuteOptions, ExecuteResult } from '../types.ts';
-import type { WorkQueue } from '../work-queue.ts';
+import type { WorkQueue } from '../work-queue/index.ts';
 import { Admission } from './admission.ts';
 import { claimExecuteKey, KeyFlights } from './execute-idempotency.ts';
 
@@ -86,9 +87,10 @@ export class ExecutionService {
       throw InvalidArgumentError.format([{ path: 'executionId', message: 'not a valid id' }]);
     }
     const key = opts.idempotencyKey;
-    if (key === undefined) return this.#start(workflow, inputs, proposedId);
+    const parent = opts.parent;
+    if (key === undefined) return this.#start(workflow, inputs, proposedId, parent);
     return this.#flights.run(workflowId, key, () =>
-      this.#startOnce(workflow, inputs, proposedId, key),
+      this.#startOnce(workflow, inputs, proposedId, key, parent),
     );
   }
 
@@ -98,6 +100,7 @@ export class ExecutionService {
     inputs: Record<string, unknown>,
     proposedId: string,
     key: string,
+    parent?: ParentLink,
   ): Promise<ExecuteResult> {
     const { executionId, replay } = await claimExecuteKey(this.ctx.store, {
       workflowId: workflow.id,
@@ -110,7 +113,7 @@ export class ExecutionService {
     // A new claim, or one whose first attempt never created its run: create it with the
     // claimed id; a concurrent repeat that got there first makes the store refuse this one.
     try {
-      return await this.#start(workflow, inputs, executionId);
+      return await this.#start(workflow, inputs, executionId, parent);
     } catch (err) {
       if (
         toStatorError(err).code === 'conflict' &&
@@ -127,6 +130,7 @@ export class ExecutionService {
     workflow: WorkflowRecord,
     inputs: Record<string, unknown>,
     executionId: string,
+    parent?: ParentLink,
   ): Promise<ExecuteResult> {
     const workflowId = workflow.id;
     // Refused here, a run leaves nothing behind: no record, no queued item.
@@ -135,7 +139,7 @@ export class ExecutionService {
       // Checked again right before the record is written: a shutdown may have begun meanwhile.
       // Past this point the run is accepted: stored `pending`, it runs here or after a restart.
       this.ctx.assertOpen();
-      await this.#record(workflow, inputs, executionId);
+      await this.#record(workflow, inputs, executionId, parent);
       await this.#queue(workflowId, executionId);
     } finally {
       ticket();
@@ -152,6 +156,7 @@ export class ExecutionService {
     workflow: WorkflowRecord,
     inputs: Record<string, unknown>,
     executionId: string,
+    parent?: ParentLink,
   ): Promise<void> {
     const { store, created, clock } = this.ctx;
     const workflowId = workflow.id;
@@ -168,6 +173,7 @@ export class ExecutionService {
       node: null,
       definition: workflow.definition,
       steps: workflow.definition.steps.map((s) => pendingStep(s.id)),
+      ...(parent !== undefined && { parent }),
     };
     await store.createExecution(record);
     // Only an in-process queue is sure to hand the run to this process; in a cluster another

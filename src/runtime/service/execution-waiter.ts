@@ -19,7 +19,8 @@ export interface ExecutionWaiterContext {
   created: ReadonlyMap<string, ExecutionRecord>;
   /** The stored record; NotFoundError when there is none. */
   getExecution(id: string): Promise<ExecutionRecord>;
-  clock: Pick<Clock, 'now'>;
+  /** Reads the deadline and times the polls. */
+  clock: Clock;
 }
 
 const POLL_MS = 200;
@@ -58,13 +59,13 @@ export class ExecutionWaiter {
       // another process: poll the store.
       const local = this.ctx.localQueue || executions.get(id) !== undefined;
       const ended = await new Promise<ExecutionRecord | undefined>((resolve) => {
-        const timer = setTimeout(
+        const timer = clock.setTimeout(
           () => resolve(undefined),
           Math.min(left, local ? LOCAL_POLL_MS : POLL_MS),
         );
         if (local)
           void executions.waitFor(id).then((record) => {
-            clearTimeout(timer);
+            clock.clearTimeout(timer);
             resolve(record);
           });
       });

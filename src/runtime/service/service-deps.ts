@@ -1,38 +1,31 @@
 /**
- * What the service is built from: everything the composition root (create-stator.ts) creates.
+ * What the service is built from: everything the composition root (create-stator.ts) creates,
+ * the seams and the topology (`Deps`, ../deps.ts) first.
  * Only the wiring (service-parts.ts) and the facade see all of it; each part gets a context
  * listing what it uses.
  * @module
  */
-import type { Logger } from 'pino';
-import type { Bus } from '../../bus/types.ts';
-import type { Clock } from '../../clock.ts';
+import type { LiveActors } from '../actors/index.ts';
 import type { RateLimiter } from '../../commands/index.ts';
-import type { ProcessRunner } from '../../exec/index.ts';
 import type { HostClient } from '../../host/index.ts';
 import type { StatorMetrics } from '../../metrics/index.ts';
 import type { MonitorHub } from '../../monitor/index.ts';
 import type { SessionManager } from '../../sessions/index.ts';
-import type { ExecutionRecord, Store } from '../../store/index.ts';
+import type { ExecutionRecord } from '../../store/index.ts';
 import type { TriggerRegistry, Webhooks } from '../../triggers/index.ts';
+import type { Deps } from '../deps.ts';
 import type { Dispatcher } from '../dispatcher.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 import type { ExecutionRecorder } from '../execution-recorder.ts';
 import type { LiveExecutions } from '../live-executions.ts';
 import type { ResolvedStatorOptions } from '../options.ts';
-import type { WorkQueue } from '../work-queue.ts';
 import type { Engine } from './engines.ts';
 import type { OwnedExecutions } from './owned-executions.ts';
 import type { Retention } from '../retention.ts';
 
-/** Everything the service uses, built by the composition root. */
-export interface ServiceDeps {
+/** Everything the service uses, built by the composition root: the seams (`Deps`) and more. */
+export interface ServiceDeps extends Deps {
   opts: ResolvedStatorOptions;
-  logger: Logger;
-  clock: Clock;
-  store: Store;
-  bus: Bus;
-  runner: ProcessRunner;
   /**
    * The data directory's process host (embedded mode), which holds the step and session
    * processes; on close the service leaves running ones to it instead of stopping them.
@@ -42,7 +35,6 @@ export interface ServiceDeps {
   recorder: ExecutionRecorder;
   pipeline: EventPipeline;
   monitor: MonitorHub;
-  queue: WorkQueue;
   dispatcher: Dispatcher;
   /** One actor per declared trigger (cron, http, nats). */
   triggers: TriggerRegistry;
@@ -54,6 +46,8 @@ export interface ServiceDeps {
   rateLimiter?: RateLimiter;
   /** The sessions of this process. */
   sessions: SessionManager;
+  /** The live actors of the service (every node's in cluster mode). */
+  actors: LiveActors;
   /** The pruner of finished executions (its status is shown by health). */
   retention?: Retention;
   /** What an inbound route returns to stay silent (see actor-router.ts). */

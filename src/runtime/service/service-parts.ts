@@ -1,7 +1,7 @@
 /**
  * Wires the service's parts from `ServiceDeps`, handing each a context with only what it uses.
- * The topology is resolved here once: with an in-process work queue every run queued here runs
- * here and every registration goes through this process.
+ * What depends on the deployment is read from `deps.topology` (resolved once, ../topology.ts):
+ * embedded, every run queued here runs here; definitions are cached unless the store is shared.
  * @module
  */
 import { ExecutionCancel } from './execution-cancel.ts';
@@ -28,8 +28,9 @@ export interface ServiceParts {
 /** Builds the parts of one service. */
 export function createServiceParts(deps: ServiceDeps): ServiceParts {
   const { opts, logger, clock, store, bus, queue, executions, created, pipeline } = deps;
-  const { triggers, webhooks, sessions, engines, runner, monitor, recorder } = deps;
-  const localQueue = queue.kind === 'memory';
+  const { triggers, webhooks, sessions, engines, runner, monitor, recorder, topology } = deps;
+  // Embedded: a run queued here runs here, so its record is handed over from memory.
+  const localQueue = !topology.sharedQueue;
   const shutdown = new Shutdown({
     stopIntake: deps.stopIntake,
     triggers,
@@ -53,7 +54,8 @@ export function createServiceParts(deps: ServiceDeps): ServiceParts {
     webhooks,
     clock,
     logger,
-    cacheDefinitions: localQueue,
+    cacheDefinitions: topology.cacheDefinitions,
+    natsSteps: bus.kind === 'nats',
     assertOpen,
   });
   const service = new ExecutionService({

@@ -23,7 +23,7 @@
  * @module
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../../clock.ts';
+import { sleep, type Clock } from '../../clock.ts';
 import { ShuttingDownError, UnavailableError } from '../../errors.ts';
 import type { ProcessRunner } from '../../exec/index.ts';
 import type { HostClient } from '../../host/index.ts';
@@ -31,7 +31,7 @@ import type { MonitorHub } from '../../monitor/index.ts';
 import type { SessionManager } from '../../sessions/index.ts';
 import type { TriggerRegistry } from '../../triggers/index.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
-import type { WorkQueue } from '../work-queue.ts';
+import type { WorkQueue } from '../work-queue/index.ts';
 import { untilStopped, type Engine } from './engines.ts';
 
 /** How the service closes. */
@@ -72,7 +72,8 @@ export interface ShutdownContext {
   runningSteps(): RunningStep[];
   pipeline: Pick<EventPipeline, 'drain' | 'stopTimers' | 'freeze' | 'emitExecution'>;
   monitor: Pick<MonitorHub, 'stop'>;
-  clock: Pick<Clock, 'now'>;
+  /** Reads the drain's start and times its waits. */
+  clock: Clock;
   /** Releases what the composition root created (routes, host, owned bus and store). */
   release(): Promise<void>;
   logger: Logger;
@@ -159,7 +160,7 @@ export class Shutdown {
     host.close();
     this.#stopEngines();
     await pipeline.drain();
-    await Promise.race([host.closed, delay(HOST_CLOSE_WAIT_MS)]);
+    await Promise.race([host.closed, sleep(this.ctx.clock, HOST_CLOSE_WAIT_MS)]);
     logger.info({ running }, 'left the running steps and sessions to the process host');
   }
 
@@ -175,7 +176,7 @@ export class Shutdown {
     const escalated = new Promise<void>((resolve) => (this.#escalated = resolve));
     if (this.#stopProcesses) this.#escalated();
     for (const e of engines) e.actor.send({ type: 'drain' });
-    await Promise.race([drained, escalated, delay(graceMs)]);
+    await Promise.race([drained, escalated, sleep(this.ctx.clock, graceMs)]);
     if (this.#stopProcesses) await this.#markInterrupted();
     pipeline.freeze();
     this.#stopEngines();
@@ -229,8 +230,4 @@ export class Shutdown {
     const left = this.#since + this.ctx.graceMs - this.ctx.clock.now();
     return Math.max(MIN_RETRY_AFTER_MS, left);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -6,10 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
-import { NotFoundError } from '../../errors.ts';
+import { InvalidWorkflowError, NotFoundError } from '../../errors.ts';
 import type { Page, Store, WorkflowQuery, WorkflowRecord } from '../../store/index.ts';
 import type { TriggerRegistry, Webhooks } from '../../triggers/index.ts';
-import { freezeDefinition, parseWorkflow } from '../../workflow/index.ts';
+import { freezeDefinition, parseWorkflow, type WorkflowDefinition } from '../../workflow/index.ts';
 
 /** What the catalog uses. */
 export interface WorkflowCatalogContext {
@@ -23,6 +23,8 @@ export interface WorkflowCatalogContext {
    * definitions may be cached for new executions; in a cluster another process may replace one.
    */
   cacheDefinitions: boolean;
+  /** The service has a NATS connection for `nats` steps (cluster mode); others are refused. */
+  natsSteps?: boolean;
   /** Throws while the service is closing. */
   assertOpen(): void;
 }
@@ -41,6 +43,7 @@ export class WorkflowCatalog {
     const { store, clock, triggers, webhooks, logger } = this.ctx;
     this.ctx.assertOpen();
     const parsed = parseWorkflow(definition);
+    if (this.ctx.natsSteps !== true) refuseNatsSteps(parsed);
     const existing = await store.getWorkflow(parsed.id);
     const now = new Date(clock.now()).toISOString();
     const record: WorkflowRecord = {
@@ -102,4 +105,20 @@ export class WorkflowCatalog {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
   }
+}
+
+/** A server without a NATS connection (embedded mode) cannot run `nats` steps: said at once. */
+function refuseNatsSteps(def: WorkflowDefinition): void {
+  const issues = def.steps.flatMap((s, i) =>
+    s.kind === 'nats'
+      ? [
+          {
+            path: `steps[${i}].nats`,
+            message:
+              'nats steps need a NATS connection: run the server in cluster mode (--nats or STATOR_NATS_URL)',
+          },
+        ]
+      : [],
+  );
+  if (issues.length > 0) throw InvalidWorkflowError.format(issues);
 }

@@ -1,5 +1,5 @@
 /**
- * The event stream: every actor's outbound events (`stator.*.*.out`) kept with bounded retention
+ * The event stream: every actor's outbound events (`<prefix>.*.*.out`) kept with bounded retention
  * (age, count and bytes, oldest discarded first), so that a client can replay a run's history
  * from any NATS client. It is also the cluster's one ordered event sequence: every node's
  * monitor reads it (src/monitor/jetstream/), and SSE ids are its sequence numbers. This module
@@ -16,16 +16,16 @@ import {
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { actorWildcard, validatePattern } from '../../bus/index.ts';
+import { subjectSpace, validatePattern } from '../../bus/index.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import { isStreamNotFound } from './jetstream-errors.ts';
-import { DEFAULT_STORE_PREFIX, storeNames } from './jetstream-names.ts';
+import { DEFAULT_STORE_PREFIX } from './jetstream-names.ts';
 
 /** Options of ensureEventStream. */
 export interface EventStreamOptions {
   /** Name prefix; the stream is `<prefix>_events`. @default 'stator' */
   prefix?: string;
-  /** Subjects captured. @default ['stator.*.*.out'] (every actor's outbound subject) */
+  /** Subjects captured. @default ['<prefix>.*.*.out'] (every actor's outbound subject) */
   subjects?: string[];
   /** Events older than this are dropped, ms. @default 86400000 (24 h) */
   maxAgeMs?: number;
@@ -71,9 +71,10 @@ export function resolveEventStreamOptions(
       parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     );
   }
-  const subjects = parsed.data.subjects ?? [actorWildcard('out')];
+  const names = subjectSpace(parsed.data.prefix);
+  const subjects = parsed.data.subjects ?? [names.actorWildcard('out')];
   subjects.forEach((s, i) => validatePattern(s, `subjects.${i}`));
-  const name = storeNames(parsed.data.prefix).streams.events;
+  const name = names.streams.events;
   return { ...parsed.data, subjects, name };
 }
 

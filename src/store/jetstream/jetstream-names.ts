@@ -1,30 +1,23 @@
 /**
- * The one module that names the JetStream store's buckets, streams, keys and log subjects.
- * Nothing else concatenates these strings. Ids become key/subject tokens through `toToken`:
+ * The JetStream store's names: its buckets and streams (built by the deployment's SubjectSpace,
+ * src/bus/subjects.ts, like every name on the server), keys and log subjects. Nothing else
+ * concatenates these strings. Ids become key/subject tokens through `toToken`:
  * ids made of `[A-Za-z0-9_-]` (every Stator id, workflow id and step id) are used as they are;
  * anything else becomes `=` + base64url(utf8), which no plain token starts with, so the mapping
  * stays one-to-one and every token is valid in a KV key and a subject.
  * @module
  */
+import { DEFAULT_PREFIX, subjectSpace, validatePrefix } from '../../bus/index.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 
 /** Prefix used when none is given. */
-export const DEFAULT_STORE_PREFIX = 'stator';
+export const DEFAULT_STORE_PREFIX = DEFAULT_PREFIX;
 
-const PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 const PLAIN_TOKEN = /^[A-Za-z0-9_-]+$/;
 
 /** Throws an InvalidArgumentError naming `prefix` unless it can prefix bucket and stream names. */
 export function validateStorePrefix(prefix: string): string {
-  if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
-    throw InvalidArgumentError.format([
-      {
-        path: 'prefix',
-        message: `'${String(prefix)}' must be 1-32 letters, digits, '_' or '-', starting with a letter or digit`,
-      },
-    ]);
-  }
-  return prefix;
+  return validatePrefix(prefix);
 }
 
 /** The key/subject token for an id (see the module comment). */
@@ -74,19 +67,19 @@ export interface StoreNames {
 
 /** Builds (and validates) the names for `prefix`. */
 export function storeNames(prefix: string = DEFAULT_STORE_PREFIX): StoreNames {
-  validateStorePrefix(prefix);
+  const { buckets, streams } = subjectSpace(prefix);
   return {
     prefix,
     buckets: {
-      workflows: `${prefix}_workflows`,
-      executions: `${prefix}_executions`,
-      steps: `${prefix}_steps`,
-      index: `${prefix}_index`,
-      triggers: `${prefix}_triggers`,
-      idempotency: `${prefix}_idempotency`,
-      sessions: `${prefix}_sessions`,
+      workflows: buckets.workflows,
+      executions: buckets.executions,
+      steps: buckets.steps,
+      index: buckets.index,
+      triggers: buckets.triggers,
+      idempotency: buckets.idempotency,
+      sessions: buckets.sessions,
     },
-    streams: { logs: `${prefix}_logs`, events: `${prefix}_events` },
+    streams: { logs: streams.logs, events: streams.events },
   };
 }
 
@@ -146,15 +139,15 @@ export const storeKeys = {
 } as const;
 
 /**
- * Log subjects: `<prefix>_logs.<executionId>.<stepId>`. The root token is not `<prefix>` itself
- * so that the logs stream can never overlap the event stream's `stator.*.*.out`.
+ * Log subjects: `<prefix>_logs.<executionId>.<stepId>`, under the logs stream's name. The root
+ * token is not `<prefix>` itself so that the logs stream never overlaps `<prefix>.*.*.out`.
  */
 export const logSubjects = {
-  root: (names: StoreNames) => `${names.prefix}_logs`,
-  all: (names: StoreNames) => `${names.prefix}_logs.>`,
+  root: (names: StoreNames) => names.streams.logs,
+  all: (names: StoreNames) => `${names.streams.logs}.>`,
   step: (names: StoreNames, executionId: string, stepId: string) =>
-    `${names.prefix}_logs.${toToken(executionId)}.${toToken(stepId)}`,
-  of: (names: StoreNames, executionId: string) => `${names.prefix}_logs.${toToken(executionId)}.*`,
+    `${names.streams.logs}.${toToken(executionId)}.${toToken(stepId)}`,
+  of: (names: StoreNames, executionId: string) => `${names.streams.logs}.${toToken(executionId)}.*`,
 } as const;
 
 /**

@@ -17,6 +17,7 @@
  */
 import type { Logger } from 'pino';
 import { UnavailableError } from '../../errors.ts';
+import { sleep as sleepOn, systemClock, type Clock } from '../../clock.ts';
 import type { ExecutionPatch } from '../roles/index.ts';
 import type { Store } from '../types.ts';
 import { RetryQueue, type RetryQueueStatus } from './retry-queue.ts';
@@ -29,7 +30,11 @@ export interface OutboxOptions {
   limit?: number;
   /** How long `close()` waits for waiting writes before dropping them. @default 5000 */
   closeTimeoutMs?: number;
+  /** Times the retries (and reads their age). @default systemClock */
+  clock?: Clock;
+  /** Overrides the clock's reading (tests). */
   now?: () => number;
+  /** Overrides the pause between retries (tests). */
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -45,8 +50,9 @@ const PATCH_FIELDS = ['status', 'startedAt', 'finishedAt', 'error', 'engineId', 
 
 /** Wraps `inner` (see the module comment). */
 export function withOutbox(inner: Store, opts: OutboxOptions): OutboxStore {
-  const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()));
+  const clock = opts.clock ?? systemClock;
+  const now = opts.now ?? (() => clock.now());
+  const sleep = opts.sleep ?? ((ms: number) => sleepOn(clock, ms));
   const queue = new RetryQueue({
     limit: opts.limit ?? 100_000,
     minDelayMs: 100,

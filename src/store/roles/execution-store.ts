@@ -52,9 +52,22 @@ export interface StepRecord {
   retryAt?: string | null;
   /**
    * What a succeeded step handed to later steps (`$STATOR_OUTPUT` or `outputs: json`): a JSON
-   * object of at most 1 MiB. Absent when it wrote none.
+   * object of at most 1 MiB. Absent when it wrote none. A forEach step's is the list of its
+   * instances' outputs (a JSON array, same bound).
    */
   outputs?: Record<string, unknown>;
+  /** A forEach step: the number of items; its instances are the steps `<id>[<n>]`. */
+  items?: number;
+  /** A `workflow` step: the child run it started (absent until it started one). */
+  childExecutionId?: string;
+}
+
+/** The step of another run that started this one as its child (`workflow` steps). */
+export interface ParentLink {
+  executionId: string;
+  stepId: string;
+  /** The attempt of that step that started this run. */
+  attempt?: number;
 }
 
 /** The stored execution record (without steps). */
@@ -70,6 +83,8 @@ export interface ExecutionSummary {
   /** Engine that ran it, and the process (node) it ran on. */
   engineId: string | null;
   node: string | null;
+  /** Set on a child run: the run and step that started it. */
+  parent?: ParentLink;
 }
 
 /** An execution record with the definition it runs and every step's state. */

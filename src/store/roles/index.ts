@@ -16,6 +16,7 @@ export {
   type ExecutionStatus,
   type ExecutionStore,
   type ExecutionSummary,
+  type ParentLink,
   type PruneQuery,
   type StepRecord,
   type StepStatus,

@@ -44,7 +44,7 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
          started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     payloadInsert: db.prepare(
-      'INSERT INTO execution_payloads (execution_id, input, definition) VALUES (?, ?, ?)',
+      'INSERT INTO execution_payloads (execution_id, input, definition, parent) VALUES (?, ?, ?, ?)',
     ),
     exExists: db.prepare('SELECT 1 FROM executions WHERE id = ?').pluck(),
     exGet: db.prepare(`${SELECT_EXECUTIONS} WHERE e.id = ?`),
@@ -54,12 +54,13 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
     ),
     stepInsert: db.prepare(
       `INSERT INTO steps (execution_id, step_id, ordinal, status, attempts, exit_code, started_at,
-         finished_at, lost_attempts, attempt_started_at, retry_at, outputs, error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         finished_at, lost_attempts, attempt_started_at, retry_at, outputs, child_execution_id,
+         items, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     stepUpdate: db.prepare(
       `UPDATE steps SET status = ?, attempts = ?, exit_code = ?, started_at = ?, finished_at = ?,
-         lost_attempts = ?, attempt_started_at = ?, retry_at = ?, outputs = ?, error = ?
+         lost_attempts = ?, attempt_started_at = ?, retry_at = ?, outputs = ?,
+         child_execution_id = ?, items = ?, error = ?
          WHERE execution_id = ? AND step_id = ?`,
     ),
     stepNextOrdinal: db
@@ -106,6 +107,8 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
       s.attemptStartedAt ?? null,
       s.retryAt ?? null,
       s.outputs === undefined ? null : JSON.stringify(s.outputs),
+      s.childExecutionId ?? null,
+      s.items ?? null,
     ] as const;
 
   const readExecution = (row: ExecutionRow): ExecutionRecord => ({
@@ -143,7 +146,12 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
       }
       throw err;
     }
-    q.payloadInsert.run(rec.id, JSON.stringify(rec.input ?? {}), definitionJson(rec.definition));
+    q.payloadInsert.run(
+      rec.id,
+      JSON.stringify(rec.input ?? {}),
+      definitionJson(rec.definition),
+      rec.parent === undefined ? null : JSON.stringify(rec.parent),
+    );
     rec.steps.forEach((s, i) => q.stepInsert.run(rec.id, s.id, i, ...stepArgs(s), s.error ?? null));
   });
 

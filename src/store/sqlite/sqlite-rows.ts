@@ -32,6 +32,8 @@ export interface ExecutionRow {
   workflow_id: string;
   status: ExecutionStatus;
   input: string;
+  /** JSON of the parent link (child runs only). */
+  parent: string | null;
   definition?: string;
   error: string | null;
   engine_id: string | null;
@@ -54,6 +56,8 @@ export interface StepRow {
   attempt_started_at: string | null;
   retry_at: string | null;
   outputs: string | null;
+  child_execution_id: string | null;
+  items: number | null;
 }
 
 /** A row of `logs` without its keys. */
@@ -66,8 +70,8 @@ export interface LogRow {
 }
 
 const SUMMARY_COLUMNS =
-  'e.id, e.workflow_id, e.status, p.input, e.error, e.engine_id, e.node, e.created_at, ' +
-  'e.started_at, e.finished_at';
+  'e.id, e.workflow_id, e.status, p.input, p.parent, e.error, e.engine_id, e.node, ' +
+  'e.created_at, e.started_at, e.finished_at';
 const EXECUTION_FROM = 'FROM executions e JOIN execution_payloads p ON p.execution_id = e.id';
 
 /** Selects execution summaries (table alias `e`); append WHERE / ORDER BY. */
@@ -79,7 +83,7 @@ export const SELECT_EXECUTIONS = `SELECT ${SUMMARY_COLUMNS}, p.definition ${EXEC
 /** Columns of a step, for SELECT lists. */
 export const STEP_COLUMNS =
   'step_id, status, attempts, exit_code, started_at, finished_at, error, lost_attempts, ' +
-  'attempt_started_at, retry_at, outputs';
+  'attempt_started_at, retry_at, outputs, child_execution_id, items';
 
 const ALL_STATUSES: Record<ExecutionStatus, true> = {
   pending: true,
@@ -138,6 +142,7 @@ export function toSummary(r: ExecutionRow): ExecutionSummary {
     error: r.error === null ? null : (JSON.parse(r.error) as WireError),
     engineId: r.engine_id,
     node: r.node,
+    ...(r.parent !== null && { parent: JSON.parse(r.parent) as ExecutionSummary['parent'] }),
   };
 }
 
@@ -157,6 +162,8 @@ export function toStep(r: StepRow): StepRecord {
       retryAt: r.retry_at,
     }),
     ...(r.outputs !== null && { outputs: JSON.parse(r.outputs) as Record<string, unknown> }),
+    ...(r.child_execution_id !== null && { childExecutionId: r.child_execution_id }),
+    ...(r.items !== null && { items: r.items }),
   };
 }
 

@@ -140,6 +140,24 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     description: 'step outputs (JSON text)',
     sql: `ALTER TABLE steps ADD COLUMN outputs TEXT;`,
   },
+  {
+    version: 7,
+    description: 'child runs: parent link of a run, child execution id of a step',
+    sql: `
+      ALTER TABLE execution_payloads ADD COLUMN parent TEXT;
+      ALTER TABLE steps ADD COLUMN child_execution_id TEXT;
+    `,
+  },
+  {
+    version: 8,
+    description: "forEach: a step's item count; a new step's ordinal from an index, not a scan",
+    // A forEach step adds up to 10,000 step records to a run: MAX(ordinal) over the run's rows
+    // made each insert O(steps), the whole fan-out O(n^2) (10,000 instances: ~4 s of scans).
+    sql: `
+      ALTER TABLE steps ADD COLUMN items INTEGER;
+      CREATE INDEX steps_by_ordinal ON steps (execution_id, ordinal);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

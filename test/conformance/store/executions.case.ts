@@ -187,6 +187,51 @@ export function runExecutionStoreConformance(opts: StoreConformanceOptions): voi
       expect(got!.steps[1]).not.toHaveProperty('outputs');
     });
 
+    it("keeps a child run's parent link and a step's child execution id", async () => {
+      const store = await open();
+      const parent = execution('p', ['c']);
+      const link = { executionId: parent.id, stepId: 'c', attempt: 2 };
+      const child = { ...execution('k', ['a']), parent: link };
+      await store.createExecution(parent);
+      await store.createExecution(child);
+      await store.putStep(parent.id, {
+        ...pending('c'),
+        status: 'running',
+        attempts: 1,
+        startedAt: T1,
+        childExecutionId: child.id,
+      });
+      const got = await store.getExecution(parent.id);
+      expect(got!.steps[0]!.childExecutionId).toBe(child.id);
+      expect(got).not.toHaveProperty('parent');
+      expect((await store.getExecution(child.id))!.parent).toEqual(link);
+      const listed = await store.listExecutions({ workflowId: 'k' });
+      expect(listed.items[0]!.parent).toEqual(link);
+    });
+
+    it("keeps a forEach step's item count, list outputs and its instances x[n]", async () => {
+      const store = await open();
+      const ex = execution('w', ['x', 'after']);
+      await store.createExecution(ex);
+      const running = { ...pending('x'), status: 'running' as const, attempts: 1, items: 2 };
+      await store.putStep(ex.id, running);
+      for (const n of [1, 0]) {
+        await store.putStep(ex.id, {
+          ...pending(`x[${n}]`),
+          status: 'succeeded',
+          attempts: 1,
+          outputs: { n },
+        });
+      }
+      const list = [{ n: 0 }, { n: 1 }] as unknown as Record<string, unknown>;
+      await store.putStep(ex.id, { ...running, status: 'succeeded', outputs: list });
+      const got = await store.getExecution(ex.id);
+      expect(got!.steps.map((s) => s.id)).toEqual(['x', 'after', 'x[1]', 'x[0]']);
+      expect(got!.steps[0]).toMatchObject({ items: 2, outputs: [{ n: 0 }, { n: 1 }] });
+      expect(got!.steps[3]).toMatchObject({ status: 'succeeded', outputs: { n: 0 } });
+      expect(got!.steps[1]).not.toHaveProperty('items');
+    });
+
     it('rejects a bad page size or cursor as an invalid argument', async () => {
       const store = await open();
       await expect(store.listExecutions({ limit: 0 })).rejects.toMatchObject({

@@ -132,7 +132,7 @@ describe('cluster: cron triggers', () => {
   it('an inbound fire, received by every process, starts one run', async () => {
     const [a] = await twoNodes();
     const reply = await a.seams.bus.request(
-      `stator.trigger.${TRIGGER}.in`,
+      a.seams.bus.subjects.actorIn('trigger', TRIGGER),
       { type: 'fire' },
       { timeoutMs: 10_000 },
     );

@@ -1,7 +1,7 @@
 /**
  * One cluster-wide event stream, as a user runs it: two `stator serve --nats` processes on one
  * nats-server. `GET /api/events` of n1 shows the runs n2 executes — every event of each run, in
- * the order n2 published them on `stator.execution.<id>.out` (what a plain NATS client sees),
+ * the order n2 published them on `<prefix>.execution.<id>.out` (what a plain NATS client sees),
  * once — and its ids are the stream's sequence, so resuming on n2 from an id n1 handed out
  * returns exactly the rest.
  */
@@ -24,10 +24,9 @@ const nodes: StatorNode[] = [];
 const prefix = uniquePrefix('evs');
 
 beforeAll(async () => {
-  // The event stream captures the fixed subjects `stator.*.*.out`: a private server.
   server = await startNatsServer({ private: true });
-  client = await RawClient.connect(server.url);
-  watch = client.watch('stator.execution.*.out');
+  client = await RawClient.connect(server.url, 'raw-test-client', prefix);
+  watch = client.watch(client.subject('execution', '*', 'out'));
   await client.flush();
   const started = await Promise.allSettled(
     ['n1', 'n2'].map((name) =>

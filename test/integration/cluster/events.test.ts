@@ -4,7 +4,7 @@
  * show the runs node B executes — every event, in order, once — numbered by the JetStream event
  * stream, so the numbers are one sequence for the cluster: a client resumes from the middle on
  * either node and gets exactly the rest. Compared with what a plain NATS client receives on
- * `stator.execution.*.out` and with the stream itself. A waiter on the node that ran a run
+ * `<prefix>.execution.*.out` and with the stream itself. A waiter on the node that ran a run
  * wakes after that node's subscribers saw its end; metrics count each run once, where it ran.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,10 +45,9 @@ let seen: SseRead;
 const runIds: string[] = [];
 
 beforeAll(async () => {
-  // The event stream captures the fixed subjects `stator.*.*.out`: a private server.
   server = await startNatsServer({ private: true });
-  raw = await RawClient.connect(server.url);
-  watch = raw.watch('stator.execution.*.out');
+  raw = await RawClient.connect(server.url, 'raw-test-client', prefix);
+  watch = raw.watch(raw.subject('execution', '*', 'out'));
   // A has one slot, B eight: most runs of a burst execute on B.
   a = await startClusterNode(server.url, prefix, 'node-a', { engines: 1, slotsPerEngine: 1 });
   // B keeps 8 recent events only: its resumes read the stream.

@@ -8,6 +8,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { subjectSpace } from '../../../src/bus/index.ts';
 import { createStator, type Stator, type StatorOptions } from '../../../src/index.ts';
 import { connectCluster, type ClusterSeams } from '../../../src/runtime/cluster.ts';
 import { createJetStreamStore, storeNames } from '../../../src/store/index.ts';
@@ -80,8 +81,6 @@ function freshPrefix(): string {
 }
 
 beforeAll(async () => {
-  // The work and event streams capture fixed subjects (`stator.work.*`, `stator.*.*.out`):
-  // a server shared with other test files would refuse this file's streams.
   server = await startNatsServer({ private: true });
   nc = await connect({ servers: server.url, name: 'jetstream-stator-test' });
 }, 30_000);
@@ -128,7 +127,7 @@ describe('cluster: a Stator on JetStream', () => {
     const jsm = await jetstreamManager(nc);
     const events = storeNames(prefix).streams.events;
     const last = await jsm.streams.getMessage(events, {
-      last_by_subj: `stator.execution.${executionId}.out`,
+      last_by_subj: subjectSpace(prefix).actorOut('execution', executionId),
     });
     expect(last?.json<{ type: string }>()).toMatchObject({
       type: 'execution.completed',

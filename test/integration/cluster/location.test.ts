@@ -1,6 +1,6 @@
 /**
  * Location transparency: two `stator serve --nats` processes on one NATS server, and a user who
- * talks to n1 only (HTTP and `stator.api.*`, whose queue group may pick either node) about actors
+ * talks to n1 only (HTTP and `<prefix>.api.*`, whose queue group may pick either node) about actors
  * that live on n2: a session's get, logs, input and stop; n2's engines; cancels of many distinct
  * runs in parallel through both nodes, each answered `ok` once. A third node killed with SIGKILL
  * leaves commands for its actors answered `unavailable` at once, never a hang or `not_found`.
@@ -38,9 +38,8 @@ const extra: StatorNode[] = [];
 const prefix = uniquePrefix('loc');
 
 beforeAll(async () => {
-  // API subjects have a fixed root: other test files must not share this server.
   server = await startNatsServer({ private: true });
-  client = await RawClient.connect(server.url);
+  client = await RawClient.connect(server.url, 'raw-test-client', prefix);
   const started = await Promise.allSettled(
     ['n1', 'n2'].map((name) =>
       startStatorNode({ natsUrl: server.url, prefix, name, workflowsDir: WORKFLOWS_DIR }),
@@ -108,7 +107,7 @@ describe('cluster: any node answers for every actor', () => {
     'cancels 50 distinct runs in parallel through both nodes, each once and ok',
     SLOW,
     async () => {
-      const watch: EventWatch = client.watch('stator.execution.*.out');
+      const watch: EventWatch = client.watch(client.subject('execution', '*', 'out'));
       try {
         await client.flush();
         await client.call('workflow.register', {
@@ -285,10 +284,10 @@ describe('cluster: any node answers for every actor', () => {
           data: { id: 'n2-e1', status: 'paused' },
         });
       }
-      // Only n2 subscribes `stator.engine.n2-e1.in`: never a `not_found` from n1.
+      // Only n2 subscribes `<prefix>.engine.n2-e1.in`: never a `not_found` from n1.
       for (let i = 0; i < 6; i++) {
         expect(
-          await client.request('stator.engine.n2-e1.in', { type: 'health.check' }),
+          await client.request(client.subject('engine', 'n2-e1', 'in'), { type: 'health.check' }),
         ).toMatchObject({ ok: true, data: { id: 'n2-e1', status: 'paused' } });
       }
       expect(await client.api('engine.resume', { id: 'n2-e1' })).toMatchObject({
@@ -337,10 +336,12 @@ describe('cluster: any node answers for every actor', () => {
       // Once the server has dropped n3's subscriptions (its socket closed), at once.
       await waitFor(
         () =>
-          client.request('stator.engine.n3-e1.in', { type: 'health.check' }, 1000).then(
-            () => false,
-            (err: Error) => /no responders|503/i.test(err.message),
-          ),
+          client
+            .request(client.subject('engine', 'n3-e1', 'in'), { type: 'health.check' }, 1000)
+            .then(
+              () => false,
+              (err: Error) => /no responders|503/i.test(err.message),
+            ),
         { timeoutMs: 10_000, intervalMs: 100, message: "the server dropped n3's subscriptions" },
       );
       for (const [method, suffix, body] of [

@@ -54,6 +54,7 @@ afterAll(async () => {
 });
 
 async function startNode(prefix: string, name: string): Promise<StatorNode> {
+  client.prefix = prefix;
   const node = await startStatorNode({ natsUrl: server.url, prefix, name, workflowsDir: DIR });
   nodes.push(node);
   return node;

@@ -41,7 +41,7 @@ const prefix = uniquePrefix('nt');
 beforeAll(async () => {
   // Trigger subjects are not prefixed: no other test file may share this server.
   server = await startNatsServer({ private: true });
-  client = await RawClient.connect(server.url);
+  client = await RawClient.connect(server.url, 'raw-test-client', prefix);
   node = await startStatorNode({ natsUrl: server.url, prefix, name: 'nt1', workflowsDir: DIR });
 }, 120_000);
 
@@ -173,7 +173,7 @@ describe('cluster: NATS triggers never drop a message', () => {
     'refuses messages that are not JSON objects or fail the inputs: answered, counted, reported',
     SLOW,
     async () => {
-      const watch = client.watch('stator.trigger.strict-nats-0.out');
+      const watch = client.watch(client.subject('trigger', 'strict-nats-0', 'out'));
       await client.flush();
       try {
         // Requests get the structured error; publishes are counted the same way.

@@ -1,6 +1,6 @@
 /**
  * Two `stator serve --nats` processes sharing one NATS server and one JetStream prefix: a burst
- * of executions requested over `stator.api.workflow.execute` is shared by both nodes, each run
+ * of executions requested over `<prefix>.api.workflow.execute` is shared by both nodes, each run
  * exactly once; when one node is stopped (SIGTERM) half-way, the other finishes the rest and
  * no run is lost or run twice to completion; a draining node leaves the API to the other; runs
  * held by either node are cancelled through the API or their inbound subject, once, and stop.
@@ -26,15 +26,17 @@ interface Summary {
 }
 
 let server: NatsServer;
+/** The connection; `client` is it, talking to the current pair's prefix. */
+let base: RawClient;
 let client: RawClient;
 let watch: EventWatch | undefined;
 let nodes: StatorNode[] = [];
 const prefixes: string[] = [];
 
 beforeAll(async () => {
-  // API, work and event subjects have a fixed root: other test files must not share this server.
   server = await startNatsServer({ private: true });
-  client = await RawClient.connect(server.url);
+  base = await RawClient.connect(server.url);
+  client = base;
 }, 30_000);
 
 afterEach(async () => {
@@ -46,7 +48,7 @@ afterEach(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await client?.close();
+  await base?.close();
   await server?.stop();
 });
 
@@ -54,6 +56,7 @@ afterAll(async () => {
 async function startPair(slots?: number): Promise<[StatorNode, StatorNode]> {
   const prefix = uniquePrefix('c');
   prefixes.push(prefix);
+  client = base.withPrefix(prefix);
   const started = await Promise.allSettled(
     ['n1', 'n2'].map((name) =>
       startStatorNode({ natsUrl: server.url, prefix, name, workflowsDir: WORKFLOWS_DIR, slots }),
@@ -125,7 +128,7 @@ function counts(type: string, ids: string[]): number[] {
 describe('cluster: two serve processes on one NATS', () => {
   it('share a burst of 200 executions, each run exactly once', SLOW, async () => {
     await startPair();
-    watch = client.watch('stator.execution.*.out');
+    watch = client.watch(client.subject('execution', '*', 'out'));
     await client.flush();
     expect(await client.api('workflow.register', QUICK_WORKFLOW)).toMatchObject({ ok: true });
 
@@ -156,7 +159,7 @@ describe('cluster: two serve processes on one NATS', () => {
       // 2 engines x 4 slots per node and 0.5 s steps: the burst lasts several seconds, so the
       // stop comes when most of it is still queued.
       const [n1] = await startPair(4);
-      watch = client.watch('stator.execution.*.out');
+      watch = client.watch(client.subject('execution', '*', 'out'));
       await client.flush();
       // Loaded by both nodes from the --workflows directory.
       expect(await client.api('workflow.get', { id: SLEEPER_ID })).toMatchObject({ ok: true });
@@ -194,7 +197,7 @@ describe('cluster: two serve processes on one NATS', () => {
 
   it('a node that is draining leaves the API to the other one', SLOW, async () => {
     const [n1] = await startPair();
-    watch = client.watch('stator.execution.*.out');
+    watch = client.watch(client.subject('execution', '*', 'out'));
     await client.flush();
     await client.call('workflow.register', { id: 'long', steps: [{ id: 'nap', run: 'sleep 4' }] });
     await client.call('workflow.register', QUICK_WORKFLOW);
@@ -239,7 +242,7 @@ describe('cluster: two serve processes on one NATS', () => {
     SLOW,
     async () => {
       await startPair();
-      watch = client.watch('stator.execution.*.out');
+      watch = client.watch(client.subject('execution', '*', 'out'));
       await client.flush();
       await client.call('workflow.register', {
         id: 'endless',
@@ -268,7 +271,8 @@ describe('cluster: two serve processes on one NATS', () => {
           ok: true,
           data: { status: 'cancelled' },
         });
-      for (const id of byInbound) client.publish(`stator.execution.${id}.in`, '{"type":"cancel"}');
+      for (const id of byInbound)
+        client.publish(client.subject('execution', id, 'in'), '{"type":"cancel"}');
 
       await waitFor(() => ids.every((id) => watch!.typesOf(id).includes('execution.cancelled')), {
         timeoutMs: 30_000,

@@ -27,7 +27,6 @@ const prefix = uniquePrefix('jsr');
 const all: StampedEvent[] = [];
 
 beforeAll(async () => {
-  // The event stream captures the fixed subjects `stator.*.*.out`: a private server.
   server = await startNatsServer({ private: true });
   seams = await connectCluster({ url: server.url, name: 'jsr-1', prefix, logger });
   stator = await createStator({

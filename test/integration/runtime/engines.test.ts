@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { actorIn, actorWildcard } from '../../../src/bus/subjects.ts';
+import { subjectSpace } from '../../../src/bus/subjects.ts';
 import type { EngineEvent, ExecutionRecord, StampedEvent } from '../../../src/index.ts';
 import { rejection, waitFor } from '../../helpers/poll.ts';
 import { ms } from '../../helpers/stator.ts';
 import { useStator } from '../../helpers/use-stator.ts';
+
+/** Names of the default deployment (prefix `stator`), which these tests run as. */
+const { actorIn, actorWildcard } = subjectSpace();
 
 const SLOW = 60_000;
 const QUICK_WORKFLOW = { id: 'quick', steps: [{ id: 'only', run: 'echo "$STATOR_EXECUTION_ID"' }] };

@@ -1,13 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { actorWildcard } from '../../../src/bus/subjects.ts';
+import { subjectSpace } from '../../../src/bus/subjects.ts';
 import type { StampedEvent } from '../../../src/events.ts';
 import { waitGone } from '../../fixtures/exec/process-tracker.ts';
 import { killGroup, startChildServer } from '../../helpers/child-server.ts';
 import { readPid } from '../../helpers/stator.ts';
 import { waitFor } from '../../helpers/poll.ts';
 import { useStator } from '../../helpers/use-stator.ts';
+
+/** Names of the default deployment (prefix `stator`), which these tests run as. */
+const { actorWildcard } = subjectSpace();
 
 const SERVE_ONCE = join(import.meta.dirname, '..', '..', 'fixtures', 'runtime', 'serve-once.ts');
 const SLOW = 90_000;

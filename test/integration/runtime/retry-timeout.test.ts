@@ -1,10 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { actorIn } from '../../../src/bus/subjects.ts';
+import { subjectSpace } from '../../../src/bus/subjects.ts';
 import { waitGone } from '../../fixtures/exec/process-tracker.ts';
 import { FAIL_UNTIL, PROCESS_TREE_SCRIPT } from '../../fixtures/runtime/workflows.ts';
 import { indexOfEvent, ms, readPid } from '../../helpers/stator.ts';
 import { useStator } from '../../helpers/use-stator.ts';
+
+/** Names of the default deployment (prefix `stator`), which these tests run as. */
+const { actorIn } = subjectSpace();
 
 const SLOW = 30_000;
 

@@ -1,12 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryBus, type Bus } from '../../../src/bus/index.ts';
-import { actorIn, actorOut, apiSubject } from '../../../src/bus/subjects.ts';
+import { createMemoryBus, subjectSpace, type Bus } from '../../../src/bus/index.ts';
 import { createHttpApp } from '../../../src/http/index.ts';
 import type { StampedEvent } from '../../../src/events.ts';
 import type { SessionView } from '../../../src/sessions/index.ts';
 import { waitFor } from '../../helpers/poll.ts';
 import { startStator, type TestStator } from '../../helpers/stator.ts';
+
+/** Names of the default deployment (prefix `stator`), which these tests run as. */
+const { actorIn, actorOut, apiSubject } = subjectSpace();
 
 const REPL = [
   'sh',

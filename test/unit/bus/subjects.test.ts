@@ -2,28 +2,33 @@ import { describe, expect, it } from 'vitest';
 import {
   ACTOR_KINDS,
   INBOX_ROOT,
-  SUBJECT_ROOT,
   actorAddress,
-  actorIn,
-  actorOut,
-  actorWildcard,
-  apiSubject,
-  apiWildcard,
   inboxSubject,
   isValidPattern,
   isValidSubject,
   isValidToken,
   isWildcardPattern,
-  parseActorSubject,
-  parseApiSubject,
   subjectMatches,
+  subjectSpace,
   tokensMatch,
   validatePattern,
   validateSubject,
   validateToken,
-  workSubject,
-} from '../../../src/bus/subjects.ts';
+} from '../../../src/bus/index.ts';
 import { InvalidArgumentError } from '../../../src/errors.ts';
+
+// The default deployment's names: exactly those of releases before `--nats-prefix` named subjects.
+const {
+  prefix,
+  actorIn,
+  actorOut,
+  actorWildcard,
+  apiSubject,
+  apiWildcard,
+  parseActorSubject,
+  parseApiSubject,
+  workSubject,
+} = subjectSpace();
 
 describe('subject tokens', () => {
   it('accepts plain tokens and rejects empty, dotted, spaced and wildcard ones', () => {
@@ -50,7 +55,7 @@ describe('subject tokens', () => {
 
 describe('subject builders', () => {
   it('builds actor addresses and in/out subjects', () => {
-    expect(SUBJECT_ROOT).toBe('stator');
+    expect(prefix).toBe('stator');
     expect(actorAddress('engine', 'e1')).toBe('engine.e1');
     expect(actorIn('session', 's1')).toBe('stator.session.s1.in');
     expect(actorOut('execution', 'x1')).toBe('stator.execution.x1.out');

@@ -13,12 +13,15 @@ import { createStator } from '../../../src/index.ts';
 import { Hono } from 'hono';
 import { createHttpApp, errorResponse } from '../../../src/http/index.ts';
 import { startBusApi } from '../../../src/api/index.ts';
-import { apiSubject, createMemoryBus } from '../../../src/bus/index.ts';
+import { createMemoryBus, subjectSpace } from '../../../src/bus/index.ts';
 import { NotFoundError, RateLimitedError, ShuttingDownError } from '../../../src/errors.ts';
 import { createMemoryStore } from '../../../src/store/index.ts';
 import type { Stator } from '../../../src/runtime/index.ts';
 import { waitFor } from '../../helpers/poll.ts';
 import { isGone, waitGone } from '../../fixtures/exec/process-tracker.ts';
+
+/** Names of the default deployment (prefix `stator`), which these tests run as. */
+const { apiSubject } = subjectSpace();
 
 interface ErrorBody {
   error: {

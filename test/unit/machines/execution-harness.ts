@@ -23,6 +23,7 @@ import type { ExecutionEvent } from '../../../src/events.ts';
 import type { StepDefinition, WorkflowDefinition } from '../../../src/workflow/types.ts';
 import { passTurn } from '../../../src/runtime/pass-turn.ts';
 import { createConditionActor } from '../../../src/runtime/condition-actor.ts';
+import { createForEachActor } from '../../../src/runtime/for-each-actor.ts';
 
 /** One call of the stub runAttempt. */
 export interface Call {
@@ -96,6 +97,13 @@ function conditions(inputs: Record<string, unknown>) {
   });
 }
 
+/** The real `expandItems` actor over a run with `inputs` (no env). */
+function forEach(inputs: Record<string, unknown>) {
+  return createForEachActor({
+    executions: () => ({ definition: { id: 'wf', env: {}, concurrency: 16, steps: [] }, inputs }),
+  });
+}
+
 /** Stops every run started so far (call it from `afterEach`). */
 export function stopRuns(): void {
   for (const a of running.splice(0)) a.stop();
@@ -116,7 +124,11 @@ export function startRun(
   const machine = executionMachine.provide({
     actors: {
       step: stepMachine.provide({
-        actors: { runAttempt: stub.logic, checkCondition: conditions(opts.inputs ?? {}) },
+        actors: {
+          runAttempt: stub.logic,
+          checkCondition: conditions(opts.inputs ?? {}),
+          expandItems: forEach(opts.inputs ?? {}),
+        },
         actions: { passTurn },
       }),
     },

@@ -48,6 +48,7 @@ function pathName(path: { steps: { event: EventObject }[]; state: { value: unkno
     if (e.type.startsWith('xstate.done.actor.')) {
       const out = e.output;
       if (typeof out === 'boolean') return `condition(${out})`;
+      if (Array.isArray(out)) return `list(${out.length})`;
       if (!out) return `done ${e.type.slice('xstate.done.actor.'.length)}`;
       return `done(${out.ok ? 'ok' : out.lost ? 'lost' : out.nonRetryable ? 'fatal' : 'fail'})`;
     }
@@ -69,21 +70,24 @@ const RETRY_DELAY = 'xstate.after.retryDelay.step.retrying';
 const BACKOFF_DELAY = 'xstate.after.retryDelay.step.backingOff';
 const CONDITION_DONE = 'xstate.done.actor.0.step.checking';
 const CONDITION_ERROR = 'xstate.error.actor.0.step.checking';
+const EXPAND_DONE = 'xstate.done.actor.0.step.expanding';
+const EXPAND_ERROR = 'xstate.error.actor.0.step.expanding';
 
 /**
  * A step that has used `attemptsUsed` of its 2 attempts, the last lost with its process when
  * `interrupted` (`lostAttempts` of them lost so far), or `resumed` mid-attempt or mid-backoff.
  */
-type StepCase = { kind: 'exec' | 'noop'; if?: string } & Pick<
+type StepCase = { kind: 'exec' | 'noop'; if?: string; forEach?: string } & Pick<
   StepInput,
   'attemptsUsed' | 'interrupted' | 'lostAttempts' | 'resumed'
 >;
 
-function stepInput({ kind, if: condition, ...resumed }: StepCase): StepInput {
+function stepInput({ kind, if: condition, forEach, ...resumed }: StepCase): StepInput {
   const step = {
     id: 'build',
     kind,
     ...(condition !== undefined && { if: condition }),
+    ...(forEach !== undefined && { forEach, concurrency: 4 }),
     ...(kind === 'exec' && { exec: ['make'] }),
     needs: [],
     env: {},
@@ -110,6 +114,8 @@ const stepEvents = [
   { type: CONDITION_DONE, output: true },
   { type: CONDITION_DONE, output: false },
   { type: CONDITION_ERROR, error: new Error('no such key') },
+  { type: EXPAND_DONE, output: ['a', 'b'] },
+  { type: EXPAND_ERROR, error: new Error('forEach: yielded number, not a list') },
 ] as unknown as StepMachineEvent[];
 
 type StepSnapshot = SnapshotFrom<typeof stepMachine>;
@@ -127,11 +133,17 @@ function realTask(input: StepInput) {
   );
   const leaveChecking = (what: string) =>
     until(() => step.getSnapshot().value !== 'checking', what);
+  const lists: { resolve(items: unknown[]): void; reject(e: unknown): void }[] = [];
+  const expandItems = fromPromise<unknown[], ConditionInput>(
+    () => new Promise((resolve, reject) => lists.push({ resolve, reject })),
+  );
+  const leaveExpanding = (what: string) =>
+    until(() => step.getSnapshot().value !== 'expanding', what);
   // The runtime's passTurn sends `turn.passed` on a later turn; here the path sends it.
   const parent = setup({
     actors: {
       step: stepMachine.provide({
-        actors: { runAttempt, checkCondition },
+        actors: { runAttempt, checkCondition, expandItems },
         actions: { passTurn: () => {} },
       }),
     },
@@ -174,6 +186,14 @@ function realTask(input: StepInput) {
         conditions.at(-1)!.reject(event.error);
         await leaveChecking('condition error handled');
       },
+      [EXPAND_DONE]: async ({ event }: { event: ModelEvent }) => {
+        lists.at(-1)!.resolve(event.output as unknown as unknown[]);
+        await leaveExpanding('list handled');
+      },
+      [EXPAND_ERROR]: async ({ event }: { event: ModelEvent }) => {
+        lists.at(-1)!.reject(event.error);
+        await leaveExpanding('list error handled');
+      },
     },
   };
 }
@@ -207,6 +227,14 @@ describe('step model', () => {
     // A step with an `if`: the condition is evaluated first (true, false or an error).
     ['conditional exec', { kind: 'exec', if: 'inputs.go' }],
     ['conditional noop', { kind: 'noop', if: 'inputs.go' }],
+    // A forEach step makes its list (the execution runs the instances), after its condition,
+    // and again when resumed after a restart.
+    ['forEach', { kind: 'exec', forEach: 'inputs.xs' }],
+    ['conditional forEach', { kind: 'exec', forEach: 'inputs.xs', if: 'inputs.go' }],
+    [
+      'resumed forEach',
+      { kind: 'exec', forEach: 'inputs.xs', resumed: { state: 'running', elapsedMs: 400 } },
+    ],
     // Resumed after the process running attempt 1 (of 2) was lost; and after attempt 2 was.
     ['interrupted exec', { kind: 'exec', attemptsUsed: 1, interrupted: true, lostAttempts: 1 }],
     ['interrupted noop', { kind: 'noop', attemptsUsed: 1, interrupted: true, lostAttempts: 1 }],
@@ -240,6 +268,8 @@ describe('step model', () => {
       'backingOff',
       'cancelled',
       'checking',
+      'expanded',
+      'expanding',
       'failed',
       'interrupted',
       'passing',

@@ -7,6 +7,7 @@ import {
   parseStepProcessKey,
   sweepHeldSteps,
 } from '../../../src/runtime/held-steps.ts';
+import { systemClock } from '../../../src/clock.ts';
 import { waitFor } from '../../helpers/poll.ts';
 import { hostFixture, type HostFixture } from '../host/host-fixture.ts';
 
@@ -89,7 +90,13 @@ describe('sweepHeldSteps', () => {
       (await host.list()).some((p) => p.key.includes('ex_done') && p.state === 'exited'),
     );
 
-    const swept = await sweepHeldSteps({ host, store, logger, killGraceMs: 200 });
+    const swept = await sweepHeldSteps({
+      host,
+      store,
+      logger,
+      clock: systemClock,
+      killGraceMs: 200,
+    });
     expect(swept).toEqual({ released: 1, cancelled: 1 });
 
     const alive = (pid: number | null) => {

@@ -4,6 +4,7 @@
  * (trigger-names.ts), and the `nats: {subject, queue?, stream?}` declaration.
  */
 import { describe, expect, it } from 'vitest';
+import { subjectSpace } from '../../../src/bus/index.ts';
 import { answerOf } from '../../../src/triggers/nats-stream-consumer.ts';
 import { decodeTriggerMessage, replyOf } from '../../../src/triggers/trigger-message.ts';
 import {
@@ -104,7 +105,8 @@ describe('answerOf (stream messages)', () => {
 
 describe('trigger names', () => {
   it('builds the queue group, durable consumer and idempotency key in one place', () => {
-    expect(defaultTriggerQueue('orders')).toBe('stator-trigger-orders');
+    expect(defaultTriggerQueue(subjectSpace(), 'orders')).toBe('stator-trigger-orders');
+    expect(defaultTriggerQueue(subjectSpace('acme'), 'orders')).toBe('acme-trigger-orders');
     expect(streamConsumerName('prod', 'orders-nats-0')).toBe('prod_trigger_orders-nats-0');
     expect(streamMessageKey('ORDERS', 1700000000000, 42)).toBe(
       'nats-stream:ORDERS:1700000000000:42',

@@ -179,13 +179,16 @@ describe('workflow schema: rejections', () => {
     const unknownKind = issuesOf(wf([{ id: 'x', docker: 'alpine' }]));
     expect(unknownKind).toEqual(
       expect.arrayContaining([
-        { path: 'steps[0]', message: "step 'x' must have exactly one of exec, run, sleep, noop" },
+        {
+          path: 'steps[0]',
+          message: "step 'x' must have exactly one of exec, run, sleep, noop, http, nats, workflow",
+        },
         { path: 'steps[0].docker', message: 'unknown field' },
       ]),
     );
     const two = issuesOf(wf([{ id: 'y', exec: ['a'], run: 'b' }]));
     expect(two[0]?.message).toBe(
-      "step 'y' must have exactly one of exec, run, sleep, noop (got exec, run)",
+      "step 'y' must have exactly one of exec, run, sleep, noop, http, nats, workflow (got exec, run)",
     );
     const none = issuesOf(wf([{ id: 'z' }]));
     expect(none[0]?.message).toMatch(/step 'z' must have exactly one of/);

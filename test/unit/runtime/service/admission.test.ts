@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Admission, QUEUE_FULL_RETRY_AFTER_MS } from '../../../../src/runtime/service/admission.ts';
 import { executeScope } from '../../../../src/runtime/service/execute-idempotency.ts';
-import { MemoryWorkQueue, type WorkLease } from '../../../../src/runtime/work-queue.ts';
+import { MemoryWorkQueue, type WorkLease } from '../../../../src/runtime/work-queue/index.ts';
 import { QueueFullError, httpStatus } from '../../../../src/errors.ts';
 
 function refusal(fn: () => unknown): QueueFullError {

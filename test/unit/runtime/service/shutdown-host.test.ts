@@ -9,6 +9,7 @@ import type { HostClient } from '../../../../src/host/index.ts';
 import type { ProcessResult } from '../../../../src/exec/index.ts';
 import { Shutdown, type Engine } from '../../../../src/runtime/service/index.ts';
 import type { ShutdownContext } from '../../../../src/runtime/service/index.ts';
+import { systemClock } from '../../../../src/clock.ts';
 import { waitFor } from '../../../helpers/poll.ts';
 import { isGone, waitGone } from '../../../fixtures/exec/process-tracker.ts';
 import { hostFixture, type HostFixture } from '../../host/host-fixture.ts';
@@ -50,7 +51,7 @@ function context(host: HostClient, controller: AbortController): ShutdownContext
       emitExecution: () => undefined,
     },
     monitor: { stop: () => undefined },
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     release: async () => undefined,
     logger: pino({ level: 'silent' }),
   };

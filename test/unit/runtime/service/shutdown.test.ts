@@ -72,7 +72,7 @@ function fakes(options: { host: boolean; graceMs?: number; running?: RunningStep
       },
     },
     monitor: { stop: step('monitor') },
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     release: later('release'),
     logger: pino({ level: 'silent' }),
   };

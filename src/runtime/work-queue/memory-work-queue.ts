@@ -1,63 +1,9 @@
 /**
- * The work queue seam: execution requests waiting for an engine slot. A queue delivers items
- * to one consumer (the dispatcher) only while the consumer reports capacity, and each item
- * comes with a lease: `done()` once the run has finished (its final record is stored),
- * `release()` to hand it back (an engine refused it, or the process is shutting down).
- * In process: a bounded FIFO that also counts its items per workflow (admission control,
- * execution-service.ts). Cluster mode: a JetStream work-queue stream (jetstream-work-queue.ts).
+ * The in-process work queue (embedded mode): a bounded FIFO the dispatcher consumes.
  * @module
  */
-import { QueueFullError } from '../errors.ts';
-
-/** One queued execution request. */
-export interface WorkItem {
-  executionId: string;
-  /** The run's workflow: queues that can count per workflow do (`sizeOf`). */
-  workflowId?: string;
-}
-
-/** The right to run one item; settle it exactly once. */
-export interface WorkLease {
-  /** The run finished: never deliver the item again. */
-  done(): void;
-  /** Give the item back to the queue for anyone to take. */
-  release(): void;
-  /** Still working on it (extends the lease where leases expire). */
-  touch(): void;
-}
-
-/** Who consumes the queue. */
-export interface WorkConsumer {
-  /** How many more items it can take right now. */
-  capacity(): number;
-  /** Receives one item; it must settle the lease. */
-  take(item: WorkItem, lease: WorkLease): void;
-}
-
-/** The work queue interface. */
-export interface WorkQueue {
-  readonly kind: string;
-  /**
-   * Adds an item; rejects when full (`queue_full` in process) unless `overLimit` (a run accepted
-   * before a restart, queued again: the bound is for new runs).
-   */
-  push(item: WorkItem, opts?: { overLimit?: boolean }): Promise<void>;
-  /** Starts delivering to `consumer`. */
-  start(consumer: WorkConsumer): void;
-  /** The consumer's capacity may have grown: deliver more. */
-  poke(): void;
-  /** Removes a locally queued item if the queue can; true when removed. */
-  remove(executionId: string): boolean;
-  /** Items waiting (as far as this process can tell). */
-  size(): number;
-  /**
-   * Items of one workflow waiting, in O(1); absent where the queue cannot tell (a cluster queue
-   * shared by every process).
-   */
-  sizeOf?(workflowId: string): number;
-  /** Stops delivering; items not taken stay queued (cluster) or are dropped (memory). */
-  close(): Promise<void>;
-}
+import { QueueFullError } from '../../errors.ts';
+import type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './types.ts';
 
 const NO_LEASE: WorkLease = { done() {}, release() {}, touch() {} };
 
@@ -70,6 +16,7 @@ const FULL_RETRY_AFTER_MS = 1000;
  */
 export class MemoryWorkQueue implements WorkQueue {
   readonly kind = 'memory';
+  readonly shared = false;
   #items: (WorkItem | undefined)[] = [];
   #head = 0;
   #size = 0;

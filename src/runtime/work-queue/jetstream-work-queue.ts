@@ -1,5 +1,5 @@
 /**
- * The cluster work queue: a JetStream work-queue stream on `stator.work.<pool>` with one
+ * The cluster work queue: a JetStream work-queue stream on `<prefix>.work.<pool>` with one
  * durable pull consumer shared by every process. A process fetches only as many requests as
  * its engines have free slots, acks a request once the run's final record is stored, touches
  * it (`working`) while the run goes on, and naks it on shutdown so another process takes it
@@ -21,29 +21,35 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { workSubject } from '../bus/subjects.ts';
-import { UnavailableError } from '../errors.ts';
-import type { WorkConsumer, WorkItem, WorkQueue } from './work-queue.ts';
+import { subjectSpace, type SubjectSpace } from '../../bus/index.ts';
+import { UnavailableError } from '../../errors.ts';
+import { sleep, systemClock, type Clock } from '../../clock.ts';
+import type { WorkConsumer, WorkItem, WorkQueue } from './types.ts';
 
 /** Options of the JetStream work queue. */
 export interface JetStreamWorkQueueOptions {
   connection: NatsConnection;
   logger: Logger;
+  /** The deployment's names (subject, stream and consumer). @default subjectSpace('stator') */
+  subjects?: SubjectSpace;
   /** @default "default" */
   pool?: string;
   /** Requests waiting at most; publishing beyond fails. @default 10000 */
   limit?: number;
   /** Redelivery delay of a request whose process went silent. @default 30000 */
   ackWaitMs?: number;
-  /** Stream name; holds only this pool's subject. @default "STATOR_WORK" */
+  /** Stream name; holds only this pool's subject. @default `<prefix>_work` */
   stream?: string;
   /** Copies of the stream (and its consumer) JetStream keeps. @default 1 */
   replicas?: number;
+  /** Times the count's age and the pause after a failed fetch. @default systemClock */
+  clock?: Clock;
 }
 
 const DEFAULT_POOL = 'default';
-const DEFAULT_STREAM = 'STATOR_WORK';
 const FETCH_EXPIRES_MS = 1000;
+/** Pause after a failed fetch before the next. */
+const FETCH_RETRY_MS = 500;
 /** Age past which `size()` asks the consumer for its count again. */
 const COUNT_MAX_AGE_MS = 1000;
 
@@ -52,8 +58,9 @@ export async function createJetStreamWorkQueue(
   opts: JetStreamWorkQueueOptions,
 ): Promise<WorkQueue> {
   const pool = opts.pool ?? DEFAULT_POOL;
-  const streamName = opts.stream ?? DEFAULT_STREAM;
-  const subject = workSubject(pool);
+  const names = opts.subjects ?? subjectSpace();
+  const streamName = opts.stream ?? names.streams.work;
+  const subject = names.workSubject(pool);
   const jsm = await jetstreamManager(opts.connection);
   const config = {
     name: streamName,
@@ -74,7 +81,7 @@ export async function createJetStreamWorkQueue(
   } catch {
     await jsm.streams.add(config);
   }
-  const durable = `stator-${pool}`;
+  const durable = names.durables.work(pool);
   try {
     await jsm.consumers.info(streamName, durable);
   } catch {
@@ -88,11 +95,12 @@ export async function createJetStreamWorkQueue(
   }
   const js = jetstream(opts.connection);
   const consumer = await js.consumers.get(streamName, durable);
-  return new JetStreamWorkQueue(js, consumer, subject, opts.logger);
+  return new JetStreamWorkQueue(js, consumer, subject, opts.logger, opts.clock ?? systemClock);
 }
 
 class JetStreamWorkQueue implements WorkQueue {
   readonly kind = 'jetstream';
+  readonly shared = true;
   #consumer: WorkConsumer | undefined;
   #fetching = false;
   #closed = false;
@@ -106,6 +114,7 @@ class JetStreamWorkQueue implements WorkQueue {
     private readonly source: Consumer,
     private readonly subject: string,
     private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -114,11 +123,7 @@ class JetStreamWorkQueue implements WorkQueue {
    * whose slots are all busy does not fetch).
    */
   size(): number {
-    if (
-      !this.#closed &&
-      !this.#counting &&
-      performance.now() - this.#countedAt > COUNT_MAX_AGE_MS
-    ) {
+    if (!this.#closed && !this.#counting && this.clock.now() - this.#countedAt > COUNT_MAX_AGE_MS) {
       this.#counting = true;
       this.source
         .info(false)
@@ -131,7 +136,7 @@ class JetStreamWorkQueue implements WorkQueue {
 
   #counted(pending: number): void {
     this.#pending = pending;
-    this.#countedAt = performance.now();
+    this.#countedAt = this.clock.now();
   }
 
   async push(item: WorkItem): Promise<void> {
@@ -183,7 +188,7 @@ class JetStreamWorkQueue implements WorkQueue {
       } catch (err) {
         if (this.#closed) return;
         this.logger.warn({ err }, 'fetching work failed; retrying');
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(this.clock, FETCH_RETRY_MS, { unref: false });
       }
       if (got === 0 && this.#closed) return;
     }

@@ -1,0 +1,9 @@
+/**
+ * The work queue module: the `WorkQueue` seam and its two implementations (in process for
+ * embedded mode, JetStream for cluster mode).
+ * @module
+ */
+export type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './types.ts';
+export { MemoryWorkQueue } from './memory-work-queue.ts';
+export { createJetStreamWorkQueue } from './jetstream-work-queue.ts';
+export type { JetStreamWorkQueueOptions } from './jetstream-work-queue.ts';
