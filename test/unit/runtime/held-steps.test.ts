@@ -57,6 +57,23 @@ describe('step process keys', () => {
     const done = { ...running, status: 'succeeded' as const };
     expect(attemptIsOver(record('ex', 'running', done), key)).toBe(true);
   });
+
+  it('keeps a forEach instance spawned before its first record was stored, as a pending step', () => {
+    // The host had the process of x[3] before the instance's step.started reached the store.
+    const key = { executionId: 'ex', stepId: 'x[3]', attempt: 1 };
+    const fanning = { ...pendingStep('x'), status: 'running' as const, attempts: 1, items: 5 };
+    expect(attemptIsOver(record('ex', 'running', fanning), key)).toBe(false);
+    // Not yet recorded running either: x's list is made again on resume.
+    expect(attemptIsOver(record('ex', 'running', pendingStep('x')), key)).toBe(false);
+    // Once x is settled (or the run is final), nobody re-attaches to it.
+    for (const status of ['succeeded', 'failed', 'cancelled', 'skipped'] as const) {
+      expect(attemptIsOver(record('ex', 'running', { ...fanning, status }), key)).toBe(true);
+    }
+    expect(attemptIsOver(record('ex', 'failed', fanning), key)).toBe(true);
+    // An id that is no instance of a recorded step is over, as before.
+    expect(attemptIsOver(record('ex', 'running', fanning), { ...key, stepId: 'y[3]' })).toBe(true);
+    expect(attemptIsOver(record('ex', 'running', fanning), { ...key, stepId: 'x' })).toBe(false);
+  });
 });
 
 describe('sweepHeldSteps', () => {
@@ -112,5 +129,56 @@ describe('sweepHeldSteps', () => {
     const keys = (await host.list()).map((p) => p.key);
     expect(keys).toContain(stepProcessKey('ex_due', 's', 1));
     expect(keys).not.toContain(stepProcessKey('ex_done', 's', 1));
+  });
+
+  it('leaves held forEach instances alone while their step fans out, even with no record yet', async () => {
+    // A kill -9 between the host's spawn of x[n] and the store's write of its step.started: the
+    // run resumes x and starts x[n] at attempt 1 under the same key. Released (or cancelled)
+    // here, that spawn would start a second copy of an instance that had already run.
+    fx = hostFixture();
+    const host = await fx.connect();
+    const store = createMemoryStore();
+    const fanning = { ...pendingStep('x'), status: 'running' as const, attempts: 1, items: 3 };
+    await store.createExecution(record('ex_fan', 'running', fanning));
+    await store.createExecution(
+      record('ex_fanned', 'running', { ...fanning, status: 'succeeded' as const }),
+    );
+    const spawn = (executionId: string, stepId: string, argv: string[]) =>
+      host.spawn({
+        key: stepProcessKey(executionId, stepId, 1),
+        argv,
+        cwd: process.cwd(),
+        env: { PATH: process.env.PATH ?? '' },
+        stdin: 'ignore',
+        killGraceMs: 200,
+        maxLineLength: 8192,
+        spoolBytes: 65536,
+        exitDrainMs: 50,
+      });
+    await spawn('ex_fan', 'x[0]', ['true']);
+    const live = await spawn('ex_fan', 'x[1]', ['sleep', '30']);
+    await spawn('ex_fanned', 'x[2]', ['true']);
+    await waitFor(async () => {
+      const held = await host.list();
+      return ['x[0]', 'x[2]'].every((id) =>
+        held.some((p) => p.key.endsWith(`:${id}:1`) && p.state === 'exited'),
+      );
+    });
+
+    const swept = await sweepHeldSteps({
+      host,
+      store,
+      logger,
+      clock: systemClock,
+      killGraceMs: 200,
+    });
+    // Only the instance of the settled fan-out goes; the others keep their process and exit.
+    expect(swept).toEqual({ released: 1, cancelled: 0 });
+    const keys = (await host.list()).map((p) => p.key);
+    expect(keys).toContain(stepProcessKey('ex_fan', 'x[0]', 1));
+    expect(keys).toContain(stepProcessKey('ex_fan', 'x[1]', 1));
+    expect(keys).not.toContain(stepProcessKey('ex_fanned', 'x[2]', 1));
+    expect(() => process.kill(live.process.pid!, 0)).not.toThrow();
+    await host.cancel(stepProcessKey('ex_fan', 'x[1]', 1));
   });
 });
