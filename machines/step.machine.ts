@@ -1,6 +1,8 @@
 /**
  * One step of an execution: waiting → running → (retrying → running)* → succeeded | failed |
- * skipped | cancelled | timed_out; a noop goes waiting → passing → succeeded; a forEach step goes
+ * skipped | cancelled | timed_out; a noop goes waiting → passing → succeeded; an approval step
+ * waiting → awaitingApproval → succeeded (approved) | failed (rejected, or its deadline passed)
+ * | cancelled; a forEach step goes
  * waiting → expanding → expanded (its list made: the execution runs its instances, each a step
  * machine of its own). The step's work is
  * the `runAttempt` actor, supplied by the runtime; a timeout or a cancel leaves `running`, which
@@ -235,6 +237,7 @@ export const stepMachine = setup({
   },
   guards: {
     isNoop: ({ context }) => context.step.kind === 'noop',
+    isApproval: ({ context }) => context.step.kind === 'approval',
     // Instances carry their own step (no forEach): only the fanned-out step itself expands.
     isForEach: ({ context }) => context.step.forEach !== undefined,
     // Only a fresh step asks: one resumed after a restart passed its condition before.
@@ -286,6 +289,7 @@ export const stepMachine = setup({
           { guard: 'hasCondition', target: 'checking' },
           { guard: 'isForEach', target: 'expanding' },
           { guard: 'isNoop', target: 'passing' },
+          { guard: 'isApproval', target: 'awaitingApproval' },
           { guard: 'resumesBackoff', target: 'backingOff' },
           { target: 'running' },
         ],
@@ -338,6 +342,7 @@ export const stepMachine = setup({
       always: [
         { guard: 'isForEach', target: 'expanding' },
         { guard: 'isNoop', target: 'passing' },
+        { guard: 'isApproval', target: 'awaitingApproval' },
         { target: 'running' },
       ],
     },
@@ -377,6 +382,7 @@ export const stepMachine = setup({
         start: [
           { guard: 'isForEach', target: 'expanding' },
           { guard: and(['canRerunLost', 'isNoop']), target: 'passing' },
+          { guard: and(['canRerunLost', 'isApproval']), target: 'awaitingApproval' },
           { guard: 'canRerunLost', target: 'running' },
           { target: 'stayedInterrupted' },
         ],
@@ -388,16 +394,7 @@ export const stepMachine = setup({
       exit: 'endResume',
       invoke: {
         src: 'runAttempt',
-        input: ({ context }) => ({
-          executionId: context.executionId,
-          workflowId: context.workflowId,
-          step: context.step,
-          attempt: context.attempt,
-          elapsedMs: context.elapsedMs,
-          resumed: context.resuming,
-          outputs: context.outputs ?? {},
-          ...(context.item !== undefined && { item: context.item }),
-        }),
+        input: ({ context }) => attemptInput(context),
         onDone: [
           {
             guard: { type: 'wasLost', params: ({ event }) => event.output },
@@ -429,6 +426,38 @@ export const stepMachine = setup({
           actions: {
             type: 'recordError',
             params: ({ context }) => ({ error: `timed out after ${timeoutOf(context)} ms` }),
+          },
+        },
+      },
+      on: { cancel: 'cancelled' },
+    },
+    /**
+     * An approval step waits for a person's decision (its run shows `awaiting_approval`): the
+     * runtime's attempt asks, stores its deadline and resolves with the decision. No step
+     * timeout and no retry: the approval's own deadline rejects it, and a rejection is final.
+     */
+    awaitingApproval: {
+      entry: ['beginAttempt', 'reportStarted'],
+      exit: 'endResume',
+      invoke: {
+        src: 'runAttempt',
+        input: ({ context }) => attemptInput(context),
+        onDone: [
+          {
+            guard: { type: 'succeeded', params: ({ event }) => event.output },
+            target: 'succeeded',
+            actions: { type: 'recordResult', params: ({ event }) => event.output },
+          },
+          {
+            target: 'failed',
+            actions: { type: 'recordResult', params: ({ event }) => event.output },
+          },
+        ],
+        onError: {
+          target: 'failed',
+          actions: {
+            type: 'recordError',
+            params: ({ event }) => ({ error: messageOf(event.error) }),
           },
         },
       },
@@ -499,6 +528,20 @@ export const stepMachine = setup({
 
 function timeoutOf(context: StepMachineContext): number | undefined {
   return context.step.timeoutMs ?? context.defaultTimeoutMs;
+}
+
+/** What the current attempt's `runAttempt` actor gets. */
+function attemptInput(context: StepMachineContext): AttemptInput {
+  return {
+    executionId: context.executionId,
+    workflowId: context.workflowId,
+    step: context.step,
+    attempt: context.attempt,
+    elapsedMs: context.elapsedMs,
+    resumed: context.resuming,
+    outputs: context.outputs ?? {},
+    ...(context.item !== undefined && { item: context.item }),
+  };
 }
 
 /** The message of a rejected attempt (an Error, or anything thrown). */

@@ -1,7 +1,7 @@
 /**
  * The `stator` command line: `serve`, `run`, `validate`, `schema` and `machines`, and the
  * commands that talk to a running server (`ls`, `logs`, `attach`, `start`/`stop`/`restart`,
- * `exec`, `watch`, `completion`; src/cli/remote/).
+ * `exec`, `watch`, `retry`, `completion`; src/cli/remote/).
  * Exit codes: 0 success, 1 a run that did not complete, 2 invalid input or usage.
  * Each command's module is imported when that command runs, so `stator --help` and the small
  * commands start without loading the service.
@@ -50,8 +50,18 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./cli/remote/run-watch.ts')).execCommand(rest);
       case 'watch':
         return await (await import('./cli/remote/run-watch.ts')).watchCommand(rest);
+      case 'retry':
+        return await (await import('./cli/remote/retry-command.ts')).retryCommand(rest);
+      case 'approve':
+        return await (await import('./cli/remote/approve-command.ts')).approveCommand(rest);
       case 'completion':
         return (await import('./cli/remote/completion.ts')).completionCommand(rest);
+      case '--version':
+      case '-v':
+      case 'version': {
+        const { STATOR_VERSION } = await import('./version.ts');
+        return (out(STATOR_VERSION), 0);
+      }
       case undefined:
       case 'help':
       case '--help':

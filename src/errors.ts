@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'non_retryable'
   | 'no_responders'
   | 'unauthorized'
+  | 'forbidden'
   | 'rate_limited'
   | 'queue_full'
   | 'unavailable'
@@ -194,6 +195,14 @@ export class UnauthorizedError extends StatorError {
   }
 }
 
+/** The caller is known but may not do this (e.g. approve a step it is not an approver of). */
+export class ForbiddenError extends StatorError {
+  constructor(message: string, details?: unknown) {
+    super('forbidden', message, { details });
+    this.name = 'ForbiddenError';
+  }
+}
+
 /** Too many commands; `details.retryAfterMs` says when to come back. */
 export class RateLimitedError extends StatorError {
   constructor(retryAfterMs: number) {
@@ -305,6 +314,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   non_retryable: 422,
   no_responders: 503,
   unauthorized: 401,
+  forbidden: 403,
   rate_limited: 429,
   queue_full: 429,
   unavailable: 503,

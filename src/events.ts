@@ -15,7 +15,8 @@ export type Severity = 'info' | 'warning' | 'error' | 'critical';
 
 /** Events a workflow run emits (its steps' events included). */
 export type ExecutionEvent =
-  | { type: 'execution.queued'; executionId: string; workflowId: string }
+  /** `retryOf`: a retry run (execution.retry), and the run it retries. */
+  | { type: 'execution.queued'; executionId: string; workflowId: string; retryOf?: string }
   | { type: 'execution.started'; executionId: string; workflowId: string }
   | {
       type:
@@ -92,6 +93,32 @@ export type ExecutionEvent =
       workflowId: string;
       stepId: string;
       reason: string;
+    }
+  | {
+      /** An `approval` step waits for a person (the run is `awaiting_approval`). */
+      type: 'step.awaiting_approval';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      attempt: number;
+      message: string;
+      /** Who may decide; absent: anyone. */
+      approvers?: string[];
+      /** ISO-8601: when it began to wait, and when a missing decision rejects it. */
+      since: string;
+      deadline: string;
+    }
+  | {
+      /** The decision on an `approval` step (`by: 'timeout'` when none came in time). */
+      type: 'step.approved' | 'step.rejected';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      attempt: number;
+      by: string;
+      /** ISO-8601. */
+      at: string;
+      comment?: string;
     };
 
 /** Events an engine emits. */
@@ -240,6 +267,7 @@ const SEVERITY: Partial<Record<EventType, Severity>> = {
   'step.retrying': 'warning',
   'step.interrupted': 'warning',
   'step.cancelled': 'warning',
+  'step.rejected': 'warning',
   'step.stderr': 'info',
   'engine.rejected': 'warning',
   'monitor.dropped': 'warning',

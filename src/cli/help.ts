@@ -21,9 +21,11 @@ Talking to a running server (--url or STATOR_URL, default http://127.0.0.1:8080;
   start|stop|restart SESSION
   exec WORKFLOW      start a run (--input k=v ...); --watch follows it
   watch EXECUTION    a run's steps, progress and log tail until it ends (exit 0: completed)
+  retry EXECUTION    re-run a run from its failure (--from STEP); --watch follows it
+  approve EXECUTION  approve (or --reject) the run's waiting approval step
   completion SHELL   a completion script for bash or zsh
 
-Run 'stator <command> --help' for the options of a command.`,
+Run 'stator <command> --help' for the options of a command; 'stator --version' prints the version.`,
   run: `Usage: stator run FILE [--input key=value ...] [--json] [--log-level L]
 
 Registers FILE in an in-process service (memory store), runs it and prints each step's
@@ -60,6 +62,21 @@ are converted to the type the workflow declares. Exit 0 when the run completed (
 
 Follows a run to its end: on a terminal each step's state, a progress bar and the log tail,
 redrawn in place; otherwise one line per event. Exit 0 when it completed, 1 otherwise.`,
+  retry: `Usage: stator retry EXECUTION [--from STEP] [--latest] [--watch] [--url URL] [--token T]
+
+Starts a new run of a failed, cancelled or timed-out run that keeps the steps that succeeded
+(their outputs too; they do not run again) and runs the others. --from STEP runs that step
+and everything after it again (a completed run is retried only with --from). The new run
+uses the definition the old one ran; --latest takes the workflow's current one (steps that
+changed run again). Prints the new run's id; --watch follows it as 'stator watch' does.
+Exit 0 when the run completed (or, without --watch, was accepted), 1 when it did not.`,
+  approve: `Usage: stator approve EXECUTION [--step STEP] [--reject] [--comment TEXT] [--by NAME]
+                      [--url URL] [--token T]
+
+Approves the approval step the run waits at (--reject rejects it: the step fails). --step
+names the step when several wait. --by is who decides (default: your login name); a step
+that names approvers accepts only them. Exit 0 once the server has stored the decision, 1
+when it refused it (not waiting, already decided, not an approver).`,
   completion: `Usage: stator completion bash|zsh
 
 Prints a completion script: eval "$(stator completion bash)" in ~/.bashrc.`,

@@ -22,12 +22,14 @@ import {
   executionList,
   executionLogs,
 } from './execution-commands.ts';
+import { executionRetry } from './retry-command.ts';
 import { health, machineGet, machineList } from './system-commands.ts';
 import { metrics, statistics } from './monitor-commands.ts';
 import { TRIGGER_COMMANDS } from './trigger-commands.ts';
 import { SESSION_COMMANDS } from './session-commands.ts';
 import { ENGINE_COMMANDS } from './engine-commands.ts';
 import { actorGet, actorList } from './actor-commands.ts';
+import { APPROVAL_COMMANDS } from './approval-commands.ts';
 import { clientRateKey } from './rate-limiter.ts';
 
 /** Every command, by name. */
@@ -41,6 +43,7 @@ export const COMMANDS = {
   'execution.get': executionGet,
   'execution.logs': executionLogs,
   'execution.cancel': executionCancel,
+  'execution.retry': executionRetry,
   health,
   'machine.list': machineList,
   'machine.get': machineGet,
@@ -51,6 +54,7 @@ export const COMMANDS = {
   ...ENGINE_COMMANDS,
   'actor.list': actorList,
   'actor.get': actorGet,
+  ...APPROVAL_COMMANDS,
 } as const;
 
 /** A known command name. */

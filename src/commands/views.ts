@@ -41,6 +41,9 @@ export function toExecutionDetail(record: ExecutionView): ExecutionDetail {
       ...(s.outputs !== undefined && { outputs: s.outputs }),
       ...(s.childExecutionId !== undefined && { childExecutionId: s.childExecutionId }),
       ...(s.items !== undefined && { items: s.items }),
+      ...(s.reused === true && { reused: true as const }),
+      // An approval step: what it asked, its deadline, and who decided, when and why.
+      ...(s.approval !== undefined && { approval: s.approval }),
     })),
   };
 }

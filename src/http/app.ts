@@ -11,6 +11,7 @@ import { jsonBodyBounds } from './body-bounds.ts';
 import { createErrorHandler, errorResponse, notFoundHandler } from './error-response.ts';
 import { resolveHttpAppOptions, type HttpAppOptions } from './options.ts';
 import { workflowRoutes } from './workflow-routes.ts';
+import { approvalRoutes, decisionRoutes, nextActionableRoutes } from './approval-routes.ts';
 import { executionRoutes } from './execution-routes.ts';
 import { eventRoutes } from './event-routes.ts';
 import { mountWebSocketRoute } from './ws-routes.ts';
@@ -63,6 +64,9 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   app.route('/health', healthRoutes(stator));
   app.route('/api/workflows', workflowRoutes(stator));
   app.route('/api/executions', executionRoutes(stator));
+  app.route('/api/executions', decisionRoutes(stator));
+  app.route('/api/approvals', approvalRoutes(stator));
+  app.route('/api/next-actionable', nextActionableRoutes(stator));
   app.route('/api/machines', machineRoutes(stator));
   app.route('/api/triggers', triggerRoutes(stator));
   app.route('/api/sessions', sessionRoutes(stator));

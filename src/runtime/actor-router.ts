@@ -17,10 +17,23 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Bus, BusMessage, BusSubscription } from '../bus/types.ts';
 import { InvalidArgumentError, StatorError, toWire } from '../errors.ts';
+import { approverNameSchema } from '../workflow/index.ts';
+
+/** Longest comment of an approval decision, characters. */
+export const MAX_DECISION_COMMENT = 4096;
+
+/** The fields of an approve or reject (approval steps; see approvals/). */
+const decisionFields = {
+  stepId: z.string().min(1).max(256).optional(),
+  by: approverNameSchema.refine((by) => by !== 'timeout', "'timeout' is reserved").optional(),
+  comment: z.string().max(MAX_DECISION_COMMENT).optional(),
+};
 
 /** Inbound events of executions. */
 export const executionInboundSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cancel'), reason: z.string().max(500).optional() }),
+  z.object({ type: z.literal('approve'), ...decisionFields }),
+  z.object({ type: z.literal('reject'), ...decisionFields }),
 ]);
 
 /** Inbound events of engines (`health.check` answers the engine's view and changes nothing). */

@@ -113,11 +113,13 @@ function resumedStep(
     case 'waiting': {
       if (step.attempts === 0) return { status: 'pending', ...base };
       // A forEach step itself has no process (its instances do): it makes its list again.
-      // A workflow step re-attaches to its child (same attempt, same idempotency key).
+      // A workflow step re-attaches to its child (same attempt, same idempotency key); an
+      // approval step to its stored wait and deadline.
       const processless =
         def?.kind === 'sleep' ||
         def?.kind === 'noop' ||
         def?.kind === 'workflow' ||
+        def?.kind === 'approval' ||
         (def?.forEach !== undefined && def.id === step.id);
       if (!processless && !durableProcesses) {
         return { status: 'interrupted', ...base, lostAttempts: lostAttempts + 1 };

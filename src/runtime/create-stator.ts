@@ -43,6 +43,12 @@ import { OwnedExecutions } from './service/owned-executions.ts';
 import { StatorService, type Engine } from './stator-service.ts';
 import { adoptExecution } from './adopt-execution.ts';
 import { sweepHeldSteps } from './held-steps.ts';
+import {
+  ApprovalGates,
+  Approvals,
+  type DecisionDeps,
+  type DecisionRequest,
+} from './approvals/index.ts';
 import { TriggerRegistry, createCronerScheduler } from '../triggers/index.ts';
 import { Webhooks } from '../triggers/index.ts';
 import { StatorMetrics } from '../metrics/index.ts';
@@ -138,7 +144,10 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   const router = createActorRouter(
     bus,
     {
-      execution: (id, event) => service.cancelOwned(id, event.reason as string | undefined),
+      execution: (id, event) =>
+        event.type === 'cancel'
+          ? service.cancelOwned(id, event.reason as string | undefined)
+          : approvals.decideOwned(id, decisionOf(event)),
       engine: (id, event) => service.engineCommand(id, event),
       trigger: (id, event, msg) => service.triggerInbound(id, event, msg?.reply),
       session: (id, event) => sessions.inbound(id, event as SessionInbound),
@@ -272,8 +281,26 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       recorder.forget(id);
     },
   });
-  // Steps without a process (http, nats, workflow): see calls/.
+  // Approval steps wait here; a decision is stored before it is answered (approvals/).
+  const approvalGates = new ApprovalGates(clock);
+  const decisions: DecisionDeps = {
+    emit: (event) => fenced.emitExecution(event),
+    settled: (id) => pipeline.settled(id),
+    stored: (id, stepId) => recorder.step(id, stepId)?.approval,
+  };
+  const approvals = new Approvals({
+    gates: approvalGates,
+    decisions,
+    executions,
+    owned: ownedExecutions,
+    bus,
+    store,
+    getExecution: (id) => service.getExecution(id),
+    clock,
+  });
+  // Steps without a process (http, nats, workflow, approval): see calls/.
   const callDeps: CallDeps = {
+    approvals: { ...decisions, gates: approvalGates, clock },
     emit: (event) => fenced.emitExecution(event),
     settled: (id) => pipeline.settled(id),
     ...(bus.kind === 'nats' && { nats: (bus as NatsBus).connection }),
@@ -431,6 +458,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     engines,
     created,
     ownedExecutions,
+    approvals,
     notMine: NOT_MINE,
     stopIntake: () => {
       for (const stop of intake.splice(0)) stop();
@@ -471,6 +499,17 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   retention.start();
   closers.push(() => retention.stop());
   return service;
+}
+
+/** An `approve` or `reject` on a run's inbound subject, as a decision (validated by the router). */
+function decisionOf(event: { type: string } & Record<string, unknown>): DecisionRequest {
+  const { stepId, by, comment } = event as { stepId?: string; by?: string; comment?: string };
+  return {
+    approved: event.type === 'approve',
+    ...(stepId !== undefined && { stepId }),
+    ...(by !== undefined && { by }),
+    ...(comment !== undefined && { comment }),
+  };
 }
 
 /**

@@ -76,12 +76,13 @@ export class ExecutionRecorder {
     switch (event.type) {
       case 'execution.started':
         run.startMs = now;
-        run.record.status = 'running';
+        // A run resumed while an approval step waits is still waiting for it.
+        run.record.status = anyWaiting(run) ? 'awaiting_approval' : 'running';
         // A rehydrated run keeps the start time of its first life.
         run.record.startedAt ??= iso;
         // The engine and process that took the run are written with its start, in one write.
         return this.store.updateExecution(event.executionId, {
-          status: 'running',
+          status: run.record.status,
           startedAt: run.record.startedAt,
           engineId: run.record.engineId,
           node: run.record.node,
@@ -116,7 +117,10 @@ export class ExecutionRecorder {
           event.stepId,
           event.resumed ? Date.parse(step.attemptStartedAt ?? iso) || now : now,
         );
-        return this.store.putStep(event.executionId, step);
+        await this.store.putStep(event.executionId, step);
+        // An approval step may have asked before its start was applied.
+        if (step.approval) return this.#syncWaiting(run);
+        return;
       }
       case 'step.retrying': {
         const step = this.#step(run, event.stepId);
@@ -147,12 +151,43 @@ export class ExecutionRecorder {
           step.outputs = event.outputs;
         }
         run.stepStartMs.delete(event.stepId);
-        return this.store.putStep(event.executionId, step);
+        await this.store.putStep(event.executionId, step);
+        // A waiting approval step that ends undecided (cancelled) waits no more.
+        if (step.approval) return this.#syncWaiting(run);
+        return;
       }
       case 'step.child': {
         const step = this.#step(run, event.stepId);
         step.childExecutionId = event.childExecutionId;
         return this.store.putStep(event.executionId, step);
+      }
+      case 'step.awaiting_approval': {
+        const step = this.#step(run, event.stepId);
+        step.approval = {
+          attempt: event.attempt,
+          message: event.message,
+          ...(event.approvers && { approvers: [...event.approvers] }),
+          since: event.since,
+          deadline: event.deadline,
+        };
+        await this.store.putStep(event.executionId, step);
+        return this.#syncWaiting(run);
+      }
+      case 'step.approved':
+      case 'step.rejected': {
+        const step = this.#step(run, event.stepId);
+        if (step.approval?.attempt !== event.attempt || step.approval.decision) return;
+        step.approval = {
+          ...step.approval,
+          decision: {
+            approved: event.type === 'step.approved',
+            by: event.by,
+            at: event.at,
+            ...(event.comment !== undefined && { comment: event.comment }),
+          },
+        };
+        await this.store.putStep(event.executionId, step);
+        return this.#syncWaiting(run);
       }
       case 'step.skipped': {
         const step = this.#step(run, event.stepId);
@@ -166,6 +201,16 @@ export class ExecutionRecorder {
     }
   }
 
+  /** `awaiting_approval` while an approval step waits, `running` once none does. */
+  #syncWaiting(run: LiveExecution): Promise<void> | undefined {
+    const current = run.record.status;
+    if (current !== 'running' && current !== 'awaiting_approval') return;
+    const status = anyWaiting(run) ? 'awaiting_approval' : 'running';
+    if (status === current) return;
+    run.record.status = status;
+    return this.store.updateExecution(run.record.id, { status });
+  }
+
   #step(run: LiveExecution, stepId: string): StepRecord {
     let step = run.steps.get(stepId);
     if (!step) {
@@ -174,4 +219,13 @@ export class ExecutionRecorder {
     }
     return step;
   }
+}
+
+/** True while a step of the run waits for a decision. */
+function anyWaiting(run: LiveExecution): boolean {
+  for (const step of run.steps.values()) {
+    const a = step.approval;
+    if (a && !a.decision && step.status === 'running' && a.attempt === step.attempts) return true;
+  }
+  return false;
 }

@@ -20,6 +20,7 @@ import type {
   EventListener,
   ExecuteOptions,
   Health,
+  RetryOptions,
   Stator,
   SubscribeOptions,
 } from './types.ts';
@@ -83,8 +84,17 @@ export class StatorService implements Stator {
     return this.#parts.executions.list(query);
   }
 
+  /** Approval steps: decide, list (approvals/). */
+  get approvals() {
+    return this.deps.approvals;
+  }
+
   cancel(id: string, reason?: string) {
     return this.#parts.cancel.cancel(id, reason);
+  }
+
+  retry(id: string, opts?: RetryOptions) {
+    return this.#parts.retry.retry(id, opts);
   }
 
   /** A cancel arriving on `stator.execution.<id>.in`, subscribed here (ExecutionCancel.cancelOwned). */

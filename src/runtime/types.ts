@@ -3,6 +3,7 @@
  * the NATS command API are thin users of this interface.
  * @module
  */
+import type { Approvals } from './approvals/index.ts';
 import type { LiveActors } from './actors/index.ts';
 import type { StampedEvent, EventType, Severity } from '../events.ts';
 import type { ActorKind } from '../bus/subjects.ts';
@@ -95,6 +96,22 @@ export interface ExecuteResult {
   replayed?: true;
 }
 
+/** Options of one retry (`Stator.retry`). */
+export interface RetryOptions {
+  /** Run again from this step and everything downstream of it, whatever it ended as. */
+  from?: string;
+  /** `stored` (default): the definition the old run ran; `latest`: the workflow's current one. */
+  definition?: 'stored' | 'latest';
+  /** At most one retry run per key and old run within the retention (`idempotencyRetentionMs`). */
+  idempotencyKey?: string;
+}
+
+/** What `retry` answers. */
+export interface RetryResult extends ExecuteResult {
+  /** The run retried. */
+  retryOf: string;
+}
+
 /** The execution record as the API shows it. */
 export type ExecutionView = ExecutionRecord;
 
@@ -159,6 +176,13 @@ export interface Stator {
    * in-process subscribers were handed its final event.
    */
   cancel(id: string): Promise<ExecutionView>;
+  /**
+   * Starts a new run of a finished run that did not complete (or, with `from`, of a completed
+   * one), linked by `retryOf`: steps that succeeded keep their record and outputs (`reused`),
+   * the others run. NotFoundError for an unknown run, ConflictError for one that may not be
+   * retried, InvalidArgumentError for an unknown `from` step.
+   */
+  retry(id: string, opts?: RetryOptions): Promise<RetryResult>;
   /** Logs as text, each line prefixed by step id and stream. */
   logs(id: string, opts?: { stepId?: string }): Promise<string>;
   /**
@@ -199,6 +223,11 @@ export interface Stator {
   readonly rateLimiter?: RateLimiter;
   /** Supervised long-lived processes (create, start, input, next-actionable, ...). */
   readonly sessions: SessionManager;
+  /**
+   * Approval steps: decide one (wherever its run is held; stored before the answer) and list
+   * what waits for a person, oldest first.
+   */
+  readonly approvals: Pick<Approvals, 'decide' | 'list'>;
   /** Every live actor (engines, runs, steps, sessions, triggers, monitor), on every node. */
   readonly actors: LiveActors;
   /**

@@ -40,6 +40,8 @@ export {
   type PruneQuery,
   type SessionRecord,
   type SessionStore,
+  type StepApproval,
+  type ApprovalDecision,
   type StepRecord,
   type StepStatus,
   type TriggerState,

@@ -31,6 +31,8 @@ export function copyStep(s: StepRecord): StepRecord {
     ...(s.outputs !== undefined && { outputs: jsonCopy(s.outputs) }),
     ...(s.childExecutionId !== undefined && { childExecutionId: s.childExecutionId }),
     ...(s.items !== undefined && { items: s.items }),
+    ...(s.reused === true && { reused: true as const }),
+    ...(s.approval !== undefined && { approval: jsonCopy(s.approval) }),
   };
 }
 
@@ -65,6 +67,7 @@ export function copySummary(e: ExecutionSummary): ExecutionSummary {
         ...(e.parent.attempt !== undefined && { attempt: e.parent.attempt }),
       },
     }),
+    ...(e.retryOf != null && { retryOf: e.retryOf }),
   };
 }
 

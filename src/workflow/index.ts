@@ -47,6 +47,7 @@ export type {
   StepKind,
   WorkflowDefinition,
   WorkflowStep,
+  ApprovalStep,
 } from './types.ts';
 export {
   formatIssuePath,
@@ -147,8 +148,18 @@ export {
   DEFAULT_NATS_TIMEOUT_MS,
   HTTP_METHODS,
   MAX_REDIRECTS,
+  approverNameSchema,
+  MAX_APPROVAL_MESSAGE,
+  MAX_APPROVER_NAME,
 } from './step-kinds.ts';
-export type { ChildWorkflowCall, HttpCall, HttpMethod, JsonValue, NatsCall } from './step-kinds.ts';
+export type {
+  ApprovalGate,
+  ChildWorkflowCall,
+  HttpCall,
+  HttpMethod,
+  JsonValue,
+  NatsCall,
+} from './step-kinds.ts';
 export { WORKFLOW_SCHEMA_ID, workflowJsonSchema } from './json-schema.ts';
 export {
   CATCH_UP_POLICIES,

@@ -10,7 +10,13 @@ import { catchUpSchema, maxQueuedSchema, overlapSchema, triggerListSchema } from
 import { durationSchema, positiveDurationSchema } from './duration.ts';
 import { inputEnvClashes, inputEnvClashMessage } from './step-env.ts';
 import { forEachSchema } from './for-each.ts';
-import { httpCallSchema, natsCallSchema, workflowCallSchema } from './step-kinds.ts';
+import {
+  approvalGateSchema,
+  type ApprovalGate,
+  httpCallSchema,
+  natsCallSchema,
+  workflowCallSchema,
+} from './step-kinds.ts';
 import type { InputDefinition, RetryPolicy, StepDefinition, WorkflowDefinition } from './types.ts';
 
 /** Workflow and step ids: a slug that is also one NATS subject token. */
@@ -20,7 +26,16 @@ export const INPUT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Environment variable names in `env`. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The step kinds, in the order messages name them. */
-export const STEP_KINDS = ['exec', 'run', 'sleep', 'noop', 'http', 'nats', 'workflow'] as const;
+export const STEP_KINDS = [
+  'exec',
+  'run',
+  'sleep',
+  'noop',
+  'http',
+  'nats',
+  'workflow',
+  'approval',
+] as const;
 /** Parallel steps of one run when the workflow sets no `concurrency`. */
 export const DEFAULT_CONCURRENCY = 16;
 /** Upper bound of `concurrency`. */
@@ -34,6 +49,9 @@ export const MAX_ATTEMPTS = 1000;
 /** Shell of `run` steps that name none. */
 export const DEFAULT_SHELL = 'sh';
 /** Retry policy of a step that sets none (one attempt, no retry). */
+/** The id of the step a workflow-level `approval` gate becomes. */
+export const GATE_STEP_ID = 'approval';
+
 export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({
   attempts: 1,
   backoffMs: 1000,
@@ -215,6 +233,7 @@ export const rawStepSchema = z
     http: httpCallSchema.optional(),
     nats: natsCallSchema.optional(),
     workflow: workflowCallSchema.optional(),
+    approval: approvalGateSchema.optional(),
     needs: z
       .union(
         [
@@ -292,7 +311,20 @@ export const rawStepSchema = z
         message: 'outputs applies only to exec and run steps',
       });
     }
-    if (step.cwd !== undefined && (step.http ?? step.nats ?? step.workflow) !== undefined) {
+    if (step.approval !== undefined) {
+      for (const field of ['timeout', 'retry'] as const) {
+        if (step[field] === undefined) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field} does not apply to approval steps (approval.timeout bounds the wait; a rejection is final)`,
+        });
+      }
+    }
+    if (
+      step.cwd !== undefined &&
+      (step.http ?? step.nats ?? step.workflow ?? step.approval) !== undefined
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['cwd'],
@@ -357,9 +389,24 @@ export const rawWorkflowSchema = z
         'Runs of this workflow waiting for an engine slot on a node; one more execute is refused (429 queue_full). Default: only the node bound.',
       ),
     catchUp: catchUpSchema.optional(),
+    approval: approvalGateSchema
+      .optional()
+      .describe(
+        `A gate before the first step: the run waits awaiting_approval at a step '${GATE_STEP_ID}' that every step without needs needs (approve or reject it like an approval step).`,
+      ),
     steps: z.array(rawStepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS),
   })
   .superRefine((w, ctx) => {
+    if (w.approval !== undefined) {
+      const taken = w.steps.findIndex((s) => s.id === GATE_STEP_ID);
+      if (taken >= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', taken, 'id'],
+          message: `step id '${GATE_STEP_ID}' is taken by the workflow's approval gate`,
+        });
+      }
+    }
     if (w.maxQueued !== undefined && w.overlap !== 'queue') {
       ctx.addIssue({
         code: 'custom',
@@ -420,6 +467,7 @@ function resolveStep(
   if (s.http !== undefined) return { ...base, kind: 'http', http: s.http };
   if (s.nats !== undefined) return { ...base, kind: 'nats', nats: s.nats };
   if (s.workflow !== undefined) return { ...base, kind: 'workflow', workflow: s.workflow };
+  if (s.approval !== undefined) return { ...base, kind: 'approval', approval: s.approval };
   return { ...base, kind: 'noop' };
 }
 
@@ -430,6 +478,24 @@ function resolveInput(i: z.output<typeof inputSchema>): InputDefinition {
     required: i.required ?? i.default === undefined,
     ...(i.type !== undefined && { type: i.type }),
   };
+}
+
+/**
+ * A workflow-level gate as a step: an approval step `approval` first, needed by every step that
+ * needs nothing else, so no step starts before it is approved.
+ */
+function withGate(steps: StepDefinition[], gate: ApprovalGate | undefined): StepDefinition[] {
+  if (gate === undefined) return steps;
+  const first: StepDefinition = {
+    id: GATE_STEP_ID,
+    needs: [],
+    retry: { ...DEFAULT_RETRY, attempts: 1 },
+    env: {},
+    continueOnError: false,
+    kind: 'approval',
+    approval: gate,
+  };
+  return [first, ...steps.map((s) => (s.needs.length > 0 ? s : { ...s, needs: [GATE_STEP_ID] }))];
 }
 
 /** Turns the checked raw definition into the resolved WorkflowDefinition. */
@@ -446,8 +512,9 @@ export function resolveWorkflow(w: RawWorkflow): WorkflowDefinition {
     ...(w.timeout !== undefined && { timeoutMs: w.timeout }),
     concurrency: w.concurrency ?? DEFAULT_CONCURRENCY,
     ...(w.defaults?.timeout !== undefined && { defaultTimeoutMs: w.defaults.timeout }),
-    steps: w.steps.map((s) =>
-      resolveStep(s, w.defaults?.retry, w.concurrency ?? DEFAULT_CONCURRENCY),
+    steps: withGate(
+      w.steps.map((s) => resolveStep(s, w.defaults?.retry, w.concurrency ?? DEFAULT_CONCURRENCY)),
+      w.approval,
     ),
     ...(w.triggers !== undefined && { triggers: w.triggers }),
     ...(w.overlap !== undefined && { overlap: w.overlap }),

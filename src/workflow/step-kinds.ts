@@ -224,3 +224,56 @@ export const workflowCallSchema = z
   })
   .transform((w): ChildWorkflowCall => ({ name: w.name, inputs: w.inputs ?? {} }))
   .describe("A child run; the step ends as it ends, with the child's outputs.");
+
+/** A resolved `approval` gate. */
+export interface ApprovalGate {
+  /** What the person is asked; may hold templates. */
+  message: string;
+  /** Names allowed to decide; absent: anyone. */
+  approvers?: string[];
+  /** A missing decision rejects the step after this long, ms. */
+  timeoutMs: number;
+}
+
+/** Longest approval message, characters. */
+export const MAX_APPROVAL_MESSAGE = 4096;
+/** Longest approver name (and `by` of a decision), characters. */
+export const MAX_APPROVER_NAME = 128;
+
+/** An approver's name (also the `by` of a decision). */
+export const approverNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_APPROVER_NAME)
+  .refine(
+    (s) => ![...s].some((c) => c.charCodeAt(0) < 0x20),
+    'must not contain control characters',
+  );
+
+/** The `approval` field of a step. */
+export const approvalGateSchema = z
+  .strictObject({
+    message: z
+      .string()
+      .min(1)
+      .max(MAX_APPROVAL_MESSAGE)
+      .describe('What the person is asked; may use templates such as ${{ inputs.x }}.'),
+    approvers: z
+      .array(approverNameSchema)
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Names allowed to decide (the `by` of a decision); absent: anyone.'),
+    timeout: positiveDurationSchema.describe(
+      "A missing decision rejects the step after this long (the decision's by is 'timeout').",
+    ),
+  })
+  .transform((a): ApprovalGate => ({
+    message: a.message,
+    ...(a.approvers !== undefined && { approvers: [...new Set(a.approvers)] }),
+    timeoutMs: a.timeout,
+  }))
+  .describe(
+    'Waits for a person: the run is awaiting_approval until approved or rejected (POST /api/executions/:id/approve | reject); a rejection or the timeout fails the step.',
+  );

@@ -223,6 +223,9 @@ export function templateFields(step: StepDefinition, at: string): TemplateField[
     case 'workflow':
       walk(step.workflow.inputs, `${at}.workflow.inputs`);
       break;
+    case 'approval':
+      walk(step.approval.message, `${at}.approval.message`);
+      break;
     default:
       break;
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CatchUpPolicy, OverlapPolicy, TriggerDefinition } from './triggers.ts';
-import type { ChildWorkflowCall, HttpCall, NatsCall } from './step-kinds.ts';
+import type { ApprovalGate, ChildWorkflowCall, HttpCall, NatsCall } from './step-kinds.ts';
 
 /** Retry policy of a step, resolved. `attempts` counts the first try. */
 export interface RetryPolicy {
@@ -99,9 +99,15 @@ export interface WorkflowStep extends StepBase {
   workflow: ChildWorkflowCall;
 }
 
+/** `approval`: waits for a person's decision (see step-kinds.ts); a rejection fails it. */
+export interface ApprovalStep extends StepBase {
+  kind: 'approval';
+  approval: ApprovalGate;
+}
+
 /** A resolved step. */
 export type StepDefinition =
-  ExecStep | RunStep | SleepStep | NoopStep | HttpStep | NatsStep | WorkflowStep;
+  ExecStep | RunStep | SleepStep | NoopStep | HttpStep | NatsStep | WorkflowStep | ApprovalStep;
 /** What a step does: `exec` an argv, `run` a script, `sleep`, nothing (`noop`), or a call. */
 export type StepKind = StepDefinition['kind'];
 

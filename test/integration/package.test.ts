@@ -3,6 +3,7 @@
  * works from plain node (no tsx loader), `stator --help` answers in one quick node start, and
  * `stator serve` from the build runs a workflow whose step is spawned by the process host.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -71,6 +72,9 @@ describe('the built package', () => {
     }
     // The best of five: one start, not the load other test files put on the machine.
     expect(Math.min(...times)).toBeLessThan(500);
+    const version = await execa(process.execPath, [BIN, '--version']);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(version.stdout.trim()).toBe(pkg.version);
   });
 
   it('serves from the build and runs a step through the host', { timeout: 60_000 }, async () => {

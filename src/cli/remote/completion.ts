@@ -21,6 +21,8 @@ export const CLI_COMMANDS = [
   'restart',
   'exec',
   'watch',
+  'retry',
+  'approve',
   'completion',
 ] as const;
 
@@ -35,11 +37,11 @@ _stator() {
     COMPREPLY=( $(compgen -W "${CLI_COMMANDS.join(' ')}" -- "$cur") ); return
   fi
   case "$cur" in -*)
-    COMPREPLY=( $(compgen -W "--url --token --help --json --follow --input --watch --step" -- "$cur") ); return;;
+    COMPREPLY=( $(compgen -W "--url --token --help --json --follow --input --watch --step --from --latest --reject --comment --by" -- "$cur") ); return;;
   esac
   case "$cmd" in
     attach|start|stop|restart) COMPREPLY=( $(compgen -W "$(${SESSION_IDS})" -- "$cur") );;
-    logs|watch) COMPREPLY=( $(compgen -W "$(${RUN_IDS})" -- "$cur") );;
+    logs|watch|retry|approve) COMPREPLY=( $(compgen -W "$(${RUN_IDS})" -- "$cur") );;
     run|validate) COMPREPLY=( $(compgen -f -- "$cur") );;
     completion) COMPREPLY=( $(compgen -W "bash zsh" -- "$cur") );;
   esac
@@ -57,7 +59,7 @@ _stator() {
   if (( CURRENT == 2 )); then _describe 'command' cmds; return; fi
   case "$words[2]" in
     attach|start|stop|restart) compadd -- \${(z)"$(${SESSION_IDS})"};;
-    logs|watch) compadd -- \${(z)"$(${RUN_IDS})"};;
+    logs|watch|retry|approve) compadd -- \${(z)"$(${RUN_IDS})"};;
     run|validate) _files;;
     completion) compadd bash zsh;;
   esac

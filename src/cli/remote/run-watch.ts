@@ -20,7 +20,11 @@ const REPLAY_WAIT_MS = 500;
 const runPath = (id: string) => `/api/executions/${encodeURIComponent(id)}`;
 
 /** Follows run `id` to its end, drawing it; resolves with the exit code. */
-async function watchRun(remote: Remote, id: string, stepIds?: readonly string[]): Promise<number> {
+export async function watchRun(
+  remote: Remote,
+  id: string,
+  stepIds?: readonly string[],
+): Promise<number> {
   const view = new WatchView(process.stdout.isTTY === true, (text) => process.stdout.write(text));
   let run = await followRun(remote, id);
   try {

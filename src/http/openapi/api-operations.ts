@@ -185,6 +185,83 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     command: 'execution.cancel',
     success: { status: 200, description: 'the run as cancelled', content: 'json' },
   },
+  {
+    method: 'post',
+    path: '/api/executions/{id}/approve',
+    tag: 'approvals',
+    summary:
+      'Approve the waiting approval step of a run (stepId when several wait); the decision is stored before the answer',
+    command: 'execution.approve',
+    input: 'body',
+    success: {
+      status: 200,
+      description:
+        '{executionId, workflowId, stepId, attempt, approved, by, at, comment} (409 conflict: not waiting, or already decided, with who decided; 403 forbidden: by is not an approver)',
+      content: 'json',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/executions/{id}/reject',
+    tag: 'approvals',
+    summary: 'Reject the waiting approval step of a run: the step fails (and the run, per needs)',
+    command: 'execution.reject',
+    input: 'body',
+    success: {
+      status: 200,
+      description:
+        '{executionId, workflowId, stepId, attempt, approved: false, by, at, comment} (409, 403 as approve)',
+      content: 'json',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/approvals',
+    tag: 'approvals',
+    summary: 'Approval steps waiting for a person, oldest first (limit: default 100)',
+    command: 'approval.list',
+    success: {
+      status: 200,
+      description:
+        '{items: [{executionId, workflowId, stepId, attempt, message, approvers, since, deadline}]}',
+      content: 'json',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/next-actionable',
+    tag: 'approvals',
+    summary: 'The oldest thing waiting for a person: a session awaiting input or an approval',
+    command: 'next-actionable',
+    success: {
+      status: 200,
+      description:
+        "{kind: 'session', since, session} or {kind: 'approval', since, approval} (404 when nothing waits)",
+      content: 'json',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/executions/{id}/retry',
+    tag: 'executions',
+    summary:
+      'Re-run a failed, cancelled or timed-out run from its failure (any finished run with from): a new run linked by retryOf, its succeeded steps kept (reused), not run again',
+    command: 'execution.retry',
+    omit: ['idempotencyKey'],
+    headers: [
+      {
+        name: 'Idempotency-Key',
+        description:
+          'at most one retry run per key and retried run within the retention; a repeat answers the first with Idempotent-Replayed: true',
+      },
+    ],
+    success: {
+      status: 202,
+      description:
+        '{executionId, retryOf} of the new run (409 conflict: the run is not finished, or completed without from; 422: unknown from)',
+      content: 'json',
+    },
+  },
 
   {
     method: 'get',

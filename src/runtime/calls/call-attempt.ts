@@ -19,6 +19,7 @@ import type { ExecutionEvent } from '../../events.ts';
 import {
   renderJson,
   renderTemplate,
+  type ApprovalStep,
   type HttpStep,
   type NatsStep,
   type TemplateContext,
@@ -27,6 +28,7 @@ import {
 import { runChildRun, type ChildRunDeps } from './child-run.ts';
 import { runHttpCall } from './http-call.ts';
 import { runNatsCall } from './nats-call.ts';
+import { runApproval, type ApprovalAttemptDeps } from '../approvals/index.ts';
 
 /** What call steps need of the service. */
 export interface CallDeps {
@@ -37,14 +39,21 @@ export interface CallDeps {
   nats?: NatsConnection;
   /** Child runs (absent: workflow steps fail). */
   childRuns?: ChildRunDeps;
+  /** Approval steps (absent: they fail). */
+  approvals?: ApprovalAttemptDeps;
 }
 
 /** The step of a call attempt. */
-export type CallStep = HttpStep | NatsStep | WorkflowStep;
+export type CallStep = HttpStep | NatsStep | WorkflowStep | ApprovalStep;
 
 /** True for the kinds handled here. */
 export function isCallStep(step: { kind: string }): step is CallStep {
-  return step.kind === 'http' || step.kind === 'nats' || step.kind === 'workflow';
+  return (
+    step.kind === 'http' ||
+    step.kind === 'nats' ||
+    step.kind === 'workflow' ||
+    step.kind === 'approval'
+  );
 }
 
 /** The error of an http or nats attempt cut off by a restart (it runs again). */
@@ -59,7 +68,8 @@ export async function runCallAttempt(
   signal: AbortSignal,
 ): Promise<AttemptResult> {
   const { step, executionId, workflowId, attempt } = input;
-  if (input.resumed && step.kind !== 'workflow') {
+  // A workflow step re-attaches to its child, an approval step to its stored wait.
+  if (input.resumed && step.kind !== 'workflow' && step.kind !== 'approval') {
     return { ok: false, exitCode: null, error: LOST_CALL, lost: true };
   }
   const log = (line: string) =>
@@ -75,7 +85,7 @@ export async function runCallAttempt(
   if (signal.aborted) return { ok: false, exitCode: null, error: 'cancelled' };
   let result: AttemptResult;
   try {
-    result = await dispatch(deps, input, templates, signal, log);
+    result = await dispatch(deps, input, templates, signal, log, mask);
   } catch (err) {
     // Rendering refused a template (a missing input or output): the same every time.
     return { ok: false, exitCode: null, error: toStatorError(err).message, nonRetryable: true };
@@ -89,6 +99,7 @@ function dispatch(
   t: TemplateContext,
   signal: AbortSignal,
   log: (line: string) => void,
+  mask: (text: string) => string,
 ): Promise<AttemptResult> {
   const { step } = input;
   switch (step.kind) {
@@ -122,6 +133,30 @@ function dispatch(
         ...(n.payload !== undefined && { payload: renderJson(n.payload, t) as typeof n.payload }),
       };
       return runNatsCall(call, { connection: deps.nats, signal, log });
+    }
+    case 'approval': {
+      if (deps.approvals === undefined) {
+        return Promise.resolve({
+          ok: false,
+          exitCode: null,
+          error: 'approval: approvals are not available here',
+          nonRetryable: true,
+        });
+      }
+      const a = step.approval;
+      return runApproval(
+        deps.approvals,
+        {
+          executionId: input.executionId,
+          workflowId: input.workflowId,
+          stepId: step.id,
+          attempt: input.attempt,
+          message: mask(renderTemplate(a.message, t)),
+          ...(a.approvers && { approvers: a.approvers }),
+          timeoutMs: a.timeoutMs,
+        },
+        signal,
+      );
     }
     case 'workflow': {
       if (deps.childRuns === undefined) {

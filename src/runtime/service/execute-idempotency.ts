@@ -28,6 +28,8 @@ export function executeScope(workflowId: string): string {
 export interface ExecuteClaim {
   workflowId: string;
   key: string;
+  /** The claim scope. @default executeScope(workflowId) */
+  scope?: string;
   /** The id the run gets if this claim is the first. */
   executionId: string;
   nowMs: number;
@@ -47,7 +49,7 @@ export async function claimExecuteKey(
   claim: ExecuteClaim,
 ): Promise<ClaimedExecution> {
   const { claim: held, created } = await store.claimIdempotencyKey({
-    scope: executeScope(claim.workflowId),
+    scope: claim.scope ?? executeScope(claim.workflowId),
     key: claim.key,
     executionId: claim.executionId,
     createdAt: new Date(claim.nowMs).toISOString(),

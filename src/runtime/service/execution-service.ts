@@ -126,46 +126,18 @@ export class ExecutionService {
   }
 
   /** Admits, records and queues one run. */
-  async #start(
+  #start(
     workflow: WorkflowRecord,
     inputs: Record<string, unknown>,
     executionId: string,
     parent?: ParentLink,
   ): Promise<ExecuteResult> {
-    const workflowId = workflow.id;
-    // Refused here, a run leaves nothing behind: no record, no queued item.
-    const ticket = this.#admission.admit(workflowId, workflow.definition.maxQueuedExecutions);
-    try {
-      // Checked again right before the record is written: a shutdown may have begun meanwhile.
-      // Past this point the run is accepted: stored `pending`, it runs here or after a restart.
-      this.ctx.assertOpen();
-      await this.#record(workflow, inputs, executionId, parent);
-      await this.#queue(workflowId, executionId);
-    } finally {
-      ticket();
-    }
-    this.ctx.pipeline.emit('execution', executionId, {
-      type: 'execution.queued',
-      executionId,
-      workflowId,
-    });
-    return { executionId };
-  }
-
-  async #record(
-    workflow: WorkflowRecord,
-    inputs: Record<string, unknown>,
-    executionId: string,
-    parent?: ParentLink,
-  ): Promise<void> {
-    const { store, created, clock } = this.ctx;
-    const workflowId = workflow.id;
-    const record: ExecutionRecord = {
+    return this.startRecord({
       id: executionId,
-      workflowId,
+      workflowId: workflow.id,
       status: 'pending',
       input: inputs,
-      createdAt: new Date(clock.now()).toISOString(),
+      createdAt: new Date(this.ctx.clock.now()).toISOString(),
       startedAt: null,
       finishedAt: null,
       error: null,
@@ -174,11 +146,36 @@ export class ExecutionService {
       definition: workflow.definition,
       steps: workflow.definition.steps.map((s) => pendingStep(s.id)),
       ...(parent !== undefined && { parent }),
-    };
-    await store.createExecution(record);
-    // Only an in-process queue is sure to hand the run to this process; in a cluster another
-    // process may take it, and a cached copy here would go stale.
-    if (this.ctx.localQueue) created.set(executionId, record);
+    });
+  }
+
+  /**
+   * Admits, records and queues the run `record` describes (`pending`; its steps as they start:
+   * all pending, or some already settled for a retry). ConflictError when its id exists.
+   */
+  async startRecord(record: ExecutionRecord): Promise<ExecuteResult> {
+    const { workflowId, id: executionId } = record;
+    // Refused here, a run leaves nothing behind: no record, no queued item.
+    const ticket = this.#admission.admit(workflowId, record.definition.maxQueuedExecutions);
+    try {
+      // Checked again right before the record is written: a shutdown may have begun meanwhile.
+      // Past this point the run is accepted: stored `pending`, it runs here or after a restart.
+      this.ctx.assertOpen();
+      await this.ctx.store.createExecution(record);
+      // Only an in-process queue is sure to hand the run to this process; in a cluster another
+      // process may take it, and a cached copy here would go stale.
+      if (this.ctx.localQueue) this.ctx.created.set(executionId, record);
+      await this.#queue(workflowId, executionId);
+    } finally {
+      ticket();
+    }
+    this.ctx.pipeline.emit('execution', executionId, {
+      type: 'execution.queued',
+      executionId,
+      workflowId,
+      ...(record.retryOf !== undefined && { retryOf: record.retryOf }),
+    });
+    return { executionId };
   }
 
   async #queue(workflowId: string, executionId: string): Promise<void> {

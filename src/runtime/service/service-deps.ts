@@ -20,6 +20,7 @@ import type { ExecutionRecorder } from '../execution-recorder.ts';
 import type { LiveExecutions } from '../live-executions.ts';
 import type { ResolvedStatorOptions } from '../options.ts';
 import type { Engine } from './engines.ts';
+import type { Approvals } from '../approvals/index.ts';
 import type { OwnedExecutions } from './owned-executions.ts';
 import type { Retention } from '../retention.ts';
 
@@ -54,6 +55,8 @@ export interface ServiceDeps extends Deps {
   notMine: symbol;
   /** Executions adopting or live here, whose inbound subject this process subscribes. */
   ownedExecutions: OwnedExecutions;
+  /** Decides and lists approvals (approvals/). */
+  approvals: Approvals;
   /** Records created here and not yet adopted (see adopt-execution.ts). */
   created: Map<string, ExecutionRecord>;
   engines: Engine[];

@@ -6,6 +6,7 @@
  */
 import { ExecutionCancel } from './execution-cancel.ts';
 import { ExecutionService } from './execution-service.ts';
+import { ExecutionRetry } from './execution-retry.ts';
 import { ExecutionWaiter } from './execution-waiter.ts';
 import type { ExecutionRecorder } from '../execution-recorder.ts';
 import type { LiveExecutions } from '../live-executions.ts';
@@ -23,6 +24,7 @@ export interface ServiceParts {
   executions: ExecutionService;
   waiter: ExecutionWaiter;
   cancel: ExecutionCancel;
+  retry: ExecutionRetry;
 }
 
 /** Builds the parts of one service. */
@@ -86,7 +88,16 @@ export function createServiceParts(deps: ServiceDeps): ServiceParts {
     // The holder answers once the run has ended: its steps may take the kill grace to stop.
     ownerTimeoutMs: opts.killGraceMs + OWNER_SLACK_MS,
   });
-  return { shutdown, workflows, executions: service, waiter, cancel };
+  const retry = new ExecutionRetry({
+    store,
+    get: getExecution,
+    workflowFor: (id) => workflows.forExecution(id),
+    startRecord: (record) => service.startRecord(record),
+    idempotencyRetentionMs: opts.idempotencyRetentionMs,
+    clock,
+    assertOpen,
+  });
+  return { shutdown, workflows, executions: service, waiter, cancel, retry };
 }
 
 /** The `exec` and `run` steps of live runs whose record says `running` (a process runs them). */

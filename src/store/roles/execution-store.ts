@@ -60,6 +60,38 @@ export interface StepRecord {
   items?: number;
   /** A `workflow` step: the child run it started (absent until it started one). */
   childExecutionId?: string;
+  /**
+   * A retry run's step kept from the run it retries (`retryOf`): the record is that run's, the
+   * step never ran here. Absent on every other step.
+   */
+  reused?: true;
+  /** An `approval` step: what it waits for, until when, and the decision once made. */
+  approval?: StepApproval;
+}
+
+/** The approval state of an `approval` step (one per attempt: a retry asks again). */
+export interface StepApproval {
+  /** The attempt that asked. */
+  attempt: number;
+  message: string;
+  /** Who may decide; absent: anyone. */
+  approvers?: string[];
+  /** When the step began to wait (ISO-8601). */
+  since: string;
+  /** When a missing decision rejects it (ISO-8601): durable time, kept across restarts. */
+  deadline: string;
+  /** Set once, by the first decision (or `by: 'timeout'` at the deadline). */
+  decision?: ApprovalDecision;
+}
+
+/** Who decided an approval, when and why. */
+export interface ApprovalDecision {
+  approved: boolean;
+  /** The approver's name, or `timeout`. */
+  by: string;
+  /** ISO-8601. */
+  at: string;
+  comment?: string;
 }
 
 /** The step of another run that started this one as its child (`workflow` steps). */
@@ -85,6 +117,8 @@ export interface ExecutionSummary {
   node: string | null;
   /** Set on a child run: the run and step that started it. */
   parent?: ParentLink;
+  /** Set on a retry run (`execution.retry`): the run it retries. */
+  retryOf?: string;
 }
 
 /** An execution record with the definition it runs and every step's state. */

@@ -16,8 +16,10 @@ export {
   type ExecutionStatus,
   type ExecutionStore,
   type ExecutionSummary,
+  type ApprovalDecision,
   type ParentLink,
   type PruneQuery,
+  type StepApproval,
   type StepRecord,
   type StepStatus,
 } from './execution-store.ts';

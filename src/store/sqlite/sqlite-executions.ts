@@ -44,7 +44,8 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
          started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     payloadInsert: db.prepare(
-      'INSERT INTO execution_payloads (execution_id, input, definition, parent) VALUES (?, ?, ?, ?)',
+      `INSERT INTO execution_payloads (execution_id, input, definition, parent, retry_of)
+         VALUES (?, ?, ?, ?, ?)`,
     ),
     exExists: db.prepare('SELECT 1 FROM executions WHERE id = ?').pluck(),
     exGet: db.prepare(`${SELECT_EXECUTIONS} WHERE e.id = ?`),
@@ -55,12 +56,13 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
     stepInsert: db.prepare(
       `INSERT INTO steps (execution_id, step_id, ordinal, status, attempts, exit_code, started_at,
          finished_at, lost_attempts, attempt_started_at, retry_at, outputs, child_execution_id,
-         items, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         items, approval, error, reused)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     stepUpdate: db.prepare(
       `UPDATE steps SET status = ?, attempts = ?, exit_code = ?, started_at = ?, finished_at = ?,
          lost_attempts = ?, attempt_started_at = ?, retry_at = ?, outputs = ?,
-         child_execution_id = ?, items = ?, error = ?
+         child_execution_id = ?, items = ?, approval = ?, error = ?
          WHERE execution_id = ? AND step_id = ?`,
     ),
     stepNextOrdinal: db
@@ -109,6 +111,7 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
       s.outputs === undefined ? null : JSON.stringify(s.outputs),
       s.childExecutionId ?? null,
       s.items ?? null,
+      s.approval === undefined ? null : JSON.stringify(s.approval),
     ] as const;
 
   const readExecution = (row: ExecutionRow): ExecutionRecord => ({
@@ -151,15 +154,19 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
       JSON.stringify(rec.input ?? {}),
       definitionJson(rec.definition),
       rec.parent === undefined ? null : JSON.stringify(rec.parent),
+      rec.retryOf ?? null,
     );
-    rec.steps.forEach((s, i) => q.stepInsert.run(rec.id, s.id, i, ...stepArgs(s), s.error ?? null));
+    rec.steps.forEach((s, i) =>
+      q.stepInsert.run(rec.id, s.id, i, ...stepArgs(s), s.error ?? null, s.reused ? 1 : null),
+    );
   });
 
   const insertStep = db.transaction((executionId: string, s: StepRecord) => {
     if (q.exExists.get(executionId) === undefined)
       throw new NotFoundError('execution', executionId);
     const ordinal = q.stepNextOrdinal.get(executionId) as number;
-    q.stepInsert.run(executionId, s.id, ordinal, ...stepArgs(s), s.error ?? null);
+    const reused = s.reused ? 1 : null;
+    q.stepInsert.run(executionId, s.id, ordinal, ...stepArgs(s), s.error ?? null, reused);
   });
 
   /**

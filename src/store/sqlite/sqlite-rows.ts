@@ -11,6 +11,7 @@ import {
   type ExecutionStatus,
   type ExecutionSummary,
   type LogLine,
+  type StepApproval,
   type StepRecord,
   type WorkflowRecord,
 } from '../roles/index.ts';
@@ -34,6 +35,8 @@ export interface ExecutionRow {
   input: string;
   /** JSON of the parent link (child runs only). */
   parent: string | null;
+  /** The run this one retries (retry runs only). */
+  retry_of: string | null;
   definition?: string;
   error: string | null;
   engine_id: string | null;
@@ -58,6 +61,9 @@ export interface StepRow {
   outputs: string | null;
   child_execution_id: string | null;
   items: number | null;
+  approval: string | null;
+  /** 1: kept from the run a retry run retries. */
+  reused: number | null;
 }
 
 /** A row of `logs` without its keys. */
@@ -70,7 +76,7 @@ export interface LogRow {
 }
 
 const SUMMARY_COLUMNS =
-  'e.id, e.workflow_id, e.status, p.input, p.parent, e.error, e.engine_id, e.node, ' +
+  'e.id, e.workflow_id, e.status, p.input, p.parent, p.retry_of, e.error, e.engine_id, e.node, ' +
   'e.created_at, e.started_at, e.finished_at';
 const EXECUTION_FROM = 'FROM executions e JOIN execution_payloads p ON p.execution_id = e.id';
 
@@ -83,7 +89,7 @@ export const SELECT_EXECUTIONS = `SELECT ${SUMMARY_COLUMNS}, p.definition ${EXEC
 /** Columns of a step, for SELECT lists. */
 export const STEP_COLUMNS =
   'step_id, status, attempts, exit_code, started_at, finished_at, error, lost_attempts, ' +
-  'attempt_started_at, retry_at, outputs, child_execution_id, items';
+  'attempt_started_at, retry_at, outputs, child_execution_id, items, approval, reused';
 
 const ALL_STATUSES: Record<ExecutionStatus, true> = {
   pending: true,
@@ -143,6 +149,7 @@ export function toSummary(r: ExecutionRow): ExecutionSummary {
     engineId: r.engine_id,
     node: r.node,
     ...(r.parent !== null && { parent: JSON.parse(r.parent) as ExecutionSummary['parent'] }),
+    ...(r.retry_of != null && { retryOf: r.retry_of }),
   };
 }
 
@@ -164,6 +171,8 @@ export function toStep(r: StepRow): StepRecord {
     ...(r.outputs !== null && { outputs: JSON.parse(r.outputs) as Record<string, unknown> }),
     ...(r.child_execution_id !== null && { childExecutionId: r.child_execution_id }),
     ...(r.items !== null && { items: r.items }),
+    ...(r.approval != null && { approval: JSON.parse(r.approval) as StepApproval }),
+    ...(r.reused === 1 && { reused: true as const }),
   };
 }
 

@@ -158,6 +158,19 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX steps_by_ordinal ON steps (execution_id, ordinal);
     `,
   },
+  {
+    version: 9,
+    description: 'approval steps: what a step waits for and the decision (JSON text)',
+    sql: `ALTER TABLE steps ADD COLUMN approval TEXT;`,
+  },
+  {
+    version: 10,
+    description: 'retry: the run a run retries, a step kept from it',
+    sql: `
+      ALTER TABLE execution_payloads ADD COLUMN retry_of TEXT;
+      ALTER TABLE steps ADD COLUMN reused INTEGER;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -209,6 +209,61 @@ export function runExecutionStoreConformance(opts: StoreConformanceOptions): voi
       expect(listed.items[0]!.parent).toEqual(link);
     });
 
+    it("keeps an approval step's wait and decision, and the awaiting_approval filter", async () => {
+      const store = await open();
+      const ex = execution('gated', ['gate']);
+      await store.createExecution(ex);
+      const approval = {
+        attempt: 1,
+        message: 'go?',
+        approvers: ['ann'],
+        since: T1,
+        deadline: T2,
+      };
+      const waiting = { ...pending('gate'), status: 'running' as const, attempts: 1, approval };
+      await store.putStep(ex.id, waiting);
+      await store.updateExecution(ex.id, { status: 'awaiting_approval', startedAt: T1 });
+      expect((await store.getExecution(ex.id))!.steps[0]!.approval).toEqual(approval);
+      const listed = await store.listExecutions({ status: 'awaiting_approval' });
+      expect(listed.items.map((e) => e.id)).toEqual([ex.id]);
+      const decision = { approved: false, by: 'ann', at: T2, comment: 'no' };
+      await store.putStep(ex.id, { ...waiting, approval: { ...approval, decision } });
+      const got = await store.getExecution(ex.id);
+      expect(got!.steps[0]!.approval).toEqual({ ...approval, decision });
+      // A copy: changing what was read changes nothing stored.
+      got!.steps[0]!.approval!.decision!.by = 'mallory';
+      expect((await store.getExecution(ex.id))!.steps[0]!.approval!.decision!.by).toBe('ann');
+    });
+
+    it("keeps a retry run's link and its kept steps (reused), created settled", async () => {
+      const store = await open();
+      const old = execution('r', ['a', 'b']);
+      await store.createExecution(old);
+      const kept: StepRecord = {
+        ...pending('a'),
+        status: 'succeeded',
+        attempts: 2,
+        exitCode: 0,
+        startedAt: T1,
+        finishedAt: T2,
+        outputs: { token: 't' },
+        reused: true,
+      };
+      const retry = { ...execution('r', ['a', 'b']), retryOf: old.id };
+      retry.steps = [kept, pending('b'), { ...pending('a[0]'), status: 'succeeded', reused: true }];
+      await store.createExecution(retry);
+      const got = await store.getExecution(retry.id);
+      expect(got!.retryOf).toBe(old.id);
+      expect(got!.steps).toEqual(retry.steps);
+      expect(got!.steps[1]).not.toHaveProperty('reused');
+      expect(await store.getExecution(old.id)).not.toHaveProperty('retryOf');
+      const listed = await store.listExecutions({ workflowId: 'r' });
+      expect(listed.items.find((e) => e.id === retry.id)!.retryOf).toBe(old.id);
+      // A later write of another step leaves the kept one as it was.
+      await store.putStep(retry.id, { ...pending('b'), status: 'running', attempts: 1 });
+      expect((await store.getExecution(retry.id))!.steps[0]).toEqual(kept);
+    });
+
     it("keeps a forEach step's item count, list outputs and its instances x[n]", async () => {
       const store = await open();
       const ex = execution('w', ['x', 'after']);

@@ -112,6 +112,31 @@ describe('stator CLI against a running server', () => {
   );
 
   it(
+    'retry re-runs a failed run from its failure (--watch), or from a step (--from)',
+    { timeout: SLOW },
+    async () => {
+      const { executionId: first } = await stator.execute('broken', {});
+      await stator.waitForExecution(first, { timeoutMs: 20_000 });
+      const again = await cli(['retry', first, '--watch']);
+      expect(again.exitCode).toBe(1);
+      expect(again.stdout).toMatch(/\[bad\] failed/);
+      // The step that succeeded is kept: it printed nothing this time.
+      expect(again.stdout).not.toContain('[ok] fine');
+
+      const fromOk = await cli(['retry', first, '--from', 'ok']);
+      expect(fromOk.exitCode, fromOk.stderr).toBe(0);
+      const id = fromOk.stdout.trim();
+      const record = await stator.waitForExecution(id, { timeoutMs: 20_000 });
+      expect(record.retryOf).toBe(first);
+      expect(record.steps.map((s) => s.reused === true)).toEqual([false, false]);
+
+      const unknown = await cli(['retry', first, '--from', 'zz']);
+      expect(unknown.exitCode).not.toBe(0);
+      expect(unknown.stderr).toContain("no step 'zz'");
+    },
+  );
+
+  it(
     'logs -f of a running run prints each line once and ends with the run',
     { timeout: SLOW },
     async () => {

@@ -95,9 +95,10 @@ describe.each([
     expect(logs).toBe('stdout | ***\nstdout | ***Cg==\n');
     await waitFor(() => onBus.filter((m) => m.includes('session.stdout')).length === 2);
     sub.unsubscribe();
-    const lines = t.events.flatMap((e) =>
-      e.type === 'session.stdout' ? [(e as { line?: string }).line] : [],
-    );
+    const stdoutLines = () =>
+      t.events.flatMap((e) => (e.type === 'session.stdout' ? [(e as { line?: string }).line] : []));
+    // The monitor's subscribers get events on a later turn than the bus: wait for both lines.
+    const lines = await waitFor(() => (stdoutLines().length >= 2 ? stdoutLines() : undefined));
     expect(lines).toEqual(['***', '***Cg==']);
     expect(registry.redact(VALUE)).toBe('***');
 

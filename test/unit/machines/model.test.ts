@@ -77,7 +77,7 @@ const EXPAND_ERROR = 'xstate.error.actor.0.step.expanding';
  * A step that has used `attemptsUsed` of its 2 attempts, the last lost with its process when
  * `interrupted` (`lostAttempts` of them lost so far), or `resumed` mid-attempt or mid-backoff.
  */
-type StepCase = { kind: 'exec' | 'noop'; if?: string; forEach?: string } & Pick<
+type StepCase = { kind: 'exec' | 'noop' | 'approval'; if?: string; forEach?: string } & Pick<
   StepInput,
   'attemptsUsed' | 'interrupted' | 'lostAttempts' | 'resumed'
 >;
@@ -89,6 +89,7 @@ function stepInput({ kind, if: condition, forEach, ...resumed }: StepCase): Step
     ...(condition !== undefined && { if: condition }),
     ...(forEach !== undefined && { forEach, concurrency: 4 }),
     ...(kind === 'exec' && { exec: ['make'] }),
+    ...(kind === 'approval' && { approval: { message: 'go?', timeoutMs: 60_000 } }),
     needs: [],
     env: {},
     continueOnError: false,
@@ -154,7 +155,8 @@ function realTask(input: StepInput) {
   // Handled once the step left `running`, or (a lost attempt) began its next attempt there.
   const leaveRunning = (what: string) => {
     const attempts = pending.length;
-    return until(() => step.getSnapshot().value !== 'running' || pending.length > attempts, what);
+    const waits = () => ['running', 'awaitingApproval'].includes(step.getSnapshot().value);
+    return until(() => !waits() || pending.length > attempts, what);
   };
   const send = (path: { event: EventObject }) => step.send(path.event as StepMachineEvent);
   return {
@@ -224,6 +226,11 @@ describe('step model', () => {
   const cases: Array<[string, StepCase]> = [
     ['exec', { kind: 'exec' }],
     ['noop', { kind: 'noop' }],
+    // An approval step waits for a decision (no step timeout, no retry), after its condition,
+    // and again when resumed after a restart.
+    ['approval', { kind: 'approval' }],
+    ['conditional approval', { kind: 'approval', if: 'inputs.go' }],
+    ['resumed approval', { kind: 'approval', resumed: { state: 'running', elapsedMs: 400 } }],
     // A step with an `if`: the condition is evaluated first (true, false or an error).
     ['conditional exec', { kind: 'exec', if: 'inputs.go' }],
     ['conditional noop', { kind: 'noop', if: 'inputs.go' }],
@@ -265,6 +272,7 @@ describe('step model', () => {
     }
     expect([...seen].sort()).toEqual(stableStates(stepMachine));
     expect(stableStates(stepMachine)).toEqual([
+      'awaitingApproval',
       'backingOff',
       'cancelled',
       'checking',

@@ -181,14 +181,15 @@ describe('workflow schema: rejections', () => {
       expect.arrayContaining([
         {
           path: 'steps[0]',
-          message: "step 'x' must have exactly one of exec, run, sleep, noop, http, nats, workflow",
+          message:
+            "step 'x' must have exactly one of exec, run, sleep, noop, http, nats, workflow, approval",
         },
         { path: 'steps[0].docker', message: 'unknown field' },
       ]),
     );
     const two = issuesOf(wf([{ id: 'y', exec: ['a'], run: 'b' }]));
     expect(two[0]?.message).toBe(
-      "step 'y' must have exactly one of exec, run, sleep, noop, http, nats, workflow (got exec, run)",
+      "step 'y' must have exactly one of exec, run, sleep, noop, http, nats, workflow, approval (got exec, run)",
     );
     const none = issuesOf(wf([{ id: 'z' }]));
     expect(none[0]?.message).toMatch(/step 'z' must have exactly one of/);
