@@ -22,6 +22,7 @@ import { metricsRoutes, statisticsRoutes } from './metrics-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { engineRoutes } from './engine-routes.ts';
 import { actorRoutes } from './actor-routes.ts';
+import { dashboardRoutes } from './dashboard-routes.ts';
 import { openApiDocument } from './openapi/openapi-document.ts';
 import { STATOR_VERSION } from '../version.ts';
 
@@ -84,6 +85,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     }),
   );
   mountWebSocketRoute(app, stator, { bufferSize: opts.sseBufferSize, logger });
+  app.route('/', dashboardRoutes());
 
   return app;
 }

@@ -62,6 +62,20 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   },
   {
     method: 'get',
+    path: '/',
+    tag: 'dashboard',
+    summary: 'The dashboard (a single page; its API calls take the token)',
+    success: { status: 200, description: 'the page', content: 'html' },
+  },
+  {
+    method: 'get',
+    path: '/assets/{name}',
+    tag: 'dashboard',
+    summary: "The dashboard's bundled files (content-hashed names, cached for a year)",
+    success: { status: 200, description: 'JavaScript, CSS or a source map', content: 'none' },
+  },
+  {
+    method: 'get',
     path: '/api/openapi.json',
     tag: 'system',
     summary: 'This document',
