@@ -26,10 +26,13 @@ import {
 const TOKEN = 'scale-test-token-0123456789';
 const RUNS = 10_000;
 const STEPS = 10_000;
-// Bounds a person still reads as immediate, with room for the rest of the suite running beside
-// this file on two cores (measured alone: ~120-600 ms first paint, ~30-90 ms live update).
-const FIRST_PAINT_MS = 2000;
-const LIVE_UPDATE_MS = 750;
+// The issue's bounds. Each figure is the median of three measurements, so one stall of a
+// loaded machine (the rest of the suite runs beside this file) does not decide it.
+const FIRST_PAINT_MS = 1000;
+const LIVE_UPDATE_MS = 200;
+const SAMPLES = 3;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 let stator: Stator;
 let server: HttpServerHandle;
@@ -38,7 +41,7 @@ let page: Page;
 let origin: string;
 const events: StampedEvent[] = [];
 /** What was measured, written beside the screenshots as an artifact. */
-const timings: Record<string, number> = {};
+const timings: Record<string, number[]> = {};
 const dir = useTempDir('stator-scale-', { scope: 'suite' });
 
 /** The server's time of the first event matching `pred` (waits for it). */
@@ -77,25 +80,40 @@ afterAll(async () => {
   await stator?.close();
 });
 
+/** A cold load of the overview: each first paint is measured from the same state. */
+async function reloadOverview(): Promise<void> {
+  await page.goto('about:blank');
+  await page.goto(`${origin}/#/`);
+  await page.getByTestId('needs-you').waitFor();
+}
+
 describe('dashboard at scale', () => {
   it(`lists ${RUNS} executions: fast first paint, live rows, bounded DOM`, async () => {
     await page.goto(`${origin}/#/`);
     await page.getByTestId('needs-you').waitFor();
-    const firstPaint = await timeToShow(page, '#/executions', '[data-execution]');
-    timings['executionsFirstPaintMs'] = firstPaint;
-    expect(firstPaint).toBeLessThan(FIRST_PAINT_MS);
+    const paints: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      if (i > 0) await reloadOverview();
+      paints.push(await timeToShow(page, '#/executions', '[data-execution]'));
+    }
+    timings['executionsFirstPaintMs'] = paints;
+    expect(median(paints)).toBeLessThan(FIRST_PAINT_MS);
 
     // A new run appears at the top, within the bound of its first event. (Watching starts just
     // after the call returns: a row already there then counts as shown later, never earlier.)
-    const { executionId } = await stator.execute('tiny', {});
-    const seen = await whenShown(page, `[data-execution="${executionId}"]`);
-    const queuedAt = await eventTime(
-      (e) =>
-        e.type === 'execution.queued' &&
-        (e as { executionId?: string }).executionId === executionId,
-    );
-    timings['executionsLiveUpdateMs'] = seen - queuedAt;
-    expect(seen - queuedAt).toBeLessThan(LIVE_UPDATE_MS);
+    const updates: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const { executionId } = await stator.execute('tiny', {});
+      const seen = await whenShown(page, `[data-execution="${executionId}"]`);
+      const queuedAt = await eventTime(
+        (e) =>
+          e.type === 'execution.queued' &&
+          (e as { executionId?: string }).executionId === executionId,
+      );
+      updates.push(seen - queuedAt);
+    }
+    timings['executionsLiveUpdateMs'] = updates;
+    expect(median(updates)).toBeLessThan(LIVE_UPDATE_MS);
 
     // Scroll to the end: every page loads, the DOM keeps a window of rows.
     await page.getByTestId('executions-list').hover();
@@ -107,7 +125,7 @@ describe('dashboard at scale', () => {
     }
     await expect
       .poll(() => page.getByTestId('executions-count').textContent())
-      .toBe(`${RUNS + 1} shown`);
+      .toBe(`${RUNS + SAMPLES} shown`);
     expect(await page.locator('[data-execution]').count()).toBeLessThan(120);
     await dash.shot('executions-10k');
   }, 60_000);
@@ -133,13 +151,19 @@ describe('dashboard at scale', () => {
         (e as { executionId?: string; stepId?: string }).executionId === executionId &&
         (e as { stepId?: string }).stepId === 'tail',
     );
-    const firstPaint = await timeToShow(
-      page,
-      `#/executions/${executionId}`,
-      '[data-testid="dag"] [data-step="tail"][data-status="running"]',
-    );
-    timings['runFirstPaintMs'] = firstPaint;
-    expect(firstPaint).toBeLessThan(FIRST_PAINT_MS);
+    const paints: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      if (i > 0) await reloadOverview();
+      paints.push(
+        await timeToShow(
+          page,
+          `#/executions/${executionId}`,
+          '[data-testid="dag"] [data-step="tail"][data-status="running"]',
+        ),
+      );
+    }
+    timings['runFirstPaintMs'] = paints;
+    expect(median(paints)).toBeLessThan(FIRST_PAINT_MS);
     expect(await page.locator('[data-testid="dag"] [data-step]').count()).toBe(STEPS);
 
     const done = whenShown(page, '[data-testid="dag"] [data-step="tail"][data-status="succeeded"]');
@@ -151,7 +175,7 @@ describe('dashboard at scale', () => {
         (e as { executionId?: string }).executionId === executionId &&
         (e as { stepId?: string }).stepId === 'tail',
     );
-    timings['runLiveUpdateMs'] = seen - completedAt;
+    timings['runLiveUpdateMs'] = [seen - completedAt];
     expect(seen - completedAt).toBeLessThan(LIVE_UPDATE_MS);
     await page.getByTestId('execution-status').getByText('completed').waitFor();
     await dash.shot('execution-10k-steps');

@@ -48,6 +48,66 @@ describe('the built package', () => {
     expect(JSON.parse(res.stdout.trim().split('\n').at(-1)!)).toEqual({ status: 'completed' });
   });
 
+  it(
+    'installs from a packed tarball into a new project and imports on plain node',
+    { timeout: 240_000 },
+    async () => {
+      const packDir = join(tmp.path, 'pack');
+      await mkdir(packDir, { recursive: true });
+      // dist/ was built in beforeAll: no second build while packing.
+      const packed = await execa(
+        'npm',
+        ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir],
+        { cwd: ROOT },
+      );
+      const [pack] = JSON.parse(packed.stdout) as Array<{
+        filename: string;
+        files: Array<{ path: string }>;
+      }>;
+      const { filename, files } = pack!;
+      const paths = files.map((f) => f.path);
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          'dist/src/index.js',
+          'dist/src/index.d.ts',
+          'dist/src/host/host-main.js',
+          'dist/dashboard/index.html',
+          'bin/stator.js',
+        ]),
+      );
+      expect(paths.filter((p) => p.startsWith('test/') || p.startsWith('src/'))).toEqual([]);
+
+      const consumer = join(tmp.path, 'consumer');
+      await mkdir(consumer, { recursive: true });
+      await writeFile(
+        join(consumer, 'package.json'),
+        JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+      );
+      // Dependencies from the npm cache `npm ci` filled (the registry for anything missing);
+      // no install scripts: the import below loads no native addon.
+      const installed = await execa(
+        'npm',
+        [
+          'install',
+          join(packDir, filename),
+          '--prefer-offline',
+          '--ignore-scripts',
+          '--no-audit',
+          '--no-fund',
+        ],
+        { cwd: consumer, reject: false },
+      );
+      expect(installed.exitCode, installed.stderr).toBe(0);
+      const res = await execa(
+        process.execPath,
+        ['-e', "import('stator').then(m => console.log(typeof m.createStator))"],
+        { cwd: consumer, reject: false },
+      );
+      expect(res.stderr).toBe('');
+      expect(res.stdout.trim()).toBe('function');
+    },
+  );
+
   it('ships declarations beside the JavaScript', async () => {
     const res = await execa(
       process.execPath,
