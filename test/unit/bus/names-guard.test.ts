@@ -38,6 +38,9 @@ const ALLOWED: Record<string, Record<string, string>> = {
     'stator-': 'the NATS connection name (a label the server shows, not a subject or resource)',
   },
   'src/runtime/options.ts': { 'stator.db': 'the SQLite file name in the data directory' },
+  'src/dashboard/lib/api.ts': {
+    'stator.token': "the browser's sessionStorage key of the API token, not NATS",
+  },
   'src/workflow/triggers.ts': {
     'stator.':
       "the schema's static check of trigger subjects (it knows no prefix); NatsTriggers refuses " +
