@@ -161,6 +161,16 @@ export function createLedger(
   return ledger;
 }
 
+/** The step takeReady would start next, without taking it. */
+export function peekReady(ledger: ExecutionLedger): number | undefined {
+  if (ledger.failedAt >= 0) return undefined;
+  for (let h = ledger.readyHead; h < ledger.ready.length; h++) {
+    const candidate = ledger.ready[h]!;
+    if (ledger.status[candidate] === 'pending') return candidate;
+  }
+  return undefined;
+}
+
 /** Takes the next ready step index, marking it running; undefined when none is ready. */
 export function takeReady(ledger: ExecutionLedger): number | undefined {
   if (ledger.failedAt >= 0) return undefined;

@@ -8,6 +8,12 @@
  * its list; the run then starts its instances (`x[n]`, step actors too) up to the step's own
  * concurrency, and settles the step when they have ended (execution-fan-out.ts). Every change is
  * emitted as an ExecutionEvent; the runtime persists and publishes them.
+ *
+ * Pause: `running` is `active` or `paused`. `pause` (or a step with `pauseBefore` that is next
+ * to start: a breakpoint) holds every new start, steps and forEach instances alike; live steps
+ * go on and are settled as usual, the run timeout keeps counting, `cancel` ends the run as
+ * ever. `resume` starts what is ready (a breakpoint's step first). A run rehydrated paused
+ * (`paused` in its input) starts nothing until it is resumed.
  * @module
  */
 import { assign, emit, enqueueActions, setup } from 'xstate';
@@ -35,6 +41,7 @@ import {
   createLedger,
   liveSteps,
   occupySlot,
+  peekReady,
   releaseSlot,
   settle,
   takeReady,
@@ -56,7 +63,15 @@ export interface ExecutionInput {
   resume?: Record<string, ResumedStep>;
   /** Time the run already ran under previous processes: its timeout counts it. @default 0 */
   elapsedMs?: number;
+  /** The run was paused under a previous process: it starts paused. */
+  paused?: ExecutionPause;
 }
+
+/** Why a run is paused, and by whom (`breakpoint` for a `pauseBefore` step). */
+export type ExecutionPause =
+  | { by: string; reason: 'request' }
+  /** A breakpoint: `stepId` has `pauseBefore` and was next to start. */
+  | { by: string; reason: 'breakpoint'; stepId: string };
 
 /** Final outcome of a run. */
 export type ExecutionOutcome = 'completed' | 'failed' | 'cancelled' | 'timed_out';
@@ -69,18 +84,26 @@ export interface ExecutionOutput {
 }
 
 /** Run context. `ledger` is updated in place (see execution-ledger.ts). */
-export interface ExecutionMachineContext extends ExecutionInput {
+export interface ExecutionMachineContext extends Omit<ExecutionInput, 'paused'> {
   ledger: ExecutionLedger;
   /** Step id → definition index. */
   index: Record<string, number>;
   error: WireError | null;
   outcome: ExecutionOutcome | null;
+  /** Set while paused: no new step starts. */
+  paused: ExecutionPause | null;
+  /** Steps whose breakpoint (`pauseBefore`) a resume let through. */
+  passed: Record<string, true>;
 }
 
 /** Events an execution accepts. */
 export type ExecutionMachineEvent =
   | { type: 'start' }
   | { type: 'cancel'; reason?: string }
+  /** Holds new step starts (running steps go on); ignored when already paused. */
+  | { type: 'pause'; by?: string }
+  /** Lets new steps start again; ignored when not paused. */
+  | { type: 'resume'; by?: string }
   /** The run cannot start (e.g. `secret_unavailable`): it fails with this error, no step runs. */
   | { type: 'fail'; error: WireError }
   | StepReport
@@ -120,7 +143,22 @@ export const executionMachine = setup({
         });
         i = takeSkip(ledger, definition.steps);
       }
+      if (context.paused) return;
       while (ledger.live < definition.concurrency) {
+        const next = peekReady(ledger);
+        const held = next === undefined ? undefined : definition.steps[next]!;
+        if (held?.pauseBefore === true && context.passed[held.id] !== true) {
+          // A breakpoint: the run pauses before this step (and every later start).
+          const pause = { by: 'breakpoint', reason: 'breakpoint' as const, stepId: held.id };
+          enqueue.assign({ paused: pause });
+          enqueue.emit({
+            type: 'execution.paused',
+            executionId: context.executionId,
+            workflowId: context.workflowId,
+            ...pause,
+          });
+          return;
+        }
         const i = takeReady(ledger);
         if (i === undefined) break;
         const step = definition.steps[i]!;
@@ -325,6 +363,30 @@ export const executionMachine = setup({
         },
       }),
     ),
+    pause: enqueueActions(({ context, enqueue }, params: { by?: string }) => {
+      const pause = { by: params.by ?? 'anonymous', reason: 'request' as const };
+      enqueue.assign({ paused: pause });
+      enqueue.emit({
+        type: 'execution.paused',
+        executionId: context.executionId,
+        workflowId: context.workflowId,
+        ...pause,
+      });
+    }),
+    /** Clears the pause; a breakpoint's step is let through. */
+    resume: enqueueActions(({ context, enqueue }, params: { by?: string }) => {
+      const stepId = context.paused?.reason === 'breakpoint' ? context.paused.stepId : undefined;
+      enqueue.assign({
+        paused: null,
+        ...(stepId !== undefined && { passed: { ...context.passed, [stepId]: true as const } }),
+      });
+      enqueue.emit({
+        type: 'execution.resumed',
+        executionId: context.executionId,
+        workflowId: context.workflowId,
+        by: params.by ?? 'anonymous',
+      });
+    }),
     setOutcome: assign((_, params: { status: ExecutionOutcome }) => ({ outcome: params.status })),
     announceEnd: emit(({ context }, params: { status: ExecutionOutcome }) => ({
       type: `execution.${params.status}`,
@@ -338,6 +400,7 @@ export const executionMachine = setup({
     runFailed: ({ context }) => context.ledger.failedAt >= 0,
     runDone: ({ context }) => allSettled(context.ledger),
     hasRunTimeout: ({ context }) => context.definition.timeoutMs !== undefined,
+    isPaused: ({ context }) => context.paused !== null,
   },
   delays: {
     // A resumed run has already used part of its time.
@@ -355,6 +418,8 @@ export const executionMachine = setup({
       ledger: createLedger(input.definition.steps, input.resume),
       error: null,
       outcome: null,
+      paused: input.paused ?? null,
+      passed: {},
     };
   },
   initial: 'pending',
@@ -377,6 +442,30 @@ export const executionMachine = setup({
     },
     running: {
       entry: ['announceStart', 'dispatchReady'],
+      initial: 'active',
+      states: {
+        active: {
+          // A breakpoint reached, or a run rehydrated paused.
+          always: { guard: 'isPaused', target: 'paused' },
+          on: {
+            pause: {
+              target: 'paused',
+              actions: { type: 'pause', params: ({ event }) => ({ by: event.by }) },
+            },
+          },
+        },
+        paused: {
+          on: {
+            resume: {
+              target: 'active',
+              actions: [
+                { type: 'resume', params: ({ event }) => ({ by: event.by }) },
+                'dispatchReady',
+              ],
+            },
+          },
+        },
+      },
       always: [
         { guard: 'runFailed', target: 'failed' },
         { guard: 'runDone', target: 'completed' },

@@ -18,6 +18,26 @@ export type ExecutionEvent =
   /** `retryOf`: a retry run (execution.retry), and the run it retries. */
   | { type: 'execution.queued'; executionId: string; workflowId: string; retryOf?: string }
   | { type: 'execution.started'; executionId: string; workflowId: string }
+  /**
+   * No new step starts until `execution.resumed` (running steps go on). `reason: breakpoint`:
+   * step `stepId` has `pauseBefore: true` and was next to start.
+   */
+  | {
+      type: 'execution.paused';
+      executionId: string;
+      workflowId: string;
+      by: string;
+      reason: 'request';
+    }
+  | {
+      type: 'execution.paused';
+      executionId: string;
+      workflowId: string;
+      by: string;
+      reason: 'breakpoint';
+      stepId: string;
+    }
+  | { type: 'execution.resumed'; executionId: string; workflowId: string; by: string }
   | {
       type:
         'execution.completed' | 'execution.failed' | 'execution.cancelled' | 'execution.timed_out';
@@ -262,6 +282,7 @@ const SEVERITY: Partial<Record<EventType, Severity>> = {
   'execution.failed': 'error',
   'execution.timed_out': 'error',
   'execution.cancelled': 'warning',
+  'execution.paused': 'warning',
   'step.failed': 'error',
   'step.timed_out': 'error',
   'step.retrying': 'warning',

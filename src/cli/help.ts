@@ -23,6 +23,7 @@ Talking to a running server (--url or STATOR_URL, default http://127.0.0.1:8080;
   watch EXECUTION    a run's steps, progress and log tail until it ends (exit 0: completed)
   retry EXECUTION    re-run a run from its failure (--from STEP); --watch follows it
   approve EXECUTION  approve (or --reject) the run's waiting approval step
+  pause|resume EXECUTION  hold a run's new steps (running ones finish), or let them start
   completion SHELL   a completion script for bash or zsh
 
 Run 'stator <command> --help' for the options of a command; 'stator --version' prints the version.`,
@@ -77,6 +78,17 @@ Approves the approval step the run waits at (--reject rejects it: the step fails
 names the step when several wait. --by is who decides (default: your login name); a step
 that names approvers accepts only them. Exit 0 once the server has stored the decision, 1
 when it refused it (not waiting, already decided, not an approver).`,
+  pause: `Usage: stator pause EXECUTION [--by NAME] [--url URL] [--token T]
+
+Pauses a run: no new step starts until 'stator resume'; steps already running finish. The
+run stays paused across server restarts. --by is who pauses (default: your login name).
+Pausing a paused run changes nothing. Exit 0 once the server has stored the pause, 1 when it
+refused it (unknown or finished run).`,
+  resume: `Usage: stator resume EXECUTION [--by NAME] [--url URL] [--token T]
+
+Resumes a paused run: the steps that are ready start (a step with pauseBefore that held the
+run starts first). Resuming a run that is not paused changes nothing. Exit 0 once stored, 1
+when refused (unknown or finished run).`,
   completion: `Usage: stator completion bash|zsh
 
 Prints a completion script: eval "$(stator completion bash)" in ~/.bashrc.`,

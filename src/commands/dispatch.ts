@@ -30,6 +30,7 @@ import { SESSION_COMMANDS } from './session-commands.ts';
 import { ENGINE_COMMANDS } from './engine-commands.ts';
 import { actorGet, actorList } from './actor-commands.ts';
 import { APPROVAL_COMMANDS } from './approval-commands.ts';
+import { PAUSE_COMMANDS } from './pause-commands.ts';
 import { clientRateKey } from './rate-limiter.ts';
 
 /** Every command, by name. */
@@ -55,6 +56,7 @@ export const COMMANDS = {
   'actor.list': actorList,
   'actor.get': actorGet,
   ...APPROVAL_COMMANDS,
+  ...PAUSE_COMMANDS,
 } as const;
 
 /** A known command name. */

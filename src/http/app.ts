@@ -12,6 +12,7 @@ import { createErrorHandler, errorResponse, notFoundHandler } from './error-resp
 import { resolveHttpAppOptions, type HttpAppOptions } from './options.ts';
 import { workflowRoutes } from './workflow-routes.ts';
 import { approvalRoutes, decisionRoutes, nextActionableRoutes } from './approval-routes.ts';
+import { pauseRoutes } from './pause-routes.ts';
 import { executionRoutes } from './execution-routes.ts';
 import { eventRoutes } from './event-routes.ts';
 import { mountWebSocketRoute } from './ws-routes.ts';
@@ -66,6 +67,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   app.route('/api/workflows', workflowRoutes(stator));
   app.route('/api/executions', executionRoutes(stator));
   app.route('/api/executions', decisionRoutes(stator));
+  app.route('/api/executions', pauseRoutes(stator));
   app.route('/api/approvals', approvalRoutes(stator));
   app.route('/api/next-actionable', nextActionableRoutes(stator));
   app.route('/api/machines', machineRoutes(stator));

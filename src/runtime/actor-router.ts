@@ -32,6 +32,8 @@ const decisionFields = {
 /** Inbound events of executions. */
 export const executionInboundSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cancel'), reason: z.string().max(500).optional() }),
+  z.object({ type: z.literal('pause'), by: approverNameSchema.optional() }),
+  z.object({ type: z.literal('resume'), by: approverNameSchema.optional() }),
   z.object({ type: z.literal('approve'), ...decisionFields }),
   z.object({ type: z.literal('reject'), ...decisionFields }),
 ]);

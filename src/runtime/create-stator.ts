@@ -147,7 +147,12 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       execution: (id, event) =>
         event.type === 'cancel'
           ? service.cancelOwned(id, event.reason as string | undefined)
-          : approvals.decideOwned(id, decisionOf(event)),
+          : event.type === 'pause' || event.type === 'resume'
+            ? service.setPausedOwned(id, {
+                pause: event.type === 'pause',
+                ...(typeof event.by === 'string' && { by: event.by }),
+              })
+            : approvals.decideOwned(id, decisionOf(event)),
       engine: (id, event) => service.engineCommand(id, event),
       trigger: (id, event, msg) => service.triggerInbound(id, event, msg?.reply),
       session: (id, event) => sessions.inbound(id, event as SessionInbound),

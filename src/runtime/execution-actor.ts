@@ -72,6 +72,8 @@ export function createExecutionActor(deps: ExecutionActorDeps) {
           definition: live.definition,
           resume: live.resume,
           ...(live.elapsedMs !== undefined && { elapsedMs: live.elapsedMs }),
+          // Paused before this process took it (a restart, or a pause while it was queued).
+          ...(live.record.paused !== undefined && { paused: live.record.paused }),
         },
       }) as NonNullable<typeof live.actor>;
       live.actor = actor;

@@ -87,11 +87,25 @@ export class ExecutionRecorder {
           engineId: run.record.engineId,
           node: run.record.node,
         });
+      case 'execution.paused':
+        run.record.paused = {
+          at: iso,
+          by: event.by,
+          reason: event.reason,
+          ...(event.reason === 'breakpoint' && { stepId: event.stepId }),
+        };
+        return this.store.updateExecution(event.executionId, { paused: run.record.paused });
+      case 'execution.resumed':
+        delete run.record.paused;
+        return this.store.updateExecution(event.executionId, { paused: null });
       case 'execution.completed':
       case 'execution.failed':
       case 'execution.cancelled':
-      case 'execution.timed_out':
+      case 'execution.timed_out': {
         event.durationMs = now - run.startMs;
+        // A run that ends paused (cancelled, timed out) is paused no more.
+        const wasPaused = run.record.paused !== undefined;
+        delete run.record.paused;
         run.record.status = event.status;
         run.record.finishedAt = iso;
         run.record.error = event.error ?? null;
@@ -101,7 +115,9 @@ export class ExecutionRecorder {
           finishedAt: iso,
           error: event.error ?? null,
           startedAt: run.record.startedAt,
+          ...(wasPaused && { paused: null }),
         });
+      }
       case 'step.started': {
         const step = this.#step(run, event.stepId);
         step.status = 'running';

@@ -11,6 +11,7 @@ import { machineInfos } from './machine-catalog.ts';
 import type { FireOptions, FireResult, TriggerQuery, TriggerView } from '../triggers/index.ts';
 import type { WebhookRequest, WebhookResult } from '../triggers/index.ts';
 import { computeStatistics } from '../statistics/index.ts';
+import type { PauseRequest } from './service/execution-pause.ts';
 import type { Statistics, StatisticsQuery } from '../statistics/index.ts';
 import type { RateLimiter } from '../commands/index.ts';
 import type { SessionManager } from '../sessions/index.ts';
@@ -95,6 +96,16 @@ export class StatorService implements Stator {
 
   retry(id: string, opts?: RetryOptions) {
     return this.#parts.retry.retry(id, opts);
+  }
+
+  /** Pauses (`pause: true`) or resumes a run; ConflictError when it already finished. */
+  setPaused(id: string, request: PauseRequest) {
+    return this.#parts.pauses.set(id, request);
+  }
+
+  /** A pause or resume arriving on `stator.execution.<id>.in`, subscribed here. */
+  setPausedOwned(id: string, request: PauseRequest) {
+    return this.#parts.pauses.setOwned(id, request);
   }
 
   /** A cancel arriving on `stator.execution.<id>.in`, subscribed here (ExecutionCancel.cancelOwned). */

@@ -177,6 +177,12 @@ export interface Stator {
    */
   cancel(id: string): Promise<ExecutionView>;
   /**
+   * Pauses (`pause: true`: no new step starts, running steps finish) or resumes a run, stored
+   * before it resolves; idempotent. NotFoundError for an unknown run, ConflictError for a
+   * finished one. Resolves with its record (`paused` set while paused).
+   */
+  setPaused(id: string, request: { pause: boolean; by?: string }): Promise<ExecutionView>;
+  /**
    * Starts a new run of a finished run that did not complete (or, with `from`, of a completed
    * one), linked by `retryOf`: steps that succeeded keep their record and outputs (`reused`),
    * the others run. NotFoundError for an unknown run, ConflictError for one that may not be

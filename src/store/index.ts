@@ -33,6 +33,7 @@ export {
   type ExecutionStore,
   type ExecutionSummary,
   type ParentLink,
+  type PauseInfo,
   type IdempotencyClaim,
   type LogLine,
   type LogStore,

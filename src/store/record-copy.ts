@@ -68,6 +68,7 @@ export function copySummary(e: ExecutionSummary): ExecutionSummary {
       },
     }),
     ...(e.retryOf != null && { retryOf: e.retryOf }),
+    ...(e.paused != null && { paused: jsonCopy(e.paused) }),
   };
 }
 

@@ -273,6 +273,12 @@ export const rawStepSchema = z
     env: envSchema.optional(),
     cwd: text(4096).min(1).optional(),
     continueOnError: z.boolean().optional(),
+    pauseBefore: z
+      .boolean()
+      .optional()
+      .describe(
+        'A breakpoint: the run pauses (execution.paused, reason breakpoint) when this step is next to start; resuming the run starts it.',
+      ),
     shell: z
       .string()
       .regex(/^\S+$/, 'shell must be a program name or path')
@@ -458,6 +464,7 @@ function resolveStep(
     env: s.env ?? {},
     ...(s.cwd !== undefined && { cwd: s.cwd }),
     continueOnError: s.continueOnError ?? false,
+    ...(s.pauseBefore === true && { pauseBefore: true }),
   };
   const outputs = s.outputs !== undefined && { outputs: s.outputs };
   if (s.exec !== undefined) return { ...base, kind: 'exec', exec: s.exec, ...outputs };

@@ -48,6 +48,8 @@ export interface StepBase {
   env: Record<string, string>;
   cwd?: string;
   continueOnError: boolean;
+  /** A breakpoint: the run pauses when this step is next to start (resume starts it). */
+  pauseBefore?: boolean;
 }
 
 /**

@@ -165,6 +165,21 @@ describe('dashboard in a browser', () => {
     await page.getByTestId('execution-status').getByText('completed').waitFor({ timeout: 10_000 });
   }, 40_000);
 
+  it('pauses a run from its page, holding its next step, and resumes it', async () => {
+    const run = await api<{ executionId: string }>('POST', '/api/workflows/greet/execute', {});
+    const id = run.executionId;
+    await page.goto(`${origin}/#/executions/${id}`);
+    const b = page.locator('[data-testid="dag"] [data-step="b"]');
+    await b.and(page.locator('[data-status="running"]')).waitFor({ timeout: 10_000 });
+    await page.getByTestId('pause').click();
+    await page.getByTestId('paused').waitFor({ timeout: 10_000 });
+    await b.and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: 10_000 });
+    expect((await stator.getExecution(id)).steps.find((x) => x.id === 'd')!.status).toBe('pending');
+    await page.getByTestId('resume').click();
+    await page.getByTestId('execution-status').getByText('completed').waitFor({ timeout: 10_000 });
+    expect((await stator.getExecution(id)).paused).toBeUndefined();
+  }, 30_000);
+
   it('renders hostile text as text', async () => {
     const { executionId } = await api<{ executionId: string }>(
       'POST',

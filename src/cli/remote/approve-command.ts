@@ -19,7 +19,7 @@ interface Decided {
 }
 
 /** The login name, or undefined when there is none (the server then says `anonymous`). */
-function loginName(): string | undefined {
+export function loginName(): string | undefined {
   const fromEnv = process.env.USER ?? process.env.LOGNAME;
   if (fromEnv) return fromEnv;
   try {

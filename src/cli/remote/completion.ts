@@ -23,6 +23,8 @@ export const CLI_COMMANDS = [
   'watch',
   'retry',
   'approve',
+  'pause',
+  'resume',
   'completion',
 ] as const;
 
@@ -41,7 +43,7 @@ _stator() {
   esac
   case "$cmd" in
     attach|start|stop|restart) COMPREPLY=( $(compgen -W "$(${SESSION_IDS})" -- "$cur") );;
-    logs|watch|retry|approve) COMPREPLY=( $(compgen -W "$(${RUN_IDS})" -- "$cur") );;
+    logs|watch|retry|approve|pause|resume) COMPREPLY=( $(compgen -W "$(${RUN_IDS})" -- "$cur") );;
     run|validate) COMPREPLY=( $(compgen -f -- "$cur") );;
     completion) COMPREPLY=( $(compgen -W "bash zsh" -- "$cur") );;
   esac
@@ -59,7 +61,7 @@ _stator() {
   if (( CURRENT == 2 )); then _describe 'command' cmds; return; fi
   case "$words[2]" in
     attach|start|stop|restart) compadd -- \${(z)"$(${SESSION_IDS})"};;
-    logs|watch|retry|approve) compadd -- \${(z)"$(${RUN_IDS})"};;
+    logs|watch|retry|approve|pause|resume) compadd -- \${(z)"$(${RUN_IDS})"};;
     run|validate) _files;;
     completion) compadd bash zsh;;
   esac

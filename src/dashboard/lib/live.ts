@@ -18,6 +18,8 @@ export const EVENT_TYPES = [
   'execution.cancelled',
   'execution.timed_out',
   'execution.awaiting_approval',
+  'execution.paused',
+  'execution.resumed',
   'step.started',
   'step.stdout',
   'step.stderr',

@@ -21,6 +21,8 @@ export interface Execution {
   error: WireError | null;
   engineId?: string | null;
   node?: string;
+  /** Set while the run is paused (no new step starts). */
+  paused?: { at: string; by: string; reason: string; stepId?: string };
   steps?: StepRecord[];
 }
 

@@ -259,12 +259,27 @@ export function ExecutionDetail(props: { id: string }) {
         extra={
           <span>
             <Badge status={runStatus} testId="execution-status" />{' '}
+            {x?.paused && runStatus && !FINAL_EXECUTION.has(runStatus) && (
+              <span class="muted" data-testid="paused">
+                paused by {x.paused.by}
+                {x.paused.stepId !== undefined && ` before ${x.paused.stepId}`}{' '}
+              </span>
+            )}
             {runStatus && !FINAL_EXECUTION.has(runStatus) && (
               <Action
                 label="Cancel"
                 kind="danger"
                 testId="cancel"
                 run={() => postJson(`/api/executions/${seg(props.id)}/cancel`)}
+              />
+            )}
+            {runStatus && !FINAL_EXECUTION.has(runStatus) && (
+              <Action
+                label={x?.paused ? 'Resume' : 'Pause'}
+                testId={x?.paused ? 'resume' : 'pause'}
+                run={() =>
+                  postJson(`/api/executions/${seg(props.id)}/${x?.paused ? 'resume' : 'pause'}`)
+                }
               />
             )}
             {runStatus && FINAL_EXECUTION.has(runStatus) && runStatus !== 'completed' && (

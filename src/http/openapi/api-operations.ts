@@ -201,6 +201,34 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   },
   {
     method: 'post',
+    path: '/api/executions/{id}/pause',
+    tag: 'executions',
+    summary:
+      'Pause a run: no new step starts, running steps finish; stored before the answer (a paused run answers unchanged)',
+    command: 'execution.pause',
+    input: 'body',
+    success: {
+      status: 200,
+      description:
+        'the run, status unchanged, with paused: {at, by, reason, stepId} (409 conflict: already finished)',
+      content: 'json',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/executions/{id}/resume',
+    tag: 'executions',
+    summary: 'Resume a paused run: ready steps start (a run not paused answers unchanged)',
+    command: 'execution.resume',
+    input: 'body',
+    success: {
+      status: 200,
+      description: 'the run, without paused (409 conflict: already finished)',
+      content: 'json',
+    },
+  },
+  {
+    method: 'post',
     path: '/api/executions/{id}/approve',
     tag: 'approvals',
     summary:

@@ -6,6 +6,7 @@
  */
 import { ExecutionCancel } from './execution-cancel.ts';
 import { ExecutionService } from './execution-service.ts';
+import { ExecutionPauses } from './execution-pause.ts';
 import { ExecutionRetry } from './execution-retry.ts';
 import { ExecutionWaiter } from './execution-waiter.ts';
 import type { ExecutionRecorder } from '../execution-recorder.ts';
@@ -25,6 +26,7 @@ export interface ServiceParts {
   waiter: ExecutionWaiter;
   cancel: ExecutionCancel;
   retry: ExecutionRetry;
+  pauses: ExecutionPauses;
 }
 
 /** Builds the parts of one service. */
@@ -97,7 +99,17 @@ export function createServiceParts(deps: ServiceDeps): ServiceParts {
     clock,
     assertOpen,
   });
-  return { shutdown, workflows, executions: service, waiter, cancel, retry };
+  const pauses = new ExecutionPauses({
+    executions,
+    owned: deps.ownedExecutions,
+    created,
+    store,
+    bus,
+    getExecution,
+    clock,
+    ownerTimeoutMs: OWNER_SLACK_MS,
+  });
+  return { shutdown, workflows, executions: service, waiter, cancel, retry, pauses };
 }
 
 /** The `exec` and `run` steps of live runs whose record says `running` (a process runs them). */

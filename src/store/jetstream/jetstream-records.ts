@@ -45,7 +45,15 @@ export interface StoredStep extends StepRecord {
 export { copyStep, copySummary } from '../record-copy.ts';
 
 /** The patchable fields, in a fixed order. */
-const PATCH_FIELDS = ['status', 'startedAt', 'finishedAt', 'error', 'engineId', 'node'] as const;
+const PATCH_FIELDS = [
+  'status',
+  'startedAt',
+  'finishedAt',
+  'error',
+  'engineId',
+  'node',
+  'paused',
+] as const;
 
 /** True when the patch sets at least one field. */
 export function patchesAnything(patch: ExecutionPatch): boolean {
@@ -61,6 +69,8 @@ export function applyPatch(s: ExecutionSummary, patch: ExecutionPatch): Executio
   if (patch.error !== undefined) next.error = patch.error === null ? null : jsonCopy(patch.error);
   if (patch.engineId !== undefined) next.engineId = patch.engineId;
   if (patch.node !== undefined) next.node = patch.node;
+  if (patch.paused === null) delete next.paused;
+  else if (patch.paused !== undefined) next.paused = jsonCopy(patch.paused);
   return next;
 }
 

@@ -80,6 +80,8 @@ export function createMemoryExecutions(executions: Map<string, ExecutionEntry>):
       if (patch.error !== undefined) s.error = patch.error === null ? null : jsonCopy(patch.error);
       if (patch.engineId !== undefined) s.engineId = patch.engineId;
       if (patch.node !== undefined) s.node = patch.node;
+      if (patch.paused === null) delete s.paused;
+      else if (patch.paused !== undefined) s.paused = jsonCopy(patch.paused);
     },
 
     async putStep(executionId, step) {

@@ -119,6 +119,18 @@ export interface ExecutionSummary {
   parent?: ParentLink;
   /** Set on a retry run (`execution.retry`): the run it retries. */
   retryOf?: string;
+  /** Set while the run is paused (`execution.pause`, or a `pauseBefore` step): who, when, why. */
+  paused?: PauseInfo;
+}
+
+/** Who paused a run, when and why (`request`: a pause command; `breakpoint`: `pauseBefore`). */
+export interface PauseInfo {
+  /** ISO-8601. */
+  at: string;
+  by: string;
+  reason: 'request' | 'breakpoint';
+  /** The step a breakpoint holds (reason `breakpoint`). */
+  stepId?: string;
 }
 
 /** An execution record with the definition it runs and every step's state. */
@@ -132,7 +144,10 @@ export interface ExecutionRecord extends ExecutionSummary {
 /** Fields of an execution that change while it runs. */
 export type ExecutionPatch = Partial<
   Pick<ExecutionSummary, 'status' | 'startedAt' | 'finishedAt' | 'error' | 'engineId' | 'node'>
->;
+> & {
+  /** Pauses the run (a PauseInfo) or resumes it (null). */
+  paused?: PauseInfo | null;
+};
 
 /** Filters of the execution list; newest first. */
 export interface ExecutionQuery {

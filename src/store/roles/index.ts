@@ -18,6 +18,7 @@ export {
   type ExecutionSummary,
   type ApprovalDecision,
   type ParentLink,
+  type PauseInfo,
   type PruneQuery,
   type StepApproval,
   type StepRecord,

@@ -11,6 +11,7 @@ import {
   type ExecutionStatus,
   type ExecutionSummary,
   type LogLine,
+  type PauseInfo,
   type StepApproval,
   type StepRecord,
   type WorkflowRecord,
@@ -37,6 +38,8 @@ export interface ExecutionRow {
   parent: string | null;
   /** The run this one retries (retry runs only). */
   retry_of: string | null;
+  /** JSON of the pause (paused runs only). */
+  paused: string | null;
   definition?: string;
   error: string | null;
   engine_id: string | null;
@@ -77,7 +80,7 @@ export interface LogRow {
 
 const SUMMARY_COLUMNS =
   'e.id, e.workflow_id, e.status, p.input, p.parent, p.retry_of, e.error, e.engine_id, e.node, ' +
-  'e.created_at, e.started_at, e.finished_at';
+  'e.created_at, e.started_at, e.finished_at, e.paused';
 const EXECUTION_FROM = 'FROM executions e JOIN execution_payloads p ON p.execution_id = e.id';
 
 /** Selects execution summaries (table alias `e`); append WHERE / ORDER BY. */
@@ -114,11 +117,12 @@ export const PATCH_COLUMNS: ReadonlyArray<readonly [keyof ExecutionPatch, string
   ['error', 'error'],
   ['engineId', 'engine_id'],
   ['node', 'node'],
+  ['paused', 'paused'],
 ];
 
 /** The SQL value of one patch field. */
 export function patchValue(field: keyof ExecutionPatch, value: unknown): unknown {
-  if (field === 'error') return value === null ? null : JSON.stringify(value);
+  if (field === 'error' || field === 'paused') return value === null ? null : JSON.stringify(value);
   return value;
 }
 
@@ -150,6 +154,7 @@ export function toSummary(r: ExecutionRow): ExecutionSummary {
     node: r.node,
     ...(r.parent !== null && { parent: JSON.parse(r.parent) as ExecutionSummary['parent'] }),
     ...(r.retry_of != null && { retryOf: r.retry_of }),
+    ...(r.paused != null && { paused: JSON.parse(r.paused) as PauseInfo }),
   };
 }
 

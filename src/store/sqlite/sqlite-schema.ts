@@ -171,6 +171,13 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ALTER TABLE steps ADD COLUMN reused INTEGER;
     `,
   },
+  {
+    version: 11,
+    description: 'pause: who paused a run, when and why (JSON), null when it is not paused',
+    sql: `
+      ALTER TABLE executions ADD COLUMN paused TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

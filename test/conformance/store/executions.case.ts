@@ -264,6 +264,27 @@ export function runExecutionStoreConformance(opts: StoreConformanceOptions): voi
       expect((await store.getExecution(retry.id))!.steps[0]).toEqual(kept);
     });
 
+    it('keeps who paused a run until it is resumed, in reads and lists', async () => {
+      const store = await open();
+      const ex = execution('p', ['a']);
+      await store.createExecution(ex);
+      expect(await store.getExecution(ex.id)).not.toHaveProperty('paused');
+      const paused = { at: T1, by: 'ann', reason: 'breakpoint' as const, stepId: 'a' };
+      await store.updateExecution(ex.id, { status: 'running', paused });
+      const got = await store.getExecution(ex.id);
+      expect(got!.paused).toEqual(paused);
+      expect(got!.status).toBe('running');
+      got!.paused!.by = 'mallory';
+      expect((await store.getExecution(ex.id))!.paused!.by).toBe('ann');
+      const listed = await store.listExecutions({ workflowId: 'p' });
+      expect(listed.items[0]!.paused).toEqual(paused);
+      // Other patches leave it as it was; null clears it.
+      await store.updateExecution(ex.id, { engineId: 'e1' });
+      expect((await store.getExecution(ex.id))!.paused).toEqual(paused);
+      await store.updateExecution(ex.id, { paused: null });
+      expect(await store.getExecution(ex.id)).not.toHaveProperty('paused');
+    });
+
     it("keeps a forEach step's item count, list outputs and its instances x[n]", async () => {
       const store = await open();
       const ex = execution('w', ['x', 'after']);

@@ -117,6 +117,8 @@ export function startRun(
     elapsedMs?: number;
     /** What `if` conditions see as `inputs`. */
     inputs?: Record<string, unknown>;
+    /** The run was paused under a previous process. */
+    paused?: ExecutionInput['paused'];
   } = {},
 ) {
   const stub = stubRunStep();
@@ -139,6 +141,7 @@ export function startRun(
     definition: def,
     ...(opts.resume && { resume: opts.resume }),
     ...(opts.elapsedMs !== undefined && { elapsedMs: opts.elapsedMs }),
+    ...(opts.paused && { paused: opts.paused }),
   };
   const actor = createActor(machine, { input, clock });
   const events: ExecutionEvent[] = [];

@@ -197,7 +197,7 @@ describe('execution machine: durable processes', () => {
     await attempts(run, 1);
     run.clock.increment(1_999);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(run.actor.getSnapshot().value).toBe('running');
+    expect(run.actor.getSnapshot().value).toEqual({ running: 'active' });
     run.clock.increment(1);
     const output = await run.done();
     expect(output).toEqual({
@@ -220,7 +220,7 @@ describe('execution machine: durable processes', () => {
     await attempts(run, 1);
     run.clock.increment(24 * 3_600_000);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(run.actor.getSnapshot().value).toBe('running');
+    expect(run.actor.getSnapshot().value).toEqual({ running: 'active' });
     run.call('a').resolve(ok);
     expect((await run.done()).status).toBe('completed');
   });

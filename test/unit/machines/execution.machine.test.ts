@@ -281,7 +281,7 @@ describe('execution machine', () => {
     await attempts(run, 1);
     run.clock.increment(4_999);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(run.actor.getSnapshot().value).toBe('running');
+    expect(run.actor.getSnapshot().value).toEqual({ running: 'active' });
     run.clock.increment(1);
     const output = await run.done();
     expect(output).toEqual({
