@@ -107,3 +107,24 @@ export async function followRun(
     close: () => abort.abort(),
   };
 }
+
+/** How long the replay may take to say whether it reaches the run's start. */
+const REPLAY_WAIT_MS = 500;
+
+/**
+ * The run's events from its start while the server still keeps them (`whole`); otherwise a
+ * live-only stream from now, for a caller that shows the stored state first.
+ */
+export async function followRunFromStart(
+  remote: Remote,
+  executionId: string,
+): Promise<{ run: FollowedRun; whole: boolean }> {
+  const run = await followRun(remote, executionId);
+  const whole = await Promise.race([
+    run.complete(),
+    new Promise<boolean>((r) => setTimeout(() => r(false), REPLAY_WAIT_MS)),
+  ]);
+  if (whole) return { run, whole };
+  run.close();
+  return { run: await followRun(remote, executionId, false), whole: false };
+}

@@ -16,11 +16,9 @@ import {
   resolveRemote,
   type Remote,
 } from './api-client.ts';
-import { followRun, isFinalEvent } from './event-follow.ts';
+import { followRunFromStart, isFinalEvent } from './event-follow.ts';
 
 const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'timed_out']);
-/** How long the replay may take to say whether it reaches the run's start. */
-const REPLAY_WAIT_MS = 500;
 
 const write = (text: string): void => void process.stdout.write(text);
 
@@ -53,19 +51,11 @@ async function runLogs(
     await stored();
     return 0;
   }
-  let run = await followRun(remote, id);
+  const { run, whole } = await followRunFromStart(remote, id);
   try {
-    const whole = await Promise.race([
-      run.complete(),
-      new Promise<boolean>((r) => setTimeout(() => r(false), REPLAY_WAIT_MS)),
-    ]);
-    if (!whole) {
-      // The server no longer keeps the run's start: live events from now, then the stored
-      // lines (a line written in the instant between the two may show twice).
-      run.close();
-      run = await followRun(remote, id, false);
-      await stored();
-    }
+    // Without the run's start in the replay, the stored lines first (a line written in the
+    // instant between the two may show twice).
+    if (!whole) await stored();
     for await (const e of run.events) {
       if (
         (e.type === 'step.stdout' || e.type === 'step.stderr') &&

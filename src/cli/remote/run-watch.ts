@@ -11,11 +11,10 @@ import { HELP } from '../help.ts';
 import { parseInputFlags } from '../run-file.ts';
 import type { WorkflowDefinition } from '../../workflow/index.ts';
 import { REMOTE_OPTIONS, requestJson, resolveRemote, type Remote } from './api-client.ts';
-import { followRun, isFinalEvent, type RunEvent } from './event-follow.ts';
+import { followRunFromStart, isFinalEvent, type RunEvent } from './event-follow.ts';
 import { WatchView, type RunState } from './watch-view.ts';
 
 const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'timed_out']);
-const REPLAY_WAIT_MS = 500;
 
 const runPath = (id: string) => `/api/executions/${encodeURIComponent(id)}`;
 
@@ -26,17 +25,9 @@ export async function watchRun(
   stepIds?: readonly string[],
 ): Promise<number> {
   const view = new WatchView(process.stdout.isTTY === true, (text) => process.stdout.write(text));
-  let run = await followRun(remote, id);
+  // Without the run's start in the replay, live events from its stored state on.
+  const { run, whole } = await followRunFromStart(remote, id);
   try {
-    const whole = await Promise.race([
-      run.complete(),
-      new Promise<boolean>((r) => setTimeout(() => r(false), REPLAY_WAIT_MS)),
-    ]);
-    if (!whole) {
-      // The server no longer keeps the run's start: live events from its stored state on.
-      run.close();
-      run = await followRun(remote, id, false);
-    }
     const stored = await requestJson<RunState>(remote, 'GET', runPath(id));
     view.start(stored, stepIds);
     if (!whole && FINAL_STATUSES.has(stored.status)) return view.finish(stored);

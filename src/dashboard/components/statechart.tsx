@@ -129,6 +129,43 @@ export function Statechart(props: StatechartProps) {
   const pad = 8;
   const w = layout.width + pad * 2;
   const h = layout.height + pad * 2;
+  /** One state: compound ones are drawn under the transitions, leaves over them. */
+  const drawState = (n: (typeof ordered)[number]) => {
+    const info = layout.states.get(n.id);
+    const lit = active?.has(n.id) ?? false;
+    const cls = [
+      'state',
+      info?.hasChildren ? 'compound' : 'leaf',
+      info?.type === 'parallel' ? 'parallel' : '',
+      info?.region ? 'region' : '',
+      info?.type === 'final' ? 'final' : '',
+      lit ? 'active' : '',
+    ].join(' ');
+    const label = n.labels?.[0];
+    const x = n.x ?? 0;
+    const y = n.y ?? 0;
+    const w = n.width ?? 0;
+    const h = n.height ?? 0;
+    return (
+      <g class={cls} key={n.id} data-state={n.id} data-active={lit ? 'true' : 'false'}>
+        <rect x={x} y={y} width={w} height={h} rx={info?.hasChildren ? 10 : 16} />
+        {info?.type === 'final' && (
+          <rect class="inner" x={x + 3} y={y + 3} width={w - 6} height={h - 6} rx={13} />
+        )}
+        {info?.initial && info.depth > 0 && (
+          <circle class="initial-dot" cx={x + 6} cy={y + 6} r={4} />
+        )}
+        <text
+          x={info?.hasChildren ? x + 10 : x + w / 2}
+          y={info?.hasChildren ? y + 18 : y + h / 2 + 4}
+          text-anchor={info?.hasChildren ? 'start' : 'middle'}
+        >
+          {label?.text ?? n.id}
+        </text>
+      </g>
+    );
+  };
+
   return (
     <div class="chart-scroll">
       <button type="button" class="fit" onClick={() => setFit((f) => !f)}>
@@ -157,43 +194,7 @@ export function Statechart(props: StatechartProps) {
             <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />
           </marker>
         </defs>
-        {ordered
-          .filter((n) => layout.states.get(n.id)?.hasChildren)
-          .map((n) => {
-            const info = layout.states.get(n.id);
-            const lit = active?.has(n.id) ?? false;
-            const cls = [
-              'state',
-              info?.hasChildren ? 'compound' : 'leaf',
-              info?.type === 'parallel' ? 'parallel' : '',
-              info?.region ? 'region' : '',
-              info?.type === 'final' ? 'final' : '',
-              lit ? 'active' : '',
-            ].join(' ');
-            const label = n.labels?.[0];
-            const x = n.x ?? 0;
-            const y = n.y ?? 0;
-            const w = n.width ?? 0;
-            const h = n.height ?? 0;
-            return (
-              <g class={cls} key={n.id} data-state={n.id} data-active={lit ? 'true' : 'false'}>
-                <rect x={x} y={y} width={w} height={h} rx={info?.hasChildren ? 10 : 16} />
-                {info?.type === 'final' && (
-                  <rect class="inner" x={x + 3} y={y + 3} width={w - 6} height={h - 6} rx={13} />
-                )}
-                {info?.initial && info.depth > 0 && (
-                  <circle class="initial-dot" cx={x + 6} cy={y + 6} r={4} />
-                )}
-                <text
-                  x={info?.hasChildren ? x + 10 : x + w / 2}
-                  y={info?.hasChildren ? y + 18 : y + h / 2 + 4}
-                  text-anchor={info?.hasChildren ? 'start' : 'middle'}
-                >
-                  {label?.text ?? n.id}
-                </text>
-              </g>
-            );
-          })}
+        {ordered.filter((n) => layout.states.get(n.id)?.hasChildren).map(drawState)}
         {layout.edges.map((e) => {
           const label = e.labels?.[0];
           const lit =
@@ -215,43 +216,7 @@ export function Statechart(props: StatechartProps) {
             </g>
           );
         })}
-        {ordered
-          .filter((n) => !layout.states.get(n.id)?.hasChildren)
-          .map((n) => {
-            const info = layout.states.get(n.id);
-            const lit = active?.has(n.id) ?? false;
-            const cls = [
-              'state',
-              info?.hasChildren ? 'compound' : 'leaf',
-              info?.type === 'parallel' ? 'parallel' : '',
-              info?.region ? 'region' : '',
-              info?.type === 'final' ? 'final' : '',
-              lit ? 'active' : '',
-            ].join(' ');
-            const label = n.labels?.[0];
-            const x = n.x ?? 0;
-            const y = n.y ?? 0;
-            const w = n.width ?? 0;
-            const h = n.height ?? 0;
-            return (
-              <g class={cls} key={n.id} data-state={n.id} data-active={lit ? 'true' : 'false'}>
-                <rect x={x} y={y} width={w} height={h} rx={info?.hasChildren ? 10 : 16} />
-                {info?.type === 'final' && (
-                  <rect class="inner" x={x + 3} y={y + 3} width={w - 6} height={h - 6} rx={13} />
-                )}
-                {info?.initial && info.depth > 0 && (
-                  <circle class="initial-dot" cx={x + 6} cy={y + 6} r={4} />
-                )}
-                <text
-                  x={info?.hasChildren ? x + 10 : x + w / 2}
-                  y={info?.hasChildren ? y + 18 : y + h / 2 + 4}
-                  text-anchor={info?.hasChildren ? 'start' : 'middle'}
-                >
-                  {label?.text ?? n.id}
-                </text>
-              </g>
-            );
-          })}
+        {ordered.filter((n) => !layout.states.get(n.id)?.hasChildren).map(drawState)}
       </svg>
     </div>
   );
