@@ -86,6 +86,8 @@ export class HeldProcess {
   #instance;
   #seq = 0;
   #releaseOnExit;
+  /** Stopped by the leash: its end is recorded as `lost`, not as an exit. */
+  #abandoned = false;
 
   /**
    * @param {HostSpawnSpec} spec
@@ -217,6 +219,16 @@ export class HeldProcess {
     this.#end?.stop('cancel');
   }
 
+  /**
+   * Stops the group like `cancel`, but records the process `lost` (killed): whoever follows it
+   * next treats it as a process lost with its node, not as a step that ended.
+   */
+  abandon() {
+    if (this.state !== 'running' || this.#end === null) return;
+    this.#abandoned = true;
+    this.#end.stop('cancel');
+  }
+
   /** Sends `signal` to the whole group while the process runs. */
   signal(/** @type {HostSignal} */ signal) {
     if (this.state === 'running' && this.pid !== null) signalGroup(this.pid, signal);
@@ -317,6 +329,7 @@ export class HeldProcess {
       finished: (leader, reason) => {
         this.#output.close();
         child.stdin?.destroy();
+        if (this.#abandoned) return this.#lose();
         this.#finish({
           exitCode: leader.code,
           signal: leader.signal,
@@ -354,6 +367,22 @@ export class HeldProcess {
     if (!this.#releaseOnExit) this.#ctx.journal.append({ t: 'exit', key: this.key, exit });
     const releasing = this.#releaseOnExit;
     this.#releaseOnExit = false; // hold the release until every subscriber was told
+    this.#each((s) => s.exited());
+    this.#ctx.ended(this);
+    this.#releaseOnExit = releasing;
+    this.exitDelivered();
+  }
+
+  /** Ends an abandoned process as `lost` (killed), told to followers like an exit. */
+  #lose() {
+    this.lost = { killed: true, at: Date.now() };
+    this.state = 'lost';
+    this.#child = null;
+    this.#end = null;
+    if (!this.#releaseOnExit)
+      this.#ctx.journal.append({ t: 'lost', key: this.key, lost: this.lost });
+    const releasing = this.#releaseOnExit;
+    this.#releaseOnExit = false;
     this.#each((s) => s.exited());
     this.#ctx.ended(this);
     this.#releaseOnExit = releasing;

@@ -86,6 +86,11 @@ export interface HostClient extends ProcessRunner {
    * their own (no new spawns meanwhile). Resolves once the host process is gone.
    */
   shutdown(options: { killProcesses: boolean }): Promise<void>;
+  /**
+   * Arms the host's leash for `ms` (0 disarms it): unless renewed within `ms`, the host stops
+   * every running process and records it `lost`. Cluster nodes renew it (see HostServer.leash).
+   */
+  leash(ms: number): Promise<void>;
   /** Disconnects; the host keeps its processes (and exits when idle). */
   close(): void;
 }
@@ -195,6 +200,7 @@ function createHostClient(
         await new Promise((r) => setTimeout(r, 10));
       }
     },
+    leash: (ms: number) => empty({ op: 'leash', ms }),
     close: () => conn.close(),
   };
   const runner = createHostRunner(client, opts);

@@ -38,6 +38,8 @@ export class HostServer {
   #server;
   /** @type {NodeJS.Timeout | undefined} */
   #idleTimer;
+  /** @type {NodeJS.Timeout | undefined} */
+  #leashTimer;
   #stopping = false;
   #exiting = false;
   #exited = false;
@@ -50,6 +52,7 @@ export class HostServer {
       instance: options.instance,
       log: options.log,
       shutdown: (/** @type {boolean} */ kill) => this.shutdown(kill),
+      leash: (/** @type {number} */ ms) => this.leash(ms),
     };
     this.#server = createServer((socket) => {
       if (this.#exiting) return void socket.destroy();
@@ -86,6 +89,25 @@ export class HostServer {
     this.checkIdle();
   }
 
+  /**
+   * The leash of a cluster node's server: unless it is renewed within `ms`, every running
+   * process is stopped and recorded `lost` (0 disarms it). A server that died or froze stops
+   * renewing it, and its runs' leases pass to another node once it has been silent for the
+   * lease TTL; the server renews every ms/4 with ms well under that TTL, so what it ran has
+   * stopped before another node may run it again (never two copies of one step at once).
+   */
+  leash(/** @type {number} */ ms) {
+    clearTimeout(this.#leashTimer);
+    this.#leashTimer = undefined;
+    if (ms === 0 || this.#exiting) return;
+    this.#leashTimer = setTimeout(() => {
+      this.#leashTimer = undefined;
+      const live = this.#o.table.liveCount;
+      this.#o.log(`leash not renewed for ${ms} ms: stopping ${live} process(es) as lost`);
+      this.#o.table.abandonAll();
+    }, ms);
+  }
+
   /** Re-evaluates the lifetime after a client or a process came or went. */
   checkIdle() {
     clearTimeout(this.#idleTimer);
@@ -102,6 +124,7 @@ export class HostServer {
   #close() {
     if (this.#exiting) return;
     this.#exiting = true;
+    clearTimeout(this.#leashTimer);
     this.#server.close();
     rmSync(this.#o.socketPath, { force: true });
     if (this.#conns.size === 0) return this.#exit();

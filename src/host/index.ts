@@ -13,6 +13,7 @@
  * - `reapDeadHost(options)`: at start, before anything runs, kill what a dead host left and list
  *   the lost and exited processes with their spool offsets.
  * - `resolveConnectHostOptions` and the `DEFAULT_*` constants: options.
+ * - `acquireHostLock`: the one-holder lock (a cluster node takes its data directory with it).
  * - `resolveHostPaths`, `PROTOCOL_VERSION`, `MAX_MESSAGE_BYTES`, `MARKER_ENV`: the host's files and
  *   protocol facts.
  * - Types of the protocol (`HostSpawnSpec`, `HeldProcessInfo`, `ExitInfo`, ...).
@@ -33,6 +34,7 @@ export {
 } from './host-options.ts';
 export type { ConnectHostOptions, ResolvedConnectHostOptions } from './host-options.ts';
 export { resolveHostPaths } from './host-paths.js';
+export { acquireHostLock } from './lock.js';
 export type { HostPaths } from './host-paths.js';
 export { MARKER_ENV, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from './protocol.js';
 export type {

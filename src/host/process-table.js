@@ -116,6 +116,11 @@ export class ProcessTable {
     for (const p of this.#procs.values()) p.cancel();
   }
 
+  /** Stops every running process and records it `lost` (the leash was not renewed). */
+  abandonAll() {
+    for (const p of this.#procs.values()) p.abandon();
+  }
+
   /** Rewrites the journal with what is held now. */
   compact() {
     /** @type {JournalRecord[]} */

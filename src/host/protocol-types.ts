@@ -149,7 +149,12 @@ export type HostRequest =
   | { id: number; op: 'cancel'; key: string }
   | { id: number; op: 'write'; key: string; data: string }
   | { id: number; op: 'closeStdin'; key: string }
-  | { id: number; op: 'shutdown'; killProcesses: boolean };
+  | { id: number; op: 'shutdown'; killProcesses: boolean }
+  /**
+   * Arms (or, with 0, disarms) the host's leash: unless another `leash` arrives within `ms`,
+   * every running process is stopped and recorded `lost` (see HostServer.leash).
+   */
+  | { id: number; op: 'leash'; ms: number };
 
 /** The operation names. */
 export type HostOp = HostRequest['op'];

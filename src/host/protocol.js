@@ -143,6 +143,7 @@ export const requestSchema = z.discriminatedUnion('op', [
   z.object({ id, op: z.literal('write'), key, data: z.string() }).strict(),
   z.object({ id, op: z.literal('closeStdin'), key }).strict(),
   z.object({ id, op: z.literal('shutdown'), killProcesses: z.boolean() }).strict(),
+  z.object({ id, op: z.literal('leash'), ms: z.number().int().min(0).max(MAX_TIMER_MS) }).strict(),
 ]);
 
 const exitInfo = z.object({

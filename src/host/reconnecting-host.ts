@@ -112,6 +112,7 @@ export function reconnectingHost(
     cancel: async (key) => (await live()).cancel(key),
     write: async (key, data) => (await live()).write(key, data),
     closeStdin: async (key) => (await live()).closeStdin(key),
+    leash: async (ms) => (await live()).leash(ms),
     shutdown: async (options) => {
       stopped = true;
       await current.shutdown(options);

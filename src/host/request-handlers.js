@@ -25,6 +25,7 @@
  * @typedef {object} RequestHost
  * @property {ProcessTable} table
  * @property {(killProcesses: boolean) => void} shutdown
+ * @property {(ms: number) => void} leash
  */
 
 /** @typedef {{ result: unknown; after?: () => void }} Handled */
@@ -80,5 +81,8 @@ export async function handleRequest(req, conn, host) {
         result: { live: table.liveCount },
         after: () => host.shutdown(req.killProcesses),
       };
+    case 'leash':
+      host.leash(req.ms);
+      return { result: {} };
   }
 }

@@ -37,6 +37,7 @@ import {
 import { createExecutionActor } from './execution-actor.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { LeaseFence, LeaseManager } from './leases/index.ts';
+import { keepHostOnLeash, lockNodeDataDir, stopStaleProcesses } from './leases/host-leash.ts';
 import { MemoryWorkQueue } from './work-queue/index.ts';
 import { NOT_MINE, createActorRouter } from './actor-router.ts';
 import { OwnedExecutions } from './service/owned-executions.ts';
@@ -99,6 +100,9 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   // this process: a restart re-attaches to them. Connecting reaps what a dead host left first.
   // A host that dies while this process runs is replaced (its processes reaped and reported
   // lost); runs going through it re-attach to the new one.
+  // A cluster node stops whatever its data directory's host holds at start: one node per dir.
+  const nodeLock =
+    opts.processHost && opts.leases ? await lockNodeDataDir(opts.dataDir) : undefined;
   const openHost = () => connectHost({ dataDir: opts.dataDir, killGraceMs: opts.killGraceMs });
   const host = opts.processHost ? reconnectingHost(await openHost(), openHost, logger) : undefined;
   if (host?.reaped && (host.reaped.killed.length > 0 || host.reaped.lost.length > 0)) {
@@ -277,7 +281,15 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     adopt: (id) =>
       ownedExecutions.adopt(id, () =>
         adoptExecution(
-          { store, executions, recorder, pipeline, clock, created, durableProcesses: !!host },
+          {
+            store,
+            executions,
+            recorder,
+            pipeline,
+            clock,
+            created,
+            durableProcesses: !!host && !leases,
+          },
           id,
         ),
       ),
@@ -379,6 +391,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   });
 
   const closers: Array<() => void> = [];
+  let unleash: (() => Promise<void>) | undefined;
   // Front doors closed first on shutdown, so another process takes requests while this drains.
   const intake: Array<() => void> = [];
   const engines: Engine[] = [];
@@ -472,7 +485,9 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       // The runs are stopped here by now: another node claims their leases at once.
       await leases?.close({ handOver: true });
       pids?.close();
+      await unleash?.();
       if (host) await releaseHost(host, opts.dataDir);
+      await nodeLock?.();
       for (const close of closers) close();
       router.close();
       if (ownsBus) await bus.close();
@@ -482,8 +497,15 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   // A cluster queue redelivers the work of a process that died; an in-process queue died
   // with its process, so the store's unfinished runs are queued again.
   if (opts.rehydrate && topology.requeueAtStart) await service.requeueUnfinished();
-  // Processes whose outcome is stored, or whose run ended while no server was up, let go.
-  if (host) await sweepHeldSteps({ host, store, logger, clock, killGraceMs: opts.killGraceMs });
+  if (host && leases) {
+    // A cluster node never re-attaches: what the host holds is a previous incarnation's, whose
+    // runs any node may claim. Stopped first, then the host is kept on a leash (host-leash.ts).
+    await stopStaleProcesses(host, opts.killGraceMs, clock, logger);
+    unleash = keepHostOnLeash(host, opts.leases!.options.ttlMs, clock, logger);
+  } else if (host) {
+    // Processes whose outcome is stored, or whose run ended while no server was up, let go.
+    await sweepHeldSteps({ host, store, logger, clock, killGraceMs: opts.killGraceMs });
+  }
   // Registered before any work is taken: every run started here is leased first.
   await leases?.start();
   queue.start(dispatcher);

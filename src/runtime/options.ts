@@ -64,8 +64,9 @@ export interface StatorOptions {
   runner?: ProcessRunner;
   /**
    * Spawn step and session processes through the data directory's process host (src/host), so
-   * they outlive a restart of this process. Needs the SQLite store (a data directory of our own)
-   * and no custom runner. @default true
+   * they outlive a restart of this process. Needs a data directory of our own (the SQLite
+   * store's, or an explicit `dataDir` with `leases` in cluster mode) and no custom runner.
+   * @default true
    */
   processHost?: boolean;
   clock?: Clock;
@@ -229,10 +230,13 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     workQueue: input.workQueue,
     topology: resolveTopology({ ...input, node }),
     runner: input.runner,
+    // A data directory of our own: the SQLite store's, or a leased cluster node's (which keeps
+    // its host on a leash, leases/host-leash.ts).
     processHost:
       (input.processHost ?? true) &&
       input.runner === undefined &&
-      (input.store ?? 'sqlite') === 'sqlite',
+      ((input.store ?? 'sqlite') === 'sqlite' ||
+        (input.leases !== undefined && input.dataDir !== undefined)),
     clock: input.clock,
     logger: input.logger,
     node,

@@ -43,7 +43,10 @@ export function createServiceParts(deps: ServiceDeps): ServiceParts {
     engines,
     graceMs: opts.shutdownGraceMs,
     runner,
-    ...(deps.host !== undefined && { host: deps.host }),
+    // A cluster node hands its leases over at shutdown, so its processes must not outlive it
+    // in the host (another node runs those steps next): it drains and stops them like a node
+    // without a host.
+    ...(deps.host !== undefined && topology.mode !== 'cluster' && { host: deps.host }),
     runningSteps: () => runningProcessSteps(executions, recorder),
     pipeline,
     monitor,

@@ -7,7 +7,8 @@
  *   pipeline, lets go of the host's connection and stops the actors. The processes of running
  *   steps and sessions go on in the host, and their runs stay exactly as stored (steps
  *   `running`), so the next start re-attaches to them. There is no drain wait.
- * - **Without one** (memory store, cluster queue), runs in slots may finish within the grace
+ * - **Without one, or in a cluster** (whose leases are handed over, so the processes must not
+ *   outlive the node), runs in slots may finish within the grace
  *   period; what remains is stopped without final statuses (and its process killed), so it
  *   resumes on the next start (or another process takes it). In a cluster, `release()` then
  *   hands the leases of those runs and of the sessions over (leases/): another node claims them
