@@ -59,8 +59,15 @@ export interface ClusterSeams {
   topology: TopologyOptions;
   /** The NATS connection and the store, for `/health`. */
   healthChecks: HealthCheck[];
-  /** The lease bucket of the deployment, for `createStator({ leases })`. */
-  leases: { kv: LeaseKv; ttlMs?: number };
+  /**
+   * The lease bucket of the deployment, for `createStator({ leases })`, and the outbox's hook
+   * that drops queued writes of runs and sessions lost to another node.
+   */
+  leases: {
+    kv: LeaseKv;
+    ttlMs?: number;
+    dropQueuedWrites: OutboxStore['dropWritesOf'];
+  };
   /** Closes the store and the connection (after the service has closed). */
   close(): Promise<void>;
 }
@@ -117,6 +124,7 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
       leases: {
         kv: await openLeaseKv({ connection: bus.connection, prefix, replicas }),
         ...(opts.leaseTtlMs !== undefined && { ttlMs: opts.leaseTtlMs }),
+        dropQueuedWrites: (lost) => store.dropWritesOf(lost),
       },
       async close() {
         await store.close();

@@ -36,7 +36,7 @@ import {
 } from './actors/index.ts';
 import { createExecutionActor } from './execution-actor.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { LeaseFence, LeaseManager } from './leases/index.ts';
+import { LeaseFence, LeaseManager, LostLeases } from './leases/index.ts';
 import { keepHostOnLeash, lockNodeDataDir, stopStaleProcesses } from './leases/host-leash.ts';
 import { MemoryWorkQueue } from './work-queue/index.ts';
 import { NOT_MINE, createActorRouter } from './actor-router.ts';
@@ -225,6 +225,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     },
   });
 
+  const lostElsewhere = new LostLeases();
   // Cluster: every running execution is leased by this node (leases/). A run lost to another
   // node stops here without recording anything (its events are fenced off); the runs of a node
   // that died or shut down are claimed and resumed here.
@@ -236,11 +237,17 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
         logger,
         node: opts.node,
         onLost: (lost) =>
-          lost.forEach((l) => (l.kind === 'execution' ? loseRun(l.id) : sessions.lose(l.id))),
+          lost.forEach((l) => {
+            lostElsewhere.add(l.kind, l.id);
+            if (l.kind === 'execution') loseRun(l.id);
+            else sessions.lose(l.id);
+          }),
         onClaimed: (l) =>
           l.kind === 'execution' ? dispatcher.takeOver(l.id) : sessions.takeOver(l.id),
       })
     : undefined;
+  // What this node lost stays lost for the outbox: its queued writes are never sent.
+  opts.leases?.dropQueuedWrites?.((owner) => lostElsewhere.has(owner.kind, owner.id));
   const fenced = leases ? new LeaseFence(leases, pipeline, logger) : pipeline;
   if (leases) {
     opts.healthChecks = [...opts.healthChecks, { name: 'leases', problem: () => leases.problem() }];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/types.ts';
-import type { Store } from '../store/index.ts';
+import type { Store, WriteOwner } from '../store/index.ts';
 import type { ProcessRunner } from '../exec/types.ts';
 import type { Clock } from '../clock.ts';
 import type { WorkQueue } from './work-queue/index.ts';
@@ -146,7 +146,12 @@ export interface StatorOptions {
    * node; the runs of a node that died or shut down are taken over (leases/). Absent: no leases
    * (one process owns every run).
    */
-  leases?: { kv: LeaseKv; ttlMs?: number };
+  leases?: {
+    kv: LeaseKv;
+    ttlMs?: number;
+    /** The store's hook that drops queued writes of what this node lost (cluster.ts). */
+    dropQueuedWrites?: (lost: (owner: WriteOwner) => boolean) => void;
+  };
 }
 
 /** Options after defaults and validation. */
@@ -184,7 +189,11 @@ export interface ResolvedStatorOptions {
   secretRegistry?: SecretRegistry;
   healthChecks: readonly HealthCheck[];
   triggerStreams?: StreamTriggerSource;
-  leases?: { kv: LeaseKv; options: ResolvedLeaseOptions };
+  leases?: {
+    kv: LeaseKv;
+    options: ResolvedLeaseOptions;
+    dropQueuedWrites?: (lost: (owner: WriteOwner) => boolean) => void;
+  };
 }
 
 const numbers = z.object({
@@ -255,7 +264,11 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     sqlitePath: join(dataDir, 'stator.db'),
     retention: resolveRetentionOptions(input.retention),
     ...(input.leases && {
-      leases: { kv: input.leases.kv, options: resolveLeaseOptions({ ttlMs: input.leases.ttlMs }) },
+      leases: {
+        kv: input.leases.kv,
+        options: resolveLeaseOptions({ ttlMs: input.leases.ttlMs }),
+        ...(input.leases.dropQueuedWrites && { dropQueuedWrites: input.leases.dropQueuedWrites }),
+      },
     }),
   };
 }

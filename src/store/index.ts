@@ -59,6 +59,7 @@ export {
   type OutboxOptions,
   type OutboxStatus,
   type OutboxStore,
+  type WriteOwner,
 } from './outbox/index.ts';
 export { MAX_IDEMPOTENCY_TOKEN_LENGTH } from './checks.ts';
 export { createMemoryStore, type MemoryStoreOptions } from './memory/index.ts';

@@ -7,5 +7,6 @@ export {
   type OutboxOptions,
   type OutboxStatus,
   type OutboxStore,
+  type WriteOwner,
 } from './outbox-store.ts';
 export { isUnreachable } from './unreachable.ts';

@@ -13,10 +13,14 @@
  * step record, session or trigger state written again later is dropped unsent, and an execution
  * patch is sent with only the fields no later patch sets. Step output is appended as it is (at
  * least once: an append that timed out may have been stored and is then stored twice).
+ *
+ * A cluster node that lost a run or a session to another node (leases/) must not write its
+ * record any more: `dropWritesOf` names them, and their queued writes are refused (`conflict`)
+ * instead of sent, so a stale node's outbox never overwrites what the new owner stored.
  * @module
  */
 import type { Logger } from 'pino';
-import { UnavailableError } from '../../errors.ts';
+import { ConflictError, UnavailableError } from '../../errors.ts';
 import { sleep as sleepOn, systemClock, type Clock } from '../../clock.ts';
 import type { ExecutionPatch } from '../roles/index.ts';
 import type { Store } from '../types.ts';
@@ -41,9 +45,20 @@ export interface OutboxOptions {
 /** The outbox's state, for health. */
 export type OutboxStatus = RetryQueueStatus;
 
+/** Whose record a write changes. */
+export interface WriteOwner {
+  kind: 'execution' | 'session';
+  id: string;
+}
+
 /** A store whose accepted-run writes wait out unreachability. */
 export interface OutboxStore extends Store {
   outbox(): OutboxStatus;
+  /**
+   * From now on, a queued write of a record `lost(owner)` names is refused (`conflict`) instead
+   * of sent: this node lost that run or session to another one.
+   */
+  dropWritesOf(lost: (owner: WriteOwner) => boolean): void;
 }
 
 const PATCH_FIELDS = ['status', 'startedAt', 'finishedAt', 'error', 'engineId', 'node'] as const;
@@ -73,6 +88,18 @@ export function withOutbox(inner: Store, opts: OutboxOptions): OutboxStore {
    */
   const latest = new Map<string, { n: number; open: number }>();
   let seq = 0;
+  let lost: (owner: WriteOwner) => boolean = () => false;
+  /** `send`, unless its owner was lost meanwhile (checked when a queued write is retried). */
+  const owned =
+    (owner: WriteOwner, send: () => Promise<void>): (() => Promise<void>) =>
+    () =>
+      lost(owner)
+        ? Promise.reject(
+            new ConflictError(
+              `${owner.kind} '${owner.id}' belongs to another node now: write dropped`,
+            ),
+          )
+        : send();
 
   const stamp = (key: string): number => {
     const n = ++seq;
@@ -124,12 +151,17 @@ export function withOutbox(inner: Store, opts: OutboxOptions): OutboxStore {
   };
 
   /** A whole-record upsert: dropped when the record was written again later. */
-  const upsert = (label: string, key: string, write: () => Promise<void>): Promise<void> => {
+  const upsert = (
+    label: string,
+    key: string,
+    owner: WriteOwner | undefined,
+    write: () => Promise<void>,
+  ): Promise<void> => {
     const n = stamp(key);
     return attempt(
       label,
       write,
-      write,
+      owner ? owned(owner, write) : write,
       () => newer(key, n),
       () => forget(key),
     );
@@ -149,7 +181,7 @@ export function withOutbox(inner: Store, opts: OutboxOptions): OutboxStore {
     return attempt(
       `updateExecution ${id}`,
       () => inner.updateExecution(id, patch),
-      () => inner.updateExecution(id, still()),
+      owned({ kind: 'execution', id }, () => inner.updateExecution(id, still())),
       () => stamps.length > 0 && Object.keys(still()).length === 0,
       () => {
         for (const [key] of stamps) forget(key);
@@ -163,25 +195,35 @@ export function withOutbox(inner: Store, opts: OutboxOptions): OutboxStore {
     ...bindAll(inner),
     kind: inner.kind,
     outbox: () => queue.status(),
+    dropWritesOf: (test) => void (lost = test),
     updateExecution,
     putStep: (executionId, step) =>
-      upsert(`putStep ${executionId}/${step.id}`, `s:${executionId}:${step.id}`, () =>
-        inner.putStep(executionId, step),
+      upsert(
+        `putStep ${executionId}/${step.id}`,
+        `s:${executionId}:${step.id}`,
+        { kind: 'execution', id: executionId },
+        () => inner.putStep(executionId, step),
       ),
     appendLogs: (executionId, lines) => {
       const write = () => inner.appendLogs(executionId, lines);
       return attempt(
         `appendLogs ${executionId}`,
         write,
-        write,
+        owned({ kind: 'execution', id: executionId }, write),
         () => false,
         () => undefined,
       );
     },
     putSession: (record) =>
-      upsert(`putSession ${record.id}`, `session:${record.id}`, () => inner.putSession(record)),
+      upsert(
+        `putSession ${record.id}`,
+        `session:${record.id}`,
+        { kind: 'session', id: record.id },
+        () => inner.putSession(record),
+      ),
+    // Trigger states are written by whichever node fires; no lease owns them.
     putTriggerState: (state) =>
-      upsert(`putTriggerState ${state.id}`, `trigger:${state.id}`, () =>
+      upsert(`putTriggerState ${state.id}`, `trigger:${state.id}`, undefined, () =>
         inner.putTriggerState(state),
       ),
     close() {

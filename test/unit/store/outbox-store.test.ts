@@ -113,6 +113,38 @@ describe('withOutbox', () => {
     });
   });
 
+  it('drops the queued writes of runs and sessions this node lost to another, and only those', async () => {
+    const backend = switchable();
+    const store = outboxOver(backend.store);
+    const lostRun = execution('wf', ['a']);
+    const keptRun = execution('wf', ['a']);
+    await store.createExecution(lostRun);
+    await store.createExecution(keptRun);
+    const lost = new Set<string>();
+    store.dropWritesOf((o) => lost.has(`${o.kind}:${o.id}`));
+    backend.down = true;
+    const writes = {
+      patch: store.updateExecution(lostRun.id, { status: 'completed', finishedAt: T2 }),
+      step: store.putStep(lostRun.id, { ...pending('a'), status: 'succeeded', attempts: 1 }),
+      logs: store.appendLogs(lostRun.id, lines('a', 0, 2)),
+      kept: store.putStep(keptRun.id, { ...pending('a'), status: 'succeeded', attempts: 1 }),
+    };
+    for (const p of Object.values(writes)) p.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(store.outbox().pending).toBe(4);
+    // The lease of the first run went to another node while the store was away.
+    lost.add(`execution:${lostRun.id}`);
+    backend.down = false;
+    for (const name of ['patch', 'step', 'logs'] as const) {
+      await expect(writes[name], name).rejects.toMatchObject({ code: 'conflict' });
+    }
+    await writes.kept;
+    expect(backend.sent).toHaveLength(1); // only the kept run's step
+    expect(await store.getExecution(lostRun.id)).toMatchObject({ status: 'pending' });
+    expect((await store.getExecution(keptRun.id))!.steps[0]!.status).toBe('succeeded');
+    expect(store.outbox().pending).toBe(0);
+  });
+
   it('answers other refusals at once and goes on with the writes behind them', async () => {
     const backend = switchable();
     const store = outboxOver(backend.store);
