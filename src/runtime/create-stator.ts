@@ -443,6 +443,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       leases: {
         acquire: (id: string) => leases.acquire(id, 'session'),
         release: (id: string) => leases.release(id, 'session'),
+        confirm: (id: string) => leases.confirm(id, 'session'),
       },
     }),
     inbox: {

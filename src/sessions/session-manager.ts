@@ -89,6 +89,11 @@ export interface SessionManagerDeps {
   leases?: {
     acquire(id: string): Promise<'acquired' | 'mine' | 'held'>;
     release(id: string): void;
+    /**
+     * Resolves once this node may write the session's record (waiting for a heartbeat while
+     * its lease is uncertain), false if it lost the session: then nothing is written.
+     */
+    confirm?(id: string): Promise<boolean>;
   };
   options?: SessionManagerOptions;
   /** Tells the live actor directory about the actor (GET /api/actors). */
@@ -408,13 +413,24 @@ export class LocalSessionManager implements SessionManager {
     return views;
   }
 
+  /**
+   * Writes a live session's record, fenced in a cluster: a node that woke from a freeze after
+   * another claimed the session (its process was stopped meanwhile) must not record the crash
+   * over the new owner's record; its next beat tells it, and the session is closed here.
+   */
+  async #persist(record: SessionRecord): Promise<void> {
+    const confirm = this.deps.leases?.confirm;
+    if (confirm && !(await confirm(record.id))) return;
+    await this.deps.store.putSession(record);
+  }
+
   #adopt(record: SessionRecord): LiveSession {
     const live = new LiveSession(record, {
       clock: this.deps.clock,
       logger: this.deps.logger,
       options: this.#opts,
       emit: this.deps.emit,
-      persist: (r) => this.deps.store.putSession(r),
+      persist: (r) => this.#persist(r),
       secrets: this.#secrets,
       ...(this.deps.pids && { pids: this.deps.pids }),
       ...(this.deps.host && { host: this.deps.host }),

@@ -134,9 +134,9 @@ export class LeaseManager {
     });
   }
 
-  /** Where this node stands on `executionId` now. */
-  standing(executionId: string): LeaseStanding {
-    if (!this.#owned.has(leaseKeys.execution(executionId))) return 'lost';
+  /** Where this node stands on the run (or session) `id` now. */
+  standing(id: string, kind: LeaseKind = 'execution'): LeaseStanding {
+    if (!this.#owned.has(leaseKeys.of(kind, id))) return 'lost';
     const trustedUntil = this.#trustedFrom + this.deps.options.trustMs;
     return this.deps.clock.now() < trustedUntil ? 'valid' : 'uncertain';
   }
@@ -166,10 +166,10 @@ export class LeaseManager {
     return waited;
   }
 
-  /** Resolves true once this node may act on `executionId`, false if it lost it. */
-  async confirm(executionId: string): Promise<boolean> {
+  /** Resolves true once this node may act on the run (or session) `id`, false if it lost it. */
+  async confirm(id: string, kind: LeaseKind = 'execution'): Promise<boolean> {
     for (;;) {
-      const standing = this.standing(executionId);
+      const standing = this.standing(id, kind);
       if (standing !== 'uncertain') return standing === 'valid';
       if (this.#closed) return false;
       await this.nextBeat();
