@@ -67,6 +67,11 @@ export interface ExecutionLedger {
    * (see ExecutionLedger.slotStep).
    */
   slotInstance: number[];
+  /** Steps that succeeded, in the order they completed (their rollbacks run in reverse). */
+  completed: number[];
+  /** Settled and live counts last reported by `execution.progress` (-1: none yet). */
+  reportedSettled: number;
+  reportedLive: number;
 }
 
 /** Prior state of a step when a run is resumed after a restart. */
@@ -79,6 +84,8 @@ export interface ResumedStep {
   attempt?: ResumedAttempt;
   /** A succeeded step's outputs. */
   outputs?: Record<string, unknown>;
+  /** When it ended (ISO-8601): orders the resumed succeeded steps by completion. */
+  finishedAt?: string | null;
 }
 
 const DONE: ReadonlySet<StepStatus> = new Set([
@@ -133,6 +140,9 @@ export function createLedger(
     outputs: {},
     fanOuts: [],
     slotInstance: [],
+    completed: [],
+    reportedSettled: -1,
+    reportedLive: -1,
   };
   // Settle what a previous process finished, then queue every step whose needs are met.
   for (let i = 0; i < steps.length; i++) {
@@ -148,6 +158,11 @@ export function createLedger(
       if (prior.attempt.state === 'running')
         ledger.attemptsUsed[i] = Math.max(0, prior.attempts - 1);
     }
+  }
+  // Resumed successes completed in the order they finished (ISO times sort as strings).
+  if (resume && ledger.completed.length > 1) {
+    const at = (i: number): string => resume[steps[i]!.id]?.finishedAt ?? '';
+    ledger.completed.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : a - b));
   }
   // settle() queued what it released; rebuild the queues once, in definition order.
   ledger.ready = [];
@@ -258,6 +273,7 @@ export function settle(
   if (ledger.status[i] === 'running') ledger.live--;
   ledger.status[i] = status;
   ledger.settled++;
+  if (status === 'succeeded') ledger.completed.push(i);
   const tolerated = status === 'succeeded' || status === 'skipped' || steps[i]!.continueOnError;
   if (!tolerated) {
     if (ledger.failedAt < 0) ledger.failedAt = i;

@@ -9,6 +9,11 @@
  * concurrency, and settles the step when they have ended (execution-fan-out.ts). Every change is
  * emitted as an ExecutionEvent; the runtime persists and publishes them.
  *
+ * Rollback: a run that fails (a step or a `verify:` step fails, not tolerated) or times out
+ * goes through `rolling_back`: the rollbacks of its succeeded steps run one at a time, last
+ * completed first, then it ends failed (or timed_out); `cancel` there stops them and ends it
+ * cancelled (execution-rollback.ts). `execution.progress` reports settled and live steps.
+ *
  * Pause: `running` is `active` or `paused`. `pause` (or a step with `pauseBefore` that is next
  * to start: a breakpoint) holds every new start, steps and forEach instances alike; live steps
  * go on and are settled as usual, the run timeout keeps counting, `cancel` ends the run as
@@ -16,7 +21,7 @@
  * (`paused` in its input) starts nothing until it is resumed.
  * @module
  */
-import { assign, emit, enqueueActions, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, setup } from 'xstate';
 import type { ExecutionEvent } from '../src/events.ts';
 import type { WorkflowDefinition } from '../src/workflow/types.ts';
 import type { WireError } from '../src/errors.ts';
@@ -51,6 +56,15 @@ import {
   type ExecutionLedger,
 } from './execution-ledger.ts';
 import { instanceId, takeInstance } from './fan-out.ts';
+import {
+  abandonRollback,
+  beginRollback,
+  rollbackReportEvent,
+  ROLLBACK_PREFIX,
+  settleRollback,
+  type RollbackEnd,
+  type RollbackQueue,
+} from './execution-rollback.ts';
 
 export { stepChildId } from './execution-steps.ts';
 
@@ -74,7 +88,15 @@ export type ExecutionPause =
   | { by: string; reason: 'breakpoint'; stepId: string };
 
 /** Final outcome of a run. */
-export type ExecutionOutcome = 'completed' | 'failed' | 'cancelled' | 'timed_out';
+export type ExecutionOutcome = 'completed' | 'failed' | 'cancelled' | 'timed_out' | 'blocked';
+
+/** A safety finding that made a policy block a run (src/plans). */
+export interface BlockingFinding {
+  severity: string;
+  rule: string;
+  stepId?: string;
+  message: string;
+}
 
 /** The run's output when it reaches a final state. */
 export interface ExecutionOutput {
@@ -94,6 +116,12 @@ export interface ExecutionMachineContext extends Omit<ExecutionInput, 'paused'> 
   paused: ExecutionPause | null;
   /** Steps whose breakpoint (`pauseBefore`) a resume let through. */
   passed: Record<string, true>;
+  /** While rolling back: the rollbacks to run (execution-rollback.ts). */
+  rollback: RollbackQueue | null;
+  /** The attempt the rollback under way is on. */
+  rollbackAttempt: number;
+  /** How a run that rolls back ends: failed, or timed_out when its timeout cut it. */
+  ending: 'failed' | 'timed_out';
 }
 
 /** Events an execution accepts. */
@@ -106,6 +134,8 @@ export type ExecutionMachineEvent =
   | { type: 'resume'; by?: string }
   /** The run cannot start (e.g. `secret_unavailable`): it fails with this error, no step runs. */
   | { type: 'fail'; error: WireError }
+  /** A policy refuses the run before it starts (src/plans): it ends `blocked`, no step runs. */
+  | { type: 'block'; error: WireError; findings: BlockingFinding[] }
   | StepReport
   | { type: `xstate.done.actor.${string}`; output: StepOutput }
   | { type: `xstate.error.actor.${string}`; error: unknown };
@@ -204,6 +234,35 @@ export const executionMachine = setup({
           enqueue.sendTo(id, { type: 'start' });
         }
       }
+    }),
+    /** `execution.progress` when the settled or live count changed since the last one (O(1)). */
+    reportProgress: enqueueActions(({ context, enqueue }) => {
+      const { ledger } = context;
+      if (ledger.settled === ledger.reportedSettled && ledger.live === ledger.reportedLive) return;
+      ledger.reportedSettled = ledger.settled;
+      ledger.reportedLive = ledger.live;
+      enqueue.emit({
+        type: 'execution.progress',
+        executionId: context.executionId,
+        workflowId: context.workflowId,
+        completed: ledger.settled,
+        total: ledger.status.length,
+        running: ledger.live,
+      });
+    }),
+    // Rollback (execution-rollback.ts): live steps' slots freed, then one rollback at a time.
+    beginRollback: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ rollback: beginRollback(context, enqueue), paused: null });
+    }),
+    forwardRollbackReport: enqueueActions(({ context, enqueue }, report: StepReport) => {
+      const event = rollbackReportEvent(context, report);
+      if (event) enqueue.emit(event);
+      enqueue.assign({ rollbackAttempt: report.attempt });
+    }),
+    abandonRollback: enqueueActions(({ context, enqueue }) => abandonRollback(context, enqueue)),
+    settleRollback: enqueueActions(({ context, enqueue }, params: RollbackEnd) => {
+      settleRollback(context, enqueue, params);
+      enqueue.assign({ rollbackAttempt: 0 });
     }),
     /** Remembers a live step's attempt (reported if the execution ends while it runs). */
     noteAttempt: ({ context }, started: { stepId: string; attempt: number }) => {
@@ -388,7 +447,15 @@ export const executionMachine = setup({
       });
     }),
     setOutcome: assign((_, params: { status: ExecutionOutcome }) => ({ outcome: params.status })),
-    announceEnd: emit(({ context }, params: { status: ExecutionOutcome }) => ({
+    announceBlocked: emit(({ context }, params: { findings: BlockingFinding[] }) => ({
+      type: 'execution.blocked' as const,
+      executionId: context.executionId,
+      workflowId: context.workflowId,
+      status: 'blocked' as const,
+      error: context.error!,
+      findings: params.findings,
+    })),
+    announceEnd: emit(({ context }, params: { status: Exclude<ExecutionOutcome, 'blocked'> }) => ({
       type: `execution.${params.status}`,
       executionId: context.executionId,
       workflowId: context.workflowId,
@@ -401,6 +468,9 @@ export const executionMachine = setup({
     runDone: ({ context }) => allSettled(context.ledger),
     hasRunTimeout: ({ context }) => context.definition.timeoutMs !== undefined,
     isPaused: ({ context }) => context.paused !== null,
+    rollbacksDone: ({ context }) =>
+      context.rollback !== null && context.rollback.next >= context.rollback.steps.length,
+    endsTimedOut: ({ context }) => context.ending === 'timed_out',
   },
   delays: {
     // A resumed run has already used part of its time.
@@ -420,6 +490,9 @@ export const executionMachine = setup({
       outcome: null,
       paused: input.paused ?? null,
       passed: {},
+      rollback: null,
+      rollbackAttempt: 0,
+      ending: 'failed' as const,
     };
   },
   initial: 'pending',
@@ -431,6 +504,13 @@ export const executionMachine = setup({
           target: 'failed',
           actions: { type: 'setError', params: ({ event }) => event.error },
         },
+        block: {
+          target: 'blocked',
+          actions: [
+            { type: 'setError', params: ({ event }) => event.error },
+            { type: 'announceBlocked', params: ({ event }) => ({ findings: event.findings }) },
+          ],
+        },
         cancel: {
           target: 'cancelled',
           actions: {
@@ -441,7 +521,7 @@ export const executionMachine = setup({
       },
     },
     running: {
-      entry: ['announceStart', 'dispatchReady'],
+      entry: ['announceStart', 'dispatchReady', 'reportProgress'],
       initial: 'active',
       states: {
         active: {
@@ -461,13 +541,14 @@ export const executionMachine = setup({
               actions: [
                 { type: 'resume', params: ({ event }) => ({ by: event.by }) },
                 'dispatchReady',
+                'reportProgress',
               ],
             },
           },
         },
       },
       always: [
-        { guard: 'runFailed', target: 'failed' },
+        { guard: 'runFailed', target: 'rolling_back' },
         { guard: 'runDone', target: 'completed' },
       ],
       on: {
@@ -489,6 +570,7 @@ export const executionMachine = setup({
               }),
             },
             'dispatchReady',
+            'reportProgress',
           ],
         },
         'xstate.error.actor.*': {
@@ -501,6 +583,7 @@ export const executionMachine = setup({
               }),
             },
             'dispatchReady',
+            'reportProgress',
           ],
         },
         cancel: {
@@ -514,16 +597,87 @@ export const executionMachine = setup({
       after: {
         runTimeout: {
           guard: 'hasRunTimeout',
-          target: 'timed_out',
+          target: 'rolling_back',
+          actions: [
+            {
+              type: 'setError',
+              params: ({ context }) => ({
+                code: 'timeout',
+                message: `run timed out after ${context.definition.timeoutMs} ms`,
+              }),
+            },
+            assign({ ending: 'timed_out' as const }),
+          ],
+        },
+      },
+    },
+    /**
+     * The run failed or timed out: live steps end, unstarted ones are skipped, then the
+     * rollbacks of the steps that succeeded run one at a time (execution-rollback.ts). `cancel`
+     * stops the rollback under way and ends the run cancelled.
+     */
+    rolling_back: {
+      entry: [
+        {
+          type: 'abandonRest',
+          params: ({ context }) =>
+            context.ending === 'timed_out'
+              ? { liveStatus: 'timed_out' as const, reason: 'run timed out' }
+              : { liveStatus: 'cancelled' as const, reason: 'run failed' },
+        },
+        'beginRollback',
+      ],
+      always: [
+        { guard: and(['rollbacksDone', 'endsTimedOut']), target: 'timed_out' },
+        { guard: 'rollbacksDone', target: 'failed' },
+      ],
+      on: {
+        'attempt.started': {
+          actions: { type: 'forwardRollbackReport', params: ({ event }) => event },
+        },
+        'xstate.done.actor.*': {
           actions: {
-            type: 'setError',
-            params: ({ context }) => ({
-              code: 'timeout',
-              message: `run timed out after ${context.definition.timeoutMs} ms`,
+            type: 'settleRollback',
+            params: ({ event }) => ({
+              index: slotOfEvent(event.type, ROLLBACK_PREFIX),
+              output: event.output,
             }),
           },
         },
+        'xstate.error.actor.*': {
+          actions: {
+            type: 'settleRollback',
+            params: ({ event }) => ({
+              index: slotOfEvent(event.type, ROLLBACK_PREFIX),
+              error: event.error,
+            }),
+          },
+        },
+        cancel: {
+          target: 'cancelled',
+          actions: [
+            'abandonRollback',
+            {
+              type: 'setError',
+              params: ({ event }) => ({
+                code: 'cancelled',
+                message: event.reason ?? 'cancelled while rolling back',
+              }),
+            },
+          ],
+        },
       },
+    },
+    /** A policy refused the run (src/plans): every step skipped, nothing ran. */
+    blocked: {
+      type: 'final',
+      entry: [
+        {
+          type: 'abandonRest',
+          params: { liveStatus: 'skipped', reason: 'run blocked by a policy' },
+        },
+        { type: 'setOutcome', params: { status: 'blocked' } },
+      ],
     },
     completed: {
       type: 'final',

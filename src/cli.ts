@@ -1,7 +1,7 @@
 /**
  * The `stator` command line: `serve`, `run`, `validate`, `schema` and `machines`, and the
  * commands that talk to a running server (`ls`, `logs`, `attach`, `start`/`stop`/`restart`,
- * `exec`, `watch`, `retry`, `pause`, `resume`, `completion`; src/cli/remote/).
+ * `exec`, `watch`, `retry`, `artifacts`, `pause`, `resume`, `completion`; src/cli/remote/).
  * Exit codes: 0 success, 1 a run that did not complete, 2 invalid input or usage.
  * Each command's module is imported when that command runs, so `stator --help` and the small
  * commands start without loading the service.
@@ -52,6 +52,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./cli/remote/run-watch.ts')).watchCommand(rest);
       case 'retry':
         return await (await import('./cli/remote/retry-command.ts')).retryCommand(rest);
+      case 'plan':
+        return await (await import('./cli/remote/plan-command.ts')).planCommand(rest);
+      case 'artifacts':
+        return await (await import('./cli/remote/artifacts-command.ts')).artifactsCommand(rest);
       case 'approve':
         return await (await import('./cli/remote/approve-command.ts')).approveCommand(rest);
       case 'pause':

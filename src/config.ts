@@ -27,6 +27,7 @@ import { DEFAULT_MAX_SESSIONS } from './sessions/index.ts';
 import { BASE_ENV_NAMES, passthroughNameProblem } from './exec/index.ts';
 import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from './triggers/index.ts';
 import { formatDuration, parseDuration } from './workflow/index.ts';
+import { loadPolicyFile } from './plans/index.ts';
 
 /** Default of `Config.host`: loopback only. */
 export const DEFAULT_HOST = '127.0.0.1';
@@ -53,6 +54,29 @@ const NATS_URL = /^(nats|tls|ws|wss):\/\/[^\s,]+$/;
 /** A duration string (`3s`, `500ms`, `1m30s`) or plain milliseconds, as ms. */
 function durationMs(text: string): number {
   return /^\d+$/.test(text) ? Number(text) : parseDuration(text);
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1000,
+  mb: 1000 ** 2,
+  gb: 1000 ** 3,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+/** A size (`1048576`, `50MiB`, `2mb`) in bytes; refused when malformed or not positive. */
+function byteSize(text: string, ctx: z.RefinementCtx): number {
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  const bytes = m && unit !== undefined ? Number(m[1]) * unit : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    ctx.addIssue({ code: 'custom', message: 'must be a size such as 1048576, 50MiB or 2GB' });
+    return z.NEVER;
+  }
+  return bytes;
 }
 
 /** A duration setting read with `parse`, in ms, refused with `message` outside [min, max]. */
@@ -141,6 +165,19 @@ export const configSchema = z.object({
   rateBurst: z.coerce.number().int().min(1).max(1_000_000).optional(),
   /** Sessions this process holds; one more is refused (409). */
   maxSessions: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** Bytes one step artifact may have (`50MiB`, `1048576`); a bigger file is refused. */
+  artifactMaxFile: z.string().transform(byteSize).optional(),
+  /** Bytes all artifacts of one run may have; files past it are refused. */
+  artifactMaxRun: z.string().transform(byteSize).optional(),
+  /** Consecutive failed http calls to one host that open its circuit breaker (0: off). */
+  httpBreakerFailures: z.coerce.number().int().min(0).max(1000).optional(),
+  /** How long an open breaker fails calls fast, ms (from e.g. `30s`). */
+  httpBreakerCoolDown: durationIn(
+    durationMs,
+    1,
+    86_400_000,
+    'must be between 1ms and 1d',
+  ).optional(),
   /** Executions waiting for a slot on this node; one more execute is refused (429 queue_full). */
   maxQueued: z.coerce.number().int().min(1).max(10_000_000).optional(),
   /** How long an execute Idempotency-Key is remembered, ms (from e.g. `24h`, at most `7d`). */
@@ -175,6 +212,8 @@ export const configSchema = z.object({
    * instead of leaving them to the process host for the next start.
    */
   stopProcesses: booleanSetting.default(false),
+  /** The global policy file (YAML or JSON, src/plans), or `none`. */
+  policy: z.string().min(1).optional(),
   /** Variables of the server that steps and sessions also get (comma-separated names). */
   stepEnvPassthrough: z
     .string()
@@ -245,6 +284,34 @@ export const CONFIG_SOURCES: Record<ConfigKey, ConfigSource> = {
     arg: 'NAME',
     help: 'name of this process in records and in a cluster',
     defaultText: 'host name and pid',
+  },
+  artifactMaxFile: {
+    flag: 'artifact-max-file',
+    env: ['STATOR_ARTIFACT_MAX_FILE'],
+    arg: 'SIZE',
+    help: 'bytes one step artifact may have (e.g. 50MiB); a bigger file is refused',
+    defaultText: '50MiB',
+  },
+  artifactMaxRun: {
+    flag: 'artifact-max-run',
+    env: ['STATOR_ARTIFACT_MAX_RUN'],
+    arg: 'SIZE',
+    help: "bytes of all of one run's artifacts (e.g. 200MiB)",
+    defaultText: '200MiB',
+  },
+  httpBreakerFailures: {
+    flag: 'http-breaker-failures',
+    env: ['STATOR_HTTP_BREAKER_FAILURES'],
+    arg: 'N',
+    help: 'failed http calls in a row that open a host circuit breaker (0: off)',
+    defaultText: '5',
+  },
+  httpBreakerCoolDown: {
+    flag: 'http-breaker-cool-down',
+    env: ['STATOR_HTTP_BREAKER_COOL_DOWN'],
+    arg: 'DURATION',
+    help: 'how long an open http circuit breaker fails calls fast',
+    defaultText: '30s',
   },
   maxSessions: {
     flag: 'max-sessions',
@@ -348,6 +415,13 @@ export const CONFIG_SOURCES: Record<ConfigKey, ConfigSource> = {
     env: ['STATOR_STOP_PROCESSES'],
     boolean: true,
     help: 'on shutdown, stop running steps (interrupted) and sessions; else the host keeps them',
+  },
+  policy: {
+    flag: 'policy',
+    env: ['STATOR_POLICY_FILE'],
+    arg: 'FILE',
+    help: "global policy of every run (YAML/JSON {deny, requireApproval, maxDuration, maxParallel}); 'none' turns it off",
+    defaultText: 'deny critical findings',
   },
   stepEnvPassthrough: {
     flag: 'step-env-passthrough',
@@ -475,11 +549,27 @@ export function statorOptionsFromConfig(config: Config, logger?: Logger): Stator
     };
   }
   if (config.maxSessions !== undefined) options.maxSessions = config.maxSessions;
+  if (config.artifactMaxFile !== undefined || config.artifactMaxRun !== undefined) {
+    options.artifacts = {
+      ...(config.artifactMaxFile !== undefined && { maxFileBytes: config.artifactMaxFile }),
+      ...(config.artifactMaxRun !== undefined && { maxRunBytes: config.artifactMaxRun }),
+    };
+  }
+  if (config.natsUrl !== undefined) {
+    options.artifacts = { ...options.artifacts, replicas: config.natsReplicas };
+  }
+  if (config.httpBreakerFailures !== undefined || config.httpBreakerCoolDown !== undefined) {
+    options.circuitBreaker = {
+      ...(config.httpBreakerFailures !== undefined && { failures: config.httpBreakerFailures }),
+      ...(config.httpBreakerCoolDown !== undefined && { coolDownMs: config.httpBreakerCoolDown }),
+    };
+  }
   if (config.inspect !== undefined) options.inspect = config.inspect;
   if (config.retention !== undefined) options.retention = { keep: config.retention };
   if (config.stepEnvPassthrough !== undefined) {
     options.stepEnvPassthrough = config.stepEnvPassthrough;
   }
+  if (config.policy !== undefined) options.policy = loadPolicyFile(config.policy);
   options.shutdownGraceMs = shutdownGraceMs(config.shutdownTimeout);
   if (logger !== undefined) options.logger = logger;
   return options;

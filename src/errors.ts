@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'unavailable'
   | 'shutting_down'
   | 'secret_unavailable'
+  | 'blocked'
   | 'internal';
 
 /** The wire form of an error, identical on HTTP and NATS. */
@@ -285,6 +286,21 @@ export class SecretUnavailableError extends StatorError {
   }
 }
 
+/**
+ * A policy refused a run at execute time (src/plans): the run is recorded with status
+ * `blocked` and this error, `details: {reasons, findings}`.
+ */
+export class BlockedError extends StatorError {
+  constructor(reasons: readonly string[], findings: readonly unknown[]) {
+    const head = reasons.slice(0, 3).join('; ');
+    const more = reasons.length > 3 ? ` (+${reasons.length - 3} more)` : '';
+    super('blocked', `blocked by policy: ${head}${more}`, {
+      details: { reasons: [...reasons], findings: [...findings] },
+    });
+    this.name = 'BlockedError';
+  }
+}
+
 /** Wraps anything into a StatorError; unknown errors become `internal` without leaking stacks. */
 export function toStatorError(err: unknown): StatorError {
   if (err instanceof StatorError) return err;
@@ -320,6 +336,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   unavailable: 503,
   shutting_down: 503,
   secret_unavailable: 503,
+  blocked: 403,
   internal: 500,
 };
 

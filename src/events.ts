@@ -6,7 +6,7 @@
  */
 import type { WireError } from './errors.ts';
 import type { ActorAddress } from './bus/index.ts';
-import type { ExecutionStatus } from './store/index.ts';
+import type { ExecutionStatus, StepArtifact } from './store/index.ts';
 // eslint-disable-next-line no-restricted-imports -- cycle: sessions/index.ts imports events.ts
 import type { SessionActivity, SessionStatus } from './sessions/types.ts';
 
@@ -38,6 +38,57 @@ export type ExecutionEvent =
       stepId: string;
     }
   | { type: 'execution.resumed'; executionId: string; workflowId: string; by: string }
+  /**
+   * The run failed (or timed out) and undoes what it did: the rollbacks of `steps` run one at a
+   * time, in this order (the reverse of completion); then it ends failed (or timed_out).
+   */
+  | {
+      type: 'execution.rolling_back';
+      executionId: string;
+      workflowId: string;
+      steps: string[];
+      error: WireError | null;
+    }
+  /**
+   * Declared steps settled (`completed`, any final status) and running, of `total`; emitted as
+   * steps start and settle. A forEach step counts once (its instances do not).
+   */
+  | {
+      type: 'execution.progress';
+      executionId: string;
+      workflowId: string;
+      completed: number;
+      total: number;
+      running: number;
+    }
+  /** An attempt of step `stepId`'s rollback started (its logs are under `<stepId>:rollback`). */
+  | {
+      type: 'step.rollback_started';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      attempt: number;
+      resumed?: boolean;
+    }
+  /** Step `stepId`'s rollback succeeded (`rolled_back`) or failed after its retries. */
+  | {
+      type: 'step.rolled_back' | 'step.rollback_failed';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      attempt: number;
+      exitCode: number | null;
+      error?: string;
+    }
+  | {
+      /** A policy refused the run before it ran (src/plans); it is recorded `blocked`. */
+      type: 'execution.blocked';
+      executionId: string;
+      workflowId: string;
+      status: 'blocked';
+      error: WireError;
+      findings: Array<{ severity: string; rule: string; stepId?: string; message: string }>;
+    }
   | {
       type:
         'execution.completed' | 'execution.failed' | 'execution.cancelled' | 'execution.timed_out';
@@ -113,6 +164,40 @@ export type ExecutionEvent =
       workflowId: string;
       stepId: string;
       reason: string;
+    }
+  | {
+      /**
+       * The files an attempt of step `stepId` kept (`artifacts:`), stored before the step's
+       * outcome: kept ones with `sha256`, refused ones with `refused` (why).
+       */
+      type: 'step.artifacts';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      attempt: number;
+      artifacts: StepArtifact[];
+    }
+  | {
+      /**
+       * The circuit breaker of `host` (an origin) opened after `failures` failed http calls in
+       * a row: calls to it fail fast (`circuit_open`) until `until` (ISO-8601), then one trial
+       * goes through. Emitted by the run whose call opened it.
+       */
+      type: 'circuit.opened';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      host: string;
+      failures: number;
+      until: string;
+    }
+  | {
+      /** The breaker of `host` closed: a trial call after the cool-down got a reply below 500. */
+      type: 'circuit.closed';
+      executionId: string;
+      workflowId: string;
+      stepId: string;
+      host: string;
     }
   | {
       /** An `approval` step waits for a person (the run is `awaiting_approval`). */
@@ -281,14 +366,18 @@ export type StampedEvent = ActorEvent & {
 const SEVERITY: Partial<Record<EventType, Severity>> = {
   'execution.failed': 'error',
   'execution.timed_out': 'error',
+  'execution.blocked': 'error',
   'execution.cancelled': 'warning',
   'execution.paused': 'warning',
+  'execution.rolling_back': 'warning',
+  'step.rollback_failed': 'error',
   'step.failed': 'error',
   'step.timed_out': 'error',
   'step.retrying': 'warning',
   'step.interrupted': 'warning',
   'step.cancelled': 'warning',
   'step.rejected': 'warning',
+  'circuit.opened': 'warning',
   'step.stderr': 'info',
   'engine.rejected': 'warning',
   'monitor.dropped': 'warning',

@@ -3,10 +3,10 @@
  * bucket and durable consumer names and the micro service name. No other file writes one.
  * Every name starts with the deployment's prefix (`--nats-prefix`, default `stator`), so two
  * deployments on one server never share a subject, a queue group or a stream:
- * - `<p>.<kind>.<id>.in|out`, `<p>.api.<command>`, `<p>.work.<pool>` (DESIGN.md §3);
+ * - `<p>.<kind>.<id>.in|out`, `<p>.api.<command>`, `<p>.work.<pool>[.<priority>]` (DESIGN.md §3);
  * - queue groups `<p>-api`, `<p>-api-unknown`, `<p>-trigger-replicas`, `<p>-trigger-<workflowId>`;
- * - streams `<p>_events`, `<p>_logs`, `<p>_work`; buckets `<p>_<records>`, `<p>_leases`;
- * - durable consumers `<p>-<pool>` (work) and `<p>_trigger_<triggerId>` (stream triggers);
+ * - streams `<p>_events`, `<p>_logs`, `<p>_work`; buckets `<p>_<records>`, `<p>_leases`, `<p>_flow`;
+ * - durable consumers `<p>-<pool>[-p<priority>]` (work), `<p>_trigger_<triggerId>` (stream triggers);
  * - micro service name `<p>` (discovery subjects `$SRV.<VERB>[.<p>[.<id>]]` are the protocol's).
  * With the default prefix these are exactly the names of earlier releases.
  * @module
@@ -105,8 +105,11 @@ export interface SubjectSpace {
   apiWildcard(): string;
   /** The command of `<p>.api.<command>`; undefined otherwise. */
   parseApiSubject(subject: string): string | undefined;
-  /** `<p>.work.<pool>`: execution requests waiting for an engine. */
-  workSubject(pool: string): string;
+  /**
+   * `<p>.work.<pool>`: execution requests waiting for an engine, at the default priority (3);
+   * `<p>.work.<pool>.<priority>` for the others (1, 2, 4, 5).
+   */
+  workSubject(pool: string, priority?: number): string;
   /** Wildcard over every work pool. */
   workWildcard(): string;
   /** `<p>.actors.query`: every process answers what its live actors are (no queue group). */
@@ -143,11 +146,18 @@ export interface SubjectSpace {
     readonly idempotency: string;
     readonly sessions: string;
     readonly leases: string;
+    /** Per-key flow control shared by the nodes (`runConcurrency`, `rateLimit`, `debounce`). */
+    readonly flow: string;
+    /** Object store bucket of step artifacts (cluster mode). */
+    readonly artifacts: string;
   };
   /** Durable consumer names. */
   readonly durables: {
-    /** The work queue's consumer shared by every process. */
-    work(pool: string): string;
+    /**
+     * The work queue's consumer shared by every process: `<p>-<pool>` for the default priority,
+     * `<p>-<pool>-p<priority>` for the others.
+     */
+    work(pool: string, priority?: number): string;
     /** The consumer of one `nats: {stream}` trigger. */
     streamTrigger(triggerId: string): string;
   };
@@ -188,8 +198,9 @@ export function subjectSpace(prefix: string = DEFAULT_PREFIX): SubjectSpace {
       subject.startsWith(apiRoot) && subject.length > apiRoot.length
         ? subject.slice(apiRoot.length)
         : undefined,
-    workSubject: (pool) => `${p}.work.${validateToken(pool, 'pool')}`,
-    workWildcard: () => `${p}.work.*`,
+    workSubject: (pool, priority) =>
+      `${p}.work.${validateToken(pool, 'pool')}${workPriorityToken(priority)}`,
+    workWildcard: () => `${p}.work.>`,
     actorQuery: () => `${p}.actors.query`,
     owns: (subject) => subject === p || subject.startsWith(`${p}.`),
     queues: {
@@ -208,9 +219,12 @@ export function subjectSpace(prefix: string = DEFAULT_PREFIX): SubjectSpace {
       idempotency: named('idempotency'),
       sessions: named('sessions'),
       leases: named('leases'),
+      flow: named('flow'),
+      artifacts: named('artifacts'),
     },
     durables: {
-      work: (pool) => `${p}-${validateToken(pool, 'pool')}`,
+      work: (pool, priority) =>
+        `${p}-${validateToken(pool, 'pool')}${workPriorityToken(priority, '-p')}`,
       streamTrigger: (triggerId) => `${p}_trigger_${validateToken(triggerId, 'triggerId')}`,
     },
     micro: {
@@ -218,6 +232,15 @@ export function subjectSpace(prefix: string = DEFAULT_PREFIX): SubjectSpace {
       subjects: (verb, id) => [`$SRV.${verb}`, `$SRV.${verb}.${p}`, `$SRV.${verb}.${p}.${id}`],
     },
   };
+}
+
+/** The default work priority has no suffix (the names of releases before priorities). */
+function workPriorityToken(priority: number | undefined, lead = '.'): string {
+  if (priority === undefined || priority === 3) return '';
+  if (!Number.isInteger(priority) || priority < 1 || priority > 5) {
+    throw InvalidArgumentError.format([{ path: 'priority', message: 'must be 1 to 5' }]);
+  }
+  return `${lead}${priority}`;
 }
 
 /** Root token of reply inboxes (the NATS convention). */

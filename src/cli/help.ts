@@ -22,6 +22,8 @@ Talking to a running server (--url or STATOR_URL, default http://127.0.0.1:8080;
   exec WORKFLOW      start a run (--input k=v ...); --watch follows it
   watch EXECUTION    a run's steps, progress and log tail until it ends (exit 0: completed)
   retry EXECUTION    re-run a run from its failure (--from STEP); --watch follows it
+  plan FILE          the plan of a workflow file: errors, levels, critical path, findings
+  artifacts EXECUTION [NAME]  list a run's artifacts, or download one (-o FILE, --force)
   approve EXECUTION  approve (or --reject) the run's waiting approval step
   pause|resume EXECUTION  hold a run's new steps (running ones finish), or let them start
   completion SHELL   a completion script for bash or zsh
@@ -71,6 +73,22 @@ and everything after it again (a completed run is retried only with --from). The
 uses the definition the old one ran; --latest takes the workflow's current one (steps that
 changed run again). Prints the new run's id; --watch follows it as 'stator watch' does.
 Exit 0 when the run completed (or, without --watch, was accepted), 1 when it did not.`,
+  plan: `Usage: stator plan FILE [--input JSON] [--json] [--url URL] [--token T]
+
+Asks the server for the plan of a workflow file before running it: every error (definition and
+input), the parallel levels, the critical path with estimates from the server's history of the
+workflow, and safety findings (destructive commands, production without approval, steps
+without a timeout, secrets in argv). --json prints the plan as JSON.
+Exit 0 when valid without critical findings, 1 when invalid or a finding is critical.`,
+  artifacts: `Usage: stator artifacts EXECUTION [--json] [--url URL] [--token T]
+       stator artifacts EXECUTION NAME [-o FILE|DIR] [--force] [--url URL] [--token T]
+
+Without NAME lists the files the run's steps kept as artifacts (name, size, sha256) and the
+ones refused, with the reason; --json prints the list as JSON. With NAME (<step>/<path>, as
+listed) downloads that file to FILE, into DIR, or by default to its basename in the current
+directory. An existing file is never replaced without --force. The bytes are checked against
+the size and sha256 the server gives before the file appears under its name.
+Exit 0 on success, 1 when the run or the name is unknown or the file exists, 2 on usage.`,
   approve: `Usage: stator approve EXECUTION [--step STEP] [--reject] [--comment TEXT] [--by NAME]
                       [--url URL] [--token T]
 

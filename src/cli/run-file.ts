@@ -36,6 +36,16 @@ export function formatEvent(e: StampedEvent): string | undefined {
       return `[${e.stepId}] ${e.type.slice(5).replace('_', ' ')}: ${e.error}`;
     case 'step.skipped':
       return `[${e.stepId}] skipped: ${e.reason}`;
+    case 'execution.rolling_back':
+      return `execution ${e.executionId} rolling back: ${e.steps.join(', ')}`;
+    case 'step.rollback_started':
+      return `[${e.stepId}] rolling back${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
+    case 'step.rolled_back':
+      return `[${e.stepId}] rolled back`;
+    case 'step.rollback_failed':
+      return `[${e.stepId}] rollback failed: ${e.error ?? 'failed'}`;
+    case 'execution.blocked':
+      return `execution ${e.executionId} blocked: ${e.error.message}`;
     case 'execution.completed':
     case 'execution.failed':
     case 'execution.cancelled':

@@ -23,6 +23,7 @@ import {
   executionLogs,
 } from './execution-commands.ts';
 import { executionRetry } from './retry-command.ts';
+import { executionArtifacts } from './artifact-commands.ts';
 import { health, machineGet, machineList } from './system-commands.ts';
 import { metrics, statistics } from './monitor-commands.ts';
 import { TRIGGER_COMMANDS } from './trigger-commands.ts';
@@ -31,6 +32,7 @@ import { ENGINE_COMMANDS } from './engine-commands.ts';
 import { actorGet, actorList } from './actor-commands.ts';
 import { APPROVAL_COMMANDS } from './approval-commands.ts';
 import { PAUSE_COMMANDS } from './pause-commands.ts';
+import { planCreate } from './plan-commands.ts';
 import { clientRateKey } from './rate-limiter.ts';
 
 /** Every command, by name. */
@@ -45,6 +47,7 @@ export const COMMANDS = {
   'execution.logs': executionLogs,
   'execution.cancel': executionCancel,
   'execution.retry': executionRetry,
+  'execution.artifacts': executionArtifacts,
   health,
   'machine.list': machineList,
   'machine.get': machineGet,
@@ -57,6 +60,7 @@ export const COMMANDS = {
   'actor.get': actorGet,
   ...APPROVAL_COMMANDS,
   ...PAUSE_COMMANDS,
+  'plan.create': planCreate,
 } as const;
 
 /** A known command name. */

@@ -49,6 +49,7 @@ export {
   eventFilterSchema,
   parseInput,
   fieldIssues,
+  prioritySchema,
   EXECUTION_STATUSES,
   SEVERITIES,
   MAX_PAGE_LIMIT,

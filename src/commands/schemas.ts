@@ -17,10 +17,12 @@ export const EXECUTION_STATUSES = [
   'pending',
   'running',
   'awaiting_approval',
+  'rolling_back',
   'completed',
   'failed',
   'cancelled',
   'timed_out',
+  'blocked',
 ] as const satisfies readonly ExecutionStatus[];
 
 /** Every severity, lowest first. */
@@ -49,6 +51,16 @@ export const idempotencyKeySchema = z
   .min(1, 'must not be empty')
   .max(MAX_IDEMPOTENCY_KEY_LENGTH, `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+/**
+ * A run's priority in the work queue: 1 (highest) to 5 (lowest); engines take higher priorities
+ * first, FIFO within one (src/runtime/work-queue/priority.ts holds the default, 3).
+ */
+export const prioritySchema = z
+  .number({ error: 'must be an integer from 1 (highest) to 5 (lowest)' })
+  .int('must be an integer from 1 (highest) to 5 (lowest)')
+  .min(1, 'must be an integer from 1 (highest) to 5 (lowest)')
+  .max(5, 'must be an integer from 1 (highest) to 5 (lowest)');
 
 /** An optional string that may come from a query string. */
 export const optionalString = z.preprocess(

@@ -4,11 +4,26 @@
  * @module
  */
 import type { ExecutionRecord, StepRecord, WorkflowRecord } from '../store/index.ts';
+import { ROLLBACK_SUFFIX } from '../workflow/index.ts';
 // eslint-disable-next-line no-restricted-imports -- cycle: runtime/index.ts imports this module
 import type { ExecutionView } from '../runtime/types.ts';
 
 /** An execution as `execution.get` and `execution.cancel` answer it. */
-export type ExecutionDetail = Omit<ExecutionRecord, 'definition'> & { steps: StepRecord[] };
+export type ExecutionDetail = Omit<ExecutionRecord, 'definition'> & {
+  steps: Array<StepRecord & { rollback?: StepRollback }>;
+};
+
+/**
+ * How a step's rollback went (`rolling_back` while it runs): shown on the step, from the
+ * rollback's own record `<id>:rollback` (whose logs are under that id).
+ */
+export interface StepRollback {
+  status: 'rolling_back' | 'rolled_back' | 'rollback_failed';
+  attempts: number;
+  error?: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
 
 /** A workflow as `workflow.list` shows it. */
 export interface WorkflowSummary {
@@ -23,7 +38,25 @@ export interface WorkflowSummary {
 
 /** Drops the definition from an execution record; steps keep their stored fields. */
 export function toExecutionDetail(record: ExecutionView): ExecutionDetail {
-  const { definition: _definition, steps, ...summary } = record;
+  const { definition: _definition, steps: all, ...summary } = record;
+  // A rollback's record (`<id>:rollback`) is shown on its step as `rollback`.
+  const rollbacks = new Map<string, StepRollback>();
+  for (const s of all) {
+    if (!s.id.endsWith(ROLLBACK_SUFFIX)) continue;
+    rollbacks.set(s.id.slice(0, -ROLLBACK_SUFFIX.length), {
+      status:
+        s.status === 'succeeded'
+          ? 'rolled_back'
+          : s.status === 'failed' || s.status === 'timed_out' || s.status === 'cancelled'
+            ? 'rollback_failed'
+            : 'rolling_back',
+      attempts: s.attempts,
+      ...(s.error !== null && { error: s.error }),
+      startedAt: s.startedAt,
+      finishedAt: s.finishedAt,
+    });
+  }
+  const steps = rollbacks.size === 0 ? all : all.filter((s) => !s.id.endsWith(ROLLBACK_SUFFIX));
   return {
     ...summary,
     steps: steps.map((s) => ({
@@ -44,6 +77,10 @@ export function toExecutionDetail(record: ExecutionView): ExecutionDetail {
       ...(s.reused === true && { reused: true as const }),
       // An approval step: what it asked, its deadline, and who decided, when and why.
       ...(s.approval !== undefined && { approval: s.approval }),
+      // A step undone when its run failed: how its rollback went.
+      ...(rollbacks.has(s.id) && { rollback: rollbacks.get(s.id) }),
+      // Files kept (name, size, sha256) or refused (name, reason): download by name.
+      ...(s.artifacts !== undefined && { artifacts: s.artifacts }),
     })),
   };
 }

@@ -4,7 +4,13 @@
  */
 import { z } from 'zod';
 import { defineCommand } from './types.ts';
-import { cursorSchema, idSchema, idempotencyKeySchema, limitSchema } from './schemas.ts';
+import {
+  cursorSchema,
+  idSchema,
+  idempotencyKeySchema,
+  limitSchema,
+  prioritySchema,
+} from './schemas.ts';
 import { toWorkflowSummary } from './views.ts';
 
 /** `workflow.register`: the payload is the definition itself, an object or YAML/JSON text. */
@@ -61,10 +67,12 @@ export const workflowExecute = defineCommand({
     input: z.record(z.string(), z.unknown()).optional(),
     executionId: idSchema.optional(),
     idempotencyKey: idempotencyKeySchema.optional(),
+    priority: prioritySchema.optional(),
   }),
-  handler: (stator, { workflowId, input, executionId, idempotencyKey }) =>
+  handler: (stator, { workflowId, input, executionId, idempotencyKey, priority }) =>
     stator.execute(workflowId, input, {
       ...(executionId !== undefined && { executionId }),
       ...(idempotencyKey !== undefined && { idempotencyKey }),
+      ...(priority !== undefined && { priority }),
     }),
 });

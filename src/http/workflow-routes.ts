@@ -17,7 +17,7 @@ import { REPLAYED_HEADER } from './hook-routes.ts';
 /** Request header of an idempotent execute. */
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
-const EXECUTE_FIELDS = new Set(['input', 'executionId']);
+const EXECUTE_FIELDS = new Set(['input', 'executionId', 'priority']);
 
 /** Checks the execute body: absent, or an object with only `input` and `executionId`. */
 function executeBody(body: unknown): Record<string, unknown> {

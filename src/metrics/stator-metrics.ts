@@ -184,6 +184,9 @@ export class StatorMetrics {
     try {
       const at = Date.parse(event.ts);
       switch (event.type) {
+        case 'execution.blocked':
+          this.#executions.inc({ workflow: event.workflowId, status: event.status });
+          return;
         case 'execution.completed':
         case 'execution.failed':
         case 'execution.cancelled':

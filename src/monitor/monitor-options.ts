@@ -52,6 +52,7 @@ const FINAL_TYPES: ReadonlySet<string> = new Set([
   'execution.failed',
   'execution.cancelled',
   'execution.timed_out',
+  'execution.blocked',
 ]);
 
 /** The run a final event ends, or undefined for any other event. */

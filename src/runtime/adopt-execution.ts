@@ -138,6 +138,7 @@ function resumedStep(
         status: step.status,
         ...base,
         ...(step.status === 'succeeded' && step.outputs && { outputs: step.outputs }),
+        ...(step.status === 'succeeded' && { finishedAt: step.finishedAt }),
       };
   }
 }

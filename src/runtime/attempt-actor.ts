@@ -18,6 +18,10 @@
  * running it again would write the same. Earlier steps' outputs reach the process as
  * `STEPS_<ID>_<KEY>` and its argv through `${{ steps.<id>.outputs.<key> }}`.
  *
+ * Artifacts (attempt-artifacts.ts): a step that declares `artifacts:` has its files collected
+ * once its process has ended, before its result is returned (never for other steps, never for
+ * a cancelled or lost attempt); a `step.artifacts` event lists them.
+ *
  * The process's environment is built, never inherited (`inheritEnv: false`): the base
  * environment, then what `stepEnvironment` adds (env, inputs, the run's secrets, STATOR_*). Every
  * line and error message of a run with secrets passes its masker first, so no value (or its
@@ -36,7 +40,10 @@ import { renderArgv, stepEnvironment } from '../workflow/index.ts';
 import { toStatorError } from '../errors.ts';
 import type { RunSecrets } from '../secrets/index.ts';
 import type { EventPipeline } from './event-pipeline.ts';
+import type { ExecutionEvent } from '../events.ts';
 import { isCallStep, runCallAttempt, type CallDeps } from './calls/index.ts';
+import type { ArtifactCollector } from '../artifacts/index.ts';
+import { keepArtifacts } from './attempt-artifacts.ts';
 import {
   dropOutputFile,
   lazyDirectory,
@@ -79,6 +86,8 @@ export interface AttemptActorDeps {
   outputDir?: string;
   /** What `http`, `nats` and `workflow` steps use (absent: only their events are emitted). */
   calls?: CallDeps;
+  /** Keeps the files of steps that declare `artifacts:` (absent: none are kept). */
+  artifacts?: ArtifactCollector;
 }
 
 /** The key of the process of attempt `attempt` of step `stepId` in `executionId`. */
@@ -223,6 +232,22 @@ export function createAttemptActor(deps: AttemptActorDeps) {
     if (result.lost) return { ok: false, exitCode: null, error: LOST_PROCESS, lost: true };
     if (result.spawnError) {
       return { ok: false, exitCode: null, error: mask(result.spawnError), nonRetryable: true };
+    }
+    // Off the hot path: only steps that declare artifacts, and not cut-off attempts.
+    if (step.artifacts !== undefined && deps.artifacts && !result.cancelled && !signal.aborted) {
+      const emit = (event: ExecutionEvent) => deps.pipeline.emitExecution(event);
+      await keepArtifacts(
+        deps.artifacts,
+        {
+          executionId,
+          workflowId,
+          stepId: step.id,
+          attempt,
+          cwd: step.cwd,
+          patterns: step.artifacts,
+        },
+        emit,
+      );
     }
     if (result.exitCode !== 0 || result.cancelled || signal.aborted) {
       if (outputPath !== undefined) await dropOutputFile(outputPath);

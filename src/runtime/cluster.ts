@@ -16,6 +16,7 @@ import {
 import type { HealthCheck } from './types.ts';
 import { createJetStreamWorkQueue } from './work-queue/index.ts';
 import { openLeaseKv, type LeaseKv } from './leases/index.ts';
+import { openFlowKv, type FlowKv } from './flow/index.ts';
 import type { WorkQueue } from './work-queue/index.ts';
 import type { TopologyOptions } from './topology.ts';
 import type { Clock } from '../clock.ts';
@@ -68,6 +69,8 @@ export interface ClusterSeams {
     ttlMs?: number;
     dropQueuedWrites: OutboxStore['dropWritesOf'];
   };
+  /** The flow bucket, for `createStator({ flowKv })`: per-key limits shared by the nodes. */
+  flowKv: FlowKv;
   /** Closes the store and the connection (after the service has closed). */
   close(): Promise<void>;
 }
@@ -126,6 +129,7 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
         ...(opts.leaseTtlMs !== undefined && { ttlMs: opts.leaseTtlMs }),
         dropQueuedWrites: (lost) => store.dropWritesOf(lost),
       },
+      flowKv: await openFlowKv({ connection: bus.connection, prefix, replicas }),
       async close() {
         await store.close();
         await bus.close();

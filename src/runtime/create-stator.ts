@@ -13,7 +13,7 @@ import { createMemoryBus, type NatsBus } from '../bus/index.ts';
 import type { CallDeps } from './calls/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { createMemoryStore, createSqliteStore } from '../store/index.ts';
-import type { Store } from '../store/index.ts';
+import { FINAL_EXECUTION_STATUSES, type Store } from '../store/index.ts';
 import { join } from 'node:path';
 import { baseEnvironment, createExecaRunner, createPidRegistry } from '../exec/index.ts';
 import { SecretRegistry, createSecretResolver } from '../secrets/index.ts';
@@ -59,7 +59,16 @@ import { createSessionManager, type SessionInbound } from '../sessions/index.ts'
 import type { ExecutionRecord } from '../store/index.ts';
 import type { Stator } from './types.ts';
 import { Retention } from './retention.ts';
+import {
+  ArtifactCollector,
+  createFsArtifactStore,
+  createObjectArtifactStore,
+  type ArtifactStore,
+} from '../artifacts/index.ts';
+import { sweepArtifacts } from './artifact-sweep.ts';
+import { CircuitBreakers } from './calls/index.ts';
 import type { Deps } from './deps.ts';
+import { ClusterFlowGate, MemoryFlowGate, type FlowReady, type FlowWait } from './flow/index.ts';
 
 /** Version reported to service discovery. */
 const VERSION = '0.1.0';
@@ -279,11 +288,63 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       release: (id) => router.release('trigger', id),
     },
   });
+  // Per-key flow control (flow/): in process in embedded mode, shared through the flow bucket
+  // in cluster mode.
+  const ready = (run: FlowReady): void => {
+    const item = {
+      executionId: run.executionId,
+      workflowId: run.workflowId,
+      ...(run.priority !== undefined && { priority: run.priority }),
+    };
+    // No longer waiting for its key; queued again, it starts when a slot takes it.
+    store
+      .updateExecution(run.executionId, { waiting: null })
+      // Queued before: a token of its own, or a shared queue takes it for a duplicate.
+      .then(() => queue.push(item, { overLimit: true, again: `flow-${clock.now()}` }))
+      .catch((err: unknown) => {
+        logger.error({ err, executionId: run.executionId }, 'could not queue a held run');
+      });
+  };
+  // A debounced run absorbed by a later request of its key: cancelled, naming the later run.
+  const superseded = (id: string, into: string): void => {
+    service
+      .cancel(id, `debounced into ${into}`, { reason: 'debounced', debouncedInto: into })
+      .catch((err: unknown) => {
+        logger.warn({ err, executionId: id }, 'could not cancel a debounced run');
+      });
+  };
+  const flow =
+    topology.mode !== 'cluster'
+      ? new MemoryFlowGate({ clock, ready, superseded })
+      : opts.flowKv
+        ? await ClusterFlowGate.open({
+            kv: opts.flowKv,
+            clock,
+            logger,
+            ready,
+            superseded,
+            runState: async (id) => {
+              const r = await store.getExecution(id);
+              return {
+                over: !r || FINAL_EXECUTION_STATUSES.includes(r.status),
+                started: r?.startedAt != null,
+              };
+            },
+          })
+        : undefined;
   const dispatcher = new Dispatcher({
     queue,
     logger,
     clock,
     ...(leases && { leases }),
+    ...(flow && {
+      flow,
+      held: (id: string, waiting: FlowWait) => {
+        store.updateExecution(id, { waiting }).catch((err: unknown) => {
+          logger.warn({ err, executionId: id }, 'could not record why a run waits');
+        });
+      },
+    }),
     // The run's inbound subject is subscribed before its record is read (owned-executions.ts).
     adopt: (id) =>
       ownedExecutions.adopt(id, () =>
@@ -322,8 +383,20 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     getExecution: (id) => service.getExecution(id),
     clock,
   });
+  // Step artifacts: files under the data directory, or the deployment's object store.
+  const artifactStore: ArtifactStore =
+    opts.artifacts.store ??
+    (topology.mode === 'cluster' && bus.kind === 'nats'
+      ? createObjectArtifactStore({
+          nc: (bus as NatsBus).connection,
+          bucket: (bus as NatsBus).subjects.buckets.artifacts,
+          replicas: opts.artifacts.replicas,
+        })
+      : createFsArtifactStore(join(opts.dataDir, 'artifacts')));
+  const artifactCollector = new ArtifactCollector(artifactStore, opts.artifacts);
   // Steps without a process (http, nats, workflow, approval): see calls/.
   const callDeps: CallDeps = {
+    breakers: new CircuitBreakers(clock, opts.circuitBreaker),
     approvals: { ...decisions, gates: approvalGates, clock },
     emit: (event) => fenced.emitExecution(event),
     settled: (id) => pipeline.settled(id),
@@ -373,6 +446,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
             outputDir: join(opts.dataDir, 'outputs'),
             ...(releaseProcess && { release: releaseProcess }),
             calls: callDeps,
+            artifacts: artifactCollector,
           }),
           checkCondition: createConditionActor({ executions: (id) => executions.get(id) }),
           expandItems: createForEachActor({ executions: (id) => executions.get(id) }),
@@ -398,6 +472,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
   });
 
   const closers: Array<() => void> = [];
+  if (flow) closers.push(() => void flow.close());
   let unleash: (() => Promise<void>) | undefined;
   // Front doors closed first on shutdown, so another process takes requests while this drains.
   const intake: Array<() => void> = [];
@@ -457,7 +532,15 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     },
   });
   // Finished executions the retention setting no longer keeps are pruned in the background.
-  const retention = new Retention({ store, clock, logger }, opts.retention);
+  const retention = new Retention(
+    {
+      store,
+      clock,
+      logger,
+      afterPrune: async () => void (await sweepArtifacts(artifactStore, store)),
+    },
+    opts.retention,
+  );
   const actors =
     topology.mode === 'cluster' ? clusterActors(directory, bus, clock) : localActors(directory);
   closers.push(
@@ -485,6 +568,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     created,
     ownedExecutions,
     approvals,
+    artifacts: artifactStore,
     notMine: NOT_MINE,
     stopIntake: () => {
       for (const stop of intake.splice(0)) stop();

@@ -15,6 +15,10 @@
  * over) or that has finished is acked and skipped, never run twice. Runs this node took over
  * from a dead node (`takeOver`) have no work message: they wait here for a slot ahead of the
  * queue, so they resume as soon as one is free.
+ *
+ * A workflow with per-key limits (`runConcurrency`, `rateLimit`, `debounce`) passes the flow
+ * gate after its adoption: a run the gate holds gives its slot back and waits in the gate, stored
+ * `pending`.
  * @module
  */
 import type { ActorRefFrom } from 'xstate';
@@ -23,6 +27,8 @@ import type { engineMachine } from '../../machines/engine.machine.ts';
 import type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './work-queue/index.ts';
 import type { LiveExecution } from './live-executions.ts';
 import type { LeaseManager } from './leases/index.ts';
+import type { FlowGate, FlowWait } from './flow/index.ts';
+import { flowControlsOf } from '../workflow/index.ts';
 import { unrefTimer, type Clock } from '../clock.ts';
 
 type EngineRef = ActorRefFrom<typeof engineMachine>;
@@ -47,6 +53,13 @@ export interface DispatcherDeps {
   clock: Clock;
   /** Cluster: the leases of running executions (absent: one process, nothing to lease). */
   leases?: Pick<LeaseManager, 'acquire' | 'release'>;
+  /**
+   * Per-key flow control (`runConcurrency`, `rateLimit`): a run it holds leaves its slot and the
+   * queue, and comes back through the queue when the gate says it may start (flow/).
+   */
+  flow?: FlowGate;
+  /** A run the gate holds: why it waits (recorded). */
+  held?: (executionId: string, wait: FlowWait) => void;
 }
 
 /** How long a taken-over run waits before its adoption is tried again after a failure. */
@@ -60,6 +73,8 @@ export class Dispatcher implements WorkConsumer {
   readonly #active = new Set<string>();
   /** Runs taken over from a dead node, adopted, waiting for a slot (no work message). */
   readonly #takeovers: string[] = [];
+  /** Workflows with per-key limits this node cannot enforce (warned once). */
+  readonly #unlimited = new Set<string>();
   #next = 0;
 
   constructor(private readonly deps: DispatcherDeps) {}
@@ -82,6 +97,7 @@ export class Dispatcher implements WorkConsumer {
         return;
       }
       this.#active.delete(e.executionId);
+      this.deps.flow?.release(e.executionId);
       this.deps.forget(e.executionId);
       this.#leases.get(e.executionId)?.release();
       this.#leases.delete(e.executionId);
@@ -128,6 +144,15 @@ export class Dispatcher implements WorkConsumer {
         if (!live) {
           // Finished or cancelled while queued: nothing to run.
           this.deps.leases?.release(id);
+          this.deps.flow?.release(id);
+          return skip();
+        }
+        const wait = await this.#gate(live);
+        if (wait) {
+          // Held by a per-key limit: it leaves this slot and the queue; the gate queues it again.
+          this.deps.forget(id);
+          this.deps.leases?.release(id);
+          this.deps.held?.(id, wait);
           return skip();
         }
         this.#leases.set(id, lease);
@@ -179,6 +204,35 @@ export class Dispatcher implements WorkConsumer {
     this.#leases.delete(executionId);
   }
 
+  /** Why the run must wait for a per-key limit, or undefined when it may start. */
+  async #gate(live: LiveExecution): Promise<FlowWait | undefined> {
+    const flow = this.deps.flow;
+    const controls = flowControlsOf(live.definition);
+    const { record } = live;
+    if (!controls) return undefined;
+    if (!flow) {
+      // Cluster mode has no shared gate yet: say so once per workflow rather than pretend.
+      if (!this.#unlimited.has(record.workflowId)) {
+        this.#unlimited.add(record.workflowId);
+        this.deps.logger.warn(
+          { workflowId: record.workflowId },
+          'runConcurrency and rateLimit are not enforced: this cluster node has no flow bucket',
+        );
+      }
+      return undefined;
+    }
+    const verdict = await flow.admit({
+      executionId: record.id,
+      workflowId: record.workflowId,
+      ...(record.priority !== undefined && { priority: record.priority }),
+      controls,
+      inputs: live.inputs,
+      resumed: record.startedAt !== null,
+      createdAt: Date.parse(record.createdAt),
+    });
+    return verdict.start ? undefined : verdict.wait;
+  }
+
   /** Starts waiting taken-over runs while engines have free slots. */
   #pump(): void {
     while (this.#takeovers.length > 0) {
@@ -191,6 +245,7 @@ export class Dispatcher implements WorkConsumer {
 
   /** The run finished and its record is stored: settle its lease for good. */
   finished(executionId: string): void {
+    this.deps.flow?.release(executionId);
     this.#active.delete(executionId);
     this.deps.leases?.release(executionId);
     this.#leases.get(executionId)?.done();
@@ -199,6 +254,7 @@ export class Dispatcher implements WorkConsumer {
 
   /** The run was abandoned (shutdown): give it back for another process. */
   abandoned(executionId: string): void {
+    this.deps.flow?.release(executionId);
     this.#active.delete(executionId);
     this.#leases.get(executionId)?.release();
     this.#leases.delete(executionId);

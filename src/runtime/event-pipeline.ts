@@ -224,7 +224,8 @@ function isFinal(event: StampedEvent): boolean {
     event.type === 'execution.completed' ||
     event.type === 'execution.failed' ||
     event.type === 'execution.cancelled' ||
-    event.type === 'execution.timed_out'
+    event.type === 'execution.timed_out' ||
+    event.type === 'execution.blocked'
   );
 }
 

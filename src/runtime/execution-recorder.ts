@@ -9,6 +9,7 @@ import { STEP_STATUS_OF } from '../events.ts';
 import type { ExecutionRecord, StepRecord, Store } from '../store/index.ts';
 import { copyStep, copySummary, pendingStep } from '../store/index.ts';
 import type { Clock } from '../clock.ts';
+import { rollbackStepId } from '../../machines/execution-rollback.ts';
 
 interface LiveExecution {
   record: ExecutionRecord;
@@ -95,6 +96,14 @@ export class ExecutionRecorder {
           ...(event.reason === 'breakpoint' && { stepId: event.stepId }),
         };
         return this.store.updateExecution(event.executionId, { paused: run.record.paused });
+      case 'execution.rolling_back':
+        // The pause ended with the steps: nothing new starts while rolling back.
+        delete run.record.paused;
+        run.record.status = 'rolling_back';
+        return this.store.updateExecution(event.executionId, {
+          status: 'rolling_back',
+          paused: null,
+        });
       case 'execution.resumed':
         delete run.record.paused;
         return this.store.updateExecution(event.executionId, { paused: null });
@@ -172,6 +181,28 @@ export class ExecutionRecorder {
         if (step.approval) return this.#syncWaiting(run);
         return;
       }
+      // A rollback's record is the step `<id>:rollback` (execution-rollback.ts).
+      case 'step.rollback_started': {
+        const step = this.#step(run, rollbackStepId(event.stepId));
+        step.status = 'running';
+        step.attempts = event.attempt;
+        step.startedAt ??= iso;
+        if (!event.resumed || !step.attemptStartedAt) step.attemptStartedAt = iso;
+        step.finishedAt = null;
+        step.error = null;
+        return this.store.putStep(event.executionId, step);
+      }
+      case 'step.rolled_back':
+      case 'step.rollback_failed': {
+        const step = this.#step(run, rollbackStepId(event.stepId));
+        step.status = event.type === 'step.rolled_back' ? 'succeeded' : 'failed';
+        step.attempts = Math.max(step.attempts, event.attempt);
+        step.exitCode = event.exitCode;
+        step.startedAt ??= iso;
+        step.finishedAt = iso;
+        step.error = event.error ?? null;
+        return this.store.putStep(event.executionId, step);
+      }
       case 'step.child': {
         const step = this.#step(run, event.stepId);
         step.childExecutionId = event.childExecutionId;
@@ -204,6 +235,11 @@ export class ExecutionRecorder {
         };
         await this.store.putStep(event.executionId, step);
         return this.#syncWaiting(run);
+      }
+      case 'step.artifacts': {
+        const step = this.#step(run, event.stepId);
+        step.artifacts = event.artifacts.map((a) => ({ ...a }));
+        return this.store.putStep(event.executionId, step);
       }
       case 'step.skipped': {
         const step = this.#step(run, event.stepId);

@@ -17,6 +17,8 @@ import type { Scheduler, StreamTriggerSource, WebhookOptions } from '../triggers
 import type { SessionManagerOptions } from '../sessions/index.ts';
 import type { RateLimiterOptions } from '../commands/rate-limiter.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import { DEFAULT_GLOBAL_POLICY } from '../plans/index.ts';
+import type { Policy } from '../workflow/index.ts';
 import {
   resolveRetentionOptions,
   type ResolvedRetentionOptions,
@@ -25,7 +27,19 @@ import {
 import { passthroughNameProblem } from '../exec/index.ts';
 import type { SecretRegistry } from '../secrets/index.ts';
 import { resolveLeaseOptions, type LeaseKv, type ResolvedLeaseOptions } from './leases/index.ts';
+import type { FlowKv } from './flow/index.ts';
 import { resolveTopology, type Topology, type TopologyOptions } from './topology.ts';
+import {
+  DEFAULT_ARTIFACT_MAX_FILE_BYTES,
+  DEFAULT_ARTIFACT_MAX_RUN_BYTES,
+  type ArtifactLimits,
+  type ArtifactStore,
+} from '../artifacts/index.ts';
+import {
+  resolveCircuitBreakerOptions,
+  type CircuitBreakerOptions,
+  type ResolvedCircuitBreakerOptions,
+} from './calls/index.ts';
 
 /** @default "./.stator" */
 export const DEFAULT_DATA_DIR = './.stator';
@@ -113,6 +127,14 @@ export interface StatorOptions {
    * @default { keep: "30d", intervalMs: 600000, firstPassDelayMs: 60000, batchSize: 500 }
    */
   retention?: RetentionOptions;
+  /**
+   * Step artifacts (src/artifacts/): bounds, and where they are kept. Without `store`: files
+   * under `<dataDir>/artifacts`, or the deployment's JetStream object store in cluster mode.
+   * @default { maxFileBytes: 52428800, maxRunBytes: 209715200, replicas: 1 }
+   */
+  artifacts?: Partial<ArtifactLimits> & { store?: ArtifactStore; replicas?: number };
+  /** Per-host circuit breakers of http steps. @default { failures: 5, coolDownMs: 30000 } */
+  circuitBreaker?: CircuitBreakerOptions;
   /** Other session settings (ring buffer, kill grace, quiet time); `maxSessions` above wins. */
   sessions?: SessionManagerOptions;
   /**
@@ -121,6 +143,11 @@ export interface StatorOptions {
    * STATOR_* names are refused. @default []
    */
   stepEnvPassthrough?: string[];
+  /**
+   * The global policy every run is judged by at execute time, with the workflow's own `policy`
+   * (src/plans; `STATOR_POLICY_FILE`). `null`: none. @default DEFAULT_GLOBAL_POLICY (deny critical)
+   */
+  policy?: Policy | null;
   /**
    * A Stately inspector's WebSocket (`ws://…` or `wss://…`, `STATOR_INSPECT`): every actor's
    * inspection events are streamed there for @statelyai/inspect. Off when unset.
@@ -152,6 +179,11 @@ export interface StatorOptions {
     /** The store's hook that drops queued writes of what this node lost (cluster.ts). */
     dropQueuedWrites?: (lost: (owner: WriteOwner) => boolean) => void;
   };
+  /**
+   * Cluster: the flow bucket (`connectCluster()`): per-key `runConcurrency`, `rateLimit` and
+   * `debounce` are shared by the nodes (flow/). Absent in cluster mode: not enforced.
+   */
+  flowKv?: FlowKv;
 }
 
 /** Options after defaults and validation. */
@@ -183,8 +215,11 @@ export interface ResolvedStatorOptions {
   rateLimit?: Omit<RateLimiterOptions, 'clock'>;
   maxSessions: number;
   retention: ResolvedRetentionOptions;
+  artifacts: ArtifactLimits & { store?: ArtifactStore; replicas: number };
+  circuitBreaker: ResolvedCircuitBreakerOptions;
   sessions?: SessionManagerOptions;
   stepEnvPassthrough: readonly string[];
+  policy: Policy | null;
   inspect?: string;
   secretRegistry?: SecretRegistry;
   healthChecks: readonly HealthCheck[];
@@ -194,6 +229,7 @@ export interface ResolvedStatorOptions {
     options: ResolvedLeaseOptions;
     dropQueuedWrites?: (lost: (owner: WriteOwner) => boolean) => void;
   };
+  flowKv?: FlowKv;
 }
 
 const numbers = z.object({
@@ -256,6 +292,7 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     scheduler: input.scheduler,
     sessions: input.sessions,
     stepEnvPassthrough: resolvePassthrough(input.stepEnvPassthrough),
+    policy: input.policy === undefined ? DEFAULT_GLOBAL_POLICY : input.policy,
     ...(input.inspect !== undefined && { inspect: input.inspect }),
     secretRegistry: input.secretRegistry,
     healthChecks: input.healthChecks ?? [],
@@ -263,6 +300,9 @@ export function resolveStatorOptions(input: StatorOptions = {}): ResolvedStatorO
     rateLimit: input.rateLimit,
     sqlitePath: join(dataDir, 'stator.db'),
     retention: resolveRetentionOptions(input.retention),
+    artifacts: resolveArtifactOptions(input.artifacts),
+    circuitBreaker: resolveCircuitBreakerOptions(input.circuitBreaker),
+    ...(input.flowKv && { flowKv: input.flowKv }),
     ...(input.leases && {
       leases: {
         kv: input.leases.kv,
@@ -281,4 +321,21 @@ function resolvePassthrough(names: readonly string[] = []): readonly string[] {
   });
   if (issues.length > 0) throw InvalidArgumentError.format(issues);
   return Object.freeze([...new Set(names)]);
+}
+
+/** Artifact bounds with defaults; InvalidArgumentError naming a bad one. */
+function resolveArtifactOptions(
+  input: StatorOptions['artifacts'] = {},
+): ResolvedStatorOptions['artifacts'] {
+  const out = {
+    maxFileBytes: input.maxFileBytes ?? DEFAULT_ARTIFACT_MAX_FILE_BYTES,
+    maxRunBytes: input.maxRunBytes ?? DEFAULT_ARTIFACT_MAX_RUN_BYTES,
+    replicas: input.replicas ?? 1,
+    ...(input.store && { store: input.store }),
+  };
+  const issues = (['maxFileBytes', 'maxRunBytes'] as const)
+    .filter((k) => !Number.isSafeInteger(out[k]) || out[k] < 1)
+    .map((k) => ({ path: `artifacts.${k}`, message: 'must be a positive integer' }));
+  if (issues.length > 0) throw InvalidArgumentError.format(issues);
+  return out;
 }

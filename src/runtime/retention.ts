@@ -127,6 +127,11 @@ export interface RetentionDeps {
   store: Pick<Store, 'pruneExecutions'>;
   clock: Clock;
   logger: Logger;
+  /**
+   * Runs after a pass that removed executions: removes what they left elsewhere (artifacts of
+   * runs the store no longer has). Its failure is logged, never the pass's.
+   */
+  afterPrune?: () => Promise<void>;
 }
 
 /** The background pruner; `start()` schedules its passes. */
@@ -234,6 +239,11 @@ export class Retention {
     this.#lastError = error;
     if (removed > 0)
       logger.info({ removed, keep: this.#opts.setting }, 'retention: pruned executions');
+    if (removed > 0 && this.#deps.afterPrune && !this.#stopped) {
+      await this.#deps.afterPrune().catch((err: unknown) => {
+        logger.warn({ err }, 'retention: removing artifacts of pruned executions failed');
+      });
+    }
     return removed;
   }
 }

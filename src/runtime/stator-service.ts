@@ -90,8 +90,13 @@ export class StatorService implements Stator {
     return this.deps.approvals;
   }
 
-  cancel(id: string, reason?: string) {
-    return this.#parts.cancel.cancel(id, reason);
+  /** Step artifacts, for downloads (src/artifacts/). */
+  get artifacts() {
+    return this.deps.artifacts;
+  }
+
+  cancel(id: string, reason?: string, details?: unknown) {
+    return this.#parts.cancel.cancel(id, reason, details);
   }
 
   retry(id: string, opts?: RetryOptions) {

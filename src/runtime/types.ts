@@ -3,6 +3,7 @@
  * the NATS command API are thin users of this interface.
  * @module
  */
+import type { ArtifactStore } from '../artifacts/index.ts';
 import type { Approvals } from './approvals/index.ts';
 import type { LiveActors } from './actors/index.ts';
 import type { StampedEvent, EventType, Severity } from '../events.ts';
@@ -87,6 +88,11 @@ export interface ExecuteOptions {
   idempotencyKey?: string;
   /** The run is the child of this step of another run (`workflow` steps); kept in its record. */
   parent?: ParentLink;
+  /**
+   * Its priority in the work queue: 1 (highest) to 5 (lowest), default 3. Engines take higher
+   * priorities first, FIFO within one; kept in the record.
+   */
+  priority?: number;
 }
 
 /** What `execute` answers. */
@@ -234,6 +240,8 @@ export interface Stator {
    * what waits for a person, oldest first.
    */
   readonly approvals: Pick<Approvals, 'decide' | 'list'>;
+  /** Kept step artifacts (absent on services that keep none): downloads read them. */
+  readonly artifacts?: Pick<ArtifactStore, 'get'>;
   /** Every live actor (engines, runs, steps, sessions, triggers, monitor), on every node. */
   readonly actors: LiveActors;
   /**

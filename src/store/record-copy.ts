@@ -33,6 +33,7 @@ export function copyStep(s: StepRecord): StepRecord {
     ...(s.items !== undefined && { items: s.items }),
     ...(s.reused === true && { reused: true as const }),
     ...(s.approval !== undefined && { approval: jsonCopy(s.approval) }),
+    ...(s.artifacts !== undefined && { artifacts: s.artifacts.map((a) => ({ ...a })) }),
   };
 }
 
@@ -69,6 +70,8 @@ export function copySummary(e: ExecutionSummary): ExecutionSummary {
     }),
     ...(e.retryOf != null && { retryOf: e.retryOf }),
     ...(e.paused != null && { paused: jsonCopy(e.paused) }),
+    ...(e.priority != null && { priority: e.priority }),
+    ...(e.waiting != null && { waiting: jsonCopy(e.waiting) }),
   };
 }
 

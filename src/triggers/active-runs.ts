@@ -15,6 +15,7 @@ export const UNFINISHED_STATUSES: readonly ExecutionStatus[] = [
   'pending',
   'running',
   'awaiting_approval',
+  'rolling_back',
 ];
 
 /** Ended runs remembered, so a late `queued` event cannot bring one back. */
@@ -25,6 +26,7 @@ const FINAL_TYPES = new Set([
   'execution.failed',
   'execution.cancelled',
   'execution.timed_out',
+  'execution.blocked',
 ]);
 
 /** How unfinished runs are known: an in-process index, or store queries. */

@@ -32,6 +32,25 @@ export const celEnvironment = new Environment({
   .registerVariable('env', 'map<string, string>')
   .registerVariable('execution', 'map<string, string>');
 
+/** Parsed expressions kept at most; past it the cache starts over (bounded memory). */
+const MAX_PARSED = 1000;
+const parsed = new Map<string, (ctx: Record<string, unknown>) => unknown>();
+
+/**
+ * Evaluates `expression` in the CEL environment, parsing each distinct text once: a condition
+ * or a forEach list is evaluated once per step start, and parsing cost ten times what
+ * evaluating does (bench/if-cost.ts).
+ */
+export function evaluateCel(expression: string, ctx: Record<string, unknown>): unknown {
+  let run = parsed.get(expression);
+  if (run === undefined) {
+    if (parsed.size >= MAX_PARSED) parsed.clear();
+    run = celEnvironment.parse(expression) as (ctx: Record<string, unknown>) => unknown;
+    parsed.set(expression, run);
+  }
+  return run(ctx);
+}
+
 /** Why `expression` is not a valid condition, or undefined when it is one. */
 export function conditionError(expression: string): string | undefined {
   const checked = celEnvironment.check(expression);
@@ -65,7 +84,7 @@ export function checkConditions(def: WorkflowDefinition): FieldIssue[] {
 export function evaluateCondition(expression: string, ctx: ConditionContext): boolean | Error {
   let value: unknown;
   try {
-    value = celEnvironment.evaluate(expression, ctx as unknown as Record<string, unknown>);
+    value = evaluateCel(expression, ctx as unknown as Record<string, unknown>);
   } catch (err) {
     return new Error(`if: ${firstLine((err as Error).message)}`);
   }

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { FieldIssue } from '../errors.ts';
-import { celEnvironment, conditionSteps, MAX_CONDITION_LENGTH } from './conditions.ts';
+import { celEnvironment, conditionSteps, evaluateCel, MAX_CONDITION_LENGTH } from './conditions.ts';
 import type { ConditionContext } from './conditions.ts';
 import type { StepDefinition, WorkflowDefinition } from './types.ts';
 
@@ -126,7 +126,7 @@ export function evaluateForEach(step: StepDefinition, ctx: ConditionContext): un
   let items: unknown;
   if (typeof source === 'string') {
     try {
-      items = toJson(celEnvironment.evaluate(source, ctx as unknown as Record<string, unknown>));
+      items = toJson(evaluateCel(source, ctx as unknown as Record<string, unknown>));
     } catch (err) {
       return new Error(`forEach: ${firstLine((err as Error).message)}`);
     }

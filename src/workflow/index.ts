@@ -76,6 +76,7 @@ export {
   rawStepSchema,
   rawWorkflowSchema,
   resolveWorkflow,
+  ROLLBACK_SUFFIX,
   secretNameIssues,
   secretsSchema,
   STEP_KINDS,
@@ -92,6 +93,13 @@ export {
   positiveDurationSchema,
 } from './duration.ts';
 export { checkDag, planDag } from './dag.ts';
+export { policySchema, type Policy } from './policy.ts';
+export {
+  artifactPatternProblem,
+  artifactsSchema,
+  MAX_ARTIFACT_PATTERN_LENGTH,
+  MAX_ARTIFACT_PATTERNS,
+} from './artifact-patterns.ts';
 export { freezeDefinition } from './freeze.ts';
 export type { DagIssue, DagNode, DagPlan, PlanOptions } from './dag.ts';
 export { isPlainObject, MAX_INPUT_BYTES, MAX_INPUTS_TOTAL_BYTES, resolveInputs } from './inputs.ts';
@@ -106,6 +114,14 @@ export {
   valueToText,
 } from './step-env.ts';
 export type { StepEnvironmentInput } from './step-env.ts';
+export {
+  checkFlowKeys,
+  flowControlsOf,
+  flowKey,
+  keyExpressionError,
+  MAX_FLOW_LIMIT,
+  type FlowControls,
+} from './flow-control.ts';
 export {
   checkConditions,
   conditionError,

@@ -22,6 +22,7 @@ import { checkDag } from './dag.ts';
 import { KNOWN_FIELDS, workflowSchema } from './schema.ts';
 import { checkTemplates } from './template.ts';
 import { checkConditions } from './conditions.ts';
+import { checkFlowKeys } from './flow-control.ts';
 import { checkForEach } from './for-each.ts';
 import type { WorkflowDefinition } from './types.ts';
 
@@ -176,6 +177,7 @@ export function validateWorkflow(raw: unknown): WorkflowDefinition {
     ...checkDag(parsed.data.steps),
     ...checkTemplates(parsed.data),
     ...checkConditions(parsed.data),
+    ...checkFlowKeys(parsed.data),
     ...checkForEach(parsed.data),
   ];
   if (issues.length > 0) throw invalid(issues);

@@ -4,12 +4,15 @@
  * the workflow's `defaults.retry` merged into each step. DAG checks live in dag.ts.
  * @module
  */
+import { artifactsSchema } from './artifact-patterns.ts';
 import { MAX_CONDITION_LENGTH } from './conditions.ts';
+import { debounceSchema, rateLimitSchema, runConcurrencySchema } from './flow-control.ts';
 import { z } from 'zod';
 import { catchUpSchema, maxQueuedSchema, overlapSchema, triggerListSchema } from './triggers.ts';
 import { durationSchema, positiveDurationSchema } from './duration.ts';
 import { inputEnvClashes, inputEnvClashMessage } from './step-env.ts';
 import { forEachSchema } from './for-each.ts';
+import { policySchema } from './policy.ts';
 import {
   approvalGateSchema,
   type ApprovalGate,
@@ -49,6 +52,9 @@ export const MAX_ATTEMPTS = 1000;
 /** Shell of `run` steps that name none. */
 export const DEFAULT_SHELL = 'sh';
 /** Retry policy of a step that sets none (one attempt, no retry). */
+/** What a step's id is followed by in its rollback's id (`<id>:rollback`, never a step id). */
+export const ROLLBACK_SUFFIX = ':rollback';
+
 /** The id of the step a workflow-level `approval` gate becomes. */
 export const GATE_STEP_ID = 'approval';
 
@@ -204,91 +210,130 @@ const inputSchema = z
     }
   });
 
-/** The raw step object schema (the JSON Schema export adds the kind constraint to it). */
-export const rawStepSchema = z
+/** A step's fields but `rollback` (which takes a body made of them). */
+const stepFields = z.strictObject({
+  id: idSchema,
+  exec: z
+    .array(text(131_072), {
+      error: (iss) =>
+        iss.code === 'invalid_type'
+          ? 'exec must be an argv array of strings (use run for a shell script)'
+          : undefined,
+    })
+    .min(1, 'exec must not be empty')
+    .refine((argv) => argv[0] !== '', 'exec[0] (the program) must not be empty')
+    .optional()
+    .describe('Program and arguments, run without a shell; items may use ${{ inputs.x }}.'),
+  run: text(1_000_000)
+    .refine((s) => s.trim() !== '', 'run must not be empty')
+    .optional()
+    .describe('Script for the shell; inputs arrive only as INPUT_<NAME> variables.'),
+  sleep: durationSchema.optional().describe('Wait this long, then succeed.'),
+  noop: z
+    .union([z.literal(true), z.null(), z.strictObject({})], {
+      error: 'noop must be true, null or {}',
+    })
+    .optional()
+    .describe('Succeed at once.'),
+  http: httpCallSchema.optional(),
+  nats: natsCallSchema.optional(),
+  workflow: workflowCallSchema.optional(),
+  approval: approvalGateSchema.optional(),
+  needs: z
+    .union(
+      [
+        z.string().min(1),
+        z.array(z.string().min(1)),
+        z.strictObject({
+          steps: z.array(z.string().min(1)).min(1, 'needs.steps must name at least one step'),
+          when: z.enum(['success', 'failure', 'always']).optional(),
+        }),
+      ],
+      {
+        error:
+          'needs must be a step id, a list of step ids or {steps: [...], when: success | failure | always}',
+      },
+    )
+    .optional()
+    .describe(
+      'Steps that must end first. {steps, when}: run when they all succeeded (success, the default), when one failed (failure), or whatever they ended as (always).',
+    ),
+  if: text(MAX_CONDITION_LENGTH)
+    .optional()
+    .describe(
+      'A CEL condition over inputs, steps.<id>.status, steps.<id>.outputs, env and execution: false skips the step (and its dependents, unless their needs say when: always).',
+    ),
+  forEach: forEachSchema.optional(),
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_CONCURRENCY)
+    .optional()
+    .describe("Instances of a forEach step running at once. Default: the workflow's concurrency."),
+  timeout: positiveDurationSchema.optional(),
+  retry: retrySchema.optional(),
+  env: envSchema.optional(),
+  cwd: text(4096).min(1).optional(),
+  continueOnError: z.boolean().optional(),
+  pauseBefore: z
+    .boolean()
+    .optional()
+    .describe(
+      'A breakpoint: the run pauses (execution.paused, reason breakpoint) when this step is next to start; resuming the run starts it.',
+    ),
+  shell: z
+    .string()
+    .regex(/^\S+$/, 'shell must be a program name or path')
+    .optional()
+    .describe('Shell of a run step. Default sh.'),
+  outputs: z
+    .literal('json', { error: "outputs must be 'json' (stdout is one JSON object)" })
+    .optional()
+    .describe(
+      "'json': the step's stdout is one JSON object, its outputs. Without it a step may write key=value lines (or one JSON object) to the file named by $STATOR_OUTPUT.",
+    ),
+  artifacts: artifactsSchema.optional(),
+});
+
+/** Step kinds a rollback may be (an approval or a fan-out does not undo anything). */
+const ROLLBACK_KINDS = ['exec', 'run', 'sleep', 'noop', 'http', 'nats', 'workflow'] as const;
+
+/** A step's `rollback:` body: one step kind with its own timeout, retry, env, cwd and shell. */
+const rollbackSchema = z
   .strictObject({
-    id: idSchema,
-    exec: z
-      .array(text(131_072), {
-        error: (iss) =>
-          iss.code === 'invalid_type'
-            ? 'exec must be an argv array of strings (use run for a shell script)'
-            : undefined,
-      })
-      .min(1, 'exec must not be empty')
-      .refine((argv) => argv[0] !== '', 'exec[0] (the program) must not be empty')
-      .optional()
-      .describe('Program and arguments, run without a shell; items may use ${{ inputs.x }}.'),
-    run: text(1_000_000)
-      .refine((s) => s.trim() !== '', 'run must not be empty')
-      .optional()
-      .describe('Script for the shell; inputs arrive only as INPUT_<NAME> variables.'),
-    sleep: durationSchema.optional().describe('Wait this long, then succeed.'),
-    noop: z
-      .union([z.literal(true), z.null(), z.strictObject({})], {
-        error: 'noop must be true, null or {}',
-      })
-      .optional()
-      .describe('Succeed at once.'),
-    http: httpCallSchema.optional(),
-    nats: natsCallSchema.optional(),
-    workflow: workflowCallSchema.optional(),
-    approval: approvalGateSchema.optional(),
-    needs: z
-      .union(
-        [
-          z.string().min(1),
-          z.array(z.string().min(1)),
-          z.strictObject({
-            steps: z.array(z.string().min(1)).min(1, 'needs.steps must name at least one step'),
-            when: z.enum(['success', 'failure', 'always']).optional(),
-          }),
-        ],
-        {
-          error:
-            'needs must be a step id, a list of step ids or {steps: [...], when: success | failure | always}',
-        },
-      )
+    ...Object.fromEntries(ROLLBACK_KINDS.map((k) => [k, stepFields.shape[k]])),
+    timeout: stepFields.shape.timeout,
+    retry: stepFields.shape.retry,
+    env: stepFields.shape.env,
+    cwd: stepFields.shape.cwd,
+    shell: stepFields.shape.shell,
+  } as Pick<
+    (typeof stepFields)['shape'],
+    (typeof ROLLBACK_KINDS)[number] | 'timeout' | 'retry' | 'env' | 'cwd' | 'shell'
+  >)
+  .superRefine((body, ctx) => {
+    const kinds = ROLLBACK_KINDS.filter((k) => body[k] !== undefined);
+    if (kinds.length !== 1) {
+      const got = kinds.length ? ` (got ${kinds.join(', ')})` : '';
+      ctx.addIssue({
+        code: 'custom',
+        message: `a rollback must have exactly one of ${ROLLBACK_KINDS.join(', ')}${got}`,
+      });
+    }
+    if (body.shell !== undefined && body.run === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['shell'], message: 'shell applies only to run steps' });
+    }
+  })
+  .describe('A rollback: a step body without id, needs, if or forEach.');
+
+/** The raw step object schema (the JSON Schema export adds the kind constraint to it). */
+export const rawStepSchema = stepFields
+  .extend({
+    rollback: rollbackSchema
       .optional()
       .describe(
-        'Steps that must end first. {steps, when}: run when they all succeeded (success, the default), when one failed (failure), or whatever they ended as (always).',
-      ),
-    if: text(MAX_CONDITION_LENGTH)
-      .optional()
-      .describe(
-        'A CEL condition over inputs, steps.<id>.status, steps.<id>.outputs, env and execution: false skips the step (and its dependents, unless their needs say when: always).',
-      ),
-    forEach: forEachSchema.optional(),
-    concurrency: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_CONCURRENCY)
-      .optional()
-      .describe(
-        "Instances of a forEach step running at once. Default: the workflow's concurrency.",
-      ),
-    timeout: positiveDurationSchema.optional(),
-    retry: retrySchema.optional(),
-    env: envSchema.optional(),
-    cwd: text(4096).min(1).optional(),
-    continueOnError: z.boolean().optional(),
-    pauseBefore: z
-      .boolean()
-      .optional()
-      .describe(
-        'A breakpoint: the run pauses (execution.paused, reason breakpoint) when this step is next to start; resuming the run starts it.',
-      ),
-    shell: z
-      .string()
-      .regex(/^\S+$/, 'shell must be a program name or path')
-      .optional()
-      .describe('Shell of a run step. Default sh.'),
-    outputs: z
-      .literal('json', { error: "outputs must be 'json' (stdout is one JSON object)" })
-      .optional()
-      .describe(
-        "'json': the step's stdout is one JSON object, its outputs. Without it a step may write key=value lines (or one JSON object) to the file named by $STATOR_OUTPUT.",
+        'What undoes this step: a step body (exec, run, sleep, noop, http, nats or workflow, with its own timeout, retry, env, cwd, shell; no id, needs, if or forEach). When the run fails (a step fails, a verify step fails, or the run times out), the rollbacks of the steps that succeeded run one at a time, in the reverse order of completion.',
       ),
   })
   .superRefine((step, ctx) => {
@@ -315,6 +360,13 @@ export const rawStepSchema = z
         code: 'custom',
         path: ['outputs'],
         message: 'outputs applies only to exec and run steps',
+      });
+    }
+    if (step.artifacts !== undefined && step.exec === undefined && step.run === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['artifacts'],
+        message: 'artifacts applies only to exec and run steps',
       });
     }
     if (step.approval !== undefined) {
@@ -395,12 +447,30 @@ export const rawWorkflowSchema = z
         'Runs of this workflow waiting for an engine slot on a node; one more execute is refused (429 queue_full). Default: only the node bound.',
       ),
     catchUp: catchUpSchema.optional(),
+    runConcurrency: runConcurrencySchema.optional(),
+    rateLimit: rateLimitSchema.optional(),
+    debounce: debounceSchema.optional(),
+    policy: policySchema.optional(),
+    environment: z
+      .string()
+      .regex(ID_PATTERN, ID_MESSAGE)
+      .optional()
+      .describe(
+        "Where runs act, e.g. 'production': a plan flags a production workflow without an approval gate.",
+      ),
     approval: approvalGateSchema
       .optional()
       .describe(
         `A gate before the first step: the run waits awaiting_approval at a step '${GATE_STEP_ID}' that every step without needs needs (approve or reject it like an approval step).`,
       ),
     steps: z.array(rawStepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS),
+    verify: z
+      .array(rawStepSchema)
+      .max(MAX_STEPS)
+      .optional()
+      .describe(
+        'Checks run after every step has succeeded (an HTTP health probe, a script): full steps with ids, each needing every other step (and any verify step it names in needs). A failing verify step fails the run and starts its rollbacks; when a step fails, verify steps are skipped.',
+      ),
   })
   .superRefine((w, ctx) => {
     if (w.approval !== undefined) {
@@ -465,8 +535,18 @@ function resolveStep(
     ...(s.cwd !== undefined && { cwd: s.cwd }),
     continueOnError: s.continueOnError ?? false,
     ...(s.pauseBefore === true && { pauseBefore: true }),
+    ...(s.rollback !== undefined && {
+      rollback: resolveStep(
+        { ...s.rollback, id: `${s.id}${ROLLBACK_SUFFIX}` } as RawStep,
+        defaultRetry,
+        concurrency,
+      ),
+    }),
   };
-  const outputs = s.outputs !== undefined && { outputs: s.outputs };
+  const outputs = {
+    ...(s.outputs !== undefined && { outputs: s.outputs }),
+    ...(s.artifacts !== undefined && { artifacts: s.artifacts }),
+  };
   if (s.exec !== undefined) return { ...base, kind: 'exec', exec: s.exec, ...outputs };
   if (s.run !== undefined)
     return { ...base, kind: 'run', run: s.run, shell: s.shell ?? DEFAULT_SHELL, ...outputs };
@@ -505,6 +585,25 @@ function withGate(steps: StepDefinition[], gate: ApprovalGate | undefined): Step
   return [first, ...steps.map((s) => (s.needs.length > 0 ? s : { ...s, needs: [GATE_STEP_ID] }))];
 }
 
+/**
+ * Workflow-level `verify:` steps after the others: each needs every sink of the other steps (so
+ * all of them) besides what it names, and is flagged `verify: true`.
+ */
+function withVerify(steps: StepDefinition[], verify: StepDefinition[]): StepDefinition[] {
+  if (verify.length === 0) return steps;
+  const needed = new Set<string>();
+  for (const s of steps) for (const n of s.needs) needed.add(n);
+  const sinks = steps.filter((s) => !needed.has(s.id)).map((s) => s.id);
+  return [
+    ...steps,
+    ...verify.map((v) => ({
+      ...v,
+      needs: [...new Set([...sinks, ...v.needs])],
+      verify: true as const,
+    })),
+  ];
+}
+
 /** Turns the checked raw definition into the resolved WorkflowDefinition. */
 export function resolveWorkflow(w: RawWorkflow): WorkflowDefinition {
   const inputs =
@@ -519,15 +618,29 @@ export function resolveWorkflow(w: RawWorkflow): WorkflowDefinition {
     ...(w.timeout !== undefined && { timeoutMs: w.timeout }),
     concurrency: w.concurrency ?? DEFAULT_CONCURRENCY,
     ...(w.defaults?.timeout !== undefined && { defaultTimeoutMs: w.defaults.timeout }),
-    steps: withGate(
-      w.steps.map((s) => resolveStep(s, w.defaults?.retry, w.concurrency ?? DEFAULT_CONCURRENCY)),
-      w.approval,
+    steps: withVerify(
+      withGate(
+        w.steps.map((s) => resolveStep(s, w.defaults?.retry, w.concurrency ?? DEFAULT_CONCURRENCY)),
+        w.approval,
+      ),
+      (w.verify ?? []).map((s) =>
+        resolveStep(s, w.defaults?.retry, w.concurrency ?? DEFAULT_CONCURRENCY),
+      ),
     ),
     ...(w.triggers !== undefined && { triggers: w.triggers }),
     ...(w.overlap !== undefined && { overlap: w.overlap }),
     ...(w.maxQueued !== undefined && { maxQueued: w.maxQueued }),
     ...(w.maxQueuedExecutions !== undefined && { maxQueuedExecutions: w.maxQueuedExecutions }),
     ...(w.catchUp !== undefined && { catchUp: w.catchUp }),
+    ...(w.runConcurrency !== undefined && { runConcurrency: w.runConcurrency }),
+    ...(w.rateLimit !== undefined && {
+      rateLimit: { key: w.rateLimit.key, limit: w.rateLimit.limit, perMs: w.rateLimit.per },
+    }),
+    ...(w.debounce !== undefined && {
+      debounce: { key: w.debounce.key, periodMs: w.debounce.period },
+    }),
+    ...(w.environment !== undefined && { environment: w.environment }),
+    ...(w.policy !== undefined && { policy: w.policy }),
   };
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type { CatchUpPolicy, OverlapPolicy, TriggerDefinition } from './triggers.ts';
+import type { Policy } from './policy.ts';
 import type { ApprovalGate, ChildWorkflowCall, HttpCall, NatsCall } from './step-kinds.ts';
 
 /** Retry policy of a step, resolved. `attempts` counts the first try. */
@@ -50,6 +51,13 @@ export interface StepBase {
   continueOnError: boolean;
   /** A breakpoint: the run pauses when this step is next to start (resume starts it). */
   pauseBefore?: boolean;
+  /**
+   * What undoes this step when the run fails after it succeeded (execution-rollback.ts): a step
+   * body of its own (id `<id>:rollback`, no needs), with its own timeout and retry.
+   */
+  rollback?: StepDefinition;
+  /** A workflow-level `verify:` step: it needs every other step and runs after they succeed. */
+  verify?: true;
 }
 
 /**
@@ -65,6 +73,8 @@ export interface ExecStep extends StepBase {
   exec: string[];
   /** @default "file" */
   outputs?: OutputSource;
+  /** Paths or globs kept as artifacts once the process ends (src/artifacts/). */
+  artifacts?: string[];
 }
 /** `run`: script text for a shell; inputs reach it only as environment variables. */
 export interface RunStep extends StepBase {
@@ -74,6 +84,8 @@ export interface RunStep extends StepBase {
   shell: string;
   /** @default "file" */
   outputs?: OutputSource;
+  /** Paths or globs kept as artifacts once the process ends (src/artifacts/). */
+  artifacts?: string[];
 }
 /** `sleep`: waits, then succeeds. */
 export interface SleepStep extends StepBase {
@@ -158,4 +170,14 @@ export interface WorkflowDefinition {
   maxQueuedExecutions?: number;
   /** Missed cron ticks after downtime. @default "none" */
   catchUp?: CatchUpPolicy;
+  /** At most `limit` runs of one key (a CEL expression over inputs) at once (flow-control.ts). */
+  runConcurrency?: { key: string; limit: number };
+  /** At most `limit` run starts per `perMs` per key (flow-control.ts). */
+  rateLimit?: { key: string; limit: number; perMs: number };
+  /** A burst of requests of one key within `periodMs` becomes one run, the last (flow-control.ts). */
+  debounce?: { key: string; periodMs: number };
+  /** Where runs act (`production`, `staging`...); plans flag `production` without an approval gate. */
+  environment?: string;
+  /** What a plan's findings may do to a run: block it, or make it wait for approval. */
+  policy?: Policy;
 }

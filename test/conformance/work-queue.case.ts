@@ -1,6 +1,7 @@
 /**
  * The WorkQueue contract, run against every implementation (the in-process FIFO and the
- * JetStream work queue): delivery only within the consumer's capacity, in push order; a
+ * JetStream work queue): delivery only within the consumer's capacity, higher priorities first
+ * and in push order within one; a
  * released item comes back, a done item never does; items pushed before `start()` wait for it;
  * nothing is delivered after `close()`; a full queue refuses a push; `size()` counts what waits.
  * A queue says whether it is `shared` (the service's topology is resolved from it): a shared one
@@ -173,6 +174,71 @@ export function runWorkQueueConformance(opts: WorkQueueConformanceOptions): void
       const queue = await open(3);
       for (const item of items(3)) await queue.push(item);
       await expect(queue.push({ executionId: 'over', workflowId: 'wf' })).rejects.toThrow();
+    });
+
+    it('delivers higher priorities first, FIFO within one', async () => {
+      const queue = await open();
+      const consumer = new RecordingConsumer(0);
+      queue.start(consumer);
+      for (const item of items(20, 'low')) await queue.push({ ...item, priority: 5 });
+      for (const item of items(5, 'high')) await queue.push({ ...item, priority: 1 });
+      await waitFor(() => queue.size() === 25, { timeoutMs: 5000, message: 'size 25' });
+      consumer.free = 25;
+      queue.poke();
+      await waitFor(() => consumer.taken.length === 25, { message: 'all delivered' });
+      expect(consumer.ids()).toEqual([
+        ...items(5, 'high').map((i) => i.executionId),
+        ...items(20, 'low').map((i) => i.executionId),
+      ]);
+      for (const t of consumer.taken) t.lease.done();
+    });
+
+    it('one at a time, a higher priority pushed later overtakes the default', async () => {
+      const queue = await open();
+      const consumer = new RecordingConsumer(0);
+      queue.start(consumer);
+      const mixed: WorkItem[] = [
+        { executionId: 'd0', workflowId: 'wf' },
+        { executionId: 'l0', workflowId: 'wf', priority: 4 },
+        { executionId: 'd1', workflowId: 'wf', priority: 3 },
+        { executionId: 'h0', workflowId: 'wf', priority: 2 },
+        { executionId: 'l1', workflowId: 'wf', priority: 4 },
+        { executionId: 'h1', workflowId: 'wf', priority: 2 },
+      ];
+      for (const item of mixed) await queue.push(item);
+      await waitFor(() => queue.size() === 6, { timeoutMs: 5000, message: 'size 6' });
+      for (let n = 1; n <= mixed.length; n++) {
+        consumer.free = 1;
+        queue.poke();
+        await waitFor(() => consumer.taken.length === n, { message: `item ${n} delivered` });
+        consumer.taken[n - 1]!.lease.done();
+      }
+      expect(consumer.ids()).toEqual(['h0', 'h1', 'd0', 'd1', 'l0', 'l1']);
+    });
+
+    it('gives a released item back ahead of lower priorities', async () => {
+      const queue = await open();
+      const consumer = new RecordingConsumer(0);
+      queue.start(consumer);
+      await queue.push({ executionId: 'urgent', workflowId: 'wf', priority: 1 });
+      await queue.push({ executionId: 'later', workflowId: 'wf', priority: 5 });
+      await waitFor(() => queue.size() === 2, { timeoutMs: 5000, message: 'size 2' });
+      consumer.free = 1;
+      queue.poke();
+      await waitFor(() => consumer.taken.length === 1, { message: 'first delivered' });
+      consumer.free = 1;
+      consumer.taken[0]!.lease.release();
+      await waitFor(() => consumer.taken.length === 2, {
+        timeoutMs: 5000,
+        message: 'the released item again',
+      });
+      expect(consumer.ids()).toEqual(['urgent', 'urgent']);
+      consumer.free = 1;
+      consumer.taken[1]!.lease.done();
+      queue.poke();
+      await waitFor(() => consumer.taken.length === 3, { timeoutMs: 5000, message: 'the low one' });
+      expect(consumer.ids()).toEqual(['urgent', 'urgent', 'later']);
+      consumer.taken[2]!.lease.done();
     });
 
     it('counts what waits', async () => {

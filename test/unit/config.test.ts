@@ -202,3 +202,24 @@ describe('resolveConfig', () => {
     ]);
   });
 });
+
+describe('artifact and circuit breaker settings', () => {
+  it('reads sizes with units and durations, and passes them to the service', () => {
+    const config = resolveConfig({
+      flags: { 'artifact-max-file': '2MiB', 'http-breaker-cool-down': '5s' },
+      env: { STATOR_ARTIFACT_MAX_RUN: '3000000', STATOR_HTTP_BREAKER_FAILURES: '0' },
+    });
+    const options = statorOptionsFromConfig(config);
+    expect(options.artifacts).toEqual({ maxFileBytes: 2 * 1024 * 1024, maxRunBytes: 3_000_000 });
+    expect(options.circuitBreaker).toEqual({ failures: 0, coolDownMs: 5000 });
+  });
+
+  it('refuses a malformed size by its flag', () => {
+    expect(() => resolveConfig({ flags: { 'artifact-max-file': '-1' }, env: {} })).toThrow(
+      /--artifact-max-file/,
+    );
+    expect(() => resolveConfig({ env: { STATOR_ARTIFACT_MAX_RUN: '10 parsecs' } })).toThrow(
+      /STATOR_ARTIFACT_MAX_RUN/,
+    );
+  });
+});

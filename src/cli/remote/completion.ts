@@ -22,6 +22,8 @@ export const CLI_COMMANDS = [
   'exec',
   'watch',
   'retry',
+  'plan',
+  'artifacts',
   'approve',
   'pause',
   'resume',
@@ -29,6 +31,9 @@ export const CLI_COMMANDS = [
 ] as const;
 
 const SESSION_IDS = `stator ls --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const j=JSON.parse(s);console.log(j.sessions.map(x=>x.id).join(" "))}catch{}})'`;
+/** The kept artifact names of the run in the word before (one a line). */
+const ARTIFACT_NAMES = (id: string) =>
+  `stator artifacts "${id}" --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).filter(x=>!x.refused).map(x=>x.name).join("\\n"))}catch{}})'`;
 const RUN_IDS = `stator ls --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const j=JSON.parse(s);console.log([...j.executions,...j.sessions].map(x=>x.id).join(" "))}catch{}})'`;
 
 function bash(): string {
@@ -39,11 +44,15 @@ _stator() {
     COMPREPLY=( $(compgen -W "${CLI_COMMANDS.join(' ')}" -- "$cur") ); return
   fi
   case "$cur" in -*)
-    COMPREPLY=( $(compgen -W "--url --token --help --json --follow --input --watch --step --from --latest --reject --comment --by" -- "$cur") ); return;;
+    COMPREPLY=( $(compgen -W "--url --token --help --json --follow --input --watch --step --from --latest --reject --comment --by --output --force" -- "$cur") ); return;;
   esac
+  if [ "$cmd" = artifacts ] && [ "$COMP_CWORD" -eq 3 ]; then
+    local IFS=$'\\n'
+    COMPREPLY=( $(compgen -W "$(${ARTIFACT_NAMES('${COMP_WORDS[2]}')})" -- "$cur") ); return
+  fi
   case "$cmd" in
     attach|start|stop|restart) COMPREPLY=( $(compgen -W "$(${SESSION_IDS})" -- "$cur") );;
-    logs|watch|retry|approve|pause|resume) COMPREPLY=( $(compgen -W "$(${RUN_IDS})" -- "$cur") );;
+    logs|watch|retry|artifacts|approve|pause|resume) COMPREPLY=( $(compgen -W "$(${RUN_IDS})" -- "$cur") );;
     run|validate) COMPREPLY=( $(compgen -f -- "$cur") );;
     completion) COMPREPLY=( $(compgen -W "bash zsh" -- "$cur") );;
   esac
@@ -59,9 +68,12 @@ _stator() {
   local -a cmds
   cmds=(${CLI_COMMANDS.join(' ')})
   if (( CURRENT == 2 )); then _describe 'command' cmds; return; fi
+  if [[ "$words[2]" == artifacts ]] && (( CURRENT == 4 )); then
+    compadd -- \${(f)"$(${ARTIFACT_NAMES('$words[3]')})"}; return
+  fi
   case "$words[2]" in
     attach|start|stop|restart) compadd -- \${(z)"$(${SESSION_IDS})"};;
-    logs|watch|retry|approve|pause|resume) compadd -- \${(z)"$(${RUN_IDS})"};;
+    logs|watch|retry|artifacts|approve|pause|resume) compadd -- \${(z)"$(${RUN_IDS})"};;
     run|validate) _files;;
     completion) compadd bash zsh;;
   esac

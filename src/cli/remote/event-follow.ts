@@ -31,6 +31,7 @@ const FINAL = new Set([
   'execution.failed',
   'execution.cancelled',
   'execution.timed_out',
+  'execution.blocked',
 ]);
 
 /** True for the event that ends a run. */

@@ -18,7 +18,7 @@ import {
 } from './api-client.ts';
 import { followRunFromStart, isFinalEvent } from './event-follow.ts';
 
-const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'timed_out']);
+const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'timed_out', 'blocked']);
 
 const write = (text: string): void => void process.stdout.write(text);
 

@@ -14,7 +14,7 @@ import { REMOTE_OPTIONS, requestJson, resolveRemote, type Remote } from './api-c
 import { followRunFromStart, isFinalEvent, type RunEvent } from './event-follow.ts';
 import { WatchView, type RunState } from './watch-view.ts';
 
-const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'timed_out']);
+const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'timed_out', 'blocked']);
 
 const runPath = (id: string) => `/api/executions/${encodeURIComponent(id)}`;
 

@@ -99,7 +99,9 @@ export class WatchView {
     // The event's own time: a replayed event happened earlier than it arrives.
     const ts = typeof e.ts === 'string' ? Date.parse(e.ts) : NaN;
     const now = Number.isNaN(ts) ? Date.now() : ts;
-    if (e.type.startsWith('execution.')) this.run.status = e.type.slice('execution.'.length);
+    // Every execution event but progress names the run's new status.
+    if (e.type.startsWith('execution.') && e.type !== 'execution.progress')
+      this.run.status = e.type.slice('execution.'.length);
     if (step && e.stepId !== undefined) {
       switch (e.type) {
         case 'step.started':

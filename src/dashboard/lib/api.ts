@@ -70,6 +70,31 @@ export async function getText(path: string): Promise<string> {
   return (await request('GET', path)).text();
 }
 
+/** GET a binary answer with the token (a plain link could not carry the Authorization header). */
+export async function getBlob(path: string): Promise<Blob> {
+  return (await request('GET', path)).blob();
+}
+
+/**
+ * Downloads `path` as the file `filename`: fetched with the token, then saved through a
+ * temporary object URL (no inline script, nothing the CSP forbids).
+ */
+export async function downloadFile(path: string, filename: string): Promise<void> {
+  const url = URL.createObjectURL(await getBlob(path));
+  try {
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = filename;
+    a.rel = 'noopener';
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } finally {
+    // Revoked once the click has handed the URL to the download.
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+}
+
 /** POST (JSON body optional); resolves with the JSON answer or null for an empty one. */
 export async function postJson<T>(path: string, body?: unknown): Promise<T | null> {
   const res = await request('POST', path, body ?? {});

@@ -35,4 +35,10 @@ export function statusClass(status: string | null | undefined): string {
   return `st st-${(status ?? 'unknown').replace(/[^a-z_]/gi, '')}`;
 }
 
-export const FINAL_EXECUTION = new Set(['completed', 'failed', 'cancelled', 'timed_out']);
+export const FINAL_EXECUTION = new Set([
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'blocked',
+]);

@@ -44,6 +44,24 @@ export interface StepRecord {
     deadline: string;
     decision?: { approved: boolean; by: string; at: string; comment?: string };
   };
+  /** How the step's rollback went when its run failed. */
+  rollback?: {
+    status: 'rolling_back' | 'rolled_back' | 'rollback_failed';
+    attempts: number;
+    error?: string;
+    startedAt: string | null;
+    finishedAt: string | null;
+  };
+  /** Files the step kept (`sha256` set) or refused (`refused` says why). */
+  artifacts?: StepArtifact[];
+}
+
+/** One artifact of a step: `name` is `<stepId>/<path>`, the name to download it by. */
+export interface StepArtifact {
+  name: string;
+  size: number;
+  sha256?: string;
+  refused?: string;
 }
 
 export interface WorkflowStep {

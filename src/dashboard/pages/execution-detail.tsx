@@ -13,6 +13,7 @@ import { href } from '../lib/router.ts';
 import type { Execution, LiveEvent, Workflow, WorkflowStep } from '../lib/types.ts';
 import { Action, Badge, ErrorNote, Section } from '../components/common.tsx';
 import { ApprovalBox } from '../components/approval.tsx';
+import { Artifacts } from '../components/artifacts.tsx';
 import { Dag, MAX_DRAWN } from '../components/dag.tsx';
 import { Gantt, type Attempt, type GanttRow } from '../components/gantt.tsx';
 import { appendLines, LogView, type LogLine } from '../components/log-view.tsx';
@@ -324,12 +325,27 @@ export function ExecutionDetail(props: { id: string }) {
             onDecided={record.reload}
           />
         ))}
+        {x?.steps?.some((st) => st.rollback) && (
+          <ul class="muted" data-testid="rollbacks">
+            {x.steps.map(
+              (st) =>
+                st.rollback && (
+                  <li key={st.id} data-testid={`rollback-${st.id}`}>
+                    {st.id}: {st.rollback.status.replace('_', ' ')} ({st.rollback.attempts}{' '}
+                    {st.rollback.attempts === 1 ? 'attempt' : 'attempts'})
+                    {st.rollback.error !== undefined && ` · ${st.rollback.error}`}
+                  </li>
+                ),
+            )}
+          </ul>
+        )}
         <Dag
           steps={steps}
           status={(id) => statusOf.get(id) ?? 'pending'}
           selected={selected}
           onSelect={(id) => setSelected((s) => (s === id ? undefined : id))}
         />
+        <Artifacts executionId={props.id} steps={x?.steps} />
       </Section>
       <Section title="Timeline" testId="timeline">
         <Gantt

@@ -18,10 +18,12 @@ const STATUSES = [
   'pending',
   'running',
   'awaiting_approval',
+  'rolling_back',
   'completed',
   'failed',
   'cancelled',
   'timed_out',
+  'blocked',
 ];
 const PAGE = 500;
 /** The rows without a second copy of any id (a live row a later page also holds). */
@@ -37,7 +39,9 @@ const STATUS_OF: Record<string, string> = {
   'execution.failed': 'failed',
   'execution.cancelled': 'cancelled',
   'execution.timed_out': 'timed_out',
+  'execution.blocked': 'blocked',
   'execution.awaiting_approval': 'awaiting_approval',
+  'execution.rolling_back': 'rolling_back',
 };
 
 export function Executions(props: { query: URLSearchParams }) {

@@ -8,7 +8,7 @@
 import type { CommandName } from '../../commands/index.ts';
 
 /** What an answer carries. */
-export type ContentKind = 'json' | 'text' | 'html' | 'sse' | 'none';
+export type ContentKind = 'json' | 'text' | 'html' | 'sse' | 'binary' | 'none';
 
 /** Where a command's non-path fields come from on this route. */
 export type InputPlace = 'query' | 'body';
@@ -192,12 +192,51 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     success: { status: 200, description: 'the logs as text', content: 'text' },
   },
   {
+    method: 'get',
+    path: '/api/executions/{id}/artifacts',
+    tag: 'executions',
+    summary: "The files a run's steps kept as artifacts (name, size, sha256) and refused (reason)",
+    command: 'execution.artifacts',
+    success: {
+      status: 200,
+      description: '{artifacts: [{stepId, name, size, sha256?, refused?}]}',
+      content: 'json',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/executions/{id}/artifacts/{name}',
+    tag: 'executions',
+    summary:
+      "One kept artifact's bytes; name is <stepId>/<path> as listed (its '/' plain or %2F); 404 when the run does not list it as kept (a name with '..' never is)",
+    success: {
+      status: 200,
+      description: 'the file (application/octet-stream, attachment)',
+      content: 'binary',
+    },
+  },
+  {
     method: 'post',
     path: '/api/executions/{id}/cancel',
     tag: 'executions',
     summary: 'Cancel a run (its processes are killed)',
     command: 'execution.cancel',
     success: { status: 200, description: 'the run as cancelled', content: 'json' },
+  },
+  {
+    method: 'post',
+    path: '/api/plans',
+    tag: 'plans',
+    summary:
+      'Plan a run without starting it: every error, parallel levels, critical path, duration estimates from history and safety findings',
+    command: 'plan.create',
+    input: 'body',
+    success: {
+      status: 200,
+      description:
+        '{valid, errors, workflowId, levels, criticalPath, criticalPathMs, steps, findings} (valid false with every error for a bad definition or input; 404 for an unknown workflowId)',
+      content: 'json',
+    },
   },
   {
     method: 'post',

@@ -120,6 +120,10 @@ const CONTENT: Record<ContentKind, (description: string) => object> = {
     description,
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   }),
+  binary: (description) => ({
+    description,
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  }),
   none: (description) => ({ description }),
 };
 

@@ -27,6 +27,7 @@ import {
 } from '../../workflow/index.ts';
 import { runChildRun, type ChildRunDeps } from './child-run.ts';
 import { runHttpCall } from './http-call.ts';
+import type { CircuitBreakers } from './circuit-breaker.ts';
 import { runNatsCall } from './nats-call.ts';
 import { runApproval, type ApprovalAttemptDeps } from '../approvals/index.ts';
 
@@ -37,6 +38,8 @@ export interface CallDeps {
   settled(executionId: string): Promise<void>;
   /** The service's NATS connection (cluster mode); absent: nats steps fail. */
   nats?: NatsConnection;
+  /** Per-host circuit breakers of http steps (absent: none). */
+  breakers?: CircuitBreakers;
   /** Child runs (absent: workflow steps fail). */
   childRuns?: ChildRunDeps;
   /** Approval steps (absent: they fail). */
@@ -101,7 +104,7 @@ function dispatch(
   log: (line: string) => void,
   mask: (text: string) => string,
 ): Promise<AttemptResult> {
-  const { step } = input;
+  const { step, executionId, workflowId } = input;
   switch (step.kind) {
     case 'http': {
       const h = step.http;
@@ -114,7 +117,31 @@ function dispatch(
         headers,
         ...(h.body !== undefined && { body: renderJson(h.body, t) as typeof h.body }),
       };
-      return runHttpCall(call, { signal, log });
+      return runHttpCall(call, {
+        signal,
+        log,
+        ...(deps.breakers && { breakers: deps.breakers }),
+        onCircuit: (change) =>
+          deps.emit(
+            change.type === 'opened'
+              ? {
+                  type: 'circuit.opened',
+                  executionId,
+                  workflowId,
+                  stepId: step.id,
+                  host: change.host,
+                  failures: change.failures,
+                  until: new Date(change.until).toISOString(),
+                }
+              : {
+                  type: 'circuit.closed',
+                  executionId,
+                  workflowId,
+                  stepId: step.id,
+                  host: change.host,
+                },
+          ),
+      });
     }
     case 'nats': {
       if (deps.nats === undefined) {

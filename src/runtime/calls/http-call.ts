@@ -5,29 +5,82 @@
  * checked against `expect`. A JSON object reply is the step's outputs; any other reply is
  * `outputs.body` (parsed JSON or text). The attempt's signal (stopped by the step's timeout or
  * a cancel) and the request's own `timeout` abort the request.
+ *
+ * With `breakers`, the URL's origin has a circuit breaker (circuit-breaker.ts): while it is
+ * open the attempt fails fast (retryable: a later retry, after the cool-down, is the trial) and
+ * no request is sent; a connection error, a timeout or a 5xx counts as a failure of the host.
  * @module
  */
 import type { AttemptResult } from '../../../machines/step.machine.ts';
 import { MAX_OUTPUT_BYTES, type HttpCall } from '../../workflow/index.ts';
 import { replyOutputs } from './reply-outputs.ts';
+import type { CallHealth, CircuitBreakers, CircuitChange } from './circuit-breaker.ts';
 
 /** What an http attempt is given besides its call. */
 export interface HttpCallContext {
   signal: AbortSignal;
   /** Writes one line to the step's log (masked by the caller). */
   log(line: string): void;
+  /** Per-host breakers (absent: none). */
+  breakers?: CircuitBreakers;
+  /** Reports a breaker that opened or closed (an event of the run whose call changed it). */
+  onCircuit?(change: CircuitChange): void;
+}
+
+/** The `circuit_open` error text of a call refused by its host's open breaker. */
+export function circuitOpenError(host: string, failures: number, until: number): string {
+  return `circuit_open: http: ${host} failed ${failures} times in a row; calls to it fail fast until ${new Date(until).toISOString()}`;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const CREDENTIALS = ['authorization', 'cookie', 'proxy-authorization'];
 const BODY_EXCERPT = 512;
 
-/** Sends the request and turns its reply into an attempt result. */
+/** Sends the request (unless its host's breaker is open) and turns its reply into a result. */
 export async function runHttpCall(call: HttpCall, ctx: HttpCallContext): Promise<AttemptResult> {
   // Templates may have made the URL invalid (an input with spaces, say): the same every time.
   if (!URL.canParse(call.url) || !/^https?:$/.test(new URL(call.url).protocol)) {
     return fail(`http: '${call.url}' is not an http(s) URL`, true);
   }
+  const { breakers } = ctx;
+  if (breakers === undefined) return (await send(call, ctx)).result;
+  const host = new URL(call.url).origin;
+  const admission = breakers.admit(host);
+  if (!admission.allowed) {
+    const error = circuitOpenError(host, admission.failures, admission.until);
+    ctx.log(error);
+    return fail(error);
+  }
+  if (admission.trial) ctx.log(`http: ${host} is half-open: this call is the trial`);
+  const { result, health } = await send(call, ctx);
+  const change = breakers.record(host, admission, health);
+  if (change) {
+    ctx.log(
+      change.type === 'opened'
+        ? `http: circuit opened for ${host} after ${change.failures} failures in a row`
+        : `http: circuit closed for ${host}`,
+    );
+    ctx.onCircuit?.(change);
+  }
+  return result;
+}
+
+async function send(
+  call: HttpCall,
+  ctx: HttpCallContext,
+): Promise<{ result: AttemptResult; health: CallHealth }> {
+  let status: number | undefined;
+  const result = await request(call, ctx, (s) => (status = s));
+  if (ctx.signal.aborted) return { result, health: 'none' };
+  if (status === undefined) return { result, health: result.nonRetryable ? 'none' : 'down' };
+  return { result, health: status >= 500 ? 'down' : 'up' };
+}
+
+async function request(
+  call: HttpCall,
+  ctx: HttpCallContext,
+  replied: (status: number) => void,
+): Promise<AttemptResult> {
   const timeout = call.timeoutMs === undefined ? undefined : AbortSignal.timeout(call.timeoutMs);
   const signal = timeout ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal;
   const started = performance.now();
@@ -39,6 +92,7 @@ export async function runHttpCall(call: HttpCall, ctx: HttpCallContext): Promise
     for (let redirects = 0; ; redirects++) {
       ctx.log(`http: ${method} ${url}`);
       const res = await fetch(url, { method, headers, body, redirect: 'manual', signal });
+      replied(res.status);
       const location = res.headers.get('location');
       if (!REDIRECTS.has(res.status) || location === null) {
         return await settle(call, res, method, url, ctx, started);

@@ -51,15 +51,18 @@ const HANDED_BACK: unique symbol = Symbol('handed back');
 export class ExecutionCancel {
   constructor(private readonly ctx: ExecutionCancelContext) {}
 
-  /** Cancels a run; ConflictError when it already finished. Resolves with its record. */
-  async cancel(id: string, reason?: string): Promise<ExecutionRecord> {
+  /**
+   * Cancels a run; ConflictError when it already finished. Resolves with its record. `details`
+   * go into the error of a run settled before it started (a debounced run: debounce.ts).
+   */
+  async cancel(id: string, reason?: string, details?: unknown): Promise<ExecutionRecord> {
     const here = await this.#cancelHere(id, reason);
     if (here !== undefined && here !== HANDED_BACK) return here;
     const record = this.ctx.created.get(id) ?? (await this.ctx.getExecution(id));
     if (FINAL_EXECUTION_STATUSES.includes(record.status)) throw alreadyOver(record);
     const answer = await this.#askHolder(record, reason);
     if (answer.held) return answer.data;
-    return this.#settle(record, reason);
+    return this.#settle(record, reason, details);
   }
 
   /**
@@ -123,7 +126,11 @@ export class ExecutionCancel {
    * question: a record is read in parts (status, then steps), and steps already `skipped` under
    * a status still `pending` would make an adopter's run end at once as `completed`.
    */
-  async #settle(record: ExecutionRecord, reason?: string): Promise<ExecutionRecord> {
+  async #settle(
+    record: ExecutionRecord,
+    reason?: string,
+    details?: unknown,
+  ): Promise<ExecutionRecord> {
     const { store, clock } = this.ctx;
     const id = record.id;
     this.ctx.queue.remove(id);
@@ -131,6 +138,7 @@ export class ExecutionCancel {
     const error = {
       code: 'cancelled' as const,
       message: reason ?? 'cancelled before start',
+      ...(details !== undefined && { details }),
       recoverable: false,
     };
     const finishedAt = new Date(clock.now()).toISOString();
@@ -161,7 +169,7 @@ export class ExecutionCancel {
   async #skipSteps(
     record: ExecutionRecord,
     finishedAt: string,
-    error: { code: 'cancelled'; message: string; recoverable: boolean },
+    error: { code: 'cancelled'; message: string; details?: unknown; recoverable: boolean },
   ): Promise<void> {
     const { store, pipeline } = this.ctx;
     const { id, workflowId } = record;

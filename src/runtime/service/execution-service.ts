@@ -9,9 +9,17 @@
  * @module
  */
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { isValidToken } from '../../bus/subjects.ts';
+import { parseInput, prioritySchema } from '../../commands/index.ts';
 import type { Clock } from '../../clock.ts';
-import { InvalidArgumentError, NotFoundError, toStatorError, toWire } from '../../errors.ts';
+import {
+  BlockedError,
+  InvalidArgumentError,
+  NotFoundError,
+  toStatorError,
+  toWire,
+} from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import {
   pendingStep,
@@ -23,13 +31,25 @@ import {
   type Store,
   type WorkflowRecord,
 } from '../../store/index.ts';
-import { resolveInputs } from '../../workflow/index.ts';
+import { resolveInputs, type Policy } from '../../workflow/index.ts';
+import { judgeRun, type PolicyVerdict } from '../../plans/index.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 import { formatLogs } from '../format-logs.ts';
 import type { ExecuteOptions, ExecuteResult } from '../types.ts';
 import type { WorkQueue } from '../work-queue/index.ts';
 import { Admission } from './admission.ts';
 import { claimExecuteKey, KeyFlights } from './execute-idempotency.ts';
+
+/** What a new run carries besides its input. */
+interface RunExtras {
+  parent?: ParentLink;
+  priority?: number;
+}
+
+/** The library's `priority` option, checked as the commands check it (422 when out of range). */
+function parsePriority(priority: unknown): number {
+  return parseInput(z.object({ priority: prioritySchema }), { priority }).priority;
+}
 
 /** What starting and reading executions use. */
 export interface ExecutionServiceContext {
@@ -48,6 +68,8 @@ export interface ExecutionServiceContext {
   queueLimit: number;
   /** How long an execute `idempotencyKey` is remembered, ms. */
   idempotencyRetentionMs: number;
+  /** The global policy runs are judged by (with the workflow's); null: none. */
+  policy?: Policy | null;
   /** The work queue is this process's own (embedded): a run queued here runs here. */
   localQueue: boolean;
   /** Records created here and not yet adopted (see adopt-execution.ts). */
@@ -87,10 +109,13 @@ export class ExecutionService {
       throw InvalidArgumentError.format([{ path: 'executionId', message: 'not a valid id' }]);
     }
     const key = opts.idempotencyKey;
-    const parent = opts.parent;
-    if (key === undefined) return this.#start(workflow, inputs, proposedId, parent);
+    const extra: RunExtras = {
+      ...(opts.parent !== undefined && { parent: opts.parent }),
+      ...(opts.priority !== undefined && { priority: parsePriority(opts.priority) }),
+    };
+    if (key === undefined) return this.#start(workflow, inputs, proposedId, extra);
     return this.#flights.run(workflowId, key, () =>
-      this.#startOnce(workflow, inputs, proposedId, key, parent),
+      this.#startOnce(workflow, inputs, proposedId, key, extra),
     );
   }
 
@@ -100,7 +125,7 @@ export class ExecutionService {
     inputs: Record<string, unknown>,
     proposedId: string,
     key: string,
-    parent?: ParentLink,
+    extra: RunExtras,
   ): Promise<ExecuteResult> {
     const { executionId, replay } = await claimExecuteKey(this.ctx.store, {
       workflowId: workflow.id,
@@ -113,7 +138,7 @@ export class ExecutionService {
     // A new claim, or one whose first attempt never created its run: create it with the
     // claimed id; a concurrent repeat that got there first makes the store refuse this one.
     try {
-      return await this.#start(workflow, inputs, executionId, parent);
+      return await this.#start(workflow, inputs, executionId, extra);
     } catch (err) {
       if (
         toStatorError(err).code === 'conflict' &&
@@ -125,14 +150,20 @@ export class ExecutionService {
     }
   }
 
-  /** Admits, records and queues one run. */
+  /**
+   * Judges the run under the policies (src/plans), then admits, records and queues it: with a
+   * policy approval gate in front when a policy asks for one. A blocked run is recorded
+   * `blocked` at once, never queued (see #block).
+   */
   #start(
     workflow: WorkflowRecord,
     inputs: Record<string, unknown>,
     executionId: string,
-    parent?: ParentLink,
+    { parent, priority }: RunExtras,
   ): Promise<ExecuteResult> {
-    return this.startRecord({
+    const judged = judgeRun(workflow.definition, inputs, this.ctx.policy);
+    const definition = judged.action === 'block' ? workflow.definition : judged.definition;
+    const record: ExecutionRecord = {
       id: executionId,
       workflowId: workflow.id,
       status: 'pending',
@@ -143,10 +174,34 @@ export class ExecutionService {
       error: null,
       engineId: null,
       node: null,
-      definition: workflow.definition,
-      steps: workflow.definition.steps.map((s) => pendingStep(s.id)),
+      definition,
+      steps: definition.steps.map((s) => pendingStep(s.id)),
       ...(parent !== undefined && { parent }),
+      ...(priority !== undefined && { priority }),
+    };
+    if (judged.action === 'block') return this.#block(record, judged.verdict);
+    return this.startRecord(record);
+  }
+
+  /**
+   * Records a run a policy refused: final status `blocked`, error `blocked` with the findings
+   * and reasons in its details, nothing queued and no step run; emits `execution.blocked`.
+   * The run never reaches an engine, so no statechart runs for it.
+   */
+  async #block(record: ExecutionRecord, verdict: PolicyVerdict): Promise<ExecuteResult> {
+    this.ctx.assertOpen();
+    const error = toWire(new BlockedError(verdict.reasons, verdict.findings));
+    const at = new Date(this.ctx.clock.now()).toISOString();
+    await this.ctx.store.createExecution({ ...record, status: 'blocked', finishedAt: at, error });
+    this.ctx.pipeline.emit('execution', record.id, {
+      type: 'execution.blocked',
+      executionId: record.id,
+      workflowId: record.workflowId,
+      status: 'blocked',
+      error,
+      findings: verdict.findings,
     });
+    return { executionId: record.id };
   }
 
   /**
@@ -165,7 +220,7 @@ export class ExecutionService {
       // Only an in-process queue is sure to hand the run to this process; in a cluster another
       // process may take it, and a cached copy here would go stale.
       if (this.ctx.localQueue) this.ctx.created.set(executionId, record);
-      await this.#queue(workflowId, executionId);
+      await this.#queue(workflowId, executionId, record.priority);
     } finally {
       ticket();
     }
@@ -178,10 +233,10 @@ export class ExecutionService {
     return { executionId };
   }
 
-  async #queue(workflowId: string, executionId: string): Promise<void> {
+  async #queue(workflowId: string, executionId: string, priority?: number): Promise<void> {
     const { store, queue, created, clock } = this.ctx;
     try {
-      await queue.push({ executionId, workflowId });
+      await queue.push({ executionId, workflowId, ...(priority !== undefined && { priority }) });
     } catch (err) {
       // Not queued: the record must not stay pending forever.
       created.delete(executionId);
@@ -206,7 +261,11 @@ export class ExecutionService {
     for (const record of unfinished) {
       try {
         await queue.push(
-          { executionId: record.id, workflowId: record.workflowId },
+          {
+            executionId: record.id,
+            workflowId: record.workflowId,
+            ...(record.priority !== undefined && { priority: record.priority }),
+          },
           { overLimit: true },
         );
         queued++;

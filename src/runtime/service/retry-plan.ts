@@ -13,11 +13,13 @@
  * - A forEach step that runs again runs as a whole, except when it failed itself (it is neither
  *   the `from` step, nor downstream of a step that runs again, nor changed): then its instances
  *   that succeeded (`x[n]` records) are kept, and only the others run.
+ * - A step that succeeded but was rolled back (its `<id>:rollback` record ran, whatever its
+ *   outcome) runs again: its effect was undone. Rollback records are not carried over.
  * @module
  */
 import { InvalidArgumentError } from '../../errors.ts';
 import type { ExecutionRecord, StepRecord } from '../../store/index.ts';
-import { parseInstanceId, type WorkflowDefinition } from '../../workflow/index.ts';
+import { parseInstanceId, ROLLBACK_SUFFIX, type WorkflowDefinition } from '../../workflow/index.ts';
 import { copyStep, pendingStep } from '../../store/index.ts';
 
 /** The steps of a retry run. */
@@ -45,6 +47,11 @@ export function planRetry(
     ]);
   }
   const records = new Map(old.steps.map((s) => [s.id, s]));
+  // A step whose rollback ran (or began) was undone: it is not kept, it runs again.
+  const undone = (id: string): boolean => {
+    const rollback = records.get(`${id}${ROLLBACK_SUFFIX}`);
+    return rollback !== undefined && rollback.status !== 'pending';
+  };
   const oldDefs = new Map(old.definition.steps.map((s) => [s.id, s]));
   const sameDefinition = old.definition === definition;
   const dependents: number[][] = steps.map(() => []);
@@ -60,9 +67,9 @@ export function planRetry(
   steps.forEach((s, i) => {
     const record = records.get(s.id);
     const changed = !sameDefinition && !sameStep(oldDefs.get(s.id), s);
-    if (s.id === from || changed || record?.status !== 'succeeded') {
+    if (s.id === from || changed || record?.status !== 'succeeded' || undone(s.id)) {
       rerun[i] = true;
-      ownFailure[i] = s.id !== from && !changed && record !== undefined;
+      ownFailure[i] = s.id !== from && !changed && record !== undefined && !undone(s.id);
       queue.push(i);
     }
   });

@@ -20,6 +20,7 @@ import type { ExecutionRecorder } from '../execution-recorder.ts';
 import type { LiveExecutions } from '../live-executions.ts';
 import type { ResolvedStatorOptions } from '../options.ts';
 import type { Engine } from './engines.ts';
+import type { ArtifactStore } from '../../artifacts/index.ts';
 import type { Approvals } from '../approvals/index.ts';
 import type { OwnedExecutions } from './owned-executions.ts';
 import type { Retention } from '../retention.ts';
@@ -57,6 +58,8 @@ export interface ServiceDeps extends Deps {
   ownedExecutions: OwnedExecutions;
   /** Decides and lists approvals (approvals/). */
   approvals: Approvals;
+  /** Where step artifacts are kept (downloads read them). */
+  artifacts: ArtifactStore;
   /** Records created here and not yet adopted (see adopt-execution.ts). */
   created: Map<string, ExecutionRecord>;
   engines: Engine[];

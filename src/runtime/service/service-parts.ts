@@ -70,6 +70,7 @@ export function createServiceParts(deps: ServiceDeps): ServiceParts {
     queue,
     queueLimit: opts.queueLimit,
     idempotencyRetentionMs: opts.idempotencyRetentionMs,
+    policy: opts.policy,
     localQueue,
     created,
     pipeline,

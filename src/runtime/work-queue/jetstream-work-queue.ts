@@ -1,21 +1,24 @@
 /**
- * The cluster work queue: a JetStream work-queue stream on `<prefix>.work.<pool>` with one
- * durable pull consumer shared by every process. A process fetches only as many requests as
- * its engines have free slots, acks a request once the run's final record is stored, touches
- * it (`working`) while the run goes on, and naks it on shutdown so another process takes it
- * at once. A process that dies without a word has its requests redelivered after `ackWaitMs`,
- * and the taker adopts the run from its step records (adopt-run.ts).
+ * The cluster work queue: a JetStream work-queue stream with one subject and one durable pull
+ * consumer per priority, shared by every process (jetstream-work-setup.ts). A process fetches
+ * only as many requests as its engines have free slots, from the highest priority known to hold
+ * any, acks a request once the run's final record is stored, touches it (`working`) while the
+ * run goes on, and naks it on shutdown so another process takes it at once. A process that dies
+ * without a word has its requests redelivered after `ackWaitMs`, and the taker adopts the run
+ * from its step records (adopt-run.ts).
+ *
+ * Which lane holds requests is known without a round trip on the hot path: each delivered
+ * message tells how many its consumer still holds; a plain subscription to the non-default
+ * priorities' subjects counts their publishes (the default subject has none, so the
+ * single-priority case carries no extra traffic); and every second the consumers' counts are
+ * read again in the background (requests given back or redelivered are not published again).
+ * With nothing known anywhere, the process long-polls the default lane as before priorities.
  * @module
  */
-import type { NatsConnection } from '@nats-io/transport-node';
-import { nanos } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
-  AckPolicy,
-  DiscardPolicy,
   jetstream,
   jetstreamManager,
-  RetentionPolicy,
-  StorageType,
   type Consumer,
   type JetStreamClient,
   type JsMsg,
@@ -24,6 +27,8 @@ import type { Logger } from 'pino';
 import { subjectSpace, type SubjectSpace } from '../../bus/index.ts';
 import { UnavailableError } from '../../errors.ts';
 import { sleep, systemClock, type Clock } from '../../clock.ts';
+import { ensureWorkStream, type WorkLaneNames } from './jetstream-work-setup.ts';
+import { DEFAULT_PRIORITY, laneOf } from './priority.ts';
 import type { WorkConsumer, WorkItem, WorkQueue } from './types.ts';
 
 /** Options of the JetStream work queue. */
@@ -38,11 +43,11 @@ export interface JetStreamWorkQueueOptions {
   limit?: number;
   /** Redelivery delay of a request whose process went silent. @default 30000 */
   ackWaitMs?: number;
-  /** Stream name; holds only this pool's subject. @default `<prefix>_work` */
+  /** Stream name; holds only this pool's subjects. @default `<prefix>_work` */
   stream?: string;
-  /** Copies of the stream (and its consumer) JetStream keeps. @default 1 */
+  /** Copies of the stream (and its consumers) JetStream keeps. @default 1 */
   replicas?: number;
-  /** Times the count's age and the pause after a failed fetch. @default systemClock */
+  /** Times the counts' age and the pause after a failed fetch. @default systemClock */
   clock?: Clock;
 }
 
@@ -50,52 +55,40 @@ const DEFAULT_POOL = 'default';
 const FETCH_EXPIRES_MS = 1000;
 /** Pause after a failed fetch before the next. */
 const FETCH_RETRY_MS = 500;
-/** Age past which `size()` asks the consumer for its count again. */
+/** Age past which the lanes' counts are asked of their consumers again. */
 const COUNT_MAX_AGE_MS = 1000;
+const DEFAULT_LANE = laneOf(DEFAULT_PRIORITY);
 
-/** Creates the stream and consumer if missing and returns the queue. */
+/** One priority: its subject, its consumer and what it is known to hold. */
+interface Lane extends WorkLaneNames {
+  source: Consumer;
+  pending: number;
+}
+
+/** Creates the stream and consumers if missing and returns the queue. */
 export async function createJetStreamWorkQueue(
   opts: JetStreamWorkQueueOptions,
 ): Promise<WorkQueue> {
   const pool = opts.pool ?? DEFAULT_POOL;
   const names = opts.subjects ?? subjectSpace();
-  const streamName = opts.stream ?? names.streams.work;
-  const subject = names.workSubject(pool);
   const jsm = await jetstreamManager(opts.connection);
-  const config = {
-    name: streamName,
-    subjects: [subject],
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    discard: DiscardPolicy.New,
-    max_msgs: opts.limit ?? 10_000,
-    num_replicas: opts.replicas ?? 1,
-  };
-  try {
-    await jsm.streams.info(streamName);
-    await jsm.streams.update(streamName, {
-      max_msgs: config.max_msgs,
-      discard: config.discard,
-      num_replicas: config.num_replicas,
-    });
-  } catch {
-    await jsm.streams.add(config);
-  }
-  const durable = names.durables.work(pool);
-  try {
-    await jsm.consumers.info(streamName, durable);
-  } catch {
-    await jsm.consumers.add(streamName, {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(opts.ackWaitMs ?? 30_000),
-      filter_subject: subject,
-      max_ack_pending: -1,
-    });
-  }
+  const laneNames = await ensureWorkStream(jsm, {
+    names,
+    pool,
+    stream: opts.stream ?? names.streams.work,
+    limit: opts.limit ?? 10_000,
+    replicas: opts.replicas ?? 1,
+    ackWaitMs: opts.ackWaitMs ?? 30_000,
+  });
   const js = jetstream(opts.connection);
-  const consumer = await js.consumers.get(streamName, durable);
-  return new JetStreamWorkQueue(js, consumer, subject, opts.logger, opts.clock ?? systemClock);
+  const lanes: Lane[] = [];
+  for (const l of laneNames) {
+    const source = await js.consumers.get(opts.stream ?? names.streams.work, l.durable);
+    lanes.push({ ...l, source, pending: (await source.info(true)).num_pending });
+  }
+  const queue = new JetStreamWorkQueue(js, lanes, opts.logger, opts.clock ?? systemClock);
+  queue.watch(opts.connection, `${names.workSubject(pool)}.*`);
+  return queue;
 }
 
 class JetStreamWorkQueue implements WorkQueue {
@@ -103,45 +96,65 @@ class JetStreamWorkQueue implements WorkQueue {
   readonly shared = true;
   #consumer: WorkConsumer | undefined;
   #fetching = false;
+  #idle = false;
   #closed = false;
-  #pending = 0;
-  #countedAt = 0;
+  #countedAt: number;
   #counting = false;
-  readonly #inFlight = new Set<JsMsg>();
+  #watch: Subscription | undefined;
 
   constructor(
     private readonly js: JetStreamClient,
-    private readonly source: Consumer,
-    private readonly subject: string,
+    private readonly lanes: Lane[],
     private readonly logger: Logger,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.#countedAt = clock.now();
+  }
 
-  /**
-   * Requests in the stream that no process has taken yet (the consumer's `num_pending`): learnt
-   * from each fetch, and from the consumer's info when that is older than a second (a process
-   * whose slots are all busy does not fetch).
-   */
+  /** Counts the publishes to the non-default priorities (`subject`: their wildcard). */
+  watch(connection: NatsConnection, subject: string): void {
+    this.#watch = connection.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) return;
+        const priority = Number(msg.subject.slice(msg.subject.lastIndexOf('.') + 1));
+        const lane = this.lanes[laneOf(priority)];
+        if (!lane || lane === this.lanes[DEFAULT_LANE]) return;
+        lane.pending++;
+        // An idle process is long-polling the default lane: take this one beside it.
+        if (this.#idle) {
+          this.#fetchLane(lane, 1).catch((e: unknown) =>
+            this.logger.debug({ err: e }, 'a side fetch of work failed'),
+          );
+        }
+      },
+    });
+  }
+
+  /** Requests in the stream that no process has taken yet, as far as this process knows. */
   size(): number {
-    if (!this.#closed && !this.#counting && this.clock.now() - this.#countedAt > COUNT_MAX_AGE_MS) {
-      this.#counting = true;
-      this.source
-        .info(false)
-        .then((info) => this.#counted(info.num_pending))
-        .catch(() => undefined)
-        .finally(() => (this.#counting = false));
-    }
-    return this.#pending;
+    this.#recountIfStale();
+    return this.lanes.reduce((n, l) => n + l.pending, 0);
   }
 
-  #counted(pending: number): void {
-    this.#pending = pending;
-    this.#countedAt = this.clock.now();
+  #recountIfStale(): void {
+    if (this.#closed || this.#counting) return;
+    if (this.clock.now() - this.#countedAt <= COUNT_MAX_AGE_MS) return;
+    this.#counting = true;
+    Promise.all(
+      this.lanes.map((lane) =>
+        lane.source.info(false).then((info) => (lane.pending = info.num_pending)),
+      ),
+    )
+      .then(() => (this.#countedAt = this.clock.now()))
+      .catch(() => undefined)
+      .finally(() => (this.#counting = false));
   }
 
-  async push(item: WorkItem): Promise<void> {
+  async push(item: WorkItem, opts?: { again?: string }): Promise<void> {
+    const lane = this.lanes[laneOf(item.priority)]!;
+    const msgID = opts?.again ? `${item.executionId}.${opts.again}` : item.executionId;
     try {
-      await this.js.publish(this.subject, JSON.stringify(item), { msgID: item.executionId });
+      await this.js.publish(lane.subject, JSON.stringify(item), { msgID });
     } catch (err) {
       throw new UnavailableError(`could not queue execution: ${(err as Error).message}`, err);
     }
@@ -169,32 +182,46 @@ class JetStreamWorkQueue implements WorkQueue {
   async close(): Promise<void> {
     this.#closed = true;
     this.#consumer = undefined;
+    this.#watch?.unsubscribe();
   }
 
   async #fetchLoop(): Promise<void> {
     while (!this.#closed && this.#consumer && this.#consumer.capacity() > 0) {
+      this.#recountIfStale();
       const want = this.#consumer.capacity();
-      let got = 0;
+      // The highest lane known to hold requests; none known: long-poll the default lane.
+      const lane = this.lanes.find((l) => l.pending > 0);
       try {
-        const batch = await this.source.fetch({ max_messages: want, expires: FETCH_EXPIRES_MS });
-        for await (const msg of batch) {
-          got++;
-          // What the stream still holds after this message (not batch.getPending(): that counts
-          // the client's undelivered iterator entries, and stays 1 on an idle engine).
-          if (msg.info.pending >= 0) this.#counted(msg.info.pending);
-          this.#deliver(msg);
+        if (lane) await this.#fetchLane(lane, Math.min(want, lane.pending));
+        else {
+          this.#idle = true;
+          await this.#fetchLane(this.lanes[DEFAULT_LANE]!, want);
         }
-        if (got === 0) this.#counted(0);
       } catch (err) {
         if (this.#closed) return;
         this.logger.warn({ err }, 'fetching work failed; retrying');
         await sleep(this.clock, FETCH_RETRY_MS, { unref: false });
+      } finally {
+        this.#idle = false;
       }
-      if (got === 0 && this.#closed) return;
     }
   }
 
-  #deliver(msg: JsMsg): void {
+  /** Fetches up to `max` requests of one lane and hands them over; learns what it still holds. */
+  async #fetchLane(lane: Lane, max: number): Promise<void> {
+    let got = 0;
+    const batch = await lane.source.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS });
+    for await (const msg of batch) {
+      got++;
+      // What the consumer still holds after this message (not batch.getPending(): that counts
+      // the client's undelivered iterator entries, and stays 1 on an idle engine).
+      if (msg.info.pending >= 0) lane.pending = msg.info.pending;
+      this.#deliver(lane, msg);
+    }
+    if (got === 0) lane.pending = 0;
+  }
+
+  #deliver(lane: Lane, msg: JsMsg): void {
     const consumer = this.#consumer;
     let item: WorkItem;
     try {
@@ -205,16 +232,17 @@ class JetStreamWorkQueue implements WorkQueue {
       msg.term();
       return;
     }
+    // Beyond the consumer's room (a side fetch of an idle process met a default one): given
+    // back at once for anyone to take.
     if (!consumer || this.#closed) {
       msg.nak();
+      lane.pending++;
       return;
     }
-    this.#inFlight.add(msg);
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
-      this.#inFlight.delete(msg);
       fn();
     };
     consumer.take(item, {
@@ -222,6 +250,8 @@ class JetStreamWorkQueue implements WorkQueue {
       release: () =>
         settle(() => {
           msg.nak();
+          // Back in its lane: known here at once (other processes learn it by recounting).
+          lane.pending++;
           // As the in-process queue does: what is given back is offered again at once.
           this.poke();
         }),

@@ -1,8 +1,11 @@
 /**
- * The in-process work queue (embedded mode): a bounded FIFO the dispatcher consumes.
+ * The in-process work queue (embedded mode): a bounded queue the dispatcher consumes, one FIFO
+ * lane per priority (fifo-lane.ts), higher priorities first.
  * @module
  */
 import { QueueFullError } from '../../errors.ts';
+import { FifoLane } from './fifo-lane.ts';
+import { laneOf, PRIORITIES } from './priority.ts';
 import type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './types.ts';
 
 const NO_LEASE: WorkLease = { done() {}, release() {}, touch() {} };
@@ -11,16 +14,15 @@ const NO_LEASE: WorkLease = { done() {}, release() {}, touch() {} };
 const FULL_RETRY_AFTER_MS = 1000;
 
 /**
- * A bounded in-process FIFO with O(1) push/take, O(1) removal by tombstone and an O(1) count
- * per workflow.
+ * A bounded in-process queue of five FIFO lanes with O(1) push/take, O(1) removal by tombstone
+ * and an O(1) count per workflow.
  */
 export class MemoryWorkQueue implements WorkQueue {
   readonly kind = 'memory';
   readonly shared = false;
-  #items: (WorkItem | undefined)[] = [];
-  #head = 0;
+  /** One FIFO per priority, highest first. */
+  readonly #lanes = PRIORITIES.map(() => new FifoLane());
   #size = 0;
-  readonly #index = new Map<string, number>();
   readonly #perWorkflow = new Map<string, number>();
   #consumer: WorkConsumer | undefined;
   #delivering = false;
@@ -81,13 +83,14 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   remove(executionId: string): boolean {
-    const at = this.#index.get(executionId);
-    if (at === undefined) return false;
-    this.#count(this.#items[at], -1);
-    this.#items[at] = undefined;
-    this.#index.delete(executionId);
-    this.#size--;
-    return true;
+    for (const lane of this.#lanes) {
+      const item = lane.remove(executionId);
+      if (!item) continue;
+      this.#count(item, -1);
+      this.#size--;
+      return true;
+    }
+    return false;
   }
 
   async close(): Promise<void> {
@@ -104,16 +107,7 @@ export class MemoryWorkQueue implements WorkQueue {
         retryAfterMs: FULL_RETRY_AFTER_MS,
       });
     }
-    if (front && this.#head > 0) {
-      this.#items[--this.#head] = item;
-      this.#index.set(item.executionId, this.#head);
-    } else if (front) {
-      this.#items.unshift(item);
-      this.#reindex();
-    } else {
-      this.#index.set(item.executionId, this.#items.length);
-      this.#items.push(item);
-    }
+    this.#lanes[laneOf(item.priority)]!.add(item, front);
     this.#size++;
     this.#count(item, 1);
   }
@@ -126,27 +120,16 @@ export class MemoryWorkQueue implements WorkQueue {
     else this.#perWorkflow.delete(workflowId);
   }
 
+  /** The oldest item of the highest priority that has one (five lanes: O(1)). */
   #take(): WorkItem | undefined {
-    while (this.#head < this.#items.length) {
-      const item = this.#items[this.#head];
-      this.#items[this.#head++] = undefined;
-      if (item) {
-        this.#index.delete(item.executionId);
-        this.#size--;
-        this.#count(item, -1);
-        if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-          this.#items = this.#items.slice(this.#head);
-          this.#head = 0;
-          this.#reindex();
-        }
-        return item;
-      }
+    for (const lane of this.#lanes) {
+      if (lane.size === 0) continue;
+      const item = lane.take();
+      if (!item) continue;
+      this.#size--;
+      this.#count(item, -1);
+      return item;
     }
     return undefined;
-  }
-
-  #reindex(): void {
-    this.#index.clear();
-    this.#items.forEach((x, i) => x && this.#index.set(x.executionId, i));
   }
 }

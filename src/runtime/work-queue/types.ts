@@ -5,7 +5,8 @@
  * `release()` to hand it back (an engine refused it, or the process is shutting down).
  * In process: a bounded FIFO that also counts its items per workflow (admission control,
  * execution-service.ts; memory-work-queue.ts). Cluster mode: a JetStream work-queue stream
- * (jetstream-work-queue.ts). Both run test/conformance/work-queue.case.ts.
+ * (jetstream-work-queue.ts). Both deliver higher priorities first and FIFO within one
+ * (priority.ts) and run test/conformance/work-queue.case.ts.
  * @module
  */
 
@@ -14,6 +15,8 @@ export interface WorkItem {
   executionId: string;
   /** The run's workflow: queues that can count per workflow do (`sizeOf`). */
   workflowId?: string;
+  /** 1 (highest) to 5 (lowest); absent: DEFAULT_PRIORITY. Higher first, FIFO within one. */
+  priority?: number;
 }
 
 /** The right to run one item; settle it exactly once. */
@@ -45,9 +48,11 @@ export interface WorkQueue {
   readonly shared: boolean;
   /**
    * Adds an item; rejects when full (`queue_full` in process) unless `overLimit` (a run accepted
-   * before a restart, queued again: the bound is for new runs).
+   * before a restart, queued again: the bound is for new runs). `again`: the run was queued
+   * before (a run a flow limit held, let go): a token that tells this push from the first, which
+   * a shared queue's duplicate detection (by execution id) would otherwise drop.
    */
-  push(item: WorkItem, opts?: { overLimit?: boolean }): Promise<void>;
+  push(item: WorkItem, opts?: { overLimit?: boolean; again?: string }): Promise<void>;
   /** Starts delivering to `consumer`. */
   start(consumer: WorkConsumer): void;
   /** The consumer's capacity may have grown: deliver more. */

@@ -53,6 +53,7 @@ const PATCH_FIELDS = [
   'engineId',
   'node',
   'paused',
+  'waiting',
 ] as const;
 
 /** True when the patch sets at least one field. */
@@ -71,6 +72,8 @@ export function applyPatch(s: ExecutionSummary, patch: ExecutionPatch): Executio
   if (patch.node !== undefined) next.node = patch.node;
   if (patch.paused === null) delete next.paused;
   else if (patch.paused !== undefined) next.paused = jsonCopy(patch.paused);
+  if (patch.waiting === null) delete next.waiting;
+  else if (patch.waiting !== undefined) next.waiting = jsonCopy(patch.waiting);
   return next;
 }
 

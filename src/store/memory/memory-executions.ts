@@ -82,6 +82,8 @@ export function createMemoryExecutions(executions: Map<string, ExecutionEntry>):
       if (patch.node !== undefined) s.node = patch.node;
       if (patch.paused === null) delete s.paused;
       else if (patch.paused !== undefined) s.paused = jsonCopy(patch.paused);
+      if (patch.waiting === null) delete s.waiting;
+      else if (patch.waiting !== undefined) s.waiting = jsonCopy(patch.waiting);
     },
 
     async putStep(executionId, step) {

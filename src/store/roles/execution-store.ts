@@ -9,7 +9,16 @@ import type { Page } from './page.ts';
 
 /** Run states of an execution. */
 export type ExecutionStatus =
-  'pending' | 'running' | 'awaiting_approval' | 'completed' | 'failed' | 'cancelled' | 'timed_out';
+  | 'pending'
+  | 'running'
+  | 'awaiting_approval'
+  | 'rolling_back'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'timed_out'
+  /** Refused by a policy before it ran (src/plans): its findings are in `error.details`. */
+  | 'blocked';
 
 /** Statuses after which an execution never changes again. */
 export const FINAL_EXECUTION_STATUSES: readonly ExecutionStatus[] = [
@@ -17,6 +26,7 @@ export const FINAL_EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'failed',
   'cancelled',
   'timed_out',
+  'blocked',
 ];
 
 /** States of one step. */
@@ -67,6 +77,23 @@ export interface StepRecord {
   reused?: true;
   /** An `approval` step: what it waits for, until when, and the decision once made. */
   approval?: StepApproval;
+  /**
+   * Files kept from the step's working directory (`artifacts:`), by its last attempt that
+   * collected any; `refused` entries were matched but not kept. Absent when it declares none.
+   */
+  artifacts?: StepArtifact[];
+}
+
+/** One artifact of a step: kept (`sha256` set) or refused (`refused` says why). */
+export interface StepArtifact {
+  /** `<stepId>/<path>`, the name to download it by. */
+  name: string;
+  /** Bytes (0 when refused before it was read). */
+  size: number;
+  /** Hex SHA-256 of the kept bytes. */
+  sha256?: string;
+  /** Why it was not kept. */
+  refused?: string;
 }
 
 /** The approval state of an `approval` step (one per attempt: a retry asks again). */
@@ -121,6 +148,17 @@ export interface ExecutionSummary {
   retryOf?: string;
   /** Set while the run is paused (`execution.pause`, or a `pauseBefore` step): who, when, why. */
   paused?: PauseInfo;
+  /** Its priority in the work queue, 1 (highest) to 5; absent: the default, 3. */
+  priority?: number;
+  /** Set while a per-key limit (`runConcurrency`, `rateLimit`) holds the pending run. */
+  waiting?: FlowWaitInfo;
+}
+
+/** Why a pending run waits: the limit, the key's value, since when (ISO-8601). */
+export interface FlowWaitInfo {
+  reason: 'runConcurrency' | 'rateLimit' | 'debounce';
+  key: string;
+  since: string;
 }
 
 /** Who paused a run, when and why (`request`: a pause command; `breakpoint`: `pauseBefore`). */
@@ -147,6 +185,8 @@ export type ExecutionPatch = Partial<
 > & {
   /** Pauses the run (a PauseInfo) or resumes it (null). */
   paused?: PauseInfo | null;
+  /** A per-key limit holds the run (a FlowWaitInfo) or let it go (null). */
+  waiting?: FlowWaitInfo | null;
 };
 
 /** Filters of the execution list; newest first. */

@@ -19,8 +19,10 @@ export {
   type ApprovalDecision,
   type ParentLink,
   type PauseInfo,
+  type FlowWaitInfo,
   type PruneQuery,
   type StepApproval,
+  type StepArtifact,
   type StepRecord,
   type StepStatus,
 } from './execution-store.ts';

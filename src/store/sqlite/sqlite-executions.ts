@@ -44,8 +44,8 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
          started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     payloadInsert: db.prepare(
-      `INSERT INTO execution_payloads (execution_id, input, definition, parent, retry_of)
-         VALUES (?, ?, ?, ?, ?)`,
+      `INSERT INTO execution_payloads (execution_id, input, definition, parent, retry_of, priority)
+         VALUES (?, ?, ?, ?, ?, ?)`,
     ),
     exExists: db.prepare('SELECT 1 FROM executions WHERE id = ?').pluck(),
     exGet: db.prepare(`${SELECT_EXECUTIONS} WHERE e.id = ?`),
@@ -56,13 +56,13 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
     stepInsert: db.prepare(
       `INSERT INTO steps (execution_id, step_id, ordinal, status, attempts, exit_code, started_at,
          finished_at, lost_attempts, attempt_started_at, retry_at, outputs, child_execution_id,
-         items, approval, error, reused)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         items, approval, artifacts, error, reused)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     stepUpdate: db.prepare(
       `UPDATE steps SET status = ?, attempts = ?, exit_code = ?, started_at = ?, finished_at = ?,
          lost_attempts = ?, attempt_started_at = ?, retry_at = ?, outputs = ?,
-         child_execution_id = ?, items = ?, approval = ?, error = ?
+         child_execution_id = ?, items = ?, approval = ?, artifacts = ?, error = ?
          WHERE execution_id = ? AND step_id = ?`,
     ),
     stepNextOrdinal: db
@@ -112,6 +112,7 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
       s.childExecutionId ?? null,
       s.items ?? null,
       s.approval === undefined ? null : JSON.stringify(s.approval),
+      s.artifacts === undefined ? null : JSON.stringify(s.artifacts),
     ] as const;
 
   const readExecution = (row: ExecutionRow): ExecutionRecord => ({
@@ -155,6 +156,7 @@ export function createSqliteExecutions(db: Database): ExecutionStore {
       definitionJson(rec.definition),
       rec.parent === undefined ? null : JSON.stringify(rec.parent),
       rec.retryOf ?? null,
+      rec.priority ?? null,
     );
     rec.steps.forEach((s, i) =>
       q.stepInsert.run(rec.id, s.id, i, ...stepArgs(s), s.error ?? null, s.reused ? 1 : null),

@@ -10,9 +10,11 @@ import {
   type ExecutionPatch,
   type ExecutionStatus,
   type ExecutionSummary,
+  type FlowWaitInfo,
   type LogLine,
   type PauseInfo,
   type StepApproval,
+  type StepArtifact,
   type StepRecord,
   type WorkflowRecord,
 } from '../roles/index.ts';
@@ -40,6 +42,10 @@ export interface ExecutionRow {
   retry_of: string | null;
   /** JSON of the pause (paused runs only). */
   paused: string | null;
+  /** The queue priority (null: the default). */
+  priority: number | null;
+  /** JSON of why a per-key limit holds the run (held pending runs only). */
+  waiting: string | null;
   definition?: string;
   error: string | null;
   engine_id: string | null;
@@ -67,6 +73,7 @@ export interface StepRow {
   approval: string | null;
   /** 1: kept from the run a retry run retries. */
   reused: number | null;
+  artifacts: string | null;
 }
 
 /** A row of `logs` without its keys. */
@@ -80,7 +87,7 @@ export interface LogRow {
 
 const SUMMARY_COLUMNS =
   'e.id, e.workflow_id, e.status, p.input, p.parent, p.retry_of, e.error, e.engine_id, e.node, ' +
-  'e.created_at, e.started_at, e.finished_at, e.paused';
+  'e.created_at, e.started_at, e.finished_at, e.paused, p.priority, e.waiting';
 const EXECUTION_FROM = 'FROM executions e JOIN execution_payloads p ON p.execution_id = e.id';
 
 /** Selects execution summaries (table alias `e`); append WHERE / ORDER BY. */
@@ -92,16 +99,18 @@ export const SELECT_EXECUTIONS = `SELECT ${SUMMARY_COLUMNS}, p.definition ${EXEC
 /** Columns of a step, for SELECT lists. */
 export const STEP_COLUMNS =
   'step_id, status, attempts, exit_code, started_at, finished_at, error, lost_attempts, ' +
-  'attempt_started_at, retry_at, outputs, child_execution_id, items, approval, reused';
+  'attempt_started_at, retry_at, outputs, child_execution_id, items, approval, reused, artifacts';
 
 const ALL_STATUSES: Record<ExecutionStatus, true> = {
   pending: true,
   running: true,
   awaiting_approval: true,
+  rolling_back: true,
   completed: true,
   failed: true,
   cancelled: true,
   timed_out: true,
+  blocked: true,
 };
 
 /** Statuses that are not final (an index range each, unlike NOT IN). */
@@ -118,11 +127,14 @@ export const PATCH_COLUMNS: ReadonlyArray<readonly [keyof ExecutionPatch, string
   ['engineId', 'engine_id'],
   ['node', 'node'],
   ['paused', 'paused'],
+  ['waiting', 'waiting'],
 ];
 
 /** The SQL value of one patch field. */
 export function patchValue(field: keyof ExecutionPatch, value: unknown): unknown {
-  if (field === 'error' || field === 'paused') return value === null ? null : JSON.stringify(value);
+  if (field === 'error' || field === 'paused' || field === 'waiting') {
+    return value === null ? null : JSON.stringify(value);
+  }
   return value;
 }
 
@@ -155,6 +167,8 @@ export function toSummary(r: ExecutionRow): ExecutionSummary {
     ...(r.parent !== null && { parent: JSON.parse(r.parent) as ExecutionSummary['parent'] }),
     ...(r.retry_of != null && { retryOf: r.retry_of }),
     ...(r.paused != null && { paused: JSON.parse(r.paused) as PauseInfo }),
+    ...(r.priority != null && { priority: r.priority }),
+    ...(r.waiting != null && { waiting: JSON.parse(r.waiting) as FlowWaitInfo }),
   };
 }
 
@@ -178,6 +192,7 @@ export function toStep(r: StepRow): StepRecord {
     ...(r.items !== null && { items: r.items }),
     ...(r.approval != null && { approval: JSON.parse(r.approval) as StepApproval }),
     ...(r.reused === 1 && { reused: true as const }),
+    ...(r.artifacts != null && { artifacts: JSON.parse(r.artifacts) as StepArtifact[] }),
   };
 }
 

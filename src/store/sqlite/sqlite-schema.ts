@@ -178,10 +178,24 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ALTER TABLE executions ADD COLUMN paused TEXT;
     `,
   },
+  {
+    version: 14,
+    description:
+      'flow: the queue priority of a run (1 highest to 5, null for the default 3) and why a per-key limit holds it (JSON)',
+    sql: `
+      ALTER TABLE execution_payloads ADD COLUMN priority INTEGER;
+      ALTER TABLE executions ADD COLUMN waiting TEXT;
+    `,
+  },
+  {
+    version: 15,
+    description: "artifacts: a step's kept and refused files (JSON text)",
+    sql: `ALTER TABLE steps ADD COLUMN artifacts TEXT;`,
+  },
 ];
 
 /** The schema version this code writes. */
-export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
+export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;
 
 /** Applies the migrations `db` lacks; throws when the file is newer than this code. */
 export function migrateSqlite(db: Database): number {

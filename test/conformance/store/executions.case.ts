@@ -235,6 +235,28 @@ export function runExecutionStoreConformance(opts: StoreConformanceOptions): voi
       expect((await store.getExecution(ex.id))!.steps[0]!.approval!.decision!.by).toBe('ann');
     });
 
+    it("keeps a step's artifacts, kept and refused, as a copy", async () => {
+      const store = await open();
+      const ex = execution('art', ['a']);
+      await store.createExecution(ex);
+      const artifacts = [
+        { name: 'a/out/app.bin', size: 12, sha256: 'ab'.repeat(32) },
+        { name: 'a/out/leak', size: 0, refused: 'a symlink leading outside the working directory' },
+      ];
+      await store.putStep(ex.id, { ...pending('a'), status: 'succeeded', attempts: 1, artifacts });
+      const got = await store.getExecution(ex.id);
+      expect(got!.steps[0]!.artifacts).toEqual(artifacts);
+      got!.steps[0]!.artifacts![0]!.size = 1;
+      expect((await store.getExecution(ex.id))!.steps[0]!.artifacts![0]!.size).toBe(12);
+      await store.putStep(ex.id, {
+        ...pending('a'),
+        status: 'succeeded',
+        attempts: 2,
+        artifacts: [],
+      });
+      expect((await store.getExecution(ex.id))!.steps[0]!.artifacts).toEqual([]);
+    });
+
     it("keeps a retry run's link and its kept steps (reused), created settled", async () => {
       const store = await open();
       const old = execution('r', ['a', 'b']);
@@ -335,6 +357,7 @@ export function runExecutionStoreConformance(opts: StoreConformanceOptions): voi
           'failed',
           'cancelled',
           'timed_out',
+          'blocked',
         ] as const
       ).map((status) => execution('w', ['a', 'b'], { status }));
       for (const ex of exs) await store.createExecution(ex);
@@ -349,6 +372,24 @@ export function runExecutionStoreConformance(opts: StoreConformanceOptions): voi
         },
         exs[2]!,
       ]);
+    });
+
+    it('keeps a blocked run (a policy refused it) as final, listed by its status', async () => {
+      const store = await open();
+      const error = { code: 'blocked' as const, message: 'blocked by policy', recoverable: false };
+      const findings = [{ severity: 'critical', rule: 'destructive-rm-root', stepId: 'a' }];
+      const blocked = execution('w', ['a'], {
+        status: 'blocked',
+        finishedAt: T2,
+        error: { ...error, details: { reasons: ['denied'], findings } },
+      });
+      const other = execution('w', ['a'], { status: 'failed', finishedAt: T2 });
+      await store.createExecution(blocked);
+      await store.createExecution(other);
+      expect(await store.listUnfinishedExecutions()).toEqual([]);
+      const page = await store.listExecutions({ workflowId: 'w', status: 'blocked' });
+      expect(page.items.map((e) => e.id)).toEqual([blocked.id]);
+      expect((await store.getExecution(blocked.id))!.error).toEqual(blocked.error);
     });
 
     it('copies records in and out', async () => {

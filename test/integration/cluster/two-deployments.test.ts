@@ -235,14 +235,24 @@ describe('two deployments on one nats-server', () => {
     for (const { prefix } of [a, b]) {
       const subjectsOf = (name: string) => streams.find((s) => s.name === name)?.subjects;
       expect(subjectsOf(`${prefix}_events`)).toEqual([`${prefix}.*.*.out`]);
-      expect(subjectsOf(`${prefix}_work`)).toEqual([`${prefix}.work.${prefix}`]);
+      // One subject per priority: the default one (3) keeps the name of earlier releases.
+      const work = subjectsOf(`${prefix}_work`) ?? [];
+      expect(work).toContain(`${prefix}.work.${prefix}`);
+      expect(
+        work.every((s) => s.startsWith(`${prefix}.work.${prefix}`)),
+        work.join(),
+      ).toBe(true);
       expect(subjectsOf(`${prefix}_logs`)).toEqual([`${prefix}_logs.>`]);
       for (const bucket of ['workflows', 'executions', 'steps', 'index', 'leases', 'sessions']) {
         expect(names).toContain(`KV_${prefix}_${bucket}`);
       }
       const consumers: string[] = [];
       for await (const c of jsm.consumers.list(`${prefix}_work`)) consumers.push(c.name);
-      expect(consumers).toEqual([`${prefix}-${prefix}`]);
+      expect(consumers).toContain(`${prefix}-${prefix}`);
+      expect(
+        consumers.every((c) => c.startsWith(`${prefix}-${prefix}`)),
+        consumers.join(),
+      ).toBe(true);
     }
     // Nothing under the old fixed names.
     expect(names.filter((n) => /stator/i.test(n))).toEqual([]);

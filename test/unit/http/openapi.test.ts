@@ -97,7 +97,7 @@ describe('OpenAPI document', () => {
       expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }),
     );
     const body = execute.requestBody!.content['application/json']!.schema;
-    expect(Object.keys(body.properties!).sort()).toEqual(['executionId', 'input']);
+    expect(Object.keys(body.properties!).sort()).toEqual(['executionId', 'input', 'priority']);
     const list = doc.paths['/api/executions']!.get!;
     expect(list.parameters!.map((p) => p.name)).toEqual(
       expect.arrayContaining(['status', 'limit', 'cursor']),

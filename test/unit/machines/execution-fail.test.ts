@@ -40,4 +40,37 @@ describe('execution machine: a run that cannot start', () => {
     ]);
     expect(events.at(-1)).toMatchObject({ type: 'execution.failed', error });
   });
+
+  it('goes from pending to blocked when a policy refuses it: steps skipped, none run, the findings announced', async () => {
+    const stub = stubRunStep();
+    const machine = executionMachine.provide({
+      actors: {
+        step: stepMachine.provide({ actors: { runAttempt: stub.logic }, actions: { passTurn } }),
+      },
+    });
+    const def = definition([{ id: 'wipe' }, { id: 'after', needs: ['wipe'] }]);
+    const actor = createActor(machine, {
+      input: { executionId: 'x2', workflowId: 'wf', definition: def },
+    });
+    const events: ExecutionEvent[] = [];
+    actor.on('*', (e) => events.push(e));
+    actor.start();
+    const error = { code: 'blocked' as const, message: 'blocked by policy', recoverable: false };
+    const findings = [
+      { severity: 'critical', rule: 'destructive-rm-root', stepId: 'wipe', message: 'rm -rf /' },
+    ];
+    actor.send({ type: 'block', error, findings });
+    expect(actor.getSnapshot().value).toBe('blocked');
+    expect(await toPromise(actor)).toEqual({ executionId: 'x2', status: 'blocked', error });
+    expect(stub.calls).toHaveLength(0);
+    expect(events.map((e) => ('stepId' in e ? `${e.type} ${e.stepId}` : e.type))).toEqual([
+      'execution.blocked',
+      'step.skipped wipe',
+      'step.skipped after',
+    ]);
+    expect(events[0]).toMatchObject({ type: 'execution.blocked', error, findings });
+    // A blocked run cannot be started afterwards.
+    actor.send({ type: 'start' });
+    expect(actor.getSnapshot().value).toBe('blocked');
+  });
 });

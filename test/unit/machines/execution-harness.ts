@@ -145,7 +145,9 @@ export function startRun(
   };
   const actor = createActor(machine, { input, clock });
   const events: ExecutionEvent[] = [];
-  actor.on('*', (e) => events.push(e));
+  // `execution.progress` apart, so traces and event lists read as the run's story.
+  const progress: ExecutionEvent[] = [];
+  actor.on('*', (e) => (e.type === 'execution.progress' ? progress : events).push(e));
   let maxChildren = 0;
   actor.subscribe((s) => {
     maxChildren = Math.max(maxChildren, Object.keys(s.children).length);
@@ -157,9 +159,10 @@ export function startRun(
     actor,
     clock,
     events,
+    progress,
     ...stub,
     maxChildren: () => maxChildren,
-    /** `type stepId` of every emitted event, for ordering assertions. */
+    /** `type stepId` of every emitted event (but progress), for ordering assertions. */
     trace: () => events.map((e) => ('stepId' in e ? `${e.type} ${e.stepId}` : e.type)),
     done: () => toPromise(actor),
     until,

@@ -99,7 +99,7 @@ function approvalRun(
     },
     clock,
   });
-  actor.on('*', (e) => events.push(e));
+  actor.on('*', (e) => e.type !== 'execution.progress' && events.push(e));
   started.push(actor);
   actor.start();
   actor.send({ type: 'start' });

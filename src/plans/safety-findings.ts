@@ -1,0 +1,135 @@
+/**
+ * The safety findings of a workflow definition and an input: destructive commands (see
+ * destructive-commands.ts), `environment: production` without an approval, steps without a
+ * timeout, and secrets in argv. Inputs are put into `${{ inputs.x }}` of exec argv and
+ * `$INPUT_X` of run scripts first, so an input of `/` to `rm -rf ${{ inputs.dir }}` is found.
+ * @module
+ */
+import type { StepDefinition, WorkflowDefinition } from '../workflow/index.ts';
+import { inputEnvName, valueToText } from '../workflow/index.ts';
+import {
+  argvMatches,
+  destructiveFindings,
+  mayBeDestructive,
+  scriptMatches,
+} from './destructive-commands.ts';
+import type { Finding } from './plan-types.ts';
+
+/** Step kinds that run for a while and should be bounded by a timeout. */
+const TIMED_KINDS = new Set(['exec', 'run', 'http', 'nats', 'workflow']);
+
+/** Shapes of credentials written into a workflow. */
+const TOKEN_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\bgh[pousr]_[A-Za-z0-9]{30,}\b/, 'a GitHub token'],
+  [/\bgithub_pat_[A-Za-z0-9_]{30,}\b/, 'a GitHub token'],
+  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/, 'an AWS access key id'],
+  [/\bxox[abposr]-[A-Za-z0-9-]{10,}\b/, 'a Slack token'],
+  [/\bsk-[A-Za-z0-9_-]{20,}\b/, 'an API secret key'],
+  [/\bglpat-[A-Za-z0-9_-]{20,}\b/, 'a GitLab token'],
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
+  [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, 'a JSON web token'],
+  [/(?:password|passwd|token|secret|api[_-]?key)=[^\s$'"{]{8,}/i, 'a credential assignment'],
+];
+const SECRETS_TEMPLATE = /\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/;
+const INPUT_TEMPLATE = /(?<!\$)\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}/g;
+
+function withInputs(item: string, input: Record<string, unknown>): string {
+  if (!item.includes('${{')) return item;
+  return item.replace(INPUT_TEMPLATE, (whole, name: string) =>
+    input[name] === undefined ? whole : valueToText(input[name]),
+  );
+}
+
+function withInputVars(script: string, input: Record<string, unknown>): string {
+  if (!script.includes('$')) return script;
+  let out = script;
+  for (const [name, value] of Object.entries(input)) {
+    const v = inputEnvName(name);
+    if (!out.includes(v)) continue;
+    const text = valueToText(value);
+    out = out
+      .split(`\${${v}}`)
+      .join(text)
+      .replace(new RegExp(`\\$${v}(?![A-Za-z0-9_])`, 'g'), () => text);
+  }
+  return out;
+}
+
+/** Any of TOKEN_PATTERNS, one test for the common case of none. */
+const ANY_TOKEN = new RegExp(TOKEN_PATTERNS.map(([re]) => re.source).join('|'), 'i');
+
+function tokenKind(text: string): string | undefined {
+  if (!ANY_TOKEN.test(text)) return undefined;
+  return TOKEN_PATTERNS.find(([re]) => re.test(text))?.[1];
+}
+
+function secretFindings(step: StepDefinition, secretNames: readonly string[]): Finding[] {
+  const out: Finding[] = [];
+  const at = { stepId: step.id };
+  if (step.kind === 'exec') {
+    for (const item of step.exec) {
+      const template = SECRETS_TEMPLATE.exec(item);
+      const named = secretNames.find((n) => item.includes(`$${n}`) || item.includes(`\${${n}}`));
+      const name = template?.[1] ?? named;
+      if (name !== undefined) {
+        const message = `secret ${name} is passed in argv (visible in ps and /proc); read it from the environment in the program`;
+        out.push({ severity: 'warning', rule: 'secret-in-argv', ...at, message });
+        break;
+      }
+    }
+  }
+  const kind =
+    step.kind === 'exec'
+      ? step.exec.map(tokenKind).find((k) => k !== undefined)
+      : step.kind === 'run'
+        ? tokenKind(step.run)
+        : undefined;
+  if (kind !== undefined) {
+    const message = `${step.kind === 'exec' ? 'argv' : 'the script'} holds what looks like ${kind}; declare it under secrets`;
+    out.push({ severity: 'warning', rule: 'secret-literal', ...at, message });
+  }
+  return out;
+}
+
+function stepFindings(
+  def: WorkflowDefinition,
+  step: StepDefinition,
+  input: Record<string, unknown>,
+): Finding[] {
+  const out: Finding[] = [];
+  if (step.kind === 'exec') {
+    if (step.exec.some((a) => mayBeDestructive(a) || a.includes('${{'))) {
+      const argv = step.exec.map((a) => withInputs(a, input));
+      out.push(...destructiveFindings(step.id, argvMatches(argv)));
+    }
+  } else if (step.kind === 'run') {
+    out.push(...destructiveFindings(step.id, scriptMatches(withInputVars(step.run, input))));
+  }
+  if (
+    TIMED_KINDS.has(step.kind) &&
+    step.timeoutMs === undefined &&
+    def.defaultTimeoutMs === undefined
+  ) {
+    const message = `step '${step.id}' has no timeout and the workflow no defaults.timeout: it may run forever`;
+    out.push({ severity: 'info', rule: 'no-timeout', stepId: step.id, message });
+  }
+  out.push(...secretFindings(step, Object.keys(def.secrets ?? {})));
+  return out;
+}
+
+/** Every safety finding of a definition with an input (already resolved, or `{}`). */
+export function safetyFindings(
+  def: WorkflowDefinition,
+  input: Record<string, unknown> = {},
+): Finding[] {
+  const out: Finding[] = [];
+  if (def.environment === 'production' && !def.steps.some((s) => s.kind === 'approval')) {
+    out.push({
+      severity: 'warning',
+      rule: 'production-without-approval',
+      message: 'environment is production but no approval gate or approval step guards the run',
+    });
+  }
+  for (const step of def.steps) out.push(...stepFindings(def, step, input));
+  return out;
+}
