@@ -5,7 +5,9 @@
  * and for an inline document (schema and graph checks included). Prints min / median / max over
  * the repetitions, ms.
  *
- *   npx tsx bench/plan.ts [--steps 10000] [--reps 15]
+ *   node --max-semi-space-size=64 --import tsx bench/plan.ts [--steps 10000] [--reps 15]
+ *
+ * (the service's V8 flags, as `stator serve` and `npm start` run with; see bin/node-flags.js)
  * @module
  */
 import { parseArgs } from 'node:util';
@@ -36,7 +38,7 @@ const definition = parseWorkflow(document);
 const samples = new Map(definition.steps.map((s, i) => [s.id, [i % 50, 50, 100 + (i % 13)]]));
 
 function time(label: string, run: () => unknown): void {
-  run(); // warm up
+  for (let w = 0; w < 5; w++) run(); // warm up: the JIT has settled before the first sample
   const ms: number[] = [];
   const cpu: number[] = [];
   for (let r = 0; r < reps; r++) {

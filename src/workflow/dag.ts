@@ -146,10 +146,6 @@ export interface PlanOptions {
 export interface DagPlan {
   /** Steps grouped by depth: every step's needs are in earlier levels. */
   levels: string[][];
-  /** A topological order (levels concatenated). */
-  order: string[];
-  /** Step id -> ids of the steps that need it, in definition order. */
-  dependents: Record<string, string[]>;
   /** The longest chain of steps, first to last. */
   criticalPath: string[];
   /** `duration` when every step's duration is known, else `steps` (each step counts 1). */
@@ -171,14 +167,7 @@ export function planDag(def: WorkflowDefinition, opts: PlanOptions = {}): DagPla
   const g = buildGraph(steps);
   if (g.issues.length > 0) throw InvalidWorkflowError.format(g.issues);
   const levels: string[][] = [];
-  const after: string[][] = steps.map(() => []);
-  for (let i = 0; i < steps.length; i++) {
-    (levels[g.level[i]!] ??= []).push(steps[i]!.id);
-    for (const j of g.needs[i]!) after[j]!.push(steps[i]!.id);
-  }
-  const dependents: Record<string, string[]> = Object.fromEntries(
-    steps.map((s, i) => [s.id, after[i]!]),
-  );
+  for (let i = 0; i < steps.length; i++) (levels[g.level[i]!] ??= []).push(steps[i]!.id);
   const durationOf = opts.durationOf ?? defaultDurationOf(def);
   const known = steps.map((s) => durationOf(s));
   const byDuration = known.every((d) => d !== undefined && Number.isFinite(d));
@@ -202,8 +191,6 @@ export function planDag(def: WorkflowDefinition, opts: PlanOptions = {}): DagPla
   criticalPath.reverse();
   return {
     levels,
-    order: levels.flat(),
-    dependents,
     criticalPath,
     criticalPathBy: byDuration ? 'duration' : 'steps',
     criticalPathCost: cost[end]!,
