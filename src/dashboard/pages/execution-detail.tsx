@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { getJson, getText, postJson, seg } from '../lib/api.ts';
-import { ago, duration, FINAL_EXECUTION, ms, time } from '../lib/format.ts';
+import { ago, duration, FINAL_EXECUTION, ms, runStatusAfter, time } from '../lib/format.ts';
 import { useNow, useResource } from '../lib/hooks.ts';
 import { useScopedStream } from '../lib/live.ts';
 import { href } from '../lib/router.ts';
@@ -56,11 +56,7 @@ function applyEvents(state: LiveState, batch: LiveEvent[]): void {
   let { gap, runStatus } = state;
   for (const e of batch) {
     if (e.type === 'monitor.gap') gap = true;
-    if (e.type.startsWith('execution.'))
-      runStatus = e.type
-        .slice('execution.'.length)
-        .replace('queued', 'pending')
-        .replace('started', 'running');
+    runStatus = runStatusAfter(e.type) ?? runStatus;
     const step = e.stepId;
     if (step === undefined) continue;
     if (e.type === 'step.stdout' || e.type === 'step.stderr') {

@@ -3,7 +3,7 @@
  * the engines and their slots, the active runs, and the triggers by next fire.
  */
 import { ApiError, getJson, withQuery } from '../lib/api.ts';
-import { ago, duration, ms } from '../lib/format.ts';
+import { ago, duration, ms, runStatusAfter } from '../lib/format.ts';
 import { useNow, useResource } from '../lib/hooks.ts';
 import { href } from '../lib/router.ts';
 import type { Approval, Execution, Health, Page, Session, Trigger } from '../lib/types.ts';
@@ -15,7 +15,7 @@ export function Overview() {
   const health = useResource(
     () => getJson<Health>('/health'),
     [],
-    (e) => e.type === 'engine.status' || e.type.startsWith('execution.'),
+    (e) => e.type === 'engine.status' || runStatusAfter(e.type) !== undefined,
   );
   const sessions = useResource(
     () => getJson<Page<Session>>(withQuery('/api/sessions', { limit: 500 })),
@@ -25,18 +25,22 @@ export function Overview() {
   );
   const runs = useResource(
     async () => {
-      const [running, pending, approval] = await Promise.all(
-        ['running', 'pending', 'awaiting_approval'].map((status) =>
+      const [running, pending, approval, rollingBack] = await Promise.all(
+        ['running', 'pending', 'awaiting_approval', 'rolling_back'].map((status) =>
           getJson<Page<Execution>>(withQuery('/api/executions', { status, limit: 100 })),
         ),
       );
       return {
-        active: [...(running?.items ?? []), ...(pending?.items ?? [])],
+        active: [
+          ...(running?.items ?? []),
+          ...(rollingBack?.items ?? []),
+          ...(pending?.items ?? []),
+        ],
         approval: approval?.items ?? [],
       };
     },
     [],
-    (e) => e.type.startsWith('execution.'),
+    (e) => runStatusAfter(e.type) !== undefined,
   );
   const approvals = useResource(
     // A server without approvals answers 404: nothing to decide there.
@@ -50,7 +54,7 @@ export function Overview() {
       e.type === 'step.awaiting_approval' ||
       e.type === 'step.approved' ||
       e.type === 'step.rejected' ||
-      e.type.startsWith('execution.'),
+      runStatusAfter(e.type) !== undefined,
   );
   const triggers = useResource(
     () => getJson<Page<Trigger>>('/api/triggers'),
