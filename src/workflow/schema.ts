@@ -212,7 +212,9 @@ const inputSchema = z
 
 /** A step's fields but `rollback` (which takes a body made of them). */
 const stepFields = z.strictObject({
-  id: idSchema,
+  id: idSchema.describe(
+    'Step id: unique in the workflow; names the step in needs, outputs and logs.',
+  ),
   exec: z
     .array(text(131_072), {
       error: (iss) =>
@@ -245,8 +247,14 @@ const stepFields = z.strictObject({
         z.string().min(1),
         z.array(z.string().min(1)),
         z.strictObject({
-          steps: z.array(z.string().min(1)).min(1, 'needs.steps must name at least one step'),
-          when: z.enum(['success', 'failure', 'always']).optional(),
+          steps: z
+            .array(z.string().min(1))
+            .min(1, 'needs.steps must name at least one step')
+            .describe('The steps that must end first.'),
+          when: z
+            .enum(['success', 'failure', 'always'])
+            .optional()
+            .describe('success (default): all succeeded; failure: one failed; always: all ended.'),
         }),
       ],
       {
@@ -274,8 +282,16 @@ const stepFields = z.strictObject({
   timeout: positiveDurationSchema.optional(),
   retry: retrySchema.optional(),
   env: envSchema.optional(),
-  cwd: text(4096).min(1).optional(),
-  continueOnError: z.boolean().optional(),
+  cwd: text(4096)
+    .min(1)
+    .optional()
+    .describe(
+      "Working directory of the step's process (and of its artifacts); the server's by default.",
+    ),
+  continueOnError: z
+    .boolean()
+    .optional()
+    .describe('A failure of this step does not fail the run (its dependents still see it failed).'),
   pauseBefore: z
     .boolean()
     .optional()
@@ -397,8 +413,8 @@ export const rawWorkflowSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors; ignored.'),
     id: idSchema.describe('Workflow id: a slug, also a NATS subject token.'),
-    name: text(256).optional(),
-    description: text(16_384).optional(),
+    name: text(256).optional().describe('A human name, shown by the dashboard and the CLI.'),
+    description: text(16_384).optional().describe('What the workflow does (free text).'),
     inputs: z
       .record(
         z
@@ -463,7 +479,11 @@ export const rawWorkflowSchema = z
       .describe(
         `A gate before the first step: the run waits awaiting_approval at a step '${GATE_STEP_ID}' that every step without needs needs (approve or reject it like an approval step).`,
       ),
-    steps: z.array(rawStepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS),
+    steps: z
+      .array(rawStepSchema)
+      .min(1, 'a workflow needs at least one step')
+      .max(MAX_STEPS)
+      .describe(`The steps (1 to ${MAX_STEPS}): a DAG through their needs.`),
     verify: z
       .array(rawStepSchema)
       .max(MAX_STEPS)

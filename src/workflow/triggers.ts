@@ -195,7 +195,13 @@ const httpSpec = z.strictObject({
 
 /** Raw (authored) schema of one trigger, transformed into a TriggerDefinition. */
 export const triggerSchema = z
-  .strictObject({ nats: natsSpec.optional(), cron: cronSpec.optional(), http: httpSpec.optional() })
+  .strictObject({
+    nats: natsSpec
+      .optional()
+      .describe('A run per message on a NATS subject (or a JetStream stream).'),
+    cron: cronSpec.optional().describe('A run per tick of a cron schedule.'),
+    http: httpSpec.optional().describe('A run per call of a webhook (POST /hooks/<path>).'),
+  })
   .superRefine((t, ctx) => {
     const kinds = TRIGGER_KINDS.filter((k) => t[k] !== undefined);
     if (kinds.length !== 1) {

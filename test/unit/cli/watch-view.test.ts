@@ -21,7 +21,8 @@ describe('WatchView', () => {
     vi.useFakeTimers();
     const out: string[] = [];
     const view = new WatchView(true, (t) => out.push(t));
-    view.start({ id: 'ex1', workflowId: 'wf', status: 'pending', steps: [] }, ['a']);
+    const state = { id: 'ex1', workflowId: 'wf', status: 'pending', steps: [] };
+    view.start({ ...state, startedAt: null, finishedAt: null, error: null }, ['a']);
     const seen: string[] = [];
     const events = [
       'execution.started',
