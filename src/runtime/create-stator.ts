@@ -68,6 +68,7 @@ import {
 import { sweepArtifacts } from './artifact-sweep.ts';
 import { CircuitBreakers } from './calls/index.ts';
 import type { Deps } from './deps.ts';
+import { ConflictError } from '../errors.ts';
 import { ClusterFlowGate, MemoryFlowGate, type FlowReady, type FlowWait } from './flow/index.ts';
 
 /** Version reported to service discovery. */
@@ -306,13 +307,16 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
       });
   };
   // A debounced run absorbed by a later request of its key: cancelled, naming the later run.
-  const superseded = (id: string, into: string): void => {
-    service
-      .cancel(id, `debounced into ${into}`, { reason: 'debounced', debouncedInto: into })
-      .catch((err: unknown) => {
+  // Resolves once it is over (cancelled here, or already over); rejects when it may not be.
+  const superseded = (id: string, into: string): Promise<void> =>
+    service.cancel(id, `debounced into ${into}`, { reason: 'debounced', debouncedInto: into }).then(
+      () => undefined,
+      (err: unknown) => {
+        if (err instanceof ConflictError) return;
         logger.warn({ err, executionId: id }, 'could not cancel a debounced run');
-      });
-  };
+        throw err;
+      },
+    );
   const flow =
     topology.mode !== 'cluster'
       ? new MemoryFlowGate({ clock, ready, superseded })

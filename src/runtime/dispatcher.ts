@@ -173,23 +173,35 @@ export class Dispatcher implements WorkConsumer {
   takeOver(executionId: string): void {
     if (this.#active.has(executionId)) return;
     this.#active.add(executionId);
-    this.deps.adopt(executionId).then(
-      (live) => {
+    this.deps
+      .adopt(executionId)
+      .then((live) => {
         if (!this.#active.has(executionId)) return; // lost again meanwhile
         if (!live) {
           this.#active.delete(executionId);
           this.deps.leases?.release(executionId);
           return;
         }
-        this.#takeovers.push(executionId);
-        this.#pump();
-      },
-      (err: unknown) => {
+        // Not started yet (its node died between taking its lease and starting it, or while a
+        // flow limit held it): it passes the gate like any run; a started one is counted there.
+        return this.#gate(live).then((wait) => {
+          if (!this.#active.has(executionId)) return;
+          if (wait) {
+            this.#active.delete(executionId);
+            this.deps.forget(executionId);
+            this.deps.leases?.release(executionId);
+            this.deps.held?.(executionId, wait);
+            return;
+          }
+          this.#takeovers.push(executionId);
+          this.#pump();
+        });
+      })
+      .catch((err: unknown) => {
         this.deps.logger.warn({ err, executionId }, 'adopting a taken-over run failed; retrying');
         this.#active.delete(executionId);
         unrefTimer(this.deps.clock.setTimeout(() => this.takeOver(executionId), ADOPT_RETRY_MS));
-      },
-    );
+      });
   }
 
   /**
@@ -254,7 +266,7 @@ export class Dispatcher implements WorkConsumer {
 
   /** The run was abandoned (shutdown): give it back for another process. */
   abandoned(executionId: string): void {
-    this.deps.flow?.release(executionId);
+    this.deps.flow?.release(executionId, 'left');
     this.#active.delete(executionId);
     this.#leases.get(executionId)?.release();
     this.#leases.delete(executionId);

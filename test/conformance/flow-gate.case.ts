@@ -9,12 +9,7 @@
  * @module
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type {
-  FlowGate,
-  FlowReady,
-  FlowRun,
-  FlowSuperseded,
-} from '../../src/runtime/flow/index.ts';
+import type { FlowGate, FlowReady, FlowRun, FlowSuperseded } from '../../src/runtime/flow/index.ts';
 import { waitFor } from '../helpers/poll.ts';
 
 /** How an implementation plugs in. */
@@ -62,7 +57,7 @@ export function runFlowGateConformance(opts: FlowGateConformanceOptions): void {
       const gone: Array<[string, string]> = [];
       const m = await opts.create(
         (r) => ready.push(r.executionId),
-        (id, into) => gone.push([id, into]),
+        (id, into) => void gone.push([id, into]),
       );
       made.push(m);
       return { g: m.gate, ready, gone };
@@ -160,6 +155,28 @@ export function runFlowGateConformance(opts: FlowGateConformanceOptions): void {
       expect(gone).toHaveLength(2);
     });
 
+    it('debounce with runConcurrency: a run let go stays let go while the slot holds it', async () => {
+      const { g, ready, gone } = await gate();
+      const both = { ...deb, runConcurrency: { key: 'inputs.k', limit: 1 } };
+      const t0 = Date.now();
+      const at = (id: string, ms: number) => ({ ...run(id, both), createdAt: t0 + ms });
+      expect((await g.admit(at('p1', 0))).start).toBe(false);
+      await waitFor(() => ready.includes('p1'), { timeoutMs: 5000 });
+      expect((await g.admit(at('p1', 0))).start).toBe(true); // takes the slot
+      expect((await g.admit(at('p2', 1))).start).toBe(false); // a new burst
+      await waitFor(() => ready.includes('p2'), { timeoutMs: 5000 });
+      expect(await g.admit(at('p2', 1))).toMatchObject({
+        start: false,
+        wait: { reason: 'runConcurrency' },
+      });
+      // A later request comes while p2 waits for the slot: p2 was let go, it is not absorbed.
+      expect((await g.admit(at('p3', Date.now() - t0))).start).toBe(false);
+      g.release('p1');
+      await waitFor(() => ready.filter((x) => x === 'p2').length === 2, { timeoutMs: 5000 });
+      expect((await g.admit(at('p2', 1))).start).toBe(true);
+      expect(gone).toEqual([]);
+    });
+
     if (opts.peer) {
       const peer = opts.peer;
       it('shared: the limit holds across gates; a slot freed on one wakes a run held on the other', async () => {
@@ -193,7 +210,7 @@ export function runFlowGateConformance(opts: FlowGateConformanceOptions): void {
         const b = await peer(
           g,
           (r) => readyB.push(r.executionId),
-          (id, into) => goneB.push([id, into]),
+          (id, into) => void goneB.push([id, into]),
         );
         peers.push(b);
         const t0 = Date.now();
@@ -204,7 +221,13 @@ export function runFlowGateConformance(opts: FlowGateConformanceOptions): void {
         await waitFor(() => ready.length + readyB.length >= 1, { timeoutMs: 5000 });
         await settle(500);
         expect([...ready, ...readyB]).toEqual(['s5']);
-        expect([...gone, ...goneB].map(([id]) => id).sort()).toEqual(['s0', 's1', 's2', 's3', 's4']);
+        expect([...gone, ...goneB].map(([id]) => id).sort()).toEqual([
+          's0',
+          's1',
+          's2',
+          's3',
+          's4',
+        ]);
       });
     }
   });

@@ -55,12 +55,21 @@ export async function startFuzzService(options: Partial<StatorOptions> = {}): Pr
 
 const MAX_REPORT = 3000;
 
-/** fast-check parameters: `numRuns`, the seed from FUZZ_SEED, and short failure reports. */
+/**
+ * fast-check parameters: `numRuns`, the seed (FUZZ_SEED replays a run; printed first, so a run
+ * cut short by the test's own timeout can still be replayed), failing fast (no shrinking: a
+ * shrink of requests that time out one by one outlasts any test timeout), and short reports.
+ */
 export function fuzzParams<T>(numRuns: number): fc.Parameters<T> {
-  const seed = process.env.FUZZ_SEED;
+  const seed =
+    process.env.FUZZ_SEED === undefined
+      ? Date.now() ^ (Math.random() * 2 ** 31)
+      : Number(process.env.FUZZ_SEED);
+  console.info(`fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`);
   return {
     numRuns,
-    ...(seed !== undefined && { seed: Number(seed) }),
+    seed,
+    endOnFailure: true,
     asyncReporter: async (details) => {
       if (!details.failed) return;
       const message = fc.defaultReportMessage(details) ?? 'property failed';

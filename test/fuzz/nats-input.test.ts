@@ -26,6 +26,8 @@ const BATCHES = Number(process.env.FUZZ_NATS_BATCHES ?? 250);
 const MAX_PAYLOAD = 1_000_000;
 /** How long an inbound subject may stay silent: an actor another process could own. */
 const REPLY_TIMEOUT_MS = 3000;
+/** How long a command may take to answer on a machine busy with the rest of the suite. */
+const API_REPLY_TIMEOUT_MS = 15_000;
 
 let server: NatsServer;
 let bus: Bus;
@@ -87,7 +89,12 @@ interface Reply {
 async function send(subject: string, body: Body): Promise<void> {
   let reply: Reply;
   try {
-    reply = await client.request<Reply>(subject, bytesOf(body), REPLY_TIMEOUT_MS);
+    const api = subject.startsWith('stator.api.');
+    reply = await client.request<Reply>(
+      subject,
+      bytesOf(body),
+      api ? API_REPLY_TIMEOUT_MS : REPLY_TIMEOUT_MS,
+    );
   } catch (err) {
     const silentActor = /^stator\.(execution|engine|trigger|session)\./.test(subject);
     if (silentActor && /timeout/i.test((err as Error).message)) {

@@ -23,16 +23,19 @@ import { flowKey } from '../../workflow/index.ts';
 import {
   dropRun,
   emptyDoc,
-  fillWindow,
   wakeDue,
   flowDocKey,
   isIdle,
   mentions,
   nextRoom,
+  runsIn,
+  absorbed,
   type FlowDoc,
   type FlowWaiter,
 } from './flow-docs.ts';
 import type { FlowEntry, FlowKv } from './flow-kv.ts';
+import { sweepFlow, type FlowRunState } from './flow-sweep.ts';
+import { admitBurst, admitRate, admitSlot } from './flow-admit.ts';
 import type {
   FlowGate,
   FlowReady,
@@ -41,13 +44,6 @@ import type {
   FlowVerdict,
   FlowWait,
 } from './types.ts';
-
-/** What a run's record says, for the sweep. */
-export interface FlowRunState {
-  /** Final, or no record at all. */
-  over: boolean;
-  started: boolean;
-}
 
 /** Options of the cluster gate. */
 export interface ClusterFlowGateOptions {
@@ -73,6 +69,8 @@ const MAX_CONFLICTS = 100;
 export class ClusterFlowGate implements FlowGate {
   /** Every document of the bucket, as the watch shows it. */
   readonly #view = new Map<string, FlowEntry>();
+  /** The documents of the view that name each run (release finds a run's in O(1)). */
+  readonly #named = new Map<string, Set<string>>();
   /** Documents each run admitted here is in. */
   readonly #docsOf = new Map<string, Set<string>>();
   readonly #timers = new Map<string, { at: number; handle: TimerHandle }>();
@@ -91,100 +89,48 @@ export class ClusterFlowGate implements FlowGate {
   }
 
   async admit(run: FlowRun): Promise<FlowVerdict> {
-    const { runConcurrency: conc, rateLimit: rate } = run.controls;
-    const { executionId: id, workflowId } = run;
+    const { debounce, runConcurrency: conc, rateLimit: rate } = run.controls;
     const now = this.opts.clock.now();
     const waiter: FlowWaiter = {
-      id,
-      workflowId,
+      id: run.executionId,
+      workflowId: run.workflowId,
       ...(run.priority !== undefined && { priority: run.priority }),
       since: new Date(now).toISOString(),
     };
-    if (run.controls.debounce && !run.resumed) {
-      const { key, go } = await this.#debounce(run, waiter, now);
-      if (!go) return hold('debounce', key, waiter.since);
-    }
-    if (conc) {
-      const key = flowKey(conc.key, run.inputs);
-      const docKey = this.#note(id, flowDocKey('c', workflowId, key));
-      const held = await this.#change(
+    const steps = [
+      ...(debounce && !run.resumed ? [['d', debounce.key, 1, admitBurst] as const] : []),
+      ...(conc ? [['c', conc.key, conc.limit, admitSlot] as const] : []),
+      ...(rate && !run.resumed ? [['r', rate.key, rate.limit, admitRate] as const] : []),
+    ];
+    for (const [kind, expression, limit, step] of steps) {
+      const key = flowKey(expression, run.inputs);
+      const docKey = this.#note(run.executionId, flowDocKey(kind, run.workflowId, key));
+      const result = await this.#change(
         docKey,
-        () => emptyDoc('c', workflowId, key, conc.limit),
-        (doc) => {
-          doc.limit = conc.limit;
-          if (doc.holders.some((h) => h.id === id)) return { result: false };
-          if (doc.waiters.some((w) => w.id === id)) return { result: true };
-          if (run.resumed || (doc.holders.length < doc.limit && doc.waiters.length === 0)) {
-            doc.holders.push({ id, at: now, ...(run.priority !== undefined && { p: run.priority }) });
-            return { result: false };
-          }
-          doc.waiters.push(waiter);
-          return { result: true };
-        },
+        () => emptyDoc(kind, run.workflowId, key, limit),
+        (doc) => step(doc, run, waiter, now),
       );
-      if (held) return hold('runConcurrency', key, waiter.since);
-    }
-    if (rate && !run.resumed) {
-      const key = flowKey(rate.key, run.inputs);
-      const docKey = this.#note(id, flowDocKey('r', workflowId, key));
-      const held = await this.#change(
-        docKey,
-        () => ({ ...emptyDoc('r', workflowId, key, rate.limit), perMs: rate.perMs }),
-        (doc) => {
-          doc.limit = rate.limit;
-          doc.perMs = rate.perMs;
-          if (doc.passes.includes(id)) {
-            doc.passes = doc.passes.filter((p) => p !== id);
-            return { result: false, woken: fillWindow(doc, now) };
-          }
-          if (doc.waiters.some((w) => w.id === id)) return { result: true };
-          const woken = fillWindow(doc, now);
-          if (doc.starts.length < doc.limit && doc.waiters.length === 0) {
-            doc.starts.push(now);
-            return { result: false, woken };
-          }
-          doc.waiters.push(waiter);
-          return { result: true, woken };
-        },
-      );
-      if (held) return hold('rateLimit', key, waiter.since);
+      if (result?.gone) this.#absorb(docKey, ...result.gone);
+      if (result?.held) return hold(REASONS[kind], key, waiter.since);
     }
     return { start: true };
   }
 
-  /**
-   * d: the run goes on when it is the latest of a burst gone quiet (its pass); otherwise it
-   * becomes the latest (the one it replaces is superseded) or, requested before the latest, is
-   * superseded itself. The burst's end is timed from the request times (`createdAt`).
-   */
-  async #debounce(run: FlowRun, waiter: FlowWaiter, now: number) {
-    const { key: expr, periodMs } = run.controls.debounce!;
-    const { executionId: id, workflowId } = run;
-    const key = flowKey(expr, run.inputs);
-    const at = run.createdAt ?? now;
-    const docKey = this.#note(id, flowDocKey('d', workflowId, key));
-    const r = await this.#change(
-      docKey,
-      () => emptyDoc('d', workflowId, key, 1),
-      (doc): { result: { go: boolean; gone?: [string, string] } } => {
-        if (doc.passes.includes(id)) {
-          doc.passes = doc.passes.filter((p) => p !== id);
-          return { result: { go: true } };
-        }
-        const latest = doc.latest;
-        if (latest?.id === id) return { result: { go: false } };
-        if (latest && (latest.at > at || (latest.at === at && latest.id > id))) {
-          return { result: { go: false, gone: [id, latest.id] } };
-        }
-        doc.latest = { ...waiter, at, due: at + periodMs };
-        return { result: { go: false, ...(latest && { gone: [latest.id, id] }) } };
-      },
-    );
-    if (r?.gone) this.opts.superseded?.(...r.gone);
-    return { key, go: r?.go ?? false };
+  /** Cancels an absorbed run, then forgets it in the document (kept there until then). */
+  #absorb(docKey: string, id: string, into: string): void {
+    Promise.resolve(this.opts.superseded?.(id, into))
+      .then(() => this.#change(docKey, undefined, (d) => ({ result: absorbed(d, id) })))
+      .catch((err: unknown) => {
+        this.opts.logger.warn(
+          { err: String(err), executionId: id },
+          'flow: debounce cancel failed',
+        );
+      });
   }
 
-  release(executionId: string): void {
+  release(executionId: string, left?: 'left'): void {
+    // Handed over (shutdown): the node that resumes it holds its slot on.
+    if (left) return void this.#docsOf.delete(executionId);
     void this.#release(executionId).catch((err: unknown) => {
       this.opts.logger.warn({ err: String(err), executionId }, 'flow: could not free a slot');
     });
@@ -193,7 +139,8 @@ export class ClusterFlowGate implements FlowGate {
   /** Runs waiting across the cluster, as the watch shows them. */
   waiting(): number {
     let n = 0;
-    for (const e of this.#view.values()) n += (e.doc?.waiters.length ?? 0) + (e.doc?.latest ? 1 : 0);
+    for (const e of this.#view.values())
+      n += (e.doc?.waiters.length ?? 0) + (e.doc?.latest ? 1 : 0);
     return n;
   }
 
@@ -208,7 +155,7 @@ export class ClusterFlowGate implements FlowGate {
   async #release(id: string): Promise<void> {
     const keys = new Set(this.#docsOf.get(id));
     this.#docsOf.delete(id);
-    for (const [key, e] of this.#view) if (e.doc && mentions(e.doc, id)) keys.add(key);
+    for (const key of this.#named.get(id) ?? []) keys.add(key);
     for (const key of keys) {
       await this.#change(key, undefined, (doc) => {
         if (!mentions(doc, id)) return { result: undefined };
@@ -261,9 +208,24 @@ export class ClusterFlowGate implements FlowGate {
   }
 
   #observe(e: FlowEntry): void {
-    if (e.doc) this.#view.set(e.key, e);
-    else this.#view.delete(e.key);
+    const prior = this.#view.get(e.key)?.doc;
+    if (prior) for (const id of runsIn(prior)) this.#unname(id, e.key);
+    if (e.doc) {
+      this.#view.set(e.key, e);
+      for (const id of runsIn(e.doc)) {
+        let keys = this.#named.get(id);
+        if (!keys) this.#named.set(id, (keys = new Set()));
+        keys.add(e.key);
+      }
+    } else this.#view.delete(e.key);
     if (e.doc?.kind === 'r' || e.doc?.kind === 'd') this.#armWindow(e.key, e.doc);
+  }
+
+  #unname(id: string, key: string): void {
+    const keys = this.#named.get(id);
+    if (!keys) return;
+    keys.delete(key);
+    if (keys.size === 0) this.#named.delete(id);
   }
 
   /**
@@ -316,35 +278,26 @@ export class ClusterFlowGate implements FlowGate {
     );
   }
 
-  /**
-   * Frees the slots of ended runs in documents where runs wait, queues again woken runs that
-   * never came back, and forgets rate windows whose starts all left the window.
-   */
+  /** One sweep (flow-sweep.ts) over the documents as the watch shows them. */
   async #sweepOnce(): Promise<void> {
-    const now = this.opts.clock.now();
-    const requeueAfter = this.opts.requeueAfterMs ?? 30_000;
-    for (const [key, e] of [...this.#view]) {
-      const doc = e.doc!;
-      if (doc.kind === 'r' && doc.waiters.length === 0) {
-        if (doc.starts.every((t) => t <= now - (doc.perMs ?? 0))) this.#fillWindow(key);
-        continue;
-      }
-      if (doc.kind !== 'c' || doc.waiters.length === 0) continue;
-      for (const h of doc.holders) {
-        const state = await this.opts.runState(h.id);
-        if (state.over) await this.#release(h.id);
-        else if (!state.started && now - h.at > requeueAfter) {
-          await this.#change(key, undefined, (d) => {
-            const held = d.holders.find((x) => x.id === h.id);
-            if (held) held.at = now;
-            return { result: undefined };
-          });
-          this.#wake({ id: h.id, workflowId: doc.workflowId, since: '', ...(h.p && { priority: h.p }) });
-        }
-      }
-    }
+    const docs: Array<[string, FlowDoc]> = [];
+    for (const [key, e] of this.#view) if (e.doc) docs.push([key, e.doc]);
+    await sweepFlow(docs, {
+      now: this.opts.clock.now(),
+      requeueAfterMs: this.opts.requeueAfterMs ?? 30_000,
+      runState: (id) => this.opts.runState(id),
+      release: (id) => this.#release(id),
+      touch: async (key, mark) => {
+        await this.#change(key, undefined, (d) => ({ result: mark(d) }));
+      },
+      wake: (w) => this.#wake(w),
+      absorb: (key, id, into) => this.#absorb(key, id, into),
+      fillWindow: (key) => this.#fillWindow(key),
+    });
   }
 }
+
+const REASONS = { d: 'debounce', c: 'runConcurrency', r: 'rateLimit' } as const;
 
 function hold(reason: FlowWait['reason'], key: string, since: string): FlowVerdict {
   return { start: false, wait: { reason, key, since } };

@@ -32,9 +32,18 @@ const flowDocSchema = z.object({
   ),
   /** r: start times within the window (ms, the writers' clocks). */
   starts: z.array(z.number()),
-  /** r: runs woken by the window, their start counted. */
+  /** r, d: runs woken (by the window, by the burst's end), their start counted. */
   passes: z.array(z.string()),
+  /** r, d: when each pass was given, and the run's priority (the sweep wakes it again). */
+  passedAt: z
+    .record(z.string(), z.object({ at: z.number(), p: z.number().int().min(1).max(5).optional() }))
+    .optional(),
   waiters: z.array(waiterSchema),
+  /**
+   * d: runs absorbed by a later request, until their cancel is done (the sweep cancels again
+   * what a node killed meanwhile left pending).
+   */
+  absorbed: z.array(z.object({ id: z.string(), into: z.string(), at: z.number() })).optional(),
   /** d: the latest run of the burst and when it may go on (ms). */
   latest: waiterSchema.extend({ at: z.number(), due: z.number() }).optional(),
 });
@@ -79,6 +88,7 @@ export function isIdle(doc: FlowDoc): boolean {
     doc.starts.length === 0 &&
     doc.passes.length === 0 &&
     doc.waiters.length === 0 &&
+    (doc.absorbed?.length ?? 0) === 0 &&
     doc.latest === undefined
   );
 }
@@ -91,6 +101,48 @@ export function takeNext(doc: FlowDoc): FlowWaiter | undefined {
     if (best < 0 || lane < laneOf(doc.waiters[best]!.priority)) best = i;
   }
   return best < 0 ? undefined : doc.waiters.splice(best, 1)[0];
+}
+
+/** Every run the document names. */
+export function runsIn(doc: FlowDoc): string[] {
+  return [
+    ...doc.holders.map((h) => h.id),
+    ...doc.passes,
+    ...doc.waiters.map((w) => w.id),
+    ...(doc.latest ? [doc.latest.id] : []),
+  ];
+}
+
+/** d: `id` was absorbed by `into`: noted until its cancel is done. */
+export function absorb(doc: FlowDoc, id: string, into: string, now: number): void {
+  doc.absorbed = [...(doc.absorbed ?? []).filter((a) => a.id !== id), { id, into, at: now }];
+}
+
+/** d: `id`'s cancel is done. */
+export function absorbed(doc: FlowDoc, id: string): void {
+  const left = (doc.absorbed ?? []).filter((a) => a.id !== id);
+  if (left.length > 0) doc.absorbed = left;
+  else delete doc.absorbed;
+}
+
+/** Gives `w` a pass (its start counted) at `now`. */
+export function givePass(doc: FlowDoc, w: FlowWaiter, now: number): void {
+  doc.passes.push(w.id);
+  doc.passedAt = {
+    ...doc.passedAt,
+    [w.id]: { at: now, ...(w.priority !== undefined && { p: w.priority }) },
+  };
+}
+
+/** Takes `id`'s pass away (used, or the run is gone); true when it had one. */
+export function takePass(doc: FlowDoc, id: string): boolean {
+  if (!doc.passes.includes(id)) return false;
+  doc.passes = doc.passes.filter((p) => p !== id);
+  if (doc.passedAt) {
+    delete doc.passedAt[id];
+    if (Object.keys(doc.passedAt).length === 0) delete doc.passedAt;
+  }
+  return true;
 }
 
 /** True when `id` appears anywhere in the document. */
@@ -106,7 +158,7 @@ export function mentions(doc: FlowDoc, id: string): boolean {
 /** Drops `id` from the document; answers the runs woken into the room it left (c). */
 export function dropRun(doc: FlowDoc, id: string, now: number): FlowWaiter[] {
   doc.holders = doc.holders.filter((h) => h.id !== id);
-  doc.passes = doc.passes.filter((p) => p !== id);
+  takePass(doc, id);
   doc.waiters = doc.waiters.filter((w) => w.id !== id);
   if (doc.latest?.id === id) delete doc.latest;
   return doc.kind === 'c' ? fillSlots(doc, now) : [];
@@ -135,7 +187,7 @@ export function fillWindow(doc: FlowDoc, now: number): FlowWaiter[] {
   while (doc.starts.length < doc.limit && doc.waiters.length > 0) {
     const next = takeNext(doc)!;
     doc.starts.push(now);
-    doc.passes.push(next.id);
+    givePass(doc, next, now);
     woken.push(next);
   }
   return woken;
@@ -146,8 +198,8 @@ export function fireDebounce(doc: FlowDoc, now: number): FlowWaiter[] {
   const latest = doc.latest;
   if (!latest || latest.due > now) return [];
   delete doc.latest;
-  doc.passes.push(latest.id);
   const { at: _at, due: _due, ...waiter } = latest;
+  givePass(doc, waiter, now);
   return [waiter];
 }
 

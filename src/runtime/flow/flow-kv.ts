@@ -53,7 +53,11 @@ class JetStreamFlowKv implements FlowKv {
   async get(key: string): Promise<FlowEntry> {
     const e = await this.kv.get(key);
     if (!e) return { key, revision: 0, doc: undefined };
-    return { key, revision: e.revision, doc: e.operation === 'PUT' ? parseFlowDoc(e.value) : undefined };
+    return {
+      key,
+      revision: e.revision,
+      doc: e.operation === 'PUT' ? parseFlowDoc(e.value) : undefined,
+    };
   }
 
   async write(key: string, doc: FlowDoc | undefined, revision: number): Promise<boolean> {

@@ -12,9 +12,6 @@ export type {
   FlowWait,
 } from './types.ts';
 export { MemoryFlowGate, type MemoryFlowGateOptions } from './memory-flow-gate.ts';
-export {
-  ClusterFlowGate,
-  type ClusterFlowGateOptions,
-  type FlowRunState,
-} from './cluster-flow-gate.ts';
+export { ClusterFlowGate, type ClusterFlowGateOptions } from './cluster-flow-gate.ts';
+export type { FlowRunState } from './flow-sweep.ts';
 export { openFlowKv, type FlowKv, type FlowKvOptions } from './flow-kv.ts';

@@ -103,7 +103,8 @@ export class MemoryFlowGate implements FlowGate {
   async admit(run: FlowRun): Promise<FlowVerdict> {
     const { runConcurrency: conc, rateLimit: rate } = run.controls;
     const id = run.executionId;
-    if (run.controls.debounce && !run.resumed && !this.#debounced.delete(id)) {
+    // Let go by its burst's end: it stays let go until it ends (another limit may hold it first).
+    if (run.controls.debounce && !run.resumed && !this.#debounced.has(id)) {
       return this.#debounce(run);
     }
     if (conc) {
@@ -192,14 +193,17 @@ export class MemoryFlowGate implements FlowGate {
     const prior = this.#bursts.get(id);
     const verdict: FlowVerdict = { start: false, wait: { reason: 'debounce', key, since } };
     if (prior?.latest.executionId === run.executionId) return verdict;
-    if (prior && (prior.at > at || (prior.at === at && prior.latest.executionId > run.executionId))) {
-      this.opts.superseded?.(run.executionId, prior.latest.executionId);
+    if (
+      prior &&
+      (prior.at > at || (prior.at === at && prior.latest.executionId > run.executionId))
+    ) {
+      this.#supersede(run.executionId, prior.latest.executionId);
       return verdict;
     }
     if (prior) {
       this.opts.clock.clearTimeout(prior.timer);
       this.#burstOf.delete(prior.latest.executionId);
-      this.opts.superseded?.(prior.latest.executionId, run.executionId);
+      this.#supersede(prior.latest.executionId, run.executionId);
     }
     const burst: Burst = {
       id,
@@ -221,6 +225,11 @@ export class MemoryFlowGate implements FlowGate {
     this.#bursts.set(id, burst);
     this.#burstOf.set(run.executionId, burst);
     return verdict;
+  }
+
+  /** Cancels an absorbed run (its failure is the canceller's to report). */
+  #supersede(id: string, into: string): void {
+    void Promise.resolve(this.opts.superseded?.(id, into)).catch(() => undefined);
   }
 
   #hold(bucket: Bucket, run: FlowRun, reason: FlowWait['reason'], key: string): FlowVerdict {

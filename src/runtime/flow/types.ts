@@ -25,7 +25,7 @@ export interface FlowRun {
 }
 
 /** A debounced run was absorbed by a later request of its key: cancel it, naming `into`. */
-export type FlowSuperseded = (executionId: string, into: string) => void;
+export type FlowSuperseded = (executionId: string, into: string) => void | Promise<void>;
 
 /** A held run the gate lets go: queued again at its priority. */
 export type FlowReady = Pick<FlowRun, 'executionId' | 'workflowId' | 'priority'>;
@@ -43,8 +43,12 @@ export interface FlowGate {
    * start; the run then comes through `admit` again and starts (its slot is kept for it).
    */
   admit(run: FlowRun): Promise<FlowVerdict>;
-  /** The run ended or left this process: its slot frees for the next waiter. */
-  release(executionId: string): void;
+  /**
+   * The run ended or left this process: its slot frees for the next waiter. `left`: it left
+   * this process only and goes on elsewhere (shutdown hands it over): a gate shared with the
+   * other processes keeps its slot for it.
+   */
+  release(executionId: string, left?: 'left'): void;
   /** Runs held, per workflow and key (for tests and metrics). */
   waiting(): number;
   close(): Promise<void>;

@@ -145,7 +145,8 @@ export class ExecutionCancel {
     // Its holder may have finished it and let go since the record was read.
     const current = await this.ctx.getExecution(id);
     if (FINAL_EXECUTION_STATUSES.includes(current.status)) throw alreadyOver(current);
-    await store.updateExecution(id, { status: 'cancelled', finishedAt, error });
+    // A run a flow limit held waits no more.
+    await store.updateExecution(id, { status: 'cancelled', finishedAt, error, waiting: null });
     const adopter = await this.#ask(record, reason).catch((err: unknown) => {
       if (isTimeout(err)) throw holderSilent(record, err);
       // It read the write and skipped the run (conflict), or handed it back: checked below.

@@ -150,7 +150,7 @@ export interface ExecutionSummary {
   paused?: PauseInfo;
   /** Its priority in the work queue, 1 (highest) to 5; absent: the default, 3. */
   priority?: number;
-  /** Set while a per-key limit (`runConcurrency`, `rateLimit`) holds the pending run. */
+  /** Set while a per-key limit (`runConcurrency`, `rateLimit`, `debounce`) holds the pending run. */
   waiting?: FlowWaitInfo;
 }
 

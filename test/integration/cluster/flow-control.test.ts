@@ -7,8 +7,11 @@
  *   every run completes once;
  * - a node killed (-9, with its step processes) while its runs hold the key's slots does not
  *   stall the key: the other node takes those runs over (they keep their slots and free them
- *   when they end there) and its waiting runs go on; all complete, still never more than 2.
+ *   when they end there) and its waiting runs go on; all complete, still never more than 2;
+ * - `debounce`: a burst of 10 requests of one key, answered by either node, becomes one run (the
+ *   last, with its input); the 9 others end cancelled as debounced.
  */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { tail } from '../../fixtures/cluster/stator-node.ts';
 import type { RawClient } from '../../fixtures/cluster/raw-client.ts';
@@ -38,9 +41,11 @@ const keyed = (id: string, seconds: number, limit: number) => ({
 async function enqueue(client: RawClient, workflowId: string, ids: string[], tenant: string) {
   for (let i = 0; i < ids.length; i += 20) {
     const replies = await Promise.all(
-      ids.slice(i, i + 20).map((executionId) =>
-        client.api('workflow.execute', { workflowId, executionId, input: { tenant } }),
-      ),
+      ids
+        .slice(i, i + 20)
+        .map((executionId) =>
+          client.api('workflow.execute', { workflowId, executionId, input: { tenant } }),
+        ),
     );
     for (const r of replies) if (!r.ok) throw new Error(`execute refused: ${JSON.stringify(r)}`);
   }
@@ -88,7 +93,9 @@ describe('cluster flow control: runConcurrency shared by the nodes', () => {
         message: 'every run completed',
       }).catch(async (err: Error) => {
         const by = await statuses(client, wf.id).catch(() => ({}));
-        throw new Error(`${err.message}: ${JSON.stringify(by)}\n${tail(n1.output, 20)}\n${tail(n2.output, 20)}`);
+        throw new Error(
+          `${err.message}: ${JSON.stringify(by)}\n${tail(n1.output, 20)}\n${tail(n2.output, 20)}`,
+        );
       });
       const all = await readMarks(marks);
       expect(all.filter((m) => m.phase === 'start')).toHaveLength(100);
@@ -146,7 +153,56 @@ describe('cluster flow control: runConcurrency shared by the nodes', () => {
         ).toBe(true);
       }
       // ... and the key never ran more than 2 at once, n1's cut-off attempts open until the kill.
-      expect(maxOpen(all, killedAt)).toBeLessThanOrEqual(2);
+      expect(maxOpen(all, killedAt), JSON.stringify({ killedAt, all })).toBeLessThanOrEqual(2);
+    },
+  );
+
+  it(
+    'debounce: a burst of 10 spread over both nodes becomes one run with the last input',
+    { timeout: 90_000 },
+    async () => {
+      const { client } = cluster;
+      const { prefix, marks } = await cluster.startPair('fcd', []);
+      const wf = {
+        id: 'debounced',
+        inputs: { tenant: { type: 'string' }, n: { type: 'number' } },
+        debounce: { key: 'inputs.tenant', period: '1s' },
+        steps: [{ id: 'work', run: 'echo "$STATOR_EXECUTION_ID $INPUT_N $NODE_TAG" >> "$MARKS"' }],
+      };
+      expect(await client.api('workflow.register', wf)).toMatchObject({ ok: true });
+      const ids = Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`);
+      for (const [n, executionId] of ids.entries()) {
+        const r = await client.api('workflow.execute', {
+          workflowId: wf.id,
+          executionId,
+          input: { tenant: 'a', n },
+        });
+        expect(r.ok, JSON.stringify(r)).toBe(true);
+      }
+      await waitFor(
+        async () =>
+          (await countWithStatus(client, wf.id, 'completed')) === 1 &&
+          (await countWithStatus(client, wf.id, 'cancelled')) === 9,
+        { timeoutMs: 60_000, intervalMs: 250, message: 'one run completed, 9 debounced' },
+      ).catch(async (err: Error) => {
+        const by = await statuses(client, wf.id).catch(() => ({}));
+        throw new Error(`${err.message}: ${JSON.stringify(by)}`);
+      });
+      const last = ids.at(-1)!;
+      const lines = (await readFile(marks, 'utf8')).trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.split(' ').slice(0, 2)).toEqual([last, '9']);
+      for (const id of ids.slice(0, -1)) {
+        const r = await client.call<{ status: string; error: { details?: unknown } }>(
+          'execution.get',
+          { id },
+        );
+        expect(r.status).toBe('cancelled');
+        expect(r.error.details).toMatchObject({ reason: 'debounced' });
+      }
+      // Nothing else runs later (a debounced run woken twice would).
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await readFile(marks, 'utf8')).trim().split('\n')).toHaveLength(1);
     },
   );
 });

@@ -46,6 +46,7 @@ describe('flow control: debounce per key (embedded)', () => {
       expect(r.status, id).toBe('cancelled');
       expect(r.error).toMatchObject({ code: 'cancelled', details: { reason: 'debounced' } });
       expect(r.startedAt).toBeNull();
+      expect(r.waiting).toBeUndefined();
       into.set(id, (r.error!.details as { debouncedInto: string }).debouncedInto);
     }
     // Each names the later request that absorbed it; the links lead to the run that ran.
@@ -63,17 +64,21 @@ describe('flow control: debounce per key (embedded)', () => {
     expect((await stator.getExecution(again)).waiting).toBeUndefined();
   });
 
-  it('refuses a debounce whose key does not check or has no period', { timeout: SLOW }, async () => {
-    const { stator } = await t.start({ processHost: false });
-    for (const value of [
-      { key: 'inputs.k +', period: '1s' },
-      { key: 'inputs.k' },
-      { key: 'inputs.k', period: 0 },
-    ]) {
-      await expect(
-        stator.registerWorkflow({ id: 'bad', debounce: value, steps: [{ id: 'a', noop: true }] }),
-        JSON.stringify(value),
-      ).rejects.toMatchObject({ code: 'invalid_workflow' });
-    }
-  });
+  it(
+    'refuses a debounce whose key does not check or has no period',
+    { timeout: SLOW },
+    async () => {
+      const { stator } = await t.start({ processHost: false });
+      for (const value of [
+        { key: 'inputs.k +', period: '1s' },
+        { key: 'inputs.k' },
+        { key: 'inputs.k', period: 0 },
+      ]) {
+        await expect(
+          stator.registerWorkflow({ id: 'bad', debounce: value, steps: [{ id: 'a', noop: true }] }),
+          JSON.stringify(value),
+        ).rejects.toMatchObject({ code: 'invalid_workflow' });
+      }
+    },
+  );
 });

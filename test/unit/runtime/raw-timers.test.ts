@@ -36,6 +36,10 @@ const ALLOWED: Record<string, Record<string, string>> = {
   'src/triggers/webhook-signature.ts': {
     'Date.now': 'the default timestamp of a signing helper for callers outside the service',
   },
+  'src/runtime/flow/cluster-flow-gate.ts': {
+    setTimeout:
+      'a few ms of random jitter between retries of a lost revision-checked write (contention between nodes, not a duration of any run)',
+  },
   'src/sessions/session-process.ts': {
     setTimeout: 'waits on an OS process (exit drain, kill confirmation): kernel time',
     'Date.now': 'the deadline of polling an OS process group for its end: kernel time',

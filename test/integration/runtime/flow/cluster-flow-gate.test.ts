@@ -41,6 +41,7 @@ async function open(
   superseded?: FlowSuperseded,
   runState: (id: string) => Promise<FlowRunState> = async () => ({ over: false, started: true }),
   connection = nc,
+  requeueAfterMs?: number,
 ) {
   const gate = await ClusterFlowGate.open({
     kv: await openFlowKv({ connection, prefix }),
@@ -50,6 +51,7 @@ async function open(
     ...(superseded && { superseded }),
     runState,
     sweepMs: 200,
+    ...(requeueAfterMs !== undefined && { requeueAfterMs }),
   });
   prefixes.set(gate, prefix);
   return gate;
@@ -74,7 +76,12 @@ describe('ClusterFlowGate sweep', () => {
     const ready: string[] = [];
     const prefix = uniquePrefix('flowsweep');
     const conc = { runConcurrency: { key: 'inputs.k', limit: 1 } };
-    const run = (id: string) => ({ executionId: id, workflowId: 'wf', controls: conc, inputs: { k: 'a' } });
+    const run = (id: string) => ({
+      executionId: id,
+      workflowId: 'wf',
+      controls: conc,
+      inputs: { k: 'a' },
+    });
     // The node that took the slot dies: it never frees it.
     const dead = await open(prefix, () => undefined);
     expect((await dead.admit(run('r1'))).start).toBe(true);
@@ -91,6 +98,67 @@ describe('ClusterFlowGate sweep', () => {
     over.add('r1'); // it ended; the node freeing its slot was killed
     await waitFor(() => ready.length === 1, { message: 'w1 woken by the sweep' });
     expect(ready).toEqual(['w1']);
+    await alive.close();
+  });
+
+  it('wakes again a run let go by a node killed before it queued it', async () => {
+    const prefix = uniquePrefix('flowpass');
+    const deb = { debounce: { key: 'inputs.k', periodMs: 100 } };
+    const run = { executionId: 'd1', workflowId: 'wf', controls: deb, inputs: { k: 'a' } };
+    // This node lets d1 go when the key is quiet, and dies before queueing it.
+    let wokenOnDead = false;
+    const dead = await open(prefix, () => (wokenOnDead = true));
+    expect((await dead.admit(run)).start).toBe(false);
+    await waitFor(() => wokenOnDead, { message: 'd1 let go' });
+    await dead.close();
+    const ready: string[] = [];
+    const alive = await open(
+      prefix,
+      (r) => ready.push(r.executionId),
+      undefined,
+      async () => ({ over: false, started: false }),
+      nc,
+      300,
+    );
+    await waitFor(() => ready.length === 1, { message: 'd1 woken again by the sweep' });
+    expect(ready).toEqual(['d1']);
+    // Its pass is still its own: it goes on when it comes back.
+    expect((await alive.admit(run)).start).toBe(true);
+    await alive.close();
+  });
+
+  it('cancels again a run absorbed by a burst whose canceller was killed', async () => {
+    const prefix = uniquePrefix('flowabs');
+    const deb = { debounce: { key: 'inputs.k', periodMs: 60_000 } };
+    const run = (id: string, createdAt: number) => ({
+      executionId: id,
+      workflowId: 'wf',
+      controls: deb,
+      inputs: { k: 'a' },
+      createdAt,
+    });
+    // This node replaces d1 by d2 and dies before its cancel of d1 is done.
+    const dead = await open(
+      prefix,
+      () => undefined,
+      () => new Promise<void>(() => undefined),
+    );
+    await dead.admit(run('d1', Date.now()));
+    await dead.admit(run('d2', Date.now() + 1));
+    await dead.close();
+    const gone: Array<[string, string]> = [];
+    const alive = await open(
+      prefix,
+      () => undefined,
+      (id, into) => void gone.push([id, into]),
+      undefined,
+      nc,
+      300,
+    );
+    await waitFor(() => gone.length === 1, { message: 'd1 cancelled again by the sweep' });
+    expect(gone).toEqual([['d1', 'd2']]);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(gone).toHaveLength(1); // done: not cancelled again
     await alive.close();
   });
 });
