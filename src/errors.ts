@@ -308,12 +308,57 @@ export function toStatorError(err: unknown): StatorError {
   return new StatorError('internal', message || 'internal error', { cause: err });
 }
 
-/** The one serialiser of errors for HTTP bodies, NATS replies and events. */
+/** Characters of an error message sent at most. */
+export const MAX_WIRE_MESSAGE = 2000;
+/** Serialised size of an error's details sent whole at most; larger ones have long texts cut. */
+const MAX_WIRE_DETAILS = 64 * 1024;
+/** Characters of one text inside large details. */
+const MAX_DETAIL_TEXT = 500;
+
+/**
+ * The one serialiser of errors for HTTP bodies, NATS replies and events. Bounded: an error may
+ * quote what it refuses (an unknown key of half a megabyte, quoted in the message and in every
+ * issue), and a NATS reply larger than the server's max_payload is never delivered, so the
+ * asker would wait for nothing. Long messages and the long texts of large details are cut.
+ */
 export function toWire(err: unknown): WireError {
   const e = toStatorError(err);
-  const wire: WireError = { code: e.code, message: e.message, recoverable: e.recoverable };
-  if (e.details !== undefined) wire.details = e.details;
+  const wire: WireError = {
+    code: e.code,
+    message: cutText(e.message, MAX_WIRE_MESSAGE),
+    recoverable: e.recoverable,
+  };
+  if (e.details !== undefined) wire.details = boundedDetails(e.details);
   return wire;
+}
+
+function cutText(text: string, max: number): string {
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+function boundedDetails(details: unknown): unknown {
+  let size: number;
+  try {
+    size = JSON.stringify(details)?.length ?? 0;
+  } catch {
+    return undefined; // not serialisable (a cycle): nothing a client could read anyway
+  }
+  return size <= MAX_WIRE_DETAILS ? details : cutTexts(details, 0);
+}
+
+/** A copy with long strings cut, long lists shortened and deep nesting dropped. */
+function cutTexts(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return cutText(value, MAX_DETAIL_TEXT);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > 8) return '…';
+  if (Array.isArray(value)) return value.slice(0, 100).map((v) => cutTexts(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value).slice(0, 100)) {
+    out[cutText(k, MAX_DETAIL_TEXT)] = cutTexts(v, depth + 1);
+  }
+  return out;
 }
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
