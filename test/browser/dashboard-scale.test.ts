@@ -131,18 +131,21 @@ describe('dashboard at scale', () => {
   }, 60_000);
 
   it(`shows a run of ${STEPS} steps: fast first paint, live step states`, async () => {
-    const gate = join(dir.path, 'gate');
-    const steps = Array.from({ length: STEPS - 1 }, (_, i) => ({
+    // Three gated steps, released one by one: the live update is the median of three, as the
+    // first paint is (one stall of a loaded machine does not decide it).
+    const gate = (n: number) => join(dir.path, `gate${n}`);
+    const tails = [0, 1, 2].map((n) => ({
+      id: n === 0 ? 'tail' : `tail${n}`,
+      run: `while [ ! -f '${gate(n)}' ]; do sleep 0.02; done; echo released`,
+    }));
+    const steps = Array.from({ length: STEPS - tails.length }, (_, i) => ({
       id: `s${i}`,
       noop: true as const,
     }));
     await stator.registerWorkflow({
       id: 'huge',
       concurrency: 64,
-      steps: [
-        ...steps,
-        { id: 'tail', run: `while [ ! -f '${gate}' ]; do sleep 0.02; done; echo released` },
-      ],
+      steps: [...steps, ...tails],
     });
     const { executionId } = await stator.execute('huge', {});
     await eventTime(
@@ -166,17 +169,24 @@ describe('dashboard at scale', () => {
     expect(median(paints)).toBeLessThan(FIRST_PAINT_MS);
     expect(await page.locator('[data-testid="dag"] [data-step]').count()).toBe(STEPS);
 
-    const done = whenShown(page, '[data-testid="dag"] [data-step="tail"][data-status="succeeded"]');
-    writeFileSync(gate, '');
-    const seen = await done;
-    const completedAt = await eventTime(
-      (e) =>
-        e.type === 'step.completed' &&
-        (e as { executionId?: string }).executionId === executionId &&
-        (e as { stepId?: string }).stepId === 'tail',
-    );
-    timings['runLiveUpdateMs'] = [seen - completedAt];
-    expect(seen - completedAt).toBeLessThan(LIVE_UPDATE_MS);
+    const updates: number[] = [];
+    for (const [n, tail] of tails.entries()) {
+      const done = whenShown(
+        page,
+        `[data-testid="dag"] [data-step="${tail.id}"][data-status="succeeded"]`,
+      );
+      writeFileSync(gate(n), '');
+      const seen = await done;
+      const completedAt = await eventTime(
+        (e) =>
+          e.type === 'step.completed' &&
+          (e as { executionId?: string }).executionId === executionId &&
+          (e as { stepId?: string }).stepId === tail.id,
+      );
+      updates.push(seen - completedAt);
+    }
+    timings['runLiveUpdateMs'] = updates;
+    expect(median(updates)).toBeLessThan(LIVE_UPDATE_MS);
     await page.getByTestId('execution-status').getByText('completed').waitFor();
     await dash.shot('execution-10k-steps');
   }, 60_000);

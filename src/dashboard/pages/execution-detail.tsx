@@ -120,7 +120,13 @@ export function ExecutionDetail(props: { id: string }) {
   const record = useResource(
     () => getJson<Execution>(`/api/executions/${seg(props.id)}`),
     [props.id],
-    (e) => e.executionId === props.id && !e.type.endsWith('stdout') && !e.type.endsWith('stderr'),
+    // Output lines and progress counts change nothing the record shows that the live state
+    // does not already show: a 10,000-step run sends one progress event per settled step.
+    (e) =>
+      e.executionId === props.id &&
+      e.type !== 'execution.progress' &&
+      !e.type.endsWith('stdout') &&
+      !e.type.endsWith('stderr'),
   );
   const workflowId = record.data?.workflowId;
   // The definition gives the DAG its edges; a run drawn as a grid has no use for them.
@@ -141,6 +147,8 @@ export function ExecutionDetail(props: { id: string }) {
   useScopedStream(
     loaded ? { executionId: props.id, ...(replay && { lastEventId: '0' }) } : undefined,
     (batch) => {
+      // Progress counts are not drawn here (the DAG shows every step): no re-render for them.
+      if (batch.every((e) => e.type === 'execution.progress')) return;
       applyEvents(live.current, batch);
       setVersion((v) => v + 1);
     },
