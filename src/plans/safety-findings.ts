@@ -58,8 +58,11 @@ function withInputVars(script: string, input: Record<string, unknown>): string {
 /** Any of TOKEN_PATTERNS, one test for the common case of none. */
 const ANY_TOKEN = new RegExp(TOKEN_PATTERNS.map(([re]) => re.source).join('|'), 'i');
 
+/** No token pattern matches fewer characters than this (`token=` and 8 more is the shortest). */
+const MIN_TOKEN_TEXT = 14;
+
 function tokenKind(text: string): string | undefined {
-  if (!ANY_TOKEN.test(text)) return undefined;
+  if (text.length < MIN_TOKEN_TEXT || !ANY_TOKEN.test(text)) return undefined;
   return TOKEN_PATTERNS.find(([re]) => re.test(text))?.[1];
 }
 

@@ -48,11 +48,13 @@ function buildGraph(steps: readonly DagNode[]): Graph {
   const needs: number[][] = steps.map(() => []);
   const dependents: number[][] = steps.map(() => []);
   const pending = new Array<number>(steps.length).fill(0);
-  steps.forEach((s, i) => {
-    if (index.get(s.id) !== i) return;
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!;
+    if (index.get(s.id) !== i) continue;
     // Needs lists are short: a scan beats a Set per step (10,000-step graphs: GC pressure).
     const mine = needs[i]!;
-    s.needs.forEach((need, k) => {
+    for (let k = 0; k < s.needs.length; k++) {
+      const need = s.needs[k]!;
       const j = index.get(need);
       const path = j === undefined || need === s.id ? `steps[${i}].needs[${k}]` : '';
       if (need === s.id) {
@@ -70,8 +72,8 @@ function buildGraph(steps: readonly DagNode[]): Graph {
         dependents[j]!.push(i);
         pending[i]!++;
       }
-    });
-  });
+    }
+  }
   const level = new Array<number>(steps.length).fill(0);
   const order: number[] = [];
   steps.forEach((s, i) => {
