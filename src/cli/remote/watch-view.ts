@@ -8,6 +8,7 @@ import type { StampedEvent } from '../../events.ts';
 import { formatEvent } from '../run-file.ts';
 import type { RunEvent } from './event-follow.ts';
 import { formatDuration } from './table.ts';
+import { runStatusAfter } from '../../run-status.ts';
 
 /** A run as `GET /api/executions/:id` answers it (the fields drawn). */
 export interface RunState {
@@ -52,23 +53,6 @@ const MARK: Record<string, string> = {
 };
 
 /** Draws a followed run. */
-/**
- * The run's status after each execution event that changes it (as its record shows it; a paused
- * run is `running` with `paused`). Progress and other events leave it as it is.
- */
-const RUN_STATUS_AFTER: Record<string, string> = {
-  'execution.queued': 'pending',
-  'execution.started': 'running',
-  'execution.paused': 'running (paused)',
-  'execution.resumed': 'running',
-  'execution.rolling_back': 'rolling_back',
-  'execution.completed': 'completed',
-  'execution.failed': 'failed',
-  'execution.cancelled': 'cancelled',
-  'execution.timed_out': 'timed_out',
-  'execution.blocked': 'blocked',
-};
-
 export class WatchView {
   private readonly steps = new Map<string, StepLine>();
   private readonly tail: string[] = [];
@@ -116,7 +100,8 @@ export class WatchView {
     // The event's own time: a replayed event happened earlier than it arrives.
     const ts = typeof e.ts === 'string' ? Date.parse(e.ts) : NaN;
     const now = Number.isNaN(ts) ? Date.now() : ts;
-    const status = RUN_STATUS_AFTER[e.type];
+    // A terminal line says a run is paused; its record says running (with `paused`).
+    const status = e.type === 'execution.paused' ? 'running (paused)' : runStatusAfter(e.type);
     if (status !== undefined) this.run.status = status;
     if (step && e.stepId !== undefined) {
       switch (e.type) {

@@ -43,24 +43,4 @@ export const FINAL_EXECUTION = new Set([
   'blocked',
 ]);
 
-/** The status each execution event leaves its run in (a paused run stays `running`). */
-const RUN_STATUS_AFTER: Record<string, string> = {
-  'execution.queued': 'pending',
-  'execution.started': 'running',
-  'execution.paused': 'running',
-  'execution.resumed': 'running',
-  'execution.rolling_back': 'rolling_back',
-  'execution.completed': 'completed',
-  'execution.failed': 'failed',
-  'execution.cancelled': 'cancelled',
-  'execution.timed_out': 'timed_out',
-  'execution.blocked': 'blocked',
-};
-
-/**
- * The run status after an event, or undefined when the event changes none (`execution.progress`,
- * step events): pages reload run lists only on these.
- */
-export function runStatusAfter(type: string): string | undefined {
-  return RUN_STATUS_AFTER[type];
-}
+export { runStatusAfter } from '../../run-status.ts';
