@@ -74,6 +74,19 @@ export interface ExecutionLedger {
   reportedLive: number;
 }
 
+/**
+ * Whether `execution.progress` is due: none reported yet, or the settled count entered a new
+ * percent of the total, or every step has settled (the last report is always exact).
+ */
+export function progressWorthReporting(ledger: ExecutionLedger): boolean {
+  const { settled, reportedSettled } = ledger;
+  const total = ledger.status.length;
+  if (reportedSettled < 0) return true;
+  if (settled === reportedSettled) return false;
+  if (settled === total) return true;
+  return Math.floor((settled * 100) / total) !== Math.floor((reportedSettled * 100) / total);
+}
+
 /** Prior state of a step when a run is resumed after a restart. */
 export interface ResumedStep {
   status: StepStatus;

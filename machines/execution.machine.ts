@@ -47,6 +47,7 @@ import {
   liveSteps,
   occupySlot,
   peekReady,
+  progressWorthReporting,
   releaseSlot,
   settle,
   takeReady,
@@ -235,10 +236,14 @@ export const executionMachine = setup({
         }
       }
     }),
-    /** `execution.progress` when the settled or live count changed since the last one (O(1)). */
+    /**
+     * `execution.progress` at the start, then each time the settled count enters a new percent of
+     * the total, and at the end: at most ~100 per run however many steps it has, since each one
+     * is stored and fanned out like any other event (O(1)).
+     */
     reportProgress: enqueueActions(({ context, enqueue }) => {
       const { ledger } = context;
-      if (ledger.settled === ledger.reportedSettled && ledger.live === ledger.reportedLive) return;
+      if (!progressWorthReporting(ledger)) return;
       ledger.reportedSettled = ledger.settled;
       ledger.reportedLive = ledger.live;
       enqueue.emit({

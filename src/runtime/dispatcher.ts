@@ -28,7 +28,7 @@ import type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './work-queue/
 import type { LiveExecution } from './live-executions.ts';
 import type { LeaseManager } from './leases/index.ts';
 import type { FlowGate, FlowWait } from './flow/index.ts';
-import { flowControlsOf } from '../workflow/index.ts';
+import { flowControlsOf, type FlowControls } from '../workflow/index.ts';
 import { unrefTimer, type Clock } from '../clock.ts';
 
 type EngineRef = ActorRefFrom<typeof engineMachine>;
@@ -147,7 +147,8 @@ export class Dispatcher implements WorkConsumer {
           this.deps.flow?.release(id);
           return skip();
         }
-        const wait = await this.#gate(live);
+        const gated = this.#gate(live);
+        const wait = gated && (await gated);
         if (wait) {
           // Held by a per-key limit: it leaves this slot and the queue; the gate queues it again.
           this.deps.forget(id);
@@ -184,7 +185,7 @@ export class Dispatcher implements WorkConsumer {
         }
         // Not started yet (its node died between taking its lease and starting it, or while a
         // flow limit held it): it passes the gate like any run; a started one is counted there.
-        return this.#gate(live).then((wait) => {
+        return Promise.resolve(this.#gate(live)).then((wait) => {
           if (!this.#active.has(executionId)) return;
           if (wait) {
             this.#active.delete(executionId);
@@ -217,13 +218,19 @@ export class Dispatcher implements WorkConsumer {
   }
 
   /** Why the run must wait for a per-key limit, or undefined when it may start. */
-  async #gate(live: LiveExecution): Promise<FlowWait | undefined> {
-    const flow = this.deps.flow;
+  #gate(live: LiveExecution): Promise<FlowWait | undefined> | undefined {
     const controls = flowControlsOf(live.definition);
-    const { record } = live;
+    // Most workflows have no per-key limits: they pass without a turn of the event loop.
     if (!controls) return undefined;
+    return this.#admit(live, controls);
+  }
+
+  async #admit(live: LiveExecution, controls: FlowControls): Promise<FlowWait | undefined> {
+    const flow = this.deps.flow;
+    const { record } = live;
     if (!flow) {
-      // Cluster mode has no shared gate yet: say so once per workflow rather than pretend.
+      // A cluster node opened without a flow bucket (a library caller that passed none) cannot
+      // share limits with other nodes: say so once per workflow rather than pretend.
       if (!this.#unlimited.has(record.workflowId)) {
         this.#unlimited.add(record.workflowId);
         this.deps.logger.warn(

@@ -275,4 +275,23 @@ describe('execution machine: progress', () => {
       [3, 3, 0],
     ]);
   });
+
+  it('reports at most once per percent of a big run, and exactly at the end', async () => {
+    const n = 1_000;
+    const run = startRun(definition(Array.from({ length: n }, (_, i) => ({ id: `s${i}` }))));
+    let settled = 0;
+    while (settled < n) {
+      await attempts(run, settled + 1);
+      for (const c of run.calls.slice(settled)) c.resolve(ok);
+      settled = run.calls.length;
+    }
+    expect((await run.done()).status).toBe('completed');
+    const completed = run.progress.map((e) => (e.type === 'execution.progress' ? e.completed : -1));
+    // One report per settle would be 1,001 events, each stored and fanned out.
+    expect(completed.length).toBeLessThanOrEqual(102);
+    expect(completed.at(-1)).toBe(n);
+    const percents = completed.map((c) => Math.floor((c * 100) / n));
+    expect(new Set(percents).size).toBe(percents.length);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+  });
 });
