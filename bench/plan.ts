@@ -5,18 +5,29 @@
  * and for an inline document (schema and graph checks included). Prints min / median / max over
  * the repetitions, ms.
  *
- *   node --max-semi-space-size=64 --import tsx bench/plan.ts [--steps 10000] [--reps 15]
+ *   node --max-semi-space-size=64 --import tsx bench/plan.ts [--steps 10000] [--reps 15] [--built]
  *
+ * `--built` times the compiled dist/ (`npm run build`) that `npm start` runs: tsx's transform
+ * wraps every function expression in a naming helper the compiled code does not have.
  * (the service's V8 flags, as `stator serve` and `npm start` run with; see bin/node-flags.js)
  * @module
  */
 import { parseArgs } from 'node:util';
-import { buildPlan } from '../src/plans/index.ts';
-import { parseWorkflow } from '../src/workflow/index.ts';
 
 const { values } = parseArgs({
-  options: { steps: { type: 'string', default: '10000' }, reps: { type: 'string', default: '15' } },
+  options: {
+    steps: { type: 'string', default: '10000' },
+    reps: { type: 'string', default: '15' },
+    // The compiled dist/ the service runs (`npm start`), rather than the sources through tsx.
+    built: { type: 'boolean', default: false },
+  },
 });
+type Plans = typeof import('../src/plans/index.ts');
+type Workflows = typeof import('../src/workflow/index.ts');
+const from = values.built ? '../dist/src' : '../src';
+const ext = values.built ? 'js' : 'ts';
+const { buildPlan } = (await import(`${from}/plans/index.${ext}`)) as Plans;
+const { parseWorkflow } = (await import(`${from}/workflow/index.${ext}`)) as Workflows;
 const n = Number(values.steps);
 const reps = Number(values.reps);
 
@@ -58,6 +69,8 @@ function time(label: string, run: () => unknown): void {
   console.log(`${label}: wall ${stat(ms)}; cpu ${stat(cpu)}; ${reps} reps`);
 }
 
-console.log(`plan of a ${n}-step DAG, node ${process.version}`);
+console.log(
+  `plan of a ${n}-step DAG, node ${process.version}, ${values.built ? 'dist/' : 'src/ (tsx)'}`,
+);
 time('checked definition (workflowId)', () => buildPlan({ definition }, {}, samples));
 time('inline document (schema + DAG checks)', () => buildPlan({ document }, {}, samples));

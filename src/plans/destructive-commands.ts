@@ -38,6 +38,25 @@ const ROOT_TARGETS = new Set([
 const RAW_DISK = /^\/dev\/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d)/;
 const SQL_DROP = /\bDROP\s+(TABLE|DATABASE|SCHEMA)\b/i;
 
+/** Characters the lexer acts on; anything else belongs to the current word. */
+const SPECIAL = new Set([
+  '"',
+  "'",
+  '\\',
+  '#',
+  ';',
+  '\n',
+  '|',
+  '&',
+  '(',
+  ')',
+  '>',
+  '<',
+  ' ',
+  '\t',
+  '\r',
+]);
+
 /** Splits a script into simple commands, each an argv with quotes removed (a rough shell lexer). */
 export function scriptCommands(script: string): string[][] {
   const commands: string[][] = [];
@@ -78,7 +97,11 @@ export function scriptCommands(script: string): string[][] {
     } else if (c === ' ' || c === '\t' || c === '\r') {
       endWord();
     } else {
-      word += c;
+      // A run of ordinary characters is taken in one slice, not one concatenation per character.
+      let j = i + 1;
+      while (j < script.length && !SPECIAL.has(script[j]!)) j++;
+      word += script.slice(i, j);
+      i = j - 1;
       inWord = true;
     }
   }
@@ -169,7 +192,12 @@ export function mayBeDestructive(text: string): boolean {
 /** The destructive matches of a shell script, each simple command read as an argv. */
 export function scriptMatches(script: string, depth = 0): DestructiveMatch[] {
   if (!CANDIDATE.test(script)) return [];
-  return scriptCommands(script).flatMap((argv) => argvMatches(argv, depth));
+  const out: DestructiveMatch[] = [];
+  for (const argv of scriptCommands(script)) {
+    // Every rule needs a word holding a candidate (`echo 1 && rm -rf x | tee log` reads only rm).
+    if (argv.some(mayBeDestructive)) out.push(...argvMatches(argv, depth));
+  }
+  return out;
 }
 
 /** Findings of one step's argv or script, one per rule (the first match of each rule). */

@@ -66,9 +66,8 @@ function tokenKind(text: string): string | undefined {
   return TOKEN_PATTERNS.find(([re]) => re.test(text))?.[1];
 }
 
-function secretFindings(step: StepDefinition, secretNames: readonly string[]): Finding[] {
-  const out: Finding[] = [];
-  const at = { stepId: step.id };
+/** Pushes the secret findings of one step (secrets named in argv, token literals). */
+function pushSecretFindings(out: Finding[], step: StepDefinition, secretNames: readonly string[]) {
   if (step.kind === 'exec') {
     for (const item of step.exec) {
       const template = SECRETS_TEMPLATE.exec(item);
@@ -76,37 +75,40 @@ function secretFindings(step: StepDefinition, secretNames: readonly string[]): F
       const name = template?.[1] ?? named;
       if (name !== undefined) {
         const message = `secret ${name} is passed in argv (visible in ps and /proc); read it from the environment in the program`;
-        out.push({ severity: 'warning', rule: 'secret-in-argv', ...at, message });
+        out.push({ severity: 'warning', rule: 'secret-in-argv', stepId: step.id, message });
         break;
       }
     }
   }
-  const kind =
-    step.kind === 'exec'
-      ? step.exec.map(tokenKind).find((k) => k !== undefined)
-      : step.kind === 'run'
-        ? tokenKind(step.run)
-        : undefined;
+  let kind: string | undefined;
+  if (step.kind === 'exec') {
+    for (let k = 0; k < step.exec.length && kind === undefined; k++)
+      kind = tokenKind(step.exec[k]!);
+  } else if (step.kind === 'run') kind = tokenKind(step.run);
   if (kind !== undefined) {
     const message = `${step.kind === 'exec' ? 'argv' : 'the script'} holds what looks like ${kind}; declare it under secrets`;
-    out.push({ severity: 'warning', rule: 'secret-literal', ...at, message });
+    out.push({ severity: 'warning', rule: 'secret-literal', stepId: step.id, message });
   }
-  return out;
 }
 
-function stepFindings(
+/** Pushes the findings of one step: destructive commands, a missing timeout, secrets. */
+function pushStepFindings(
+  out: Finding[],
   def: WorkflowDefinition,
   step: StepDefinition,
   input: Record<string, unknown>,
-): Finding[] {
-  const out: Finding[] = [];
+  secretNames: readonly string[],
+): void {
   if (step.kind === 'exec') {
     if (step.exec.some((a) => mayBeDestructive(a) || a.includes('${{'))) {
       const argv = step.exec.map((a) => withInputs(a, input));
       out.push(...destructiveFindings(step.id, argvMatches(argv)));
     }
   } else if (step.kind === 'run') {
-    out.push(...destructiveFindings(step.id, scriptMatches(withInputVars(step.run, input))));
+    const script = withInputVars(step.run, input);
+    if (mayBeDestructive(script)) {
+      out.push(...destructiveFindings(step.id, scriptMatches(script)));
+    }
   }
   if (
     TIMED_KINDS.has(step.kind) &&
@@ -116,8 +118,7 @@ function stepFindings(
     const message = `step '${step.id}' has no timeout and the workflow no defaults.timeout: it may run forever`;
     out.push({ severity: 'info', rule: 'no-timeout', stepId: step.id, message });
   }
-  out.push(...secretFindings(step, Object.keys(def.secrets ?? {})));
-  return out;
+  pushSecretFindings(out, step, secretNames);
 }
 
 /** Every safety finding of a definition with an input (already resolved, or `{}`). */
@@ -133,6 +134,8 @@ export function safetyFindings(
       message: 'environment is production but no approval gate or approval step guards the run',
     });
   }
-  for (const step of def.steps) out.push(...stepFindings(def, step, input));
+  // One list for every step: findings are rare, so most steps allocate nothing.
+  const secretNames = Object.keys(def.secrets ?? {});
+  for (const step of def.steps) pushStepFindings(out, def, step, input, secretNames);
   return out;
 }

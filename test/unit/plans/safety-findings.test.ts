@@ -89,6 +89,21 @@ describe('destructive commands', () => {
       ['h i'],
       ['k'],
     ]);
+    // `#` inside a word is text, not a comment; words end at redirections and parentheses.
+    expect(scriptCommands(`x#y z>/dev/sda (rm -rf ~)&&echo a'b'"c"`)).toEqual([
+      ['x#y', 'z', '>', '/dev/sda'],
+      ['rm', '-rf', '~'],
+      ['echo', 'abc'],
+    ]);
+  });
+
+  it('reads only the commands of a pipeline that may be destructive, finding each', () => {
+    expect(
+      rules([{ id: 's', run: 'echo 1 && rm -rf ./b | tee log; mkfs.ext4 /dev/sdb | cat' }]),
+    ).toEqual(['critical:destructive-mkfs:s']);
+    expect(rules([{ id: 's', run: 'cat x | sh -c "rm -rf /"' }])).toEqual([
+      'critical:destructive-rm-root:s',
+    ]);
   });
 });
 
