@@ -51,6 +51,15 @@ export interface RollbackEnqueue {
   sendTo(id: string, event: { type: 'start' }): void;
 }
 
+/**
+ * How a run that rolls back ends, from its error: the run timeout's error (code `timeout`; a
+ * step's failure or timeout is `non_retryable`, a crash `internal`) ends it `timed_out`. What a
+ * run resumed mid-rollback goes by, since its record keeps the error, not the machine's ending.
+ */
+export function rollbackEnding(error: WireError): 'failed' | 'timed_out' {
+  return error.code === 'timeout' ? 'timed_out' : 'failed';
+}
+
 /** How a rollback actor ended: its output, or the error it crashed with. */
 export interface RollbackEnd {
   index: number;

@@ -12,7 +12,9 @@
  * Rollback: a run that fails (a step or a `verify:` step fails, not tolerated) or times out
  * goes through `rolling_back`: the rollbacks of its succeeded steps run one at a time, last
  * completed first, then it ends failed (or timed_out); `cancel` there stops them and ends it
- * cancelled (execution-rollback.ts). `execution.progress` reports settled and live steps.
+ * cancelled (execution-rollback.ts). A run rehydrated mid-rollback (`rollingBack` in its input:
+ * the original error) starts there and ends as it would have. `execution.progress` reports
+ * settled and live steps.
  *
  * Pause: `running` is `active` or `paused`. `pause` (or a step with `pauseBefore` that is next
  * to start: a breakpoint) holds every new start, steps and forEach instances alike; live steps
@@ -60,6 +62,7 @@ import { instanceId, takeInstance } from './fan-out.ts';
 import {
   abandonRollback,
   beginRollback,
+  rollbackEnding,
   rollbackReportEvent,
   ROLLBACK_PREFIX,
   settleRollback,
@@ -80,6 +83,12 @@ export interface ExecutionInput {
   elapsedMs?: number;
   /** The run was paused under a previous process: it starts paused. */
   paused?: ExecutionPause;
+  /**
+   * The run was rolling back under a previous process, with this error (its original failure,
+   * stored on the record as rollback began): it goes straight back to `rolling_back` and ends as
+   * that error says (`timed_out` for the run timeout's, else `failed`), whatever its steps show.
+   */
+  rollingBack?: { error: WireError };
 }
 
 /** Why a run is paused, and by whom (`breakpoint` for a `pauseBefore` step). */
@@ -476,6 +485,7 @@ export const executionMachine = setup({
     rollbacksDone: ({ context }) =>
       context.rollback !== null && context.rollback.next >= context.rollback.steps.length,
     endsTimedOut: ({ context }) => context.ending === 'timed_out',
+    resumesRollback: ({ context }) => context.rollingBack !== undefined,
   },
   delays: {
     // A resumed run has already used part of its time.
@@ -491,20 +501,25 @@ export const executionMachine = setup({
       ...input,
       index,
       ledger: createLedger(input.definition.steps, input.resume),
-      error: null,
+      error: input.rollingBack?.error ?? null,
       outcome: null,
       paused: input.paused ?? null,
       passed: {},
       rollback: null,
       rollbackAttempt: 0,
-      ending: 'failed' as const,
+      ending: input.rollingBack ? rollbackEnding(input.rollingBack.error) : ('failed' as const),
     };
   },
   initial: 'pending',
   states: {
     pending: {
       on: {
-        start: 'running',
+        start: [
+          // Not through `running`: no step starts, and the run timeout that may have caused
+          // the rollback is not armed again.
+          { guard: 'resumesRollback', target: 'rolling_back', actions: 'announceStart' },
+          { target: 'running' },
+        ],
         fail: {
           target: 'failed',
           actions: { type: 'setError', params: ({ event }) => event.error },

@@ -74,6 +74,9 @@ export function createExecutionActor(deps: ExecutionActorDeps) {
           ...(live.elapsedMs !== undefined && { elapsedMs: live.elapsedMs }),
           // Paused before this process took it (a restart, or a pause while it was queued).
           ...(live.record.paused !== undefined && { paused: live.record.paused }),
+          // Rolling back when a previous process stopped: it goes on, ending as it would have.
+          ...(live.record.status === 'rolling_back' &&
+            live.record.error !== null && { rollingBack: { error: live.record.error } }),
         },
       }) as NonNullable<typeof live.actor>;
       live.actor = actor;

@@ -77,8 +77,14 @@ export class ExecutionRecorder {
     switch (event.type) {
       case 'execution.started':
         run.startMs = now;
-        // A run resumed while an approval step waits is still waiting for it.
-        run.record.status = anyWaiting(run) ? 'awaiting_approval' : 'running';
+        // A run resumed while an approval step waits is still waiting for it; one resumed
+        // mid-rollback goes on rolling back (its machine starts there).
+        run.record.status =
+          run.record.status === 'rolling_back'
+            ? 'rolling_back'
+            : anyWaiting(run)
+              ? 'awaiting_approval'
+              : 'running';
         // A rehydrated run keeps the start time of its first life.
         run.record.startedAt ??= iso;
         // The engine and process that took the run are written with its start, in one write.
@@ -100,9 +106,13 @@ export class ExecutionRecorder {
         // The pause ended with the steps: nothing new starts while rolling back.
         delete run.record.paused;
         run.record.status = 'rolling_back';
+        // The original failure, stored now: a run resumed mid-rollback ends with it (and
+        // `timed_out` when it is the run timeout's), whatever its step records show.
+        run.record.error = event.error;
         return this.store.updateExecution(event.executionId, {
           status: 'rolling_back',
           paused: null,
+          error: event.error,
         });
       case 'execution.resumed':
         delete run.record.paused;

@@ -74,6 +74,25 @@ export function runExecutionStoreConformance(opts: StoreConformanceOptions): voi
       expect(got!.status).toBe('failed');
     });
 
+    it('keeps the error of an unfinished run (one rolling back) for rehydration', async () => {
+      const store = await open();
+      const ex = execution('w');
+      await store.createExecution(ex);
+      await store.updateExecution(ex.id, { status: 'running', startedAt: T1 });
+      const error = {
+        code: 'timeout' as const,
+        message: 'run timed out after 1000 ms',
+        recoverable: false,
+      };
+      await store.updateExecution(ex.id, { status: 'rolling_back', error });
+      expect(await store.getExecution(ex.id)).toMatchObject({ status: 'rolling_back', error });
+      const unfinished = await store.listUnfinishedExecutions();
+      expect(unfinished.find((e) => e.id === ex.id)).toMatchObject({
+        status: 'rolling_back',
+        error,
+      });
+    });
+
     it('rejects updates of an unknown execution as not found', async () => {
       const store = await open();
       await expect(store.updateExecution('ex_nope', { status: 'running' })).rejects.toMatchObject({

@@ -119,6 +119,8 @@ export function startRun(
     inputs?: Record<string, unknown>;
     /** The run was paused under a previous process. */
     paused?: ExecutionInput['paused'];
+    /** The run was rolling back under a previous process. */
+    rollingBack?: ExecutionInput['rollingBack'];
   } = {},
 ) {
   const stub = stubRunStep();
@@ -142,6 +144,7 @@ export function startRun(
     ...(opts.resume && { resume: opts.resume }),
     ...(opts.elapsedMs !== undefined && { elapsedMs: opts.elapsedMs }),
     ...(opts.paused && { paused: opts.paused }),
+    ...(opts.rollingBack && { rollingBack: opts.rollingBack }),
   };
   const actor = createActor(machine, { input, clock });
   const events: ExecutionEvent[] = [];
