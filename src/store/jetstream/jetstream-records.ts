@@ -7,6 +7,7 @@ import { jsonCopy } from '../record-copy.ts';
 import type { ChunkRef } from './jetstream-chunks.ts';
 import type { StepKeys } from './jetstream-step-keys.ts';
 import {
+  EXECUTION_PATCH_FIELDS,
   FINAL_EXECUTION_STATUSES,
   type ExecutionPatch,
   type ExecutionRecord,
@@ -44,21 +45,9 @@ export interface StoredStep extends StepRecord {
 
 export { copyStep, copySummary } from '../record-copy.ts';
 
-/** The patchable fields, in a fixed order. */
-const PATCH_FIELDS = [
-  'status',
-  'startedAt',
-  'finishedAt',
-  'error',
-  'engineId',
-  'node',
-  'paused',
-  'waiting',
-] as const;
-
 /** True when the patch sets at least one field. */
 export function patchesAnything(patch: ExecutionPatch): boolean {
-  return PATCH_FIELDS.some((f) => patch[f] !== undefined);
+  return EXECUTION_PATCH_FIELDS.some((f) => patch[f] !== undefined);
 }
 
 /** The summary with the patch applied (a new object). */

@@ -22,7 +22,7 @@
 import type { Logger } from 'pino';
 import { ConflictError, UnavailableError } from '../../errors.ts';
 import { sleep as sleepOn, systemClock, type Clock } from '../../clock.ts';
-import type { ExecutionPatch } from '../roles/index.ts';
+import { EXECUTION_PATCH_FIELDS, type ExecutionPatch } from '../roles/index.ts';
 import type { Store } from '../types.ts';
 import { RetryQueue, type RetryQueueStatus } from './retry-queue.ts';
 import { isUnreachable } from './unreachable.ts';
@@ -60,8 +60,6 @@ export interface OutboxStore extends Store {
    */
   dropWritesOf(lost: (owner: WriteOwner) => boolean): void;
 }
-
-const PATCH_FIELDS = ['status', 'startedAt', 'finishedAt', 'error', 'engineId', 'node'] as const;
 
 /** Wraps `inner` (see the module comment). */
 export function withOutbox(inner: Store, opts: OutboxOptions): OutboxStore {
@@ -168,7 +166,7 @@ export function withOutbox(inner: Store, opts: OutboxOptions): OutboxStore {
   };
 
   const updateExecution = (id: string, patch: ExecutionPatch): Promise<void> => {
-    const fields = PATCH_FIELDS.filter((f) => patch[f] !== undefined);
+    const fields = EXECUTION_PATCH_FIELDS.filter((f) => patch[f] !== undefined);
     const stamps = fields.map((f) => [`x:${id}:${f}`, stamp(`x:${id}:${f}`)] as const);
     /** The fields no later patch of this execution sets. */
     const still = (): ExecutionPatch => {

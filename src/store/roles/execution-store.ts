@@ -189,6 +189,21 @@ export type ExecutionPatch = Partial<
   waiting?: FlowWaitInfo | null;
 };
 
+/**
+ * Every field an ExecutionPatch can set, in a fixed order: what a store applies and what a
+ * queued patch may carry (the outbox tracks each field's latest writer by this list).
+ */
+export const EXECUTION_PATCH_FIELDS = [
+  'status',
+  'startedAt',
+  'finishedAt',
+  'error',
+  'engineId',
+  'node',
+  'paused',
+  'waiting',
+] as const satisfies readonly (keyof ExecutionPatch)[];
+
 /** Filters of the execution list; newest first. */
 export interface ExecutionQuery {
   workflowId?: string;

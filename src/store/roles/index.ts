@@ -2,12 +2,13 @@
  * The Store's roles: one interface per concern, with the records it keeps. `Store` (../types.ts)
  * is all of them together.
  * Exports: WorkflowStore, ExecutionStore, LogStore, TriggerStore, SessionStore, ClaimStore; their
- * records and queries; Page; FINAL_EXECUTION_STATUSES, MAX_PRUNE_LIMIT.
+ * records and queries; Page; EXECUTION_PATCH_FIELDS, FINAL_EXECUTION_STATUSES, MAX_PRUNE_LIMIT.
  * @module
  */
 export type { Page } from './page.ts';
 export type { WorkflowQuery, WorkflowRecord, WorkflowStore } from './workflow-store.ts';
 export {
+  EXECUTION_PATCH_FIELDS,
   FINAL_EXECUTION_STATUSES,
   MAX_PRUNE_LIMIT,
   type ExecutionPatch,

@@ -113,6 +113,24 @@ describe('withOutbox', () => {
     });
   });
 
+  it('keeps a pause and a flow wait written during an outage (every patch field is retried)', async () => {
+    const backend = switchable();
+    const store = outboxOver(backend.store);
+    const rec = execution('wf', ['a']);
+    await store.createExecution(rec);
+    backend.down = true;
+    const paused = { at: T1, by: 'ops', reason: 'request' as const };
+    const waiting = { reason: 'runConcurrency' as const, key: 'k', since: T1 };
+    const writes = [
+      store.updateExecution(rec.id, { paused }),
+      store.updateExecution(rec.id, { waiting }),
+    ];
+    await new Promise((r) => setTimeout(r, 50));
+    backend.down = false;
+    await Promise.all(writes);
+    expect(await store.getExecution(rec.id)).toMatchObject({ paused, waiting });
+  });
+
   it('drops the queued writes of runs and sessions this node lost to another, and only those', async () => {
     const backend = switchable();
     const store = outboxOver(backend.store);
