@@ -5,7 +5,8 @@
  * deployments on one server never share a subject, a queue group or a stream:
  * - `<p>.<kind>.<id>.in|out`, `<p>.api.<command>`, `<p>.work.<pool>[.<priority>]` (DESIGN.md §3);
  * - queue groups `<p>-api`, `<p>-api-unknown`, `<p>-trigger-replicas`, `<p>-trigger-<workflowId>`;
- * - streams `<p>_events`, `<p>_logs`, `<p>_work`; buckets `<p>_<records>`, `<p>_leases`, `<p>_flow`;
+ * - streams `<p>_events`, `<p>_logs`, `<p>_work`; buckets `<p>_<records>`, `<p>_leases`, `<p>_flow`,
+ *   `<p>_queued`;
  * - durable consumers `<p>-<pool>[-p<priority>]` (work), `<p>_trigger_<triggerId>` (stream triggers);
  * - micro service name `<p>` (discovery subjects `$SRV.<VERB>[.<p>[.<id>]]` are the protocol's).
  * With the default prefix these are exactly the names of earlier releases.
@@ -148,6 +149,8 @@ export interface SubjectSpace {
     readonly leases: string;
     /** Per-key flow control shared by the nodes (`runConcurrency`, `rateLimit`, `debounce`). */
     readonly flow: string;
+    /** Runs waiting per workflow with `maxQueuedExecutions`, shared by the nodes (work-queue/). */
+    readonly queued: string;
     /** Object store bucket of step artifacts (cluster mode). */
     readonly artifacts: string;
   };
@@ -220,6 +223,7 @@ export function subjectSpace(prefix: string = DEFAULT_PREFIX): SubjectSpace {
       sessions: named('sessions'),
       leases: named('leases'),
       flow: named('flow'),
+      queued: named('queued'),
       artifacts: named('artifacts'),
     },
     durables: {

@@ -117,6 +117,11 @@ export async function connectCluster(opts: ClusterOptions): Promise<ClusterSeams
       limit: opts.queueLimit,
       replicas,
       ...(opts.clock && { clock: opts.clock }),
+      // Frees the places in a workflow's `maxQueuedExecutions` of runs no longer waiting.
+      runState: async (id) => {
+        const run = await store.getExecution(id);
+        return !run ? 'missing' : run.status === 'pending' ? 'pending' : 'other';
+      },
     });
     return {
       bus,

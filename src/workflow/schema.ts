@@ -460,7 +460,7 @@ export const rawWorkflowSchema = z
       .max(MAX_QUEUED_EXECUTIONS)
       .optional()
       .describe(
-        'Runs of this workflow waiting for an engine slot on a node; one more execute is refused (429 queue_full). Default: only the node bound.',
+        'Runs of this workflow waiting for an engine slot (across all nodes in cluster mode); one more execute is refused (429 queue_full). Default: only the node bound.',
       ),
     catchUp: catchUpSchema.optional(),
     runConcurrency: runConcurrencySchema.optional(),

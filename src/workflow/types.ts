@@ -164,8 +164,9 @@ export interface WorkflowDefinition {
   /** Fires waiting under `overlap: queue`. @default 1 */
   maxQueued?: number;
   /**
-   * Runs of this workflow waiting for an engine slot on a node (any source: API, triggers);
-   * one more is refused with 429 `queue_full`. Unset: only the node's bound applies.
+   * Runs of this workflow waiting for an engine slot (any source: API, triggers;
+   * in cluster mode across every node of the shared queue); one more is refused with 429
+   * `queue_full`. Unset: only the node's bound applies.
    */
   maxQueuedExecutions?: number;
   /** Missed cron ticks after downtime. @default "none" */

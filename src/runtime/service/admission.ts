@@ -7,8 +7,9 @@
  * record is being written): each admission reserves a place until its run is in the queue, so a
  * burst of concurrent executes cannot overshoot the bound while their writes are in flight. Both
  * counts are O(1): the queue's size and its count per workflow (`WorkQueue.sizeOf`), and two
- * counters here. A queue that cannot count per workflow (the cluster's shared stream) leaves the
- * workflow bound to the node bound alone.
+ * counters here. A queue that cannot count per workflow (the cluster's shared stream) holds the
+ * workflow bound itself, across every node (`WorkQueue.reserve`, one revision-checked write):
+ * asked only for workflows that set `maxQueuedExecutions`, so others pay no round trip.
  * @module
  */
 import { QueueFullError } from '../../errors.ts';
@@ -19,7 +20,7 @@ export const QUEUE_FULL_RETRY_AFTER_MS = 1000;
 
 /** What admission reads. */
 export interface AdmissionContext {
-  queue: Pick<WorkQueue, 'size' | 'sizeOf'>;
+  queue: Pick<WorkQueue, 'size' | 'sizeOf' | 'reserve' | 'unreserve'>;
   /** Runs waiting on this node before new ones are refused. */
   queueLimit: number;
 }
@@ -66,5 +67,27 @@ export class Admission {
       if (left > 0) this.#reservedOf.set(workflowId, left);
       else this.#reservedOf.delete(workflowId);
     };
+  }
+
+  /**
+   * A shared queue's workflow bound (after `admit`): holds a place for `executionId` across
+   * every node, or throws QueueFullError. The ticket gives the place back: call it only if the
+   * run is not queued after all (a queued run's taker frees it). Undefined, with nothing to
+   * await, where there is no such bound (`maxQueued` unset, or a queue counting in process).
+   */
+  admitShared(
+    workflowId: string,
+    executionId: string,
+    maxQueued?: number,
+  ): Promise<AdmissionTicket> | undefined {
+    const { queue } = this.ctx;
+    if (maxQueued === undefined || !queue.reserve) return undefined;
+    return queue.reserve(workflowId, executionId, maxQueued).then((granted) => {
+      if (!granted) {
+        const retryAfterMs = QUEUE_FULL_RETRY_AFTER_MS;
+        throw new QueueFullError({ scope: 'workflow', workflowId, limit: maxQueued, retryAfterMs });
+      }
+      return () => queue.unreserve?.(workflowId, executionId);
+    });
   }
 }

@@ -33,7 +33,7 @@ export interface ExecutionCancelContext {
   owned: Pick<OwnedExecutions, 'adopting' | 'handedBack' | 'forgetWaits'>;
   /** Records created here and not yet adopted. */
   created: Map<string, ExecutionRecord>;
-  queue: Pick<WorkQueue, 'remove'>;
+  queue: Pick<WorkQueue, 'remove' | 'unreserve'>;
   store: Pick<Store, 'getExecution' | 'updateExecution' | 'putStep'>;
   pipeline: Pick<EventPipeline, 'emit'>;
   bus: Pick<Bus, 'request' | 'subjects'>;
@@ -147,6 +147,10 @@ export class ExecutionCancel {
     if (FINAL_EXECUTION_STATUSES.includes(current.status)) throw alreadyOver(current);
     // A run a flow limit held waits no more.
     await store.updateExecution(id, { status: 'cancelled', finishedAt, error, waiting: null });
+    // Its place in a shared queue's workflow bound is free now, not when a taker skips it.
+    if (record.definition.maxQueuedExecutions !== undefined) {
+      this.ctx.queue.unreserve?.(record.workflowId, id);
+    }
     const adopter = await this.#ask(record, reason).catch((err: unknown) => {
       if (isTimeout(err)) throw holderSilent(record, err);
       // It read the write and skipped the run (conflict), or handed it back: checked below.

@@ -37,7 +37,7 @@ import type { EventPipeline } from '../event-pipeline.ts';
 import { formatLogs } from '../format-logs.ts';
 import type { ExecuteOptions, ExecuteResult } from '../types.ts';
 import type { WorkQueue } from '../work-queue/index.ts';
-import { Admission } from './admission.ts';
+import { Admission, type AdmissionTicket } from './admission.ts';
 import { claimExecuteKey, KeyFlights } from './execute-idempotency.ts';
 
 /** What a new run carries besides its input. */
@@ -63,7 +63,7 @@ export interface ExecutionServiceContext {
     | 'getLogs'
     | 'claimIdempotencyKey'
   >;
-  queue: Pick<WorkQueue, 'push' | 'size' | 'sizeOf'>;
+  queue: Pick<WorkQueue, 'push' | 'size' | 'sizeOf' | 'reserve' | 'unreserve'>;
   /** Executions waiting in the queue before new ones are refused (429 `queue_full`). */
   queueLimit: number;
   /** How long an execute `idempotencyKey` is remembered, ms. */
@@ -210,9 +210,15 @@ export class ExecutionService {
    */
   async startRecord(record: ExecutionRecord): Promise<ExecuteResult> {
     const { workflowId, id: executionId } = record;
+    const maxQueued = record.definition.maxQueuedExecutions;
     // Refused here, a run leaves nothing behind: no record, no queued item.
-    const ticket = this.#admission.admit(workflowId, record.definition.maxQueuedExecutions);
+    const ticket = this.#admission.admit(workflowId, maxQueued);
+    // The workflow's place in a shared queue's bound: given back unless the run is queued.
+    let shared: AdmissionTicket | undefined;
+    let queued = false;
     try {
+      const sharing = this.#admission.admitShared(workflowId, executionId, maxQueued);
+      if (sharing) shared = await sharing;
       // Checked again right before the record is written: a shutdown may have begun meanwhile.
       // Past this point the run is accepted: stored `pending`, it runs here or after a restart.
       this.ctx.assertOpen();
@@ -220,9 +226,11 @@ export class ExecutionService {
       // Only an in-process queue is sure to hand the run to this process; in a cluster another
       // process may take it, and a cached copy here would go stale.
       if (this.ctx.localQueue) this.ctx.created.set(executionId, record);
-      await this.#queue(workflowId, executionId, record.priority);
+      await this.#queue(workflowId, executionId, record.priority, shared !== undefined);
+      queued = true;
     } finally {
       ticket();
+      if (!queued) shared?.();
     }
     this.ctx.pipeline.emit('execution', executionId, {
       type: 'execution.queued',
@@ -233,10 +241,20 @@ export class ExecutionService {
     return { executionId };
   }
 
-  async #queue(workflowId: string, executionId: string, priority?: number): Promise<void> {
+  async #queue(
+    workflowId: string,
+    executionId: string,
+    priority: number | undefined,
+    reserved: boolean,
+  ): Promise<void> {
     const { store, queue, created, clock } = this.ctx;
     try {
-      await queue.push({ executionId, workflowId, ...(priority !== undefined && { priority }) });
+      await queue.push({
+        executionId,
+        workflowId,
+        ...(priority !== undefined && { priority }),
+        ...(reserved && { reserved: true as const }),
+      });
     } catch (err) {
       // Not queued: the record must not stay pending forever.
       created.delete(executionId);

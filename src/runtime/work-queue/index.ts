@@ -7,6 +7,7 @@ export type { WorkConsumer, WorkItem, WorkLease, WorkQueue } from './types.ts';
 export { MemoryWorkQueue } from './memory-work-queue.ts';
 export { createJetStreamWorkQueue } from './jetstream-work-queue.ts';
 export type { JetStreamWorkQueueOptions } from './jetstream-work-queue.ts';
+export type { QueuedRunState } from './jetstream-queued-runs.ts';
 export {
   DEFAULT_PRIORITY,
   HIGHEST_PRIORITY,

@@ -13,6 +13,9 @@
  * single-priority case carries no extra traffic); and every second the consumers' counts are
  * read again in the background (requests given back or redelivered are not published again).
  * With nothing known anywhere, the process long-polls the default lane as before priorities.
+ *
+ * A workflow's `maxQueuedExecutions` is held across the processes by the queued bucket
+ * (jetstream-queued-runs.ts): `reserve` at admission, freed when a process takes the request.
  * @module
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
@@ -29,6 +32,7 @@ import { UnavailableError } from '../../errors.ts';
 import { sleep, systemClock, type Clock } from '../../clock.ts';
 import { ensureWorkStream, type WorkLaneNames } from './jetstream-work-setup.ts';
 import { DEFAULT_PRIORITY, laneOf } from './priority.ts';
+import { QueuedRuns, type QueuedRunState } from './jetstream-queued-runs.ts';
 import type { WorkConsumer, WorkItem, WorkQueue } from './types.ts';
 
 /** Options of the JetStream work queue. */
@@ -49,6 +53,11 @@ export interface JetStreamWorkQueueOptions {
   replicas?: number;
   /** Times the counts' age and the pause after a failed fetch. @default systemClock */
   clock?: Clock;
+  /**
+   * The store's word on a run holding a place in its workflow's bound, so places left by a
+   * killed process are freed (jetstream-queued-runs.ts). Absent: freed only by takers.
+   */
+  runState?: (executionId: string) => Promise<QueuedRunState>;
 }
 
 const DEFAULT_POOL = 'default';
@@ -86,7 +95,16 @@ export async function createJetStreamWorkQueue(
     const source = await js.consumers.get(opts.stream ?? names.streams.work, l.durable);
     lanes.push({ ...l, source, pending: (await source.info(true)).num_pending });
   }
-  const queue = new JetStreamWorkQueue(js, lanes, opts.logger, opts.clock ?? systemClock);
+  const clock = opts.clock ?? systemClock;
+  const queued = await QueuedRuns.open({
+    connection: opts.connection,
+    bucket: names.buckets.queued,
+    replicas: opts.replicas ?? 1,
+    logger: opts.logger,
+    clock,
+    ...(opts.runState && { runState: opts.runState }),
+  });
+  const queue = new JetStreamWorkQueue(js, lanes, queued, opts.logger, clock);
   queue.watch(opts.connection, `${names.workSubject(pool)}.*`);
   return queue;
 }
@@ -105,6 +123,7 @@ class JetStreamWorkQueue implements WorkQueue {
   constructor(
     private readonly js: JetStreamClient,
     private readonly lanes: Lane[],
+    private readonly queued: QueuedRuns,
     private readonly logger: Logger,
     private readonly clock: Clock,
   ) {
@@ -150,6 +169,14 @@ class JetStreamWorkQueue implements WorkQueue {
       .finally(() => (this.#counting = false));
   }
 
+  reserve(workflowId: string, executionId: string, limit: number): Promise<boolean> {
+    return this.queued.enter(workflowId, executionId, limit);
+  }
+
+  unreserve(workflowId: string, executionId: string): void {
+    this.queued.leave(workflowId, executionId);
+  }
+
   async push(item: WorkItem, opts?: { again?: string }): Promise<void> {
     const lane = this.lanes[laneOf(item.priority)]!;
     const msgID = opts?.again ? `${item.executionId}.${opts.again}` : item.executionId;
@@ -183,6 +210,7 @@ class JetStreamWorkQueue implements WorkQueue {
     this.#closed = true;
     this.#consumer = undefined;
     this.#watch?.unsubscribe();
+    this.queued.close();
   }
 
   async #fetchLoop(): Promise<void> {
@@ -238,6 +266,10 @@ class JetStreamWorkQueue implements WorkQueue {
       msg.nak();
       lane.pending++;
       return;
+    }
+    // Taken: the run no longer waits in its workflow's bound (given back, it is not counted).
+    if (item.reserved && item.workflowId !== undefined) {
+      this.queued.leave(item.workflowId, item.executionId);
     }
     let settled = false;
     const settle = (fn: () => void) => {

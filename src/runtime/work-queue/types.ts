@@ -5,7 +5,8 @@
  * `release()` to hand it back (an engine refused it, or the process is shutting down).
  * In process: a bounded FIFO that also counts its items per workflow (admission control,
  * execution-service.ts; memory-work-queue.ts). Cluster mode: a JetStream work-queue stream
- * (jetstream-work-queue.ts). Both deliver higher priorities first and FIFO within one
+ * (jetstream-work-queue.ts), whose per-workflow bound is a shared document per workflow
+ * (jetstream-queued-runs.ts). Both deliver higher priorities first and FIFO within one
  * (priority.ts) and run test/conformance/work-queue.case.ts.
  * @module
  */
@@ -17,6 +18,8 @@ export interface WorkItem {
   workflowId?: string;
   /** 1 (highest) to 5 (lowest); absent: DEFAULT_PRIORITY. Higher first, FIFO within one. */
   priority?: number;
+  /** The run holds a place in its workflow's shared bound (`reserve`): its taker frees it. */
+  reserved?: true;
 }
 
 /** The right to run one item; settle it exactly once. */
@@ -66,6 +69,15 @@ export interface WorkQueue {
    * shared by every process).
    */
   sizeOf?(workflowId: string): number;
+  /**
+   * Where `sizeOf` cannot tell (a shared queue): holds a place for `executionId` among at most
+   * `limit` runs of `workflowId` waiting across every process; false when they are full. A run
+   * pushed with `reserved` keeps its place until a process takes it; one never pushed gives it
+   * back with `unreserve`.
+   */
+  reserve?(workflowId: string, executionId: string, limit: number): Promise<boolean>;
+  /** Gives back a place `reserve` held for a run that was not queued after all. */
+  unreserve?(workflowId: string, executionId: string): void;
   /** Stops delivering; items not taken stay queued (cluster) or are dropped (memory). */
   close(): Promise<void>;
 }

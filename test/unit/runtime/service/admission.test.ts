@@ -2,7 +2,7 @@
  * Admission control (src/runtime/service/admission.ts) over the in-process queue's counts: the
  * node bound counts queued and admitted-not-yet-queued runs, the workflow bound counts the
  * workflow's own, tickets give places back once, and the queue's per-workflow count follows
- * push, take, release and remove.
+ * push, take, release and remove; a shared queue's bound is asked only for bounded workflows.
  */
 import { describe, expect, it } from 'vitest';
 import { Admission, QUEUE_FULL_RETRY_AFTER_MS } from '../../../../src/runtime/service/admission.ts';
@@ -69,6 +69,34 @@ describe('Admission', () => {
     const tickets = Array.from({ length: 5 }, () => admission.admit('w', 1));
     expect(admission.reserved).toBe(5);
     tickets.forEach((t) => t());
+  });
+
+  it("asks a shared queue's bound only for workflows that set one; refuses when it is full", async () => {
+    const asked: string[] = [];
+    const given: string[] = [];
+    const queue = {
+      size: () => 0,
+      reserve: async (workflowId: string, id: string, limit: number) => {
+        asked.push(id);
+        return asked.length <= limit;
+      },
+      unreserve: (_workflowId: string, id: string) => void given.push(id),
+    };
+    const admission = new Admission({ queue, queueLimit: 10 });
+    // No bound: nothing to await, nothing asked (the hot path of execute stays as it was).
+    expect(admission.admitShared('w', 'free-1')).toBeUndefined();
+    const ticket = await admission.admitShared('w', 'r1', 1);
+    const e = await admission.admitShared('w', 'r2', 1)!.catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(QueueFullError);
+    expect((e as QueueFullError).details).toEqual({
+      scope: 'workflow',
+      workflowId: 'w',
+      limit: 1,
+      retryAfterMs: QUEUE_FULL_RETRY_AFTER_MS,
+    });
+    expect(asked).toEqual(['r1', 'r2']);
+    ticket!();
+    expect(given).toEqual(['r1']);
   });
 });
 
