@@ -76,11 +76,14 @@ export interface ExecutionLedger {
 
 /**
  * Whether `execution.progress` is due: none reported yet, or the settled count entered a new
- * percent of the total, or every step has settled (the last report is always exact).
+ * percent of the total, or every step has settled (the last report is always exact). Never for
+ * a single-step run: its step events say all a progress event would, and each event is stored
+ * and fanned out (two of a one-step run's seven events were progress).
  */
 export function progressWorthReporting(ledger: ExecutionLedger): boolean {
   const { settled, reportedSettled } = ledger;
   const total = ledger.status.length;
+  if (total <= 1) return false;
   if (reportedSettled < 0) return true;
   if (settled === reportedSettled) return false;
   if (settled === total) return true;

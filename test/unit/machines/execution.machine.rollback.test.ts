@@ -276,6 +276,15 @@ describe('execution machine: progress', () => {
     ]);
   });
 
+  it('reports nothing for a single-step run (its step events say it all)', async () => {
+    const run = startRun(definition([{ id: 'a' }]));
+    await attempts(run, 1);
+    run.call('a').resolve(ok);
+    expect((await run.done()).status).toBe('completed');
+    expect(run.progress).toEqual([]);
+    expect(run.trace()).toContain('step.completed a');
+  });
+
   it('reports at most once per percent of a big run, and exactly at the end', async () => {
     const n = 1_000;
     const run = startRun(definition(Array.from({ length: n }, (_, i) => ({ id: `s${i}` }))));
