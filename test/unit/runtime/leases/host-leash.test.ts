@@ -15,6 +15,7 @@ import {
 } from '../../../../src/runtime/leases/host-leash.ts';
 import { hostFixture, type HostFixture } from '../../host/host-fixture.ts';
 import { isGone, waitGone } from '../../../fixtures/exec/process-tracker.ts';
+import { waitFor } from '../../../helpers/poll.ts';
 
 const logger = pino({ level: 'silent' });
 let fx: HostFixture;
@@ -33,8 +34,12 @@ describe('the host leash', () => {
     // The server "dies": nobody renews. Both processes go within the leash (+ kill grace).
     expect(await waitGone(a.process.pid!, 3000)).toBe(true);
     expect(await waitGone(b.process.pid!, 3000)).toBe(true);
-    const held = await host.list();
-    expect(held.map((p) => [p.key, p.state, p.exit, p.lost?.killed]).sort()).toEqual([
+    // The host records the loss once it has reaped both (a moment after they are gone).
+    const states = async () =>
+      (await host.list()).map((p) => [p.key, p.state, p.exit, p.lost?.killed]).sort();
+    const allLost = async () => (await states()).every(([, state]) => state === 'lost');
+    await waitFor(allLost, { timeoutMs: 3000 }).catch(() => undefined); // the expect shows why
+    expect(await states()).toEqual([
       ['session:s1', 'lost', null, true],
       ['step:x1:a:1', 'lost', null, true],
     ]);
