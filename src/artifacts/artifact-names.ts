@@ -20,9 +20,4 @@ export function artifactName(stepId: string, relPath: string): string {
   return `${stepId}/${relPath}`;
 }
 
-/** A filename safe for a Content-Disposition header: the last segment, ASCII-safe. */
-export function downloadFilename(name: string): string {
-  const last = name.split('/').pop() ?? 'artifact';
-  const safe = last.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-  return safe.length === 0 ? 'artifact' : safe.slice(0, 200);
-}
+export { downloadFilename } from './download-filename.ts';

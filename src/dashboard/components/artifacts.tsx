@@ -6,6 +6,7 @@
 import { downloadFile, seg } from '../lib/api.ts';
 import type { StepRecord } from '../lib/types.ts';
 import { Action } from './common.tsx';
+import { downloadFilename } from '../../artifacts/download-filename.ts';
 
 /** `1.2 MiB`, `340 B`. */
 export function bytes(n: number): string {
@@ -21,14 +22,10 @@ export function bytes(n: number): string {
 }
 
 /**
- * What the file is saved as: the last segment of its name, reduced to safe characters, the same
- * rule as the server's Content-Disposition and the CLI (downloadFilename in src/artifacts).
+ * What the file is saved as: the server's Content-Disposition rule, shared with the CLI (the
+ * last segment of the name, reduced to safe characters).
  */
-export function saveAs(name: string): string {
-  const last = name.split('/').pop() ?? '';
-  const safe = last.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-  return safe.length === 0 ? 'artifact' : safe.slice(0, 200);
-}
+export const saveAs = downloadFilename;
 
 export function Artifacts(props: { executionId: string; steps: StepRecord[] | undefined }) {
   const steps = (props.steps ?? []).filter((s) => (s.artifacts?.length ?? 0) > 0);
