@@ -44,6 +44,7 @@ export {
   DEFAULT_NATS_URL,
   DEFAULT_OUTBOX_LIMIT,
   DEFAULT_RECONNECT_WAIT_MS,
+  natsConnectionOf,
   type NatsBus,
   type NatsBusOptions,
   type NatsTlsOptions,

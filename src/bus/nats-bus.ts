@@ -155,6 +155,11 @@ export interface NatsBus extends Bus {
   readonly connected: boolean;
 }
 
+/** The bus's NATS connection when it is a NATS bus (JetStream, object store, `nats` steps). */
+export function natsConnectionOf(bus: Bus): NatsConnection | undefined {
+  return bus.kind === 'nats' ? (bus as NatsBus).connection : undefined;
+}
+
 const encoder = new TextEncoder();
 /** nats.js keeps a reference until its next write: copy caller buffers so they may be reused. */
 const ownedBytes = (payload: unknown): Uint8Array =>

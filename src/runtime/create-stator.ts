@@ -9,7 +9,7 @@ import pino from 'pino';
 import { stepMachine } from '../../machines/step.machine.ts';
 import { executionMachine } from '../../machines/execution.machine.ts';
 import { engineMachine } from '../../machines/engine.machine.ts';
-import { createMemoryBus, type NatsBus } from '../bus/index.ts';
+import { createMemoryBus, natsConnectionOf } from '../bus/index.ts';
 import type { CallDeps } from './calls/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { createMemoryStore, createSqliteStore } from '../store/index.ts';
@@ -387,13 +387,14 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     getExecution: (id) => service.getExecution(id),
     clock,
   });
+  const nats = natsConnectionOf(bus);
   // Step artifacts: files under the data directory, or the deployment's object store.
   const artifactStore: ArtifactStore =
     opts.artifacts.store ??
-    (topology.mode === 'cluster' && bus.kind === 'nats'
+    (topology.mode === 'cluster' && nats
       ? createObjectArtifactStore({
-          nc: (bus as NatsBus).connection,
-          bucket: (bus as NatsBus).subjects.buckets.artifacts,
+          nc: nats,
+          bucket: bus.subjects.buckets.artifacts,
           replicas: opts.artifacts.replicas,
         })
       : createFsArtifactStore(join(opts.dataDir, 'artifacts')));
@@ -404,7 +405,7 @@ export async function createStator(options: StatorOptions = {}): Promise<Stator>
     approvals: { ...decisions, gates: approvalGates, clock },
     emit: (event) => fenced.emitExecution(event),
     settled: (id) => pipeline.settled(id),
-    ...(bus.kind === 'nats' && { nats: (bus as NatsBus).connection }),
+    ...(nats && { nats }),
     childRuns: {
       execute: (workflowId, input, o) => service.execute(workflowId, input, o),
       waitFor: (id, o) => service.waitForExecution(id, o),

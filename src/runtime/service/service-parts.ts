@@ -4,6 +4,7 @@
  * embedded, every run queued here runs here; definitions are cached unless the store is shared.
  * @module
  */
+import { natsConnectionOf } from '../../bus/index.ts';
 import { ExecutionCancel } from './execution-cancel.ts';
 import { ExecutionService } from './execution-service.ts';
 import { ExecutionPauses } from './execution-pause.ts';
@@ -62,7 +63,7 @@ export function createServiceParts(deps: ServiceDeps): ServiceParts {
     clock,
     logger,
     cacheDefinitions: topology.cacheDefinitions,
-    natsSteps: bus.kind === 'nats',
+    natsSteps: natsConnectionOf(bus) !== undefined,
     assertOpen,
   });
   const service = new ExecutionService({
