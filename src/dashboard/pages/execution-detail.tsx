@@ -117,16 +117,20 @@ export function ExecutionDetail(props: { id: string }) {
   const [, setVersion] = useState(0);
   const liveState = live.current;
   const [selected, setSelected] = useState<string | undefined>(undefined);
+  // A run followed from now (too big to replay): its steps' states come from the live events.
+  const followed = useRef(false);
   const record = useResource(
     () => getJson<Execution>(`/api/executions/${seg(props.id)}`),
     [props.id],
     // Output lines and progress counts change nothing the record shows that the live state
-    // does not already show: a 10,000-step run sends one progress event per settled step.
+    // does not already show. Nor do step events of a followed run: reading and drawing its
+    // record again stalls the page for hundreds of ms, so it is read again at run-level events.
     (e) =>
       e.executionId === props.id &&
       e.type !== 'execution.progress' &&
       !e.type.endsWith('stdout') &&
-      !e.type.endsWith('stderr'),
+      !e.type.endsWith('stderr') &&
+      !(followed.current && e.type.startsWith('step.')),
   );
   const workflowId = record.data?.workflowId;
   // The definition gives the DAG its edges; a run drawn as a grid has no use for them.
@@ -144,6 +148,7 @@ export function ExecutionDetail(props: { id: string }) {
   // follows from now, its earlier lines read from the log text and its state from the record.
   const loaded = record.data !== undefined;
   const replay = (record.data?.steps?.length ?? 0) <= REPLAY_MAX_STEPS;
+  followed.current = loaded && !replay;
   useScopedStream(
     loaded ? { executionId: props.id, ...(replay && { lastEventId: '0' }) } : undefined,
     (batch) => {
