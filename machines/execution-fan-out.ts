@@ -10,7 +10,7 @@ import type { ExecutionEvent } from '../src/events.ts';
 import type { WireError } from '../src/errors.ts';
 import type { StepDefinition } from '../src/workflow/types.ts';
 import { releaseSlot, settle, type ResumedStep } from './execution-ledger.ts';
-import type { ExecutionMachineContext } from './execution.machine.ts';
+import type { ExecutionMachineContext } from './execution-context.ts';
 import { stepChildId, stepFinishedEvent } from './execution-steps.ts';
 import {
   beginFanOut,
