@@ -13,6 +13,8 @@
  * @module
  */
 import { parseArgs } from 'node:util';
+import type * as PlansModule from '../src/plans/index.ts';
+import type * as WorkflowModule from '../src/workflow/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,8 +24,8 @@ const { values } = parseArgs({
     built: { type: 'boolean', default: false },
   },
 });
-type Plans = typeof import('../src/plans/index.ts');
-type Workflows = typeof import('../src/workflow/index.ts');
+type Plans = typeof PlansModule;
+type Workflows = typeof WorkflowModule;
 const from = values.built ? '../dist/src' : '../src';
 const ext = values.built ? 'js' : 'ts';
 const { buildPlan } = (await import(`${from}/plans/index.${ext}`)) as Plans;
