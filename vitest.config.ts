@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+/** Unit tests that run in a fresh module graph each (see the `unit` project). */
+const ISOLATED_UNIT = ['test/unit/runtime/leases/**/*.test.ts', 'test/unit/host/**/*.test.ts'];
+
 export default defineConfig({
   test: {
     testTimeout: 20_000,
@@ -19,8 +22,15 @@ export default defineConfig({
         // Unit tests share one module graph per worker: importing the sources again for each
         // of ~150 files cost more than the tests themselves (108 s of imports against 136 s of
         // tests). They set no global state that outlives a file (env names are unique per file).
+        // Leases and the process host keep their own files apart: they time real heartbeats and
+        // process deaths, and failed in a shared worker where they pass alone.
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          exclude: [...ISOLATED_UNIT, '**/node_modules/**'],
+          isolate: false,
+        },
       },
       {
         extends: true,
@@ -29,6 +39,10 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/unit/**', '**/node_modules/**'],
         },
+      },
+      {
+        extends: true,
+        test: { name: 'unit-isolated', include: ISOLATED_UNIT },
       },
     ],
   },
