@@ -93,6 +93,7 @@ export {
   DEFAULT_MAX_VALUE_BYTES,
   DEFAULT_STORE_PREFIX,
   IDEMPOTENCY_BUCKET_MAX_AGE_MS,
+  isKvConflict,
   type EventStreamOptions,
   type JetStreamStoreOptions,
   type ResolvedEventStreamOptions,

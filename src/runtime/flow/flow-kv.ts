@@ -7,10 +7,11 @@
  * @module
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, JetStreamApiCodes, JetStreamApiError, StorageType } from '@nats-io/jetstream';
+import { jetstream, StorageType } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { subjectSpace } from '../../bus/index.ts';
 import { parseFlowDoc, type FlowDoc } from './flow-docs.ts';
+import { isKvConflict } from '../../store/index.ts';
 
 /** One document with the revision it was read at (0: absent). */
 export interface FlowEntry {
@@ -73,7 +74,7 @@ class JetStreamFlowKv implements FlowKv {
       }
       return true;
     } catch (err) {
-      if (isConflict(err)) return false;
+      if (isKvConflict(err)) return false;
       throw err;
     }
   }
@@ -91,15 +92,4 @@ class JetStreamFlowKv implements FlowKv {
     })();
     return () => iter.stop();
   }
-}
-
-function isConflict(err: unknown): boolean {
-  if (err instanceof JetStreamApiError) {
-    return (
-      err.code === JetStreamApiCodes.StreamWrongLastSequence ||
-      err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown
-    );
-  }
-  // kv.create of a key that exists says so in its own words.
-  return err instanceof Error && /wrong last sequence|key exists/i.test(err.message);
 }

@@ -15,7 +15,7 @@
  * @module
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, JetStreamApiCodes, JetStreamApiError, StorageType } from '@nats-io/jetstream';
+import { jetstream, StorageType } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { sleep, unrefTimer, type Clock, type TimerHandle } from '../../clock.ts';
@@ -27,6 +27,7 @@ import {
   type QueuedDoc,
   type QueuedOp,
 } from './queued-runs-doc.ts';
+import { isKvConflict } from '../../store/index.ts';
 
 /** What the store says of a run the sweep looks at. */
 export type QueuedRunState = 'pending' | 'other' | 'missing';
@@ -163,7 +164,7 @@ export class QueuedRuns {
       else await this.kv.update(key, data, revision);
       return true;
     } catch (err) {
-      if (isConflict(err)) return false;
+      if (isKvConflict(err)) return false;
       throw new UnavailableError(`queued: could not write '${key}': ${String(err)}`, err);
     }
   }
@@ -204,15 +205,4 @@ export class QueuedRuns {
       if ((await runState(id)) !== 'pending') this.leave(workflowId, id);
     }
   }
-}
-
-function isConflict(err: unknown): boolean {
-  if (err instanceof JetStreamApiError) {
-    return (
-      err.code === JetStreamApiCodes.StreamWrongLastSequence ||
-      err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown
-    );
-  }
-  // kv.create of a key that exists says so in its own words.
-  return err instanceof Error && /wrong last sequence|key exists/i.test(err.message);
 }

@@ -5,11 +5,13 @@
  * DEFAULT_CACHE_ENTRIES, DEFAULT_MAX_UPDATE_ATTEMPTS, IDEMPOTENCY_BUCKET_MAX_AGE_MS; storeNames,
  * toToken, fromToken, DEFAULT_STORE_PREFIX, StoreNames; ensureEventStream,
  * resolveEventStreamOptions, EventStreamOptions, ResolvedEventStreamOptions,
- * DEFAULT_EVENT_STREAM_MAX_AGE_MS, DEFAULT_EVENT_STREAM_MAX_BYTES, DEFAULT_EVENT_STREAM_MAX_MSGS.
+ * DEFAULT_EVENT_STREAM_MAX_AGE_MS, DEFAULT_EVENT_STREAM_MAX_BYTES, DEFAULT_EVENT_STREAM_MAX_MSGS;
+ * isKvConflict (a revision-checked KV write lost to another writer).
  * @module
  */
 export { createJetStreamStore } from './jetstream-store.ts';
 export { IDEMPOTENCY_BUCKET_MAX_AGE_MS } from './jetstream-context.ts';
+export { isKvConflict } from './jetstream-errors.ts';
 export {
   resolveJetStreamStoreOptions,
   DEFAULT_CACHE_ENTRIES,

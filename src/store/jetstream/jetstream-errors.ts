@@ -16,6 +16,15 @@ export function isWrongLastSequence(err: unknown): boolean {
   );
 }
 
+/**
+ * True when a revision-checked KV write lost to another writer: a wrong last sequence, or
+ * `kv.create` of a key that exists (which the client reports in its own words).
+ */
+export function isKvConflict(err: unknown): boolean {
+  if (isWrongLastSequence(err)) return true;
+  return err instanceof Error && /wrong last sequence|key exists/i.test(err.message);
+}
+
 /** True when the server answered that the message (or stream) does not exist. */
 export function isNoMessage(err: unknown): boolean {
   return (
