@@ -179,7 +179,8 @@ describe('sessions over HTTP and NATS', () => {
     expect(demo.items).toHaveLength(3);
 
     // In the event stream (the monitor) and on `stator.session.<id>.out`.
-    const crashCycle = ['running', 'crashed', 'restarting', 'running'];
+    // It may crash before its first `running` is reported (a loaded machine): from `starting`.
+    const crashCycle = ['crashed', 'restarting', 'running'];
     expect(
       inOrder(statusesOf(eventsOf(ids.flaky)), crashCycle),
       statusesOf(eventsOf(ids.flaky)).join(),
